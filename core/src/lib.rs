@@ -1,0 +1,21 @@
+//! # erpops-core
+//!
+//! The pure, sans-I/O heart of the ERPOps SDK. Every rule of the product lives
+//! here exactly once; the C, Python and Node bindings and the `erpops`
+//! receiver only convert types and perform I/O around it.
+//!
+//! Nothing in this crate reads a clock, a file, a socket, the environment or a
+//! random source: time, secrets and state always come in as arguments, so every
+//! decision is a deterministic function that can be tested with fixed inputs.
+//!
+//! Modules, top-down:
+//! - [`wire`]: header names and other constants of the wire protocol.
+//! - [`signature`]: `sha256=` HMAC-SHA256 signing and constant-time
+//!   verification of raw body bytes (contract §3.1).
+
+pub mod signature;
+pub mod wire;
+
+pub use signature::{
+    sign, verify, MatchedSecret, Secret, SecretError, SignatureError, SignatureHeader, Signer,
+};
