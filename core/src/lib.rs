@@ -10,12 +10,20 @@
 //!
 //! Modules, top-down:
 //! - [`wire`]: header names and other constants of the wire protocol.
+//! - [`time`]: UTC instants and integer civil-calendar arithmetic shared by
+//!   every rule that needs a date.
+//! - [`event`]: the typed, normalized integration event (contract §3.2).
+//! - [`pii`]: detection and redaction of personal data (contract §3.4).
 //! - [`signature`]: `sha256=` HMAC-SHA256 signing and constant-time
 //!   verification of raw body bytes (contract §3.1).
 
+pub mod event;
+pub mod pii;
 pub mod signature;
+pub mod time;
 pub mod wire;
 
 pub use signature::{
     sign, verify, MatchedSecret, Secret, SecretError, SignatureError, SignatureHeader, Signer,
 };
+pub use time::Timestamp;

@@ -1,0 +1,223 @@
+//! The integration event: the typed, normalized form of a valid body
+//! (contract §3.2).
+//!
+//! This module defines the types shared by everything downstream of
+//! validation (incidents, alerting, the receive decision, bindings). Parsing
+//! and validating raw bytes, building bodies and the JSON Schema are added by
+//! the event-contract work (issue #3) in submodules here.
+
+use core::fmt;
+
+use uuid::Uuid;
+
+use crate::time::Timestamp;
+
+/// A valid integration event, normalized: timestamp in UTC, severity
+/// defaulted to `info`, PII redacted according to the policy in force.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// The connector that sent it (equal to the `X-ERPOps-Connector-Id` header).
+    pub connector_id: Uuid,
+    /// Lowercase dotted tokens, `family.outcome`, e.g. `integration.failed`.
+    pub event_type: String,
+    /// When the event happened, in UTC.
+    pub timestamp: Timestamp,
+    /// `info` when the body has none.
+    pub severity: Severity,
+    /// The job or system that emitted it, e.g. `PSFT_PAYROLL_BATCH`.
+    pub source: Option<String>,
+    /// Human text (after PII redaction).
+    pub message: Option<String>,
+    /// Flat scalar key/value pairs in body order.
+    pub metadata: Metadata,
+}
+
+impl Event {
+    /// The event family: `event_type` before its last dot
+    /// (`integration.failed` → `integration`, `gl.load.failed` → `gl.load`).
+    pub fn family(&self) -> &str {
+        self.event_type
+            .rsplit_once('.')
+            .map_or(self.event_type.as_str(), |(f, _)| f)
+    }
+
+    /// The outcome: `event_type` after its last dot (`failed`).
+    pub fn outcome(&self) -> &str {
+        self.event_type
+            .rsplit_once('.')
+            .map_or(self.event_type.as_str(), |(_, o)| o)
+    }
+}
+
+/// How bad an event is. Ordered: `Info < Warn < Error < Critical`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum Severity {
+    /// The default.
+    #[default]
+    Info,
+    /// Something to look at.
+    Warn,
+    /// A failure.
+    Error,
+    /// A failure that needs someone now.
+    Critical,
+}
+
+impl Severity {
+    /// Every severity, lowest first.
+    pub const ALL: [Severity; 4] = [
+        Severity::Info,
+        Severity::Warn,
+        Severity::Error,
+        Severity::Critical,
+    ];
+
+    /// The wire spelling: `info`, `warn`, `error`, `critical`.
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warn => "warn",
+            Severity::Error => "error",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// The severity spelled exactly `s` (case-sensitive), if any.
+    pub fn from_wire(s: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A metadata value: a JSON scalar. Integers are kept exactly: any integer
+/// that fits `i64` is `Int`; only those above `i64::MAX` (up to `u64::MAX`)
+/// are `UInt`, so each integer has one representation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MetadataValue {
+    /// A string (at most 1,024 characters, PII policy applied).
+    String(String),
+    /// An integer in `i64` range.
+    Int(i64),
+    /// An integer above `i64::MAX`.
+    UInt(u64),
+    /// A finite non-integer number (or one written with a fraction or
+    /// exponent).
+    Float(f64),
+    /// `true` or `false`.
+    Bool(bool),
+    /// `null`.
+    Null,
+}
+
+impl MetadataValue {
+    /// The value as an exact integer, if it is one.
+    pub fn as_i128(&self) -> Option<i128> {
+        match self {
+            MetadataValue::Int(v) => Some(i128::from(*v)),
+            MetadataValue::UInt(v) => Some(i128::from(*v)),
+            _ => None,
+        }
+    }
+
+    /// The value as text, if it is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            MetadataValue::String(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// Flat metadata in body order. Keys are unique (duplicates are a
+/// validation error). At most 64 entries, so lookups are linear scans.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Metadata {
+    entries: Vec<(String, MetadataValue)>,
+}
+
+impl Metadata {
+    /// An empty map.
+    pub const fn new() -> Self {
+        Metadata {
+            entries: Vec::new(),
+        }
+    }
+
+    /// The value for `key`.
+    pub fn get(&self, key: &str) -> Option<&MetadataValue> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// Sets `key`, replacing an existing value in place (keeping its
+    /// position) or appending a new entry.
+    pub fn insert(&mut self, key: impl Into<String>, value: MetadataValue) {
+        let key = key.into();
+        match self.entries.iter_mut().find(|(k, _)| *k == key) {
+            Some(entry) => entry.1 = value,
+            None => self.entries.push((key, value)),
+        }
+    }
+
+    /// Entries in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &MetadataValue)> {
+        self.entries.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn family_and_outcome_split_at_the_last_dot() {
+        let mut e = Event {
+            connector_id: Uuid::nil(),
+            event_type: "gl.load.failed".into(),
+            timestamp: Timestamp::UNIX_EPOCH,
+            severity: Severity::Info,
+            source: None,
+            message: None,
+            metadata: Metadata::new(),
+        };
+        assert_eq!((e.family(), e.outcome()), ("gl.load", "failed"));
+        e.event_type = "integration.succeeded".into();
+        assert_eq!((e.family(), e.outcome()), ("integration", "succeeded"));
+    }
+
+    #[test]
+    fn severity_orders_and_spells() {
+        assert!(Severity::Info < Severity::Warn && Severity::Error < Severity::Critical);
+        assert_eq!(Severity::from_wire("warn"), Some(Severity::Warn));
+        assert_eq!(Severity::from_wire("warning"), None);
+        assert_eq!(Severity::from_wire("ERROR"), None);
+    }
+
+    #[test]
+    fn metadata_keeps_order_and_replaces_in_place() {
+        let mut m = Metadata::new();
+        m.insert("b", MetadataValue::Int(1));
+        m.insert("a", MetadataValue::Bool(true));
+        m.insert("b", MetadataValue::UInt(u64::MAX));
+        let keys: Vec<_> = m.iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["b", "a"]);
+        assert_eq!(
+            m.get("b").and_then(MetadataValue::as_i128),
+            Some(u64::MAX as i128)
+        );
+    }
+}
