@@ -4,7 +4,7 @@
 CARGO ?= cargo
 PYTHON ?= python3
 
-.PHONY: deps-apt test run fmt fmt-check clippy test-rust test-vectors test-c header pkgconfig install-c build clean
+.PHONY: bench-c deps-apt test run fmt fmt-check clippy test-rust test-vectors test-c header pkgconfig install-c build clean
 
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 TARGET_DIR := $(CURDIR)/target
@@ -68,6 +68,14 @@ test-c: deps-apt pkgconfig
 	$(TARGET_DIR)/test_c_dynamic $(VECTOR_TSV)
 	$(VALGRIND) $(TARGET_DIR)/test_c_static $(VECTOR_TSV)
 	$(VALGRIND) $(TARGET_DIR)/test_c_dynamic $(VECTOR_TSV)
+
+## C signing benchmark against OpenSSL HMAC() and EVP_MAC (same process, ratios).
+bench-c:
+	@[ -f /usr/include/openssl/evp.h ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libssl-dev >/dev/null; }
+	$(CARGO) build --release -p erpops-ffi
+	cc -O2 -std=c11 -Wall -Wextra -Werror -Iffi-c/include benches/c/bench_sign.c target/release/libERPOps.a \
+	  -lcrypto -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc -o $(TARGET_DIR)/bench_sign
+	$(TARGET_DIR)/bench_sign
 
 ## Regenerate the committed ffi-c/include/erpops.h from the sources.
 header:

@@ -149,7 +149,14 @@ pub unsafe fn write_out(
     out_len: *mut usize,
     name: &str,
 ) -> Result<(), Failure> {
-    let out_len = required(out_len, &format!("{name}_len"))?;
+    // Checked by hand, not with `required`, so the success path never
+    // formats a message (this runs on every signature).
+    if out_len.is_null() {
+        return Err(Failure::new(
+            erpops_status::NullArgument,
+            format!("the length pointer for `{name}` is NULL; pass a size_t to receive the length"),
+        ));
+    }
     if cap < data.len() {
         // SAFETY: checked non-NULL above; caller promises it is writable.
         unsafe { out_len.write(data.len()) };
