@@ -68,6 +68,12 @@ test-c: deps-apt pkgconfig
 	$(TARGET_DIR)/test_c_dynamic $(VECTOR_TSV)
 	$(VALGRIND) $(TARGET_DIR)/test_c_static $(VECTOR_TSV)
 	$(VALGRIND) $(TARGET_DIR)/test_c_dynamic $(VECTOR_TSV)
+	@# The README's C example is this file, compiled and run.
+	awk '/^```c$$/{f=1;next}/^```$$/{f=0}f' ffi-c/README.md | diff -u ffi-c/examples/c/sign_and_verify.c -
+	cc $(CFLAGS_TEST) ffi-c/examples/c/sign_and_verify.c \
+	  $$(PKG_CONFIG_PATH=$(TARGET_DIR)/pkgconfig pkg-config --cflags --libs erpops) \
+	  -Wl,-rpath,$(LIBDIR) -o $(TARGET_DIR)/example_c_sign_and_verify
+	$(TARGET_DIR)/example_c_sign_and_verify
 
 ## C signing benchmark against OpenSSL HMAC() and EVP_MAC (same process, ratios).
 bench-c:
