@@ -1,0 +1,55 @@
+"""ERPOps SDK for Python.
+
+Sign outgoing integration events and verify and validate incoming ones with
+the same Rust core as the receiver and every other language: the same bytes,
+the same rules, the same error codes.
+
+>>> import erpops
+>>> body = b'{"event_type":"integration.failed"}'
+>>> header = erpops.sign(body, b"connector-secret")
+>>> erpops.verify(body, header, b"connector-secret")  # raises InvalidSignature if wrong
+"""
+
+from __future__ import annotations
+
+from erpops._errors import (
+    Error,
+    InternalError,
+    InvalidSecret,
+    InvalidSignature,
+    RequestRejected,
+    ValidationError,
+)
+from erpops._native import (
+    CONNECTOR_ID_HEADER,
+    JSON_MEDIA_TYPE,
+    RECEIVE_PATH,
+    SIGNATURE_HEADER,
+    SIGNATURE_LABEL,
+    Secret,
+    Signer,
+    __version__,
+    is_valid,
+    sign,
+    verify,
+)
+
+__all__ = [
+    "CONNECTOR_ID_HEADER",
+    "JSON_MEDIA_TYPE",
+    "RECEIVE_PATH",
+    "SIGNATURE_HEADER",
+    "SIGNATURE_LABEL",
+    "Error",
+    "InternalError",
+    "InvalidSecret",
+    "InvalidSignature",
+    "RequestRejected",
+    "Secret",
+    "Signer",
+    "ValidationError",
+    "__version__",
+    "is_valid",
+    "sign",
+    "verify",
+]
