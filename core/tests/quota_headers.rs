@@ -405,3 +405,20 @@ fn shared_store_rejects_results_the_statement_cannot_produce() {
         }
     ));
 }
+
+#[test]
+fn names_round_trip_for_stores_and_admin_commands() {
+    for m in Metric::ALL {
+        assert_eq!(Metric::from_name(m.as_str()), Some(m));
+    }
+    assert_eq!(Metric::from_name("events"), None);
+    assert_eq!(Plan::from_name("free"), Some(Plan::Free));
+    assert_eq!(Plan::from_name("professional"), Some(Plan::Professional));
+    assert_eq!(Plan::from_name("enterprise"), Some(Plan::Enterprise));
+    assert_eq!(Plan::from_name("Free"), None);
+    assert_eq!(Plan::Enterprise.limit(Metric::AiQuery), Limit::Unlimited);
+    assert_eq!(
+        Plan::Professional.limit(Metric::AiQuery),
+        Limit::Finite(5_000)
+    );
+}
