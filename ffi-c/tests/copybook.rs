@@ -2,7 +2,12 @@
 //! constant of `erpops.h`, rendered from the same table. `make header`
 //! (UPDATE_HEADER=1) rewrites it.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use ERPOps::erpops_status;
 
@@ -16,12 +21,18 @@ fn render() -> String {
     out.push_str("      *> Status codes returned by every fallible erpops_* call\n");
     out.push_str("      *> (RETURNING a BINARY-LONG field); 0 is success.\n");
     for s in erpops_status::ALL {
-        let name = format!("ERPOPS-STATUS-{}", s.name().to_uppercase().replace('_', "-"));
+        let name = format!(
+            "ERPOPS-STATUS-{}",
+            s.name().to_uppercase().replace('_', "-")
+        );
         out.push_str(&format!("       78 {name:<38} VALUE {}.\n", s as i32));
     }
     out.push_str("      *> Sizes of fixed outputs, in bytes.\n");
     for (name, value) in constants() {
-        out.push_str(&format!("       78 {:<38} VALUE {value}.\n", name.replace('_', "-")));
+        out.push_str(&format!(
+            "       78 {:<38} VALUE {value}.\n",
+            name.replace('_', "-")
+        ));
     }
     out
 }
