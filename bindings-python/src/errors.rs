@@ -23,6 +23,8 @@ pub(crate) enum Kind {
     InvalidSignature,
     /// `erpops.InvalidSecret`: bytes that cannot be a connector secret.
     InvalidSecret,
+    /// `erpops.QuotaError`: a quota snapshot that cannot be restored.
+    QuotaError,
     /// `erpops.InternalError`: a bug caught at the boundary (a panic).
     InternalError,
 }
@@ -32,6 +34,7 @@ impl Kind {
         match self {
             Kind::InvalidSignature => "InvalidSignature",
             Kind::InvalidSecret => "InvalidSecret",
+            Kind::QuotaError => "QuotaError",
             Kind::InternalError => "InternalError",
         }
     }
@@ -39,10 +42,12 @@ impl Kind {
     fn cell(self) -> &'static PyOnceLock<Py<PyType>> {
         static INVALID_SIGNATURE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         static INVALID_SECRET: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+        static QUOTA: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         static INTERNAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         match self {
             Kind::InvalidSignature => &INVALID_SIGNATURE,
             Kind::InvalidSecret => &INVALID_SECRET,
+            Kind::QuotaError => &QUOTA,
             Kind::InternalError => &INTERNAL,
         }
     }

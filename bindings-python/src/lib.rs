@@ -8,11 +8,15 @@
 //! - [`input`]: `bytes`/`str`/`bytearray`/`memoryview` arguments as slices,
 //!   and when to release the GIL.
 //! - [`errors`]: raising `erpops` exceptions, and the panic boundary.
+//! - [`time`]: `now` arguments and `datetime` results.
 //! - [`signature`]: `sign`, `verify`, `is_valid`, `Secret`, `Signer`.
+//! - [`quota`]: `QuotaLedger`, `QuotaDecision`.
 
 mod errors;
 mod input;
+mod quota;
 mod signature;
+mod time;
 
 use pyo3::prelude::*;
 
@@ -35,6 +39,8 @@ fn _panic_for_tests(py: Python<'_>) -> PyResult<()> {
 mod _native {
     #[pymodule_export]
     use super::_panic_for_tests;
+    #[pymodule_export]
+    use super::quota::{PyQuotaDecision, PyQuotaLedger};
     #[pymodule_export]
     use super::signature::{is_valid, sign, verify, PySecret, PySigner};
 

@@ -20,6 +20,7 @@ __all__ = [
     "InvalidSecret",
     "ValidationError",
     "RequestRejected",
+    "QuotaError",
     "InternalError",
 ]
 
@@ -109,6 +110,17 @@ class RequestRejected(Error):
         super().__init__(message, code=code, status=status)
         self.problem: dict[str, Any] = dict(problem) if problem is not None else {}
         self.headers: dict[str, str] = dict(headers) if headers is not None else {}
+
+
+class QuotaError(Error, ValueError):
+    """Quota state that cannot be used: a snapshot this version cannot have
+    written (``snapshot_syntax``, ``snapshot_version``, ``snapshot_unsorted``,
+    ``snapshot_misaligned``).
+
+    A quota *refusal* is not an exception: it is a ``QuotaDecision``.
+    """
+
+    default_code = "quota_error"
 
 
 class InternalError(Error):

@@ -1,9 +1,13 @@
 """Type stubs for the native module ``erpops._native`` (checked by stubtest)."""
 
 from collections.abc import Iterable
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Final, TypeAlias, final
 
 _BytesLike: TypeAlias = bytes | bytearray | memoryview | str
+_Now: TypeAlias = datetime | int | float | None
+_Plan: TypeAlias = str | Mapping[str, int | None]
 _SecretLike: TypeAlias = Secret | bytes | bytearray | memoryview | str
 
 __all__ = [
@@ -13,6 +17,8 @@ __all__ = [
     "verify",
     "Secret",
     "Signer",
+    "QuotaDecision",
+    "QuotaLedger",
     "__version__",
     "SIGNATURE_HEADER",
     "CONNECTOR_ID_HEADER",
@@ -45,6 +51,63 @@ class Signer:
     def bytes_fed(self) -> int: ...
     def finalize(self) -> str: ...
     def copy(self) -> Signer: ...
+
+@final
+class QuotaDecision:
+    """The answer to a quota request, with everything an HTTP response needs."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def permitted(self) -> bool: ...
+    @property
+    def limit(self) -> int | None: ...
+    @property
+    def remaining(self) -> int | None: ...
+    @property
+    def window_start(self) -> int: ...
+    @property
+    def window_end(self) -> int: ...
+    @property
+    def reset_after(self) -> int: ...
+    @property
+    def retry_after(self) -> int | None: ...
+    @property
+    def headers(self) -> list[tuple[str, str]]: ...
+    @property
+    def reset_at(self) -> datetime: ...
+
+@final
+class QuotaLedger:
+    """In-memory quota state (per tenant, metric and UTC window); thread-safe."""
+
+    def __new__(cls) -> QuotaLedger: ...
+    def consume(
+        self,
+        tenant: str,
+        *,
+        plan: _Plan,
+        metric: str = "inbound_event",
+        cost: int = 1,
+        now: _Now = None,
+        idempotency_key: str | None = None,
+    ) -> QuotaDecision: ...
+    def peek(
+        self,
+        tenant: str,
+        *,
+        plan: _Plan,
+        metric: str = "inbound_event",
+        cost: int = 1,
+        now: _Now = None,
+        idempotency_key: str | None = None,
+    ) -> QuotaDecision: ...
+    def used(self, tenant: str, metric: str = "inbound_event", now: _Now = None) -> int: ...
+    def prune(self, now: _Now = None) -> int: ...
+    def snapshot(self) -> str: ...
+    @staticmethod
+    def restore(snapshot: str) -> QuotaLedger: ...
+    def __len__(self) -> int: ...
 
 def sign(body: _BytesLike, secret: _SecretLike) -> str: ...
 def verify(
