@@ -22,9 +22,10 @@ $(PY_STAMP): bindings-python/requirements-dev.txt
 
 python-venv: $(PY_STAMP)
 
-## Build the extension (debug) and install the package into .venv.
+## Build the extension (release: the leak test makes a million calls, and the
+## benchmark reuses the build) and install the package into .venv.
 python-develop: $(PY_STAMP)
-	$(PY_MATURIN) develop -q
+	$(PY_MATURIN) develop -q --release
 
 ## pytest (vectors, properties, errors, leaks, example receiver) and the stub checks.
 test-python: python-develop
@@ -33,7 +34,6 @@ test-python: python-develop
 	cd bindings-python && $(PY_BIN)/python -m mypy --strict --config-file pyproject.toml python/erpops tests/typing_usage.py
 
 ## Speed against the stdlib hmac, pydantic v2 and jsonschema (release build, same process).
-bench-python: $(PY_STAMP)
+bench-python: python-develop
 	$(PY_BIN)/python -m pip install -q --disable-pip-version-check -r bindings-python/requirements-bench.txt
-	$(PY_MATURIN) develop -q --release
 	$(PY_BIN)/python benches/python/bench.py
