@@ -13,11 +13,14 @@
 //! - [`time`]: UTC instants and integer civil-calendar arithmetic shared by
 //!   every rule that needs a date.
 //! - [`event`]: the typed, normalized integration event (contract §3.2).
+//! - [`incident`]: correlation, lifecycle and event-time ordering of
+//!   incidents (contract §6).
 //! - [`pii`]: detection and redaction of personal data (contract §3.4).
 //! - [`signature`]: `sha256=` HMAC-SHA256 signing and constant-time
 //!   verification of raw body bytes (contract §3.1).
 
 pub mod event;
+pub mod incident;
 pub mod pii;
 pub mod signature;
 pub mod time;
