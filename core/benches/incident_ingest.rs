@@ -47,7 +47,10 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
+        LIVE.fetch_add(
+            new_size as isize - layout.size() as isize,
+            Ordering::Relaxed,
+        );
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
@@ -68,7 +71,9 @@ fn templates() -> Vec<Event> {
             metadata.insert("records_processed", MetadataValue::Int(18_441));
             metadata.insert("records_total", MetadataValue::Int(40_000));
             Event {
-                connector_id: Uuid::from_u128(0x3f2b8c1e_9a4d_4e7b_8c21_5d6f7a8b9c0d + (k % 10) as u128),
+                connector_id: Uuid::from_u128(
+                    0x3f2b8c1e_9a4d_4e7b_8c21_5d6f7a8b9c0d + (k % 10) as u128,
+                ),
                 event_type: "integration.failed".into(),
                 timestamp: Timestamp::from_unix_seconds(T0),
                 severity: Severity::Error,
@@ -96,7 +101,11 @@ fn run(model: &mut IncidentModel, templates: &mut [Event], n: usize) -> usize {
         } else {
             "integration.failed"
         });
-        e.severity = if round % 10 == 9 { Severity::Info } else { Severity::Error };
+        e.severity = if round % 10 == 9 {
+            Severity::Info
+        } else {
+            Severity::Error
+        };
         id.clear();
         write!(id, "evt_{i:032x}").unwrap();
         effects += model.ingest(e, &id, e.timestamp).len();

@@ -730,3 +730,16 @@ fn effects_serialize_with_a_kind_tag() {
     assert!(fx[0].incident().is_active());
     assert!(!fx[0].is_open_resolve_transition());
 }
+
+#[test]
+fn an_effect_keeps_the_incident_as_it_was_when_reported() {
+    let mut m = IncidentModel::default();
+    let first = m.ingest(&fail(0), "e0", at(0));
+    let second = m.ingest(&fail(1), "e1", at(1));
+    m.ingest(&ok(2), "e2", at(2));
+    assert_eq!(first[0].incident().event_count, 1);
+    assert_eq!(first[0].incident().status, IncidentStatus::Open);
+    assert_eq!(second[0].incident().event_count, 2);
+    let held = m.incidents().next().unwrap();
+    assert_eq!((held.event_count, held.status), (3, IncidentStatus::Resolved));
+}

@@ -337,7 +337,7 @@ fn restore_rejects_inconsistent_snapshots() {
 
     let mut snap = m.snapshot();
     let id = snap.keys[0].state.incident.as_ref().unwrap().id.clone();
-    snap.keys[1].state.incident.as_mut().unwrap().id = id;
+    std::sync::Arc::make_mut(snap.keys[1].state.incident.as_mut().unwrap()).id = id;
     let err = IncidentModel::restore(IncidentConfig::default(), snap).unwrap_err();
     assert_eq!(err.code(), "snapshot_duplicate_incident");
     assert!(err.to_string().contains("intact copy"));

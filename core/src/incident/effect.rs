@@ -5,6 +5,8 @@
 //! a store can upsert it by id and a notifier needs nothing else. Effects
 //! never ask the caller to do something; they say what happened.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use super::record::{Incident, ResolutionReason};
@@ -22,19 +24,22 @@ pub enum Effect {
     /// A problem opened a new incident.
     Opened {
         /// The new incident.
-        incident: Incident,
+        #[serde(with = "super::shared::arc")]
+        incident: Arc<Incident>,
     },
     /// An event was attached without changing status or raising severity
     /// (a repeat, a late event, an orphan recovery, an informational event).
     Updated {
         /// The incident after the change.
-        incident: Incident,
+        #[serde(with = "super::shared::arc")]
+        incident: Arc<Incident>,
     },
     /// A problem raised the severity of an active incident; an acknowledged
     /// incident is open again.
     Escalated {
         /// The incident after the change.
-        incident: Incident,
+        #[serde(with = "super::shared::arc")]
+        incident: Arc<Incident>,
         /// Its severity before.
         previous_severity: Severity,
     },
@@ -42,24 +47,28 @@ pub enum Effect {
     /// window, or a command.
     Reopened {
         /// The incident after the change.
-        incident: Incident,
+        #[serde(with = "super::shared::arc")]
+        incident: Arc<Incident>,
     },
     /// The incident is resolved.
     Resolved {
         /// The incident after the change.
-        incident: Incident,
+        #[serde(with = "super::shared::arc")]
+        incident: Arc<Incident>,
         /// Why (also in `incident.resolution_reason`).
         reason: ResolutionReason,
     },
     /// Someone acknowledged it.
     Acknowledged {
         /// The incident after the change.
-        incident: Incident,
+        #[serde(with = "super::shared::arc")]
+        incident: Arc<Incident>,
     },
     /// An acknowledgement ran out; the incident is open again.
     AckExpired {
         /// The incident after the change.
-        incident: Incident,
+        #[serde(with = "super::shared::arc")]
+        incident: Arc<Incident>,
     },
 }
 
@@ -78,7 +87,20 @@ impl Effect {
     }
 
     /// The incident the fact is about, as it is after the change.
-    pub const fn incident(&self) -> &Incident {
+    pub fn incident(&self) -> &Incident {
+        match self {
+            Effect::Opened { incident }
+            | Effect::Updated { incident }
+            | Effect::Escalated { incident, .. }
+            | Effect::Reopened { incident }
+            | Effect::Resolved { incident, .. }
+            | Effect::Acknowledged { incident }
+            | Effect::AckExpired { incident } => incident,
+        }
+    }
+
+    /// The shared incident itself (cheap to keep: a reference count).
+    pub fn incident_arc(&self) -> &Arc<Incident> {
         match self {
             Effect::Opened { incident }
             | Effect::Updated { incident }

@@ -35,6 +35,7 @@ pub mod key;
 pub mod model;
 pub mod progress;
 pub mod record;
+mod shared;
 pub mod snapshot;
 pub mod timer;
 

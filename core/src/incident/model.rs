@@ -20,6 +20,7 @@
 //!   exactly what the time-ordered replay would have produced.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -38,8 +39,14 @@ use crate::time::Timestamp;
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct KeyState {
     /// The latest incident of the key (active, or the last resolved one).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub incident: Option<Incident>,
+    /// Shared with the effects that reported it: a change copies it only
+    /// while the caller still holds such an effect (copy on write).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "super::shared::option"
+    )]
+    pub incident: Option<Arc<Incident>>,
     /// Event time of the latest recovery seen for the key, even one that
     /// found no incident, so a late problem it follows is resolved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -90,17 +97,17 @@ impl IncidentModel {
     /// The incident with this id, if the model holds it.
     pub fn get(&self, incident_id: &str) -> Option<&Incident> {
         let key = self.ids.get(incident_id)?;
-        self.keys.get(key)?.incident.as_ref()
+        self.keys.get(key)?.incident.as_deref()
     }
 
     /// The latest incident of a key, if any.
     pub fn incident_for_key(&self, key: &CorrelationKey) -> Option<&Incident> {
-        self.keys.get(key)?.incident.as_ref()
+        self.keys.get(key)?.incident.as_deref()
     }
 
     /// Every incident held, in key order.
     pub fn incidents(&self) -> impl Iterator<Item = &Incident> {
-        self.keys.values().filter_map(|s| s.incident.as_ref())
+        self.keys.values().filter_map(|s| s.incident.as_deref())
     }
 
     /// Number of open or acknowledged incidents.
@@ -124,138 +131,134 @@ impl IncidentModel {
         let key = CorrelationKey::of(event);
         let mut effects = Vec::new();
         match self.config.classifier.classify(event) {
-            OutcomeClass::Problem => self.ingest_problem(key, event, event_id, now, &mut effects),
-            OutcomeClass::Recovery => self.ingest_recovery(key, event, event_id, now, &mut effects),
+            OutcomeClass::Problem => self.ingest_problem(&key, event, event_id, &mut effects),
+            OutcomeClass::Recovery => self.ingest_recovery(&key, event, event_id, &mut effects),
             OutcomeClass::Start | OutcomeClass::Info => {
                 self.ingest_other(&key, event, event_id, &mut effects)
             }
+        }
+        if !effects.is_empty() || self.keys.contains_key(&key) {
+            self.after_change(&key, now);
         }
         effects
     }
 
     fn ingest_problem(
         &mut self,
-        key: CorrelationKey,
+        key: &CorrelationKey,
         event: &Event,
         event_id: &str,
-        now: Timestamp,
         effects: &mut Vec<Effect>,
     ) {
         let t = event.timestamp;
         let window = self.config.reopen_window;
         let cap = self.config.recent_event_ids;
-        let state = self.keys.entry(key.clone()).or_default();
+        let state = match self.keys.get_mut(key) {
+            Some(state) => state,
+            None => self.keys.entry(key.clone()).or_default(),
+        };
         let last_recovery_at = state.last_recovery_at;
 
-        // Decide what the problem does to the key's latest incident.
-        enum Action {
-            Attach,
-            Reopen,
-            OpenNew,
-        }
-        let action = match &state.incident {
-            None => Action::OpenNew,
-            Some(inc) if inc.is_active() => Action::Attach,
+        // What the problem does to the key's latest incident.
+        let replace = match state.incident.as_deref() {
+            None => true,
+            Some(inc) if inc.is_active() => false,
             Some(inc) => match inc.resolved_at {
-                Some(r) if t < r => Action::Attach,
-                Some(r) if r.checked_add(window).map_or(true, |end| t <= end) => Action::Reopen,
-                _ => Action::OpenNew,
+                Some(r) if t < r => false,
+                Some(r) => r.checked_add(window).is_some_and(|end| t > end),
+                None => true,
             },
         };
 
-        match action {
-            Action::Attach => {
-                let Some(inc) = state.incident.as_mut() else {
-                    return;
-                };
+        let slot = if replace {
+            if let Some(old) = state.incident.take() {
+                self.ids.remove(&old.id);
+                self.ack_timers.cancel(&old.id);
+            }
+            let inc = open_incident(key.clone(), event, event_id, cap);
+            self.ids.insert(inc.id.clone(), key.clone());
+            let slot = state.incident.insert(Arc::new(inc));
+            effects.push(Effect::Opened {
+                incident: Arc::clone(slot),
+            });
+            slot
+        } else {
+            let Some(slot) = state.incident.as_mut() else {
+                return;
+            };
+            let inc = Arc::make_mut(slot);
+            let fact = if inc.is_active() {
                 attach(inc, event, event_id, true, cap);
                 let previous = inc.severity;
                 if event.severity > previous {
                     inc.severity = event.severity;
-                }
-                if inc.is_active() && event.severity > previous {
                     if inc.status == IncidentStatus::Acknowledged {
                         self.ack_timers.cancel(&inc.id);
                         clear_ack(inc);
                         inc.status = IncidentStatus::Open;
                     }
-                    effects.push(Effect::Escalated {
-                        incident: inc.clone(),
-                        previous_severity: previous,
-                    });
+                    Fact::Escalated(previous)
                 } else {
-                    effects.push(Effect::Updated {
-                        incident: inc.clone(),
-                    });
+                    Fact::Updated
                 }
-            }
-            Action::Reopen => {
-                let Some(inc) = state.incident.as_mut() else {
-                    return;
-                };
+            } else if inc.resolved_at.is_some_and(|r| t < r) {
+                // Older than the resolution: it happened while the incident
+                // was open, so it counts (severity included) but does not
+                // reopen.
+                attach(inc, event, event_id, true, cap);
+                inc.severity = inc.severity.max(event.severity);
+                Fact::Updated
+            } else {
                 reopen(inc);
                 attach(inc, event, event_id, true, cap);
                 inc.severity = inc.severity.max(event.severity);
-                effects.push(Effect::Reopened {
-                    incident: inc.clone(),
-                });
+                Fact::Reopened
+            };
+            effects.push(fact.effect(slot));
+            if fact != Fact::Reopened {
+                return;
             }
-            Action::OpenNew => {
-                if let Some(old) = state.incident.take() {
-                    self.ids.remove(&old.id);
-                    self.ack_timers.cancel(&old.id);
-                }
-                let inc = open_incident(key.clone(), event, event_id, cap);
-                self.ids.insert(inc.id.clone(), key.clone());
-                effects.push(Effect::Opened {
-                    incident: inc.clone(),
-                });
-                state.incident = Some(inc);
-            }
-        }
+            slot
+        };
 
         // A recovery already seen that is not older than the latest problem
         // ends what this problem opened (time-ordered replay).
-        if let (Some(inc), Some(r)) = (state.incident.as_mut(), last_recovery_at) {
-            if inc.is_active() && r >= inc.last_problem_at && !matches!(action, Action::Attach) {
+        if let Some(r) = last_recovery_at {
+            let inc = Arc::make_mut(slot);
+            if inc.is_active() && r >= inc.last_problem_at {
                 resolve(inc, ResolutionReason::Recovery, r, None);
-                effects.push(Effect::Resolved {
-                    incident: inc.clone(),
-                    reason: ResolutionReason::Recovery,
-                });
+                effects.push(Fact::Resolved(ResolutionReason::Recovery).effect(slot));
             }
         }
-        self.after_change(&key, now);
     }
 
     fn ingest_recovery(
         &mut self,
-        key: CorrelationKey,
+        key: &CorrelationKey,
         event: &Event,
         event_id: &str,
-        now: Timestamp,
         effects: &mut Vec<Effect>,
     ) {
         let t = event.timestamp;
         let cap = self.config.recent_event_ids;
-        let state = self.keys.entry(key.clone()).or_default();
+        let state = match self.keys.get_mut(key) {
+            Some(state) => state,
+            None => self.keys.entry(key.clone()).or_default(),
+        };
         state.last_recovery_at = Some(state.last_recovery_at.map_or(t, |r| r.max(t)));
-        if let Some(inc) = state.incident.as_mut() {
-            attach(inc, event, event_id, false, cap);
-            if inc.is_active() && t >= inc.last_problem_at {
-                self.ack_timers.cancel(&inc.id);
-                resolve(inc, ResolutionReason::Recovery, t, None);
-                effects.push(Effect::Resolved {
-                    incident: inc.clone(),
-                    reason: ResolutionReason::Recovery,
-                });
-            } else {
-                effects.push(Effect::Updated {
-                    incident: inc.clone(),
-                });
-            }
-        }
-        self.after_change(&key, now);
+        let Some(slot) = state.incident.as_mut() else {
+            return;
+        };
+        let inc = Arc::make_mut(slot);
+        attach(inc, event, event_id, false, cap);
+        let fact = if inc.is_active() && t >= inc.last_problem_at {
+            self.ack_timers.cancel(&inc.id);
+            resolve(inc, ResolutionReason::Recovery, t, None);
+            Fact::Resolved(ResolutionReason::Recovery)
+        } else {
+            Fact::Updated
+        };
+        effects.push(fact.effect(slot));
     }
 
     fn ingest_other(
@@ -266,14 +269,12 @@ impl IncidentModel {
         effects: &mut Vec<Effect>,
     ) {
         let cap = self.config.recent_event_ids;
-        let Some(inc) = self.keys.get_mut(key).and_then(|s| s.incident.as_mut()) else {
+        let Some(slot) = self.keys.get_mut(key).and_then(|s| s.incident.as_mut()) else {
             return;
         };
-        if inc.is_active() {
-            attach(inc, event, event_id, false, cap);
-            effects.push(Effect::Updated {
-                incident: inc.clone(),
-            });
+        if slot.is_active() {
+            attach(Arc::make_mut(slot), event, event_id, false, cap);
+            effects.push(Fact::Updated.effect(slot));
         }
     }
 
@@ -289,67 +290,60 @@ impl IncidentModel {
             incident_id: id.to_owned(),
         };
         let key = self.ids.get(id).cloned().ok_or_else(not_found)?;
+        let ack_timeout = self.config.ack_timeout;
         let state = self.keys.get_mut(&key).ok_or_else(not_found)?;
-        let inc = state.incident.as_mut().ok_or_else(not_found)?;
+        let slot = state.incident.as_mut().ok_or_else(not_found)?;
+        // Check first, so an error changes nothing (not even a copy).
+        match (command, slot.status) {
+            (Command::Acknowledge { .. } | Command::Resolve { .. }, IncidentStatus::Resolved) => {
+                return Err(CommandError::AlreadyResolved {
+                    incident_id: id.to_owned(),
+                })
+            }
+            (Command::Acknowledge { .. }, IncidentStatus::Acknowledged) => {
+                return Err(CommandError::AlreadyAcknowledged {
+                    incident_id: id.to_owned(),
+                    by: slot.acknowledged_by.clone().unwrap_or_default(),
+                })
+            }
+            (Command::Reopen { .. }, IncidentStatus::Open | IncidentStatus::Acknowledged) => {
+                return Err(CommandError::NotResolved {
+                    incident_id: id.to_owned(),
+                })
+            }
+            _ => {}
+        }
+        let inc = Arc::make_mut(slot);
         let actor = command.actor().to_owned();
-        let effect = match command {
-            Command::Acknowledge { .. } => match inc.status {
-                IncidentStatus::Resolved => {
-                    return Err(CommandError::AlreadyResolved {
-                        incident_id: id.to_owned(),
-                    })
+        let fact = match command {
+            Command::Acknowledge { .. } => {
+                inc.status = IncidentStatus::Acknowledged;
+                inc.acknowledged_by = Some(actor);
+                inc.acknowledged_at = Some(now);
+                inc.ack_expires_at = if ack_timeout.is_zero() {
+                    None
+                } else {
+                    now.checked_add(ack_timeout)
+                };
+                if let Some(at) = inc.ack_expires_at {
+                    self.ack_timers.schedule(inc.id.clone(), at);
                 }
-                IncidentStatus::Acknowledged => {
-                    return Err(CommandError::AlreadyAcknowledged {
-                        incident_id: id.to_owned(),
-                        by: inc.acknowledged_by.clone().unwrap_or_default(),
-                    })
-                }
-                IncidentStatus::Open => {
-                    inc.status = IncidentStatus::Acknowledged;
-                    inc.acknowledged_by = Some(actor);
-                    inc.acknowledged_at = Some(now);
-                    inc.ack_expires_at = if self.config.ack_timeout.is_zero() {
-                        None
-                    } else {
-                        now.checked_add(self.config.ack_timeout)
-                    };
-                    if let Some(at) = inc.ack_expires_at {
-                        self.ack_timers.schedule(inc.id.clone(), at);
-                    }
-                    set_note(inc, command.note());
-                    Effect::Acknowledged {
-                        incident: inc.clone(),
-                    }
-                }
-            },
+                Fact::Acknowledged
+            }
             Command::Resolve { .. } => {
-                if !inc.is_active() {
-                    return Err(CommandError::AlreadyResolved {
-                        incident_id: id.to_owned(),
-                    });
-                }
                 self.ack_timers.cancel(&inc.id);
                 resolve(inc, ResolutionReason::Manual, now, Some(actor));
-                set_note(inc, command.note());
-                Effect::Resolved {
-                    incident: inc.clone(),
-                    reason: ResolutionReason::Manual,
-                }
+                Fact::Resolved(ResolutionReason::Manual)
             }
             Command::Reopen { .. } => {
-                if inc.is_active() {
-                    return Err(CommandError::NotResolved {
-                        incident_id: id.to_owned(),
-                    });
-                }
                 reopen(inc);
-                set_note(inc, command.note());
-                Effect::Reopened {
-                    incident: inc.clone(),
-                }
+                Fact::Reopened
             }
         };
+        if let Some(n) = command.note() {
+            inc.last_note = Some(n.to_owned());
+        }
+        let effect = fact.effect(slot);
         self.after_change(&key, now);
         Ok(vec![effect])
     }
@@ -365,15 +359,14 @@ impl IncidentModel {
             let Some(key) = self.ids.get(&id) else {
                 continue;
             };
-            let Some(inc) = self.keys.get_mut(key).and_then(|s| s.incident.as_mut()) else {
+            let Some(slot) = self.keys.get_mut(key).and_then(|s| s.incident.as_mut()) else {
                 continue;
             };
-            if inc.status == IncidentStatus::Acknowledged && inc.ack_expires_at == Some(at) {
+            if slot.status == IncidentStatus::Acknowledged && slot.ack_expires_at == Some(at) {
+                let inc = Arc::make_mut(slot);
                 clear_ack(inc);
                 inc.status = IncidentStatus::Open;
-                effects.push(Effect::AckExpired {
-                    incident: inc.clone(),
-                });
+                effects.push(Fact::AckExpired.effect(slot));
             }
         }
         effects
@@ -396,7 +389,7 @@ impl IncidentModel {
         let Some(state) = self.keys.get_mut(key) else {
             return;
         };
-        let active = state.incident.as_ref().is_some_and(Incident::is_active);
+        let active = state.incident.as_deref().is_some_and(Incident::is_active);
         if active {
             state.forget_at = None;
             self.forget_timers.cancel(key);
@@ -468,19 +461,28 @@ fn attach(inc: &mut Incident, event: &Event, event_id: &str, problem: bool, cap:
     inc.first_seen = inc.first_seen.min(t);
     if t >= inc.last_seen {
         inc.last_seen = t;
+        // Repeats usually carry the same text: compare before copying.
         if let Some(m) = &event.message {
-            inc.last_message = Some(m.clone());
+            if inc.last_message.as_ref() != Some(m) {
+                inc.last_message = Some(m.clone());
+            }
         }
-        if !event.metadata.is_empty() {
+        if !event.metadata.is_empty() && inc.last_metadata != event.metadata {
             inc.last_metadata = event.metadata.clone();
         }
     }
     if problem {
         inc.last_problem_at = inc.last_problem_at.max(t);
     }
-    if let Some(p) = Progress::of(event) {
-        if inc.progress_at.map_or(true, |at| t >= at) {
-            inc.progress = Some(p);
+    if inc.progress_at.map_or(true, |at| t >= at) {
+        if let Some((processed, total)) = Progress::counts(event) {
+            let same = inc
+                .progress
+                .as_ref()
+                .is_some_and(|p| p.same_as(event, processed, total));
+            if !same {
+                inc.progress = Progress::of(event);
+            }
             inc.progress_at = Some(t);
         }
     }
@@ -508,8 +510,31 @@ fn reopen(inc: &mut Incident) {
     inc.reopen_count = inc.reopen_count.saturating_add(1);
 }
 
-fn set_note(inc: &mut Incident, note: Option<&str>) {
-    if let Some(n) = note {
-        inc.last_note = Some(n.to_owned());
+/// What happened to an incident, before it is paired with the incident's
+/// snapshot to make an [`Effect`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fact {
+    Updated,
+    Escalated(crate::event::Severity),
+    Reopened,
+    Resolved(ResolutionReason),
+    Acknowledged,
+    AckExpired,
+}
+
+impl Fact {
+    fn effect(self, incident: &Arc<Incident>) -> Effect {
+        let incident = Arc::clone(incident);
+        match self {
+            Fact::Updated => Effect::Updated { incident },
+            Fact::Escalated(previous_severity) => Effect::Escalated {
+                incident,
+                previous_severity,
+            },
+            Fact::Reopened => Effect::Reopened { incident },
+            Fact::Resolved(reason) => Effect::Resolved { incident, reason },
+            Fact::Acknowledged => Effect::Acknowledged { incident },
+            Fact::AckExpired => Effect::AckExpired { incident },
+        }
     }
 }

@@ -32,18 +32,7 @@ impl Progress {
     /// than there are) is not progress and yields `None`, so a bad sender
     /// never produces "150%" or a division by zero.
     pub fn of(event: &Event) -> Option<Progress> {
-        let int = |field| {
-            event
-                .metadata
-                .get(field)
-                .and_then(|v| v.as_i128())
-                .and_then(|v| u64::try_from(v).ok())
-        };
-        let processed = int(RECORDS_PROCESSED_FIELD)?;
-        let total = int(RECORDS_TOTAL_FIELD)?;
-        if total == 0 || processed > total {
-            return None;
-        }
+        let (processed, total) = Self::counts(event)?;
         let outcome = event.outcome().to_owned();
         let summary = format!(
             "{outcome} at record {} of {} ({})",
@@ -57,6 +46,30 @@ impl Progress {
             records_total: total,
             summary,
         })
+    }
+}
+
+impl Progress {
+    /// The valid `(records_processed, records_total)` of `event`, by the
+    /// rules of [`Progress::of`], without formatting anything.
+    pub fn counts(event: &Event) -> Option<(u64, u64)> {
+        let int = |field| {
+            event
+                .metadata
+                .get(field)
+                .and_then(|v| v.as_i128())
+                .and_then(|v| u64::try_from(v).ok())
+        };
+        let processed = int(RECORDS_PROCESSED_FIELD)?;
+        let total = int(RECORDS_TOTAL_FIELD)?;
+        (total > 0 && processed <= total).then_some((processed, total))
+    }
+
+    /// Whether this progress says the same as `event` would.
+    pub fn same_as(&self, event: &Event, processed: u64, total: u64) -> bool {
+        self.records_processed == processed
+            && self.records_total == total
+            && self.outcome == event.outcome()
     }
 }
 
