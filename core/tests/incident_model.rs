@@ -741,5 +741,8 @@ fn an_effect_keeps_the_incident_as_it_was_when_reported() {
     assert_eq!(first[0].incident().status, IncidentStatus::Open);
     assert_eq!(second[0].incident().event_count, 2);
     let held = m.incidents().next().unwrap();
-    assert_eq!((held.event_count, held.status), (3, IncidentStatus::Resolved));
+    assert_eq!(
+        (held.event_count, held.status),
+        (3, IncidentStatus::Resolved)
+    );
 }
