@@ -349,6 +349,24 @@ def cases():
         "final": [{"id": a, "status": "open", "severity": "critical", "event_count": 4}],
     })
 
+    out.append({
+        "name": "recovery_resolves_an_acknowledged_incident_and_cancels_the_timer",
+        "note": "A recovery resolves an acknowledged incident too; the ack timer goes with it, "
+                "and an informational event on a resolved incident is ignored.",
+        "steps": [
+            ingest("evt_p", event("integration.failed", ts("01:00:00"), "error"),
+                   [fx("opened", id=a)]),
+            command(ts("01:01:00"), "acknowledge", a,
+                    expect=[fx("acknowledged", id=a)], next_wakeup=ts("01:31:00")),
+            ingest("evt_r", event("integration.recovered", ts("01:05:00")),
+                   [fx("resolved", id=a, status="resolved", acknowledged_by=None,
+                       ack_expires_at=None, reason="recovery")], next_wakeup=NONE),
+            tick(ts("01:31:00"), []),
+            ingest("evt_i", event("integration.note", ts("01:06:00"), "warn"), []),
+        ],
+        "final": [{"id": a, "status": "resolved", "event_count": 2}],
+    })
+
     # 10. Commands and their errors.
     out.append({
         "name": "manual_resolve_reopen_and_command_errors",
