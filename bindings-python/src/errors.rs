@@ -25,6 +25,9 @@ pub(crate) enum Kind {
     InvalidSecret,
     /// `erpops.QuotaError`: a quota snapshot that cannot be restored.
     QuotaError,
+    /// `erpops.IncidentError`: a command or snapshot the incident model
+    /// refuses.
+    IncidentError,
     /// `erpops.InternalError`: a bug caught at the boundary (a panic).
     InternalError,
 }
@@ -35,6 +38,7 @@ impl Kind {
             Kind::InvalidSignature => "InvalidSignature",
             Kind::InvalidSecret => "InvalidSecret",
             Kind::QuotaError => "QuotaError",
+            Kind::IncidentError => "IncidentError",
             Kind::InternalError => "InternalError",
         }
     }
@@ -43,11 +47,13 @@ impl Kind {
         static INVALID_SIGNATURE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         static INVALID_SECRET: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         static QUOTA: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+        static INCIDENT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         static INTERNAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         match self {
             Kind::InvalidSignature => &INVALID_SIGNATURE,
             Kind::InvalidSecret => &INVALID_SECRET,
             Kind::QuotaError => &QUOTA,
+            Kind::IncidentError => &INCIDENT,
             Kind::InternalError => &INTERNAL,
         }
     }

@@ -11,9 +11,15 @@
 //! - [`time`]: `now` arguments and `datetime` results.
 //! - [`signature`]: `sign`, `verify`, `is_valid`, `Secret`, `Signer`.
 //! - [`quota`]: `QuotaLedger`, `QuotaDecision`.
+//! - [`event`]: the `Event` class.
+//! - [`incident`]: the `IncidentModel` class.
+//! - [`json`]: serde records to and from Python dicts.
 
 mod errors;
+mod event;
+mod incident;
 mod input;
+mod json;
 mod quota;
 mod signature;
 mod time;
@@ -39,6 +45,10 @@ fn _panic_for_tests(py: Python<'_>) -> PyResult<()> {
 mod _native {
     #[pymodule_export]
     use super::_panic_for_tests;
+    #[pymodule_export]
+    use super::event::PyEvent;
+    #[pymodule_export]
+    use super::incident::PyIncidentModel;
     #[pymodule_export]
     use super::quota::{PyQuotaDecision, PyQuotaLedger};
     #[pymodule_export]

@@ -8,7 +8,7 @@
 //! The conversion goes through Python's `datetime` arithmetic rather than the
 //! datetime C API, which the stable ABI does not expose.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use erpops_core::Timestamp;
 use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
@@ -112,4 +112,45 @@ pub(crate) fn datetime_of<'py>(py: Python<'py>, ts: Timestamp) -> PyResult<Bound
     kwargs.set_item("microseconds", ts.subsec_nanos() / 1_000)?;
     let delta = timedelta.call((), Some(&kwargs))?;
     epoch(py)?.add(delta)
+}
+
+/// A non-negative duration given as seconds (`int` or `float`) or a
+/// `timedelta`; `what` names the argument in errors.
+pub(crate) fn duration_of(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Duration> {
+    let py = value.py();
+    let negative = || PyValueError::new_err(format!("{what} must not be negative"));
+    if value.is_instance_of::<PyBool>() {
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be seconds or a timedelta, not bool"
+        )));
+    }
+    if value.is_instance_of::<PyInt>() {
+        let secs: i64 = value.extract()?;
+        return u64::try_from(secs)
+            .map(Duration::from_secs)
+            .map_err(|_| negative());
+    }
+    if value.is_instance_of::<PyFloat>() {
+        let secs: f64 = value.extract()?;
+        return Duration::try_from_secs_f64(secs).map_err(|_| {
+            PyValueError::new_err(format!(
+                "{what} must be a finite, non-negative number of seconds"
+            ))
+        });
+    }
+    if value.is_instance(TIMEDELTA.import(py, "datetime", "timedelta")?)? {
+        let days: i64 = value.getattr("days")?.extract()?;
+        let seconds: i64 = value.getattr("seconds")?.extract()?;
+        let micros: u32 = value.getattr("microseconds")?.extract()?;
+        let secs = days
+            .checked_mul(86_400)
+            .and_then(|d| d.checked_add(seconds))
+            .ok_or_else(|| PyOverflowError::new_err(format!("{what} is out of range")))?;
+        let secs = u64::try_from(secs).map_err(|_| negative())?;
+        return Ok(Duration::new(secs, micros * 1_000));
+    }
+    Err(PyTypeError::new_err(format!(
+        "{what} must be seconds (int or float) or a timedelta, not {}",
+        type_name(value)
+    )))
 }

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from erpops._errors import (
     Error,
+    IncidentError,
     InternalError,
     InvalidSecret,
     InvalidSignature,
@@ -21,8 +22,11 @@ from erpops._errors import (
     RequestRejected,
     ValidationError,
 )
+from erpops._types import Finding, Severity
 from erpops._native import (
     CONNECTOR_ID_HEADER,
+    Event,
+    IncidentModel,
     JSON_MEDIA_TYPE,
     RECEIVE_PATH,
     SIGNATURE_HEADER,
@@ -44,6 +48,10 @@ __all__ = [
     "SIGNATURE_HEADER",
     "SIGNATURE_LABEL",
     "Error",
+    "Event",
+    "Finding",
+    "IncidentError",
+    "IncidentModel",
     "InternalError",
     "InvalidSecret",
     "InvalidSignature",
@@ -52,6 +60,7 @@ __all__ = [
     "QuotaLedger",
     "RequestRejected",
     "Secret",
+    "Severity",
     "Signer",
     "ValidationError",
     "__version__",

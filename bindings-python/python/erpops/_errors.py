@@ -21,6 +21,7 @@ __all__ = [
     "ValidationError",
     "RequestRejected",
     "QuotaError",
+    "IncidentError",
     "InternalError",
 ]
 
@@ -121,6 +122,17 @@ class QuotaError(Error, ValueError):
     """
 
     default_code = "quota_error"
+
+
+class IncidentError(Error, ValueError):
+    """The incident model refuses a command or a snapshot; nothing changed.
+
+    Command codes: ``incident_not_found``, ``already_acknowledged``,
+    ``already_resolved``, ``not_resolved``, ``invalid_actor``,
+    ``invalid_note``; snapshot codes come from the core's snapshot check.
+    """
+
+    default_code = "incident_error"
 
 
 class InternalError(Error):

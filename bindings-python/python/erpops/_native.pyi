@@ -2,11 +2,15 @@
 
 from collections.abc import Iterable
 from collections.abc import Mapping
-from datetime import datetime
-from typing import Final, TypeAlias, final
+import uuid
+from datetime import datetime, timedelta
+from typing import Any, Final, TypeAlias, final
+
+from erpops._types import Severity
 
 _BytesLike: TypeAlias = bytes | bytearray | memoryview | str
 _Now: TypeAlias = datetime | int | float | None
+_Duration: TypeAlias = int | float | timedelta
 _Plan: TypeAlias = str | Mapping[str, int | None]
 _SecretLike: TypeAlias = Secret | bytes | bytearray | memoryview | str
 
@@ -19,6 +23,8 @@ __all__ = [
     "Signer",
     "QuotaDecision",
     "QuotaLedger",
+    "Event",
+    "IncidentModel",
     "__version__",
     "SIGNATURE_HEADER",
     "CONNECTOR_ID_HEADER",
@@ -107,6 +113,66 @@ class QuotaLedger:
     def snapshot(self) -> str: ...
     @staticmethod
     def restore(snapshot: str) -> QuotaLedger: ...
+    def __len__(self) -> int: ...
+
+@final
+class Event:
+    """A valid, normalized integration event (returned by ``validate``)."""
+
+    @property
+    def connector_id(self) -> uuid.UUID: ...
+    @property
+    def event_type(self) -> str: ...
+    @property
+    def timestamp(self) -> datetime: ...
+    @property
+    def severity(self) -> Severity: ...
+    @property
+    def source(self) -> str | None: ...
+    @property
+    def message(self) -> str | None: ...
+    @property
+    def metadata(self) -> dict[str, str | int | float | bool | None]: ...
+    @property
+    def family(self) -> str: ...
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def redactions(self) -> list[dict[str, Any]]: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def to_json(self) -> str: ...
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
+class IncidentModel:
+    """Groups events into incidents; operations return effect dicts. Thread-safe."""
+
+    def __new__(
+        cls,
+        *,
+        reopen_window: _Duration | None = None,
+        ack_timeout: _Duration | None = None,
+        retain_resolved: _Duration | None = None,
+    ) -> IncidentModel: ...
+    def ingest(
+        self, event: Event | Mapping[str, Any], event_id: str, *, now: _Now = None
+    ) -> list[dict[str, Any]]: ...
+    def command(
+        self,
+        command: str,
+        incident_id: str,
+        *,
+        actor: str,
+        note: str | None = None,
+        now: _Now = None,
+    ) -> list[dict[str, Any]]: ...
+    def tick(self, now: _Now = None) -> list[dict[str, Any]]: ...
+    def next_wakeup(self) -> datetime | None: ...
+    def get(self, incident_id: str) -> dict[str, Any] | None: ...
+    def incidents(self) -> list[dict[str, Any]]: ...
+    def active_count(self) -> int: ...
+    def snapshot(self) -> str: ...
+    def restore(self, snapshot: str) -> IncidentModel: ...
     def __len__(self) -> int: ...
 
 def sign(body: _BytesLike, secret: _SecretLike) -> str: ...
