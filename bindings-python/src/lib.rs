@@ -13,6 +13,7 @@
 //! - [`quota`]: `QuotaLedger`, `QuotaDecision`.
 //! - [`event`]: the `Event` class.
 //! - [`incident`]: the `IncidentModel` class.
+//! - [`pii`]: the `redact` function.
 //! - [`json`]: serde records to and from Python dicts.
 
 mod errors;
@@ -20,6 +21,7 @@ mod event;
 mod incident;
 mod input;
 mod json;
+mod pii;
 mod quota;
 mod signature;
 mod time;
@@ -49,6 +51,8 @@ mod _native {
     use super::event::PyEvent;
     #[pymodule_export]
     use super::incident::PyIncidentModel;
+    #[pymodule_export]
+    use super::pii::redact;
     #[pymodule_export]
     use super::quota::{PyQuotaDecision, PyQuotaLedger};
     #[pymodule_export]

@@ -37,6 +37,7 @@ from erpops._native import (
     Signer,
     __version__,
     is_valid,
+    redact,
     sign,
     verify,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "ValidationError",
     "__version__",
     "is_valid",
+    "redact",
     "sign",
     "verify",
 ]

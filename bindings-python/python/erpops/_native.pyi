@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any, Final, TypeAlias, final
 
-from erpops._types import Severity
+from erpops._types import Finding, Severity
 
 _BytesLike: TypeAlias = bytes | bytearray | memoryview | str
 _Now: TypeAlias = datetime | int | float | None
@@ -25,6 +25,7 @@ __all__ = [
     "QuotaLedger",
     "Event",
     "IncidentModel",
+    "redact",
     "__version__",
     "SIGNATURE_HEADER",
     "CONNECTOR_ID_HEADER",
@@ -186,4 +187,5 @@ def is_valid(
     signature: bytes | bytearray | memoryview | str | None,
     secrets: _SecretLike | Iterable[_SecretLike],
 ) -> bool: ...
+def redact(text: str) -> tuple[str, list[Finding]]: ...
 def _panic_for_tests() -> None: ...
