@@ -34,6 +34,13 @@ pub(super) fn match_at(bytes: &[u8], i: usize) -> Option<usize> {
         Some(&s @ (b' ' | b'-')) => s,
         _ => return None,
     };
+    let after_number = i
+        .checked_sub(2)
+        .is_some_and(|j| bytes.get(j).is_some_and(u8::is_ascii_digit))
+        && i.checked_sub(1).and_then(|j| bytes.get(j)) == Some(&b' ');
+    if after_number {
+        return None;
+    }
     grouped(bytes, i, run_end, sep)
 }
 

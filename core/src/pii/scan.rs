@@ -78,9 +78,11 @@ pub(super) fn is_word(b: u8) -> bool {
 ///
 /// Not when it continues a word (`ID4111…`, `PAY_01`), nor when a joiner
 /// ties it to what precedes: `-` or `/` after a letter or digit
-/// (`ORD-4111…`, a UUID's last group, `12/4111…`), or `.`, `,` or `:` after
-/// a digit (decimals, `1,234,567`, `03:00:00`). `card:4111…` and
-/// `IBAN:DE89…` still start a token, since a colon after a word is a label.
+/// (`ORD-4111…`, a UUID's last group, `12/4111…`), or `.` or `:` after a
+/// digit (decimals, versions, `03:00:00`). `card:4111…` and `IBAN:DE89…`
+/// still start a token, since a colon after a word is a label. A comma
+/// always delimits: it separates CSV fields (`…,123-45-6789,…`), and the
+/// groups of `1,234,567` are too short for any detector anyway.
 pub(super) fn left_ok(bytes: &[u8], i: usize) -> bool {
     let Some(prev_at) = i.checked_sub(1) else {
         return true;
@@ -97,7 +99,7 @@ pub(super) fn left_ok(bytes: &[u8], i: usize) -> bool {
 
 /// Whether a number-like token may end at `end` (exclusive), by the mirror
 /// image of [`left_ok`]: not followed by a word byte, nor by `-`/`/` and a
-/// letter or digit, nor by `.`/`,`/`:` and a digit (`4111….5`, `…:00`).
+/// letter or digit, nor by `.`/`:` and a digit (`4111….50`, `…:00`).
 pub(super) fn right_ok(bytes: &[u8], end: usize) -> bool {
     let Some(&next) = bytes.get(end) else {
         return true;
@@ -113,7 +115,7 @@ pub(super) fn right_ok(bytes: &[u8], end: usize) -> bool {
 fn joined(joiner: u8, other: Option<u8>) -> bool {
     match (joiner, other) {
         (b'-' | b'/', Some(o)) => o.is_ascii_alphanumeric(),
-        (b'.' | b',' | b':', Some(o)) => o.is_ascii_digit(),
+        (b'.' | b':', Some(o)) => o.is_ascii_digit(),
         _ => false,
     }
 }
