@@ -6,8 +6,17 @@ PYTHON ?= python3
 
 .PHONY: test run fmt fmt-check clippy test-rust test-vectors build clean
 
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+TARGET_DIR := $(CURDIR)/target
+
+# Suites `make test` runs after the Rust checks. Each mk/<area>.mk adds its own
+# (mk/c.mk: libERPOps and COBOL; bindings add theirs) so areas stay separate.
+.DEFAULT_GOAL := test
+TEST_SUITES :=
+include $(sort $(wildcard mk/*.mk))
+
 ## Build everything and run every suite.
-test: fmt-check clippy test-rust test-vectors
+test: fmt-check clippy test-rust test-vectors $(TEST_SUITES)
 	@echo "make test: all suites passed"
 
 ## Start the product (for now: sign and verify the API reference's example body).
