@@ -42,7 +42,6 @@ test-rust:
 test-vectors:
 	$(PYTHON) tests/vectors/generate/signatures.py --check
 	$(PYTHON) tests/vectors/generate/check_openssl.py
-	$(PYTHON) tests/vectors/generate/pii.py --check
 
 clean:
 	$(CARGO) clean
