@@ -304,3 +304,20 @@ fn empty_and_plain_text_have_no_findings() {
         ("nothing to see".to_owned(), vec![])
     );
 }
+
+#[test]
+fn chains_where_each_redaction_unlocks_the_next_are_fully_redacted() {
+    // Each grouped card starts right after the previous one's digits, and
+    // each phone number is tied to the previous one by `/`, so only the
+    // first is acceptable until its neighbour becomes a marker.
+    for (unit, kind) in [
+        ("4111 1111 1111 1111 ", PiiKind::Card),
+        ("+44 20 7946 0958/", PiiKind::Phone),
+    ] {
+        let text = unit.repeat(1000);
+        let (out, findings) = redact(&text);
+        assert_eq!(findings.len(), 1000);
+        assert!(findings.iter().all(|f| f.kind == kind));
+        assert!(find(&out).is_empty());
+    }
+}

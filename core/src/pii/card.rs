@@ -24,7 +24,7 @@ pub(super) fn match_at(bytes: &[u8], i: usize) -> Option<usize> {
     if !(2..=6).contains(&digit_at(bytes, i)?) {
         return None;
     }
-    let run_end = digit_run_end(bytes, i);
+    let run_end = digit_run_end(bytes, i, *DIGITS.end() + 1);
     let run = run_end - i;
     if run != 4 {
         return (DIGITS.contains(&run) && right_ok(bytes, run_end) && luhn(bytes, i, run_end))
@@ -59,7 +59,7 @@ fn grouped(bytes: &[u8], i: usize, first_end: usize, sep: u8) -> Option<usize> {
     let mut pos = first_end;
     while bytes.get(pos) == Some(&sep) {
         let start = pos + 1;
-        let end = digit_run_end(bytes, start);
+        let end = digit_run_end(bytes, start, *DIGITS.end() + 1);
         let len = end - start;
         if len == 0 {
             break;
