@@ -50,6 +50,9 @@ CASES = [
     ("trap-luhn-invalid", "card 4111111111111112"),
     ("trap-first-digit-7", "7111111111111111"),
     ("trap-first-digit-1", "1234567890123452"),
+    ("trap-compact-timestamp", "batch 20260420030005 done"),
+    ("trap-compact-timestamp-millis", "file 20260420030000007.csv"),
+    ("trap-2-outside-networks", "2100000000000005"),
     ("trap-20-digits", "41111111111111111111"),
     ("trap-dash-token-too-long", "4111-1111-1111-1111-2024"),
     ("trap-order-prefix", "ORD-4111111111111111"),
@@ -103,6 +106,7 @@ CASES = [
     ("card-amex-grouped", "amex ⟦card|3782 822463 10005⟧"),
     ("card-amex", "amex ⟦card|378282246310005⟧"),
     ("card-mastercard-2-series", "mc ⟦card|2223003122003222⟧"),
+    ("card-mir", "mir ⟦card|2200000000000004⟧"),
     ("card-discover", "⟦card|6011111111111117⟧"),
     ("card-13-digits", "visa ⟦card|4222222222222⟧"),
     ("card-19-digits-grouped", "⟦card|6011 0009 9013 9424 009⟧"),
@@ -191,7 +195,9 @@ def check_value(kind, value):
     """Independent oracle: each marked value is valid for its kind."""
     if kind == "card":
         digits = re.sub(r"[ -]", "", value)
-        ok = digits.isdigit() and 13 <= len(digits) <= 19 and digits[0] in "23456" and luhn_ok(digits)
+        prefix = int(digits[:4])
+        networks = 3000 <= prefix <= 6999 or 2221 <= prefix <= 2720 or 2200 <= prefix <= 2204
+        ok = digits.isdigit() and 13 <= len(digits) <= 19 and networks and luhn_ok(digits)
     elif kind == "iban":
         ok = iban_ok(value)
     elif kind == "ssn":
