@@ -113,6 +113,15 @@ pub fn find(text: &str) -> Vec<Finding> {
 /// findings (byte ranges refer to the input `text`).
 ///
 /// Idempotent: redacting the output again changes nothing.
+///
+/// ```
+/// use erpops_core::pii::{redact, PiiKind};
+///
+/// let (text, found) = redact("card 4111 1111 1111 1111 declined; exit code 1 at record 18441");
+/// assert_eq!(text, "card [REDACTED:card] declined; exit code 1 at record 18441");
+/// assert_eq!(found.len(), 1);
+/// assert_eq!((found[0].kind, found[0].start, found[0].end), (PiiKind::Card, 5, 24));
+/// ```
 pub fn redact(text: &str) -> (String, Vec<Finding>) {
     let (findings, rendered) = redact::find_and_render(text);
     (rendered.unwrap_or_else(|| text.to_owned()), findings)
