@@ -1,7 +1,7 @@
 //! Detection and redaction of personal data in free text (contract §3.4).
 //!
 //! [`find`] reports e-mail addresses, US social security numbers, payment
-//! card numbers, IBANs and international phone numbers; [`redact`] replaces
+//! card numbers, IBANs and international phone numbers; [`redact()`] replaces
 //! each with `[REDACTED:<kind>]`. Precision matters as much as recall: the
 //! scanned text is ERP job output full of record counts, exit codes, dates,
 //! process instances and run control ids, and none of those is ever a
@@ -102,7 +102,7 @@ impl PiiPolicy {
 /// Every finding in `text`, sorted by `start`, non-overlapping, on UTF-8
 /// character boundaries. Never panics, whatever the input.
 ///
-/// The result is what [`redact`] replaces: after redaction nothing is found
+/// The result is what [`redact()`] replaces: after redaction nothing is found
 /// any more (`find(&redact(x).0)` is empty), because the scan is repeated on
 /// the redacted text until it is stable (see the `redact` submodule).
 pub fn find(text: &str) -> Vec<Finding> {

@@ -80,6 +80,9 @@ fn finding(kind: PiiKind, start: usize, end: usize) -> Finding {
 /// candidate that begins at or after the end of the last one kept. An
 /// e-mail whose local part is a number therefore wins over the number.
 pub(super) fn resolve(mut candidates: Vec<Finding>) -> Vec<Finding> {
+    if candidates.len() < 2 {
+        return candidates;
+    }
     candidates.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
     let mut kept: Vec<Finding> = Vec::with_capacity(candidates.len());
     let mut at = 0;
