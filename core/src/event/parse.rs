@@ -70,6 +70,7 @@ pub fn parse_event(body: &[u8], opts: &ParseOptions) -> Result<ParsedEvent, Viol
         out: Violations::new(),
         redactions: Vec::new(),
         seen: 0,
+        is_object: false,
         unknown: KeySet::default(),
         connector_id: None,
         event_type: None,
@@ -148,6 +149,8 @@ struct Parser<'a, 'o> {
     /// Known fields already met (bit per field), to find duplicates and
     /// missing ones.
     seen: u8,
+    /// Whether the body is an object (only then are fields "missing").
+    is_object: bool,
     unknown: KeySet<'a>,
     connector_id: Option<Uuid>,
     event_type: Option<String>,
@@ -205,6 +208,7 @@ impl<'a> Parser<'a, '_> {
 
     fn object(&mut self) -> Result<(), SyntaxError> {
         // At `{`.
+        self.is_object = true;
         self.sc.expect(b'{', "expected '{'")?;
         if self.sc.eat(b'}') {
             return Ok(());
@@ -501,7 +505,7 @@ impl<'a> Parser<'a, '_> {
             (EVENT_TYPE, "event_type"),
             (TIMESTAMP, "timestamp"),
         ] {
-            if self.seen & bit == 0 {
+            if self.is_object && self.seen & bit == 0 {
                 let hint = match bit {
                     CONNECTOR_ID => "the connector's UUID from ERPOps admin",
                     EVENT_TYPE => "e.g. integration.failed",
