@@ -20,7 +20,7 @@ fn load() -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-pub fn options(o: &Value) -> ParseOptions {
+fn options(o: &Value) -> ParseOptions {
     let now = Timestamp::from_unix_millis(o["now_unix_ms"].as_i64().unwrap());
     assert_eq!(now.to_string(), o["now"].as_str().unwrap());
     let mut opts = ParseOptions::new(now)

@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use uuid::Uuid;
 
 use super::parse::FIELDS;
-use super::timestamp::parse_timestamp;
+use super::timestamp::{is_representable, parse_timestamp};
 use super::validate;
 use super::violation::{pointer_join, quote_short, Violation, ViolationCode, Violations};
 use super::{Event, Metadata, MetadataValue, Severity};
@@ -210,6 +210,19 @@ impl EventBuilder {
         };
         if let Some(t) = &self.event_type {
             check("/event_type", validate::event_type(t));
+        }
+        if let Some(ts) = self.timestamp {
+            if !is_representable(ts) {
+                check(
+                    "/timestamp",
+                    Err(validate::Problem {
+                        code: ViolationCode::Format,
+                        message: format!(
+                            "timestamp {ts} cannot be sent: RFC 3339 covers the years 0000 to 9999"
+                        ),
+                    }),
+                );
+            }
         }
         if let Some(s) = &self.source {
             check("/source", validate::source(s));

@@ -35,7 +35,7 @@ pub use json::MAX_DEPTH;
 pub use options::{ParseOptions, DEFAULT_FUTURE_SKEW, DEFAULT_MAX_AGE, DEFAULT_MAX_BODY_BYTES};
 pub use parse::{body_too_large, parse_event, ParsedEvent, FIELDS};
 pub use redaction::Redaction;
-pub use timestamp::{parse_timestamp, TimestampError};
+pub use timestamp::{is_representable, parse_timestamp, TimestampError};
 pub use violation::{SyntaxPosition, Violation, ViolationCode, Violations};
 
 use uuid::Uuid;

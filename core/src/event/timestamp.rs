@@ -185,14 +185,23 @@ pub fn parse_timestamp(text: &str) -> Result<Timestamp, TimestampError> {
         nanos,
     })
     .ok_or(TimestampError::OutOfRange)?;
-    let utc = Timestamp::new(
-        local
-            .unix_seconds()
-            .checked_sub(offset)
-            .ok_or(TimestampError::OutOfRange)?,
-        local.subsec_nanos(),
-    );
-    utc.ok_or(TimestampError::OutOfRange)
+    let secs = local
+        .unix_seconds()
+        .checked_sub(offset)
+        .filter(|s| (MIN_UNIX_SECONDS..=MAX_UNIX_SECONDS).contains(s))
+        .ok_or(TimestampError::OutOfRange)?;
+    Timestamp::new(secs, local.subsec_nanos()).ok_or(TimestampError::OutOfRange)
+}
+
+/// 0000-01-01T00:00:00Z: instants before it have no RFC 3339 text in UTC.
+const MIN_UNIX_SECONDS: i64 = -62_167_219_200;
+/// 9999-12-31T23:59:59Z.
+const MAX_UNIX_SECONDS: i64 = 253_402_300_799;
+
+/// Whether `ts` can be written as RFC 3339 text in UTC (years 0000–9999),
+/// which the builder needs to emit a body that parses back.
+pub fn is_representable(ts: Timestamp) -> bool {
+    (MIN_UNIX_SECONDS..=MAX_UNIX_SECONDS).contains(&ts.unix_seconds())
 }
 
 #[cfg(test)]
@@ -218,6 +227,21 @@ mod tests {
             ok("2026-04-20T03:00:00.000000001z"),
             "2026-04-20T03:00:00.000000001Z"
         );
+    }
+
+    #[test]
+    fn the_utc_range_is_years_0000_to_9999() {
+        assert_eq!(ok("0000-01-01T00:00:00Z"), "0000-01-01T00:00:00Z");
+        assert_eq!(
+            ok("9999-12-31T23:59:60.1Z"),
+            "9999-12-31T23:59:59.999999999Z"
+        );
+        assert!(is_representable(Timestamp::from_unix_seconds(
+            MAX_UNIX_SECONDS
+        )));
+        assert!(!is_representable(Timestamp::from_unix_seconds(
+            MIN_UNIX_SECONDS - 1
+        )));
     }
 
     #[test]
@@ -253,6 +277,8 @@ mod tests {
             ("2026-04-20T03:00:00Zjunk", Trailing),
             ("2026-04-20T03:00:00 ", Trailing),
             ("now", Shape),
+            ("0000-01-01T00:30:00+01:00", OutOfRange),
+            ("9999-12-31T23:30:00-01:00", OutOfRange),
         ];
         for (text, want) in cases {
             assert_eq!(parse_timestamp(text), Err(want), "{text}");

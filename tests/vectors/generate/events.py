@@ -413,6 +413,8 @@ for name, v in [("date_only", "2026-04-20"), ("basic_format", "20260420T030000Z"
                 ("comma_fraction", "2026-04-20T03:00:00,5Z")]:
     invalid("timestamp_" + name, body(timestamp=v), [("/timestamp", "format")],
             "not an RFC 3339 date-time")
+invalid("timestamp_before_year_0000_in_utc", body(timestamp="0000-01-01T00:30:00+01:00"),
+        [("/timestamp", "format")], "in UTC this is year -1, which RFC 3339 cannot write")
 invalid("timestamp_unix_number", body(timestamp=1776654000), [("/timestamp", "type")],
         "Unix seconds are not accepted: send RFC 3339 text")
 invalid("timestamp_in_future", body(timestamp="2026-04-20T03:10:00.000000001Z"),
