@@ -33,7 +33,6 @@ test-rust:
 test-vectors:
 	$(PYTHON) tests/vectors/generate/signatures.py --check
 	$(PYTHON) tests/vectors/generate/check_openssl.py
-	$(PYTHON) tests/vectors/generate/events.py --check
 
 clean:
 	$(CARGO) clean
