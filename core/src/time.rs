@@ -234,6 +234,73 @@ impl fmt::Debug for Timestamp {
     }
 }
 
+/// Serialized as the RFC 3339 text of [`fmt::Display`] (`2026-04-20T03:00:00Z`), the form
+/// the REST API and state snapshots use.
+impl serde::Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// Reads back exactly what [`fmt::Display`] writes (see [`Timestamp::parse_canonical`]).
+impl<'de> serde::Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Timestamp::parse_canonical(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "invalid timestamp {text:?}: expected UTC RFC 3339 text such as \
+                 2026-04-20T03:00:00Z or 2026-04-20T03:00:00.123Z"
+            ))
+        })
+    }
+}
+
+impl Timestamp {
+    /// Parses the canonical text form that `Display` writes:
+    /// `YYYY-MM-DDTHH:MM:SS[.fff|.ffffff|.fffffffff]Z`, four-digit years
+    /// only. This is for reading back stored state; inbound event
+    /// timestamps go through the lenient, fully reported RFC 3339 reader of
+    /// the event contract instead.
+    pub fn parse_canonical(text: &str) -> Option<Timestamp> {
+        let b = text.as_bytes();
+        let num = |r: core::ops::Range<usize>| -> Option<u32> {
+            let digits = b.get(r)?;
+            if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            digits.iter().try_fold(0u32, |acc, d| {
+                acc.checked_mul(10)?.checked_add(u32::from(d - b'0'))
+            })
+        };
+        let sep = |i: usize, c: u8| b.get(i) == Some(&c);
+        if b.len() < 20
+            || !(sep(4, b'-') && sep(7, b'-') && sep(10, b'T') && sep(13, b':') && sep(16, b':'))
+        {
+            return None;
+        }
+        let nanos = match (b.get(19), b.last()) {
+            (Some(b'Z'), _) if b.len() == 20 => 0,
+            (Some(b'.'), Some(b'Z')) => {
+                let digits = b.len() - 21;
+                if ![3usize, 6, 9].contains(&digits) {
+                    return None;
+                }
+                num(20..b.len() - 1)? * 10u32.pow(9 - digits as u32)
+            }
+            _ => return None,
+        };
+        Timestamp::from_civil(CivilDateTime {
+            year: i64::from(num(0..4)?),
+            month: num(5..7)?,
+            day: num(8..10)?,
+            hour: num(11..13)?,
+            minute: num(14..16)?,
+            second: num(17..19)?,
+            nanos,
+        })
+    }
+}
+
 /// Whether `year` is a leap year in the proleptic Gregorian calendar.
 pub const fn is_leap_year(year: i64) -> bool {
     year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
@@ -362,6 +429,33 @@ mod tests {
             ts(2026, 4, 20, 3, 0, 0, 1).to_string(),
             "2026-04-20T03:00:00.000000001Z"
         );
+    }
+
+    #[test]
+    fn canonical_text_round_trips_through_serde() {
+        for t in [
+            ts(2026, 4, 20, 3, 0, 0, 0),
+            ts(2024, 2, 29, 23, 59, 59, 999_999_999),
+            ts(1999, 12, 31, 0, 0, 0, 5_000_000),
+            ts(2000, 1, 1, 0, 0, 0, 123_456_000),
+        ] {
+            let json = serde_json::to_string(&t).unwrap();
+            assert_eq!(json, format!("\"{t}\""));
+            assert_eq!(serde_json::from_str::<Timestamp>(&json).unwrap(), t);
+        }
+        for bad in [
+            "2026-04-20T03:00:00",
+            "2026-04-20T03:00:00+00:00",
+            "2026-04-20T03:00:00.1Z",
+            "2026-02-30T03:00:00Z",
+            "2026-04-20 03:00:00Z",
+            "2026-04-20T03:00:60Z",
+            "+2026-04-20T03:00:00Z",
+            "2026-04-20T03:00:00.12345678901Z",
+        ] {
+            assert_eq!(Timestamp::parse_canonical(bad), None, "{bad}");
+            assert!(serde_json::from_str::<Timestamp>(&format!("\"{bad}\"")).is_err());
+        }
     }
 
     #[test]

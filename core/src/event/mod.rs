@@ -38,13 +38,17 @@ pub use redaction::Redaction;
 pub use timestamp::{is_representable, parse_timestamp, TimestampError};
 pub use violation::{SyntaxPosition, Violation, ViolationCode, Violations};
 
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::time::Timestamp;
 
 /// A valid integration event, normalized: timestamp in UTC, severity
 /// defaulted to `info`, PII redacted according to the policy in force.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serde gives the normalized JSON form (for stored events and the REST
+/// API): absent optional fields are omitted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     /// The connector that sent it (equal to the `X-ERPOps-Connector-Id` header).
     pub connector_id: Uuid,
@@ -55,10 +59,13 @@ pub struct Event {
     /// `info` when the body has none.
     pub severity: Severity,
     /// The job or system that emitted it, e.g. `PSFT_PAYROLL_BATCH`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// Human text (after PII redaction).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Flat scalar key/value pairs in body order.
+    #[serde(default, skip_serializing_if = "Metadata::is_empty")]
     pub metadata: Metadata,
 }
 
@@ -80,7 +87,10 @@ impl Event {
 }
 
 /// How bad an event is. Ordered: `Info < Warn < Error < Critical`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// The default.
     #[default]
@@ -127,7 +137,10 @@ impl fmt::Display for Severity {
 /// A metadata value: a JSON scalar. Integers are kept exactly: any integer
 /// that fits `i64` is `Int`; only those above `i64::MAX` (up to `u64::MAX`)
 /// are `UInt`, so each integer has one representation.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serde maps it to the plain JSON scalar (untagged).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
 pub enum MetadataValue {
     /// A string (at most 1,024 characters, PII policy applied).
     String(String),
@@ -165,6 +178,8 @@ impl MetadataValue {
 
 /// Flat metadata in body order. Keys are unique (duplicates are a
 /// validation error). At most 64 entries, so lookups are linear scans.
+///
+/// Serde maps it to a JSON object in the same order.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Metadata {
     entries: Vec<(String, MetadataValue)>,
@@ -216,6 +231,40 @@ impl Metadata {
     }
 }
 
+impl Serialize for Metadata {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.entries.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Metadata {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Metadata;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object of scalar metadata values")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Metadata, A::Error> {
+                let mut m = Metadata::new();
+                while let Some((k, v)) = map.next_entry::<String, MetadataValue>()? {
+                    if m.get(&k).is_some() {
+                        return Err(serde::de::Error::custom(format!(
+                            "duplicate metadata key {k:?}"
+                        )));
+                    }
+                    m.entries.push((k, v));
+                }
+                Ok(m)
+            }
+        }
+        deserializer.deserialize_map(Visit)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,6 +283,33 @@ mod tests {
         assert_eq!((e.family(), e.outcome()), ("gl.load", "failed"));
         e.event_type = "integration.succeeded".into();
         assert_eq!((e.family(), e.outcome()), ("integration", "succeeded"));
+    }
+
+    #[test]
+    fn serde_round_trips_the_normalized_form() {
+        let mut metadata = Metadata::new();
+        metadata.insert("records_total", MetadataValue::Int(40_000));
+        metadata.insert("big", MetadataValue::UInt(u64::MAX));
+        metadata.insert("neg", MetadataValue::Int(i64::MIN));
+        metadata.insert("ratio", MetadataValue::Float(0.5));
+        metadata.insert("ok", MetadataValue::Bool(false));
+        metadata.insert("none", MetadataValue::Null);
+        metadata.insert("who", MetadataValue::String("PSFT".into()));
+        let e = Event {
+            connector_id: Uuid::from_u128(0x3f2b8c1e_9a4d_4e7b_8c21_5d6f7a8b9c0d),
+            event_type: "integration.failed".into(),
+            timestamp: Timestamp::from_unix_seconds(1_776_654_000),
+            severity: Severity::Error,
+            source: None,
+            message: Some("Exit code 1".into()),
+            metadata,
+        };
+        let json = serde_json::to_string(&e).unwrap();
+        assert_eq!(
+            json,
+            r#"{"connector_id":"3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d","event_type":"integration.failed","timestamp":"2026-04-20T03:00:00Z","severity":"error","message":"Exit code 1","metadata":{"records_total":40000,"big":18446744073709551615,"neg":-9223372036854775808,"ratio":0.5,"ok":false,"none":null,"who":"PSFT"}}"#
+        );
+        assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), e);
     }
 
     #[test]
