@@ -6,7 +6,7 @@
 //! in submodules, the contract itself:
 //!
 //! - [`parse_event`] ([`parse`]): raw body bytes → [`Event`] or every
-//!   [`Violation`], using the strict scanner in [`json`], the field rules in
+//!   [`Violation`], using the strict scanner in `json`, the field rules in
 //!   [`validate`], RFC 3339 reading in [`timestamp`] and the PII policy in
 //!   [`redaction`]; [`ParseOptions`] ([`options`]) carries `now`, the
 //!   header's connector id, limits and the policy.

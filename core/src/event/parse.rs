@@ -3,7 +3,7 @@
 //!
 //! Order of work: the size limit (one `too_long` at `""`, nothing parsed),
 //! then UTF-8 (a BOM or invalid bytes are a `syntax` violation with the
-//! position), then one pass of the strict scanner ([`super::json`]) that
+//! position), then one pass of the strict scanner (`json`) that
 //! checks each field as it arrives, then the missing fields. A syntax error
 //! anywhere ends the pass: the body is not JSON, so it is the only
 //! violation reported. Otherwise all violations are collected.
