@@ -51,6 +51,35 @@ fn bench(c: &mut Criterion) {
         });
         g.finish();
     }
+    // Near the size limit: 60 metadata strings of 1,000 characters, all
+    // scanned for PII under `redact`.
+    let mut large = String::from(
+        r#"{"connector_id":"123e4567-e89b-12d3-a456-426614174000","event_type":"integration.failed","timestamp":"2026-04-20T03:00:00Z","metadata":{"#,
+    );
+    for i in 0..60 {
+        if i > 0 {
+            large.push(',');
+        }
+        large.push_str(&format!(
+            r#""line_{i:02}":"{}""#,
+            "record 18441 of 40000 failed; exit code 1. ".repeat(23)
+        ));
+    }
+    large.push_str("}}");
+    let large = large.into_bytes();
+    assert!(large.len() <= 65536 && parse_event(&large, &redact).is_ok());
+    let mut g = c.benchmark_group("large_61k");
+    g.throughput(criterion::Throughput::Bytes(large.len() as u64));
+    g.bench_function("serde_json_plain_struct", |b| {
+        b.iter(|| serde_json::from_slice::<Plain>(black_box(&large)).ok())
+    });
+    g.bench_function("parse_event_redact", |b| {
+        b.iter(|| parse_event(black_box(&large), &redact).ok())
+    });
+    g.bench_function("parse_event_allow", |b| {
+        b.iter(|| parse_event(black_box(&large), &allow).ok())
+    });
+    g.finish();
 }
 
 #[allow(missing_docs)]

@@ -106,6 +106,10 @@ fn redact_is_the_default_and_reports_kinds() {
             ("/metadata/note", vec![PiiKind::Email])
         ]
     );
+    assert_eq!(
+        serde_json::to_string(&p.redactions).unwrap(),
+        r#"[{"pointer":"/message","kinds":["email"]},{"pointer":"/metadata/note","kinds":["email"]}]"#
+    );
     let allow = ParseOptions::new(now()).with_pii_policy(PiiPolicy::Allow);
     let p = parse_event(&body, &allow).unwrap();
     assert_eq!(

@@ -5,6 +5,9 @@
 //! parser does with the findings and how they are reported without ever
 //! repeating the personal data.
 
+use serde::ser::{SerializeStruct, Serializer};
+use serde::Serialize;
+
 use crate::pii::{self, Finding, PiiKind, PiiPolicy};
 
 use super::violation::{ViolationCode, Violations};
@@ -18,6 +21,18 @@ pub struct Redaction {
     pub pointer: String,
     /// The kinds of personal data replaced in it.
     pub kinds: Vec<PiiKind>,
+}
+
+/// Serialized as `{"pointer": "/message", "kinds": ["email"]}` for the
+/// receive response.
+impl Serialize for Redaction {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let kinds: Vec<&str> = self.kinds.iter().map(PiiKind::as_str).collect();
+        let mut s = serializer.serialize_struct("Redaction", 2)?;
+        s.serialize_field("pointer", &self.pointer)?;
+        s.serialize_field("kinds", &kinds)?;
+        s.end()
+    }
 }
 
 fn kinds_of(findings: &[Finding]) -> Vec<PiiKind> {

@@ -7,6 +7,8 @@
 
 use core::fmt;
 
+use serde::{Serialize, Serializer};
+
 /// The stable machine code of a violation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ViolationCode {
@@ -81,14 +83,23 @@ impl ViolationCode {
     }
 }
 
+/// Serialized as its wire name, e.g. `"duplicate_key"`.
+impl Serialize for ViolationCode {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 impl fmt::Display for ViolationCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-/// One thing wrong with a body.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One thing wrong with a body. Serializes as
+/// `{"pointer": …, "code": …, "message": …}`, the item of a 422 problem
+/// body's `errors` in every language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Violation {
     /// RFC 6901 JSON pointer to the offending value (no `#`); `""` is the
     /// whole document.
@@ -241,6 +252,13 @@ impl fmt::Display for Violations {
 
 impl std::error::Error for Violations {}
 
+/// Serialized as the array of its items (the problem body's `errors`).
+impl Serialize for Violations {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.items.serialize(serializer)
+    }
+}
+
 /// Appends `key` to `base` as one RFC 6901 reference token (`~` → `~0`,
 /// `/` → `~1`).
 pub(crate) fn pointer_join(base: &str, key: &str) -> String {
@@ -287,6 +305,16 @@ mod tests {
             assert_eq!(ViolationCode::from_wire(c.as_str()), Some(c));
         }
         assert_eq!(ViolationCode::TooLong.as_str(), "too_long");
+    }
+
+    #[test]
+    fn violations_serialize_as_the_problem_items() {
+        let mut v = Violations::new();
+        v.add("/severity", ViolationCode::Enum, "pick one".into());
+        assert_eq!(
+            serde_json::to_string(&v).unwrap(),
+            r#"[{"pointer":"/severity","code":"enum","message":"pick one"}]"#
+        );
     }
 
     #[test]
