@@ -140,6 +140,48 @@ pub(crate) struct Scanner<'a> {
     pos: usize,
 }
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Non-zero when some byte of `v` is below `n` (n ≤ 128): the classic
+/// "has less" bit trick, exact as a yes/no answer.
+#[inline]
+pub(crate) const fn has_byte_below(v: u64, n: u8) -> u64 {
+    v.wrapping_sub(ONES * n as u64) & !v & HIGHS
+}
+
+/// Non-zero when some byte of `v` equals `b`.
+#[inline]
+pub(crate) const fn has_byte(v: u64, b: u8) -> u64 {
+    has_byte_below(v ^ (ONES * b as u64), 1)
+}
+
+/// The eight bytes at `at`, if there are eight.
+#[inline]
+pub(crate) fn word_at(bytes: &[u8], at: usize) -> Option<u64> {
+    let chunk: [u8; 8] = bytes.get(at..at + 8)?.try_into().ok()?;
+    Some(u64::from_le_bytes(chunk))
+}
+
+/// Moves `pos` over plain string bytes (not `"`, `\\` or a control
+/// character), eight at a time while it can.
+#[inline]
+fn skip_plain(bytes: &[u8], mut pos: usize) -> usize {
+    while let Some(v) = word_at(bytes, pos) {
+        if (has_byte(v, b'"') | has_byte(v, b'\\') | has_byte_below(v, 0x20)) != 0 {
+            break;
+        }
+        pos += 8;
+    }
+    while let Some(&c) = bytes.get(pos) {
+        if c == b'"' || c == b'\\' || c < 0x20 {
+            break;
+        }
+        pos += 1;
+    }
+    pos
+}
+
 fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
@@ -250,6 +292,7 @@ impl<'a> Scanner<'a> {
     fn string_body(&mut self) -> Result<Cow<'a, str>> {
         let start = self.pos;
         loop {
+            self.pos = skip_plain(self.bytes, self.pos);
             let Some(&b) = self.bytes.get(self.pos) else {
                 return self.err("unexpected end of the body inside a string");
             };
@@ -325,12 +368,7 @@ impl<'a> Scanner<'a> {
                 _ => {
                     // Copy the run up to the next quote, backslash or control.
                     let start = self.pos;
-                    while let Some(&c) = self.bytes.get(self.pos) {
-                        if c == b'"' || c == b'\\' || c < 0x20 {
-                            break;
-                        }
-                        self.pos += 1;
-                    }
+                    self.pos = skip_plain(self.bytes, self.pos);
                     out.push_str(self.slice(start, self.pos)?);
                 }
             }
@@ -721,6 +759,28 @@ mod tests {
         let mut out = Violations::new();
         let e = sc.value(Base::Root, 1, &mut out).unwrap_err();
         assert_eq!(e.offset, MAX_DEPTH - 1);
+    }
+
+    #[test]
+    fn word_tricks_find_exactly_the_bytes_asked_for() {
+        for b in 0..=255u8 {
+            for lane in 0..8 {
+                let mut bytes = [b'a'; 8];
+                bytes[lane] = b;
+                let v = u64::from_le_bytes(bytes);
+                assert_eq!(has_byte(v, b'"') != 0, b == b'"');
+                assert_eq!(has_byte_below(v, 0x20) != 0, b < 0x20);
+            }
+        }
+        let long = format!("\"{}\\n{}\"", "x".repeat(20), "y".repeat(20));
+        assert_eq!(
+            scalar(&long),
+            Ok(Value::Str(Cow::Owned(format!(
+                "{}\n{}",
+                "x".repeat(20),
+                "y".repeat(20)
+            ))))
+        );
     }
 
     #[test]

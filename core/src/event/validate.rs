@@ -9,6 +9,7 @@
 
 use uuid::Uuid;
 
+use super::json::{has_byte, has_byte_below, word_at};
 use super::violation::{quote_short, ViolationCode};
 use super::Severity;
 
@@ -49,10 +50,19 @@ fn longer_than(s: &str, max: usize) -> bool {
 /// `C2 80`–`C2 9F` in UTF-8.
 fn has_control(s: &str, allowed: &[u8]) -> bool {
     let b = s.as_bytes();
-    b.iter().enumerate().any(|(i, &c)| {
+    // Skip eight bytes at a time while none is below 0x20, DEL or 0xC2.
+    let mut at = 0;
+    while let Some(v) = word_at(b, at) {
+        if (has_byte_below(v, 0x20) | has_byte(v, 0x7f) | has_byte(v, 0xc2)) != 0 {
+            break;
+        }
+        at += 8;
+    }
+    let rest = b.get(at..).unwrap_or_default();
+    rest.iter().enumerate().any(|(i, &c)| {
         (c < 0x20 && !allowed.contains(&c))
             || c == 0x7f
-            || (c == 0xc2 && matches!(b.get(i + 1), Some(0x80..=0x9f)))
+            || (c == 0xc2 && matches!(rest.get(i + 1), Some(0x80..=0x9f)))
     })
 }
 
@@ -290,6 +300,11 @@ mod tests {
         assert_eq!(code(message("a\u{7f}")), Some("format"));
         assert_eq!(code(message("a\u{85}")), Some("format"));
         assert_eq!(message("a\u{a0}é"), Ok(()));
+        let long = "x".repeat(37);
+        for bad in ["\r", "\u{7f}", "\u{9f}", "\u{1}"] {
+            assert_eq!(code(message(&format!("{long}{bad}{long}"))), Some("format"));
+        }
+        assert_eq!(message(&format!("{long}\u{a0}\u{100}{long}")), Ok(()));
         assert_eq!(code(source("a\tb")), Some("format"));
         assert_eq!(code(source("")), Some("format"));
         assert_eq!(message(""), Ok(()));
