@@ -350,6 +350,7 @@ def padded(total):
 
 
 valid("size_exactly_64kib", padded(MAX), base_event(), "a 65,536-byte body (trailing spaces) is accepted")
+valid("size_64kib_minus_one", padded(MAX - 1), base_event(), "65,535 bytes")
 invalid("size_64kib_plus_one", padded(MAX + 1), [("", "too_long")],
         "65,537 bytes: one too_long at the document, nothing else checked")
 invalid("size_over_limit_is_not_parsed", b"\xff" * 1010, [("", "too_long")],
@@ -506,6 +507,12 @@ invalid("duplicate_message_thrice", dup(dup(body(), "message", "b"), "message", 
         [("/message", "duplicate_key"), ("/message", "duplicate_key")], "three occurrences, two duplicates")
 invalid("duplicate_unknown_field", dup(body(x=1), "x", 2), [("/x", "unknown_field"), ("/x", "duplicate_key")],
         "an unknown field, then again")
+valid("escaped_field_name", body()[:1] + '"connector\\u005fid"' + body()[15:], base_event(),
+      "keys are compared after unescaping: connector\\u005fid is connector_id")
+invalid("duplicate_key_via_escape", dup(body(), "sev\u0065rity", "info").replace("sev\u0065rity", "sev\\u0065rity"),
+        [("/severity", "duplicate_key")], "an escaped spelling of a key is the same key")
+invalid("duplicate_metadata_key_via_escape", body(metadata=Raw('{"a_b":1,"a\\u005fb":2}')),
+        [("/metadata/a_b", "duplicate_key")], "the same inside metadata")
 invalid("duplicate_metadata_key", body(metadata=Raw('{"a":1,"b":2,"a":3}')), [("/metadata/a", "duplicate_key")],
         "duplicate keys inside metadata")
 invalid("duplicate_in_nested_metadata_value", body(metadata=Raw('{"a":{"k":1,"k":2}}')),
