@@ -43,6 +43,9 @@ fn false_positive_traps_are_never_findings() {
         "Mon, 20 Apr 2026 03:00:00 +0200",
         "1776654000",
         "1776654000123",
+        "20260420030005",
+        "batch 20260420030000007 done",
+        "2100000000000005",
         // UUIDs
         "123e4567-e89b-12d3-a456-426614174000",
         "connector 550e8400-e29b-41d4-a716-446655440000 failed",
@@ -303,4 +306,21 @@ fn empty_and_plain_text_have_no_findings() {
         redact("nothing to see"),
         ("nothing to see".to_owned(), vec![])
     );
+}
+
+#[test]
+fn chains_where_each_redaction_unlocks_the_next_are_fully_redacted() {
+    // Each grouped card starts right after the previous one's digits, and
+    // each phone number is tied to the previous one by `/`, so only the
+    // first is acceptable until its neighbour becomes a marker.
+    for (unit, kind) in [
+        ("4111 1111 1111 1111 ", PiiKind::Card),
+        ("+44 20 7946 0958/", PiiKind::Phone),
+    ] {
+        let text = unit.repeat(1000);
+        let (out, findings) = redact(&text);
+        assert_eq!(findings.len(), 1000);
+        assert!(findings.iter().all(|f| f.kind == kind));
+        assert!(find(&out).is_empty());
+    }
 }

@@ -3,6 +3,12 @@
 //! or in groups separated by single spaces or single dashes (one kind of
 //! separator per number).
 //!
+//! Within the 2 range only the networks' actual prefixes count: Mastercard
+//! 2221–2720 and Mir 2200–2204. Every other number starting with 2 is a
+//! year far more often than a card: compact timestamps such as
+//! `20260420030000` (14 digits) or `20260420030000123` would otherwise be
+//! cards one time in ten, by the Luhn digit alone.
+//!
 //! Grouped numbers must look like a card as printed: a first group of four,
 //! then groups of four with a last group of 1–4 (`4111 1111 1111 1111`,
 //! 19-digit `4-4-4-4-3`), or the 15/14-digit `4-6-5`/`4-6-4` layouts of
@@ -21,10 +27,10 @@ const DIGITS: core::ops::RangeInclusive<usize> = 13..=19;
 /// The end of a card number starting at `i` (already known to be a token
 /// start).
 pub(super) fn match_at(bytes: &[u8], i: usize) -> Option<usize> {
-    if !(2..=6).contains(&digit_at(bytes, i)?) {
+    if !network_prefix(bytes, i)? {
         return None;
     }
-    let run_end = digit_run_end(bytes, i);
+    let run_end = digit_run_end(bytes, i, *DIGITS.end() + 1);
     let run = run_end - i;
     if run != 4 {
         return (DIGITS.contains(&run) && right_ok(bytes, run_end) && luhn(bytes, i, run_end))
@@ -34,7 +40,26 @@ pub(super) fn match_at(bytes: &[u8], i: usize) -> Option<usize> {
         Some(&s @ (b' ' | b'-')) => s,
         _ => return None,
     };
+    let after_number = i
+        .checked_sub(2)
+        .is_some_and(|j| bytes.get(j).is_some_and(u8::is_ascii_digit))
+        && i.checked_sub(1).and_then(|j| bytes.get(j)) == Some(&b' ');
+    if after_number {
+        return None;
+    }
     grouped(bytes, i, run_end, sep)
+}
+
+/// Whether the four digits at `i` can begin a card number: first digit 3–6,
+/// or a 2-series prefix of Mastercard (2221–2720) or Mir (2200–2204).
+/// `None` when there are not four digits (a card's first group always has
+/// them, grouped or not).
+fn network_prefix(bytes: &[u8], i: usize) -> Option<bool> {
+    let mut prefix = 0u32;
+    for j in i..i + 4 {
+        prefix = prefix * 10 + u32::from(digit_at(bytes, j)?);
+    }
+    Some(matches!(prefix, 2200..=2204 | 2221..=2720 | 3000..=6999))
 }
 
 /// Reads groups after the first (4-digit) one, ending at `first_end`, and
@@ -52,7 +77,7 @@ fn grouped(bytes: &[u8], i: usize, first_end: usize, sep: u8) -> Option<usize> {
     let mut pos = first_end;
     while bytes.get(pos) == Some(&sep) {
         let start = pos + 1;
-        let end = digit_run_end(bytes, start);
+        let end = digit_run_end(bytes, start, *DIGITS.end() + 1);
         let len = end - start;
         if len == 0 {
             break;

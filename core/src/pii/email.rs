@@ -27,7 +27,9 @@ fn is_local(b: u8) -> bool {
 }
 
 /// The start of the local part ending at `at`. A run with doubled dots
-/// (`see...john@`) starts after the last doubled dot.
+/// (`see...john@`) starts after the last doubled dot. A run longer than a
+/// local part can be (64 bytes after at most one leading dot) is refused
+/// without reading further, which bounds the window the decision depends on.
 fn local_start(bytes: &[u8], at: usize) -> Option<usize> {
     let mut start = at;
     while let Some(prev) = start.checked_sub(1) {
@@ -35,6 +37,9 @@ fn local_start(bytes: &[u8], at: usize) -> Option<usize> {
             Some(&b) if is_local(b) => {
                 if b == b'.' && bytes.get(start) == Some(&b'.') {
                     break;
+                }
+                if at - prev > 65 {
+                    return None;
                 }
                 start = prev;
             }
@@ -61,11 +66,12 @@ fn domain_end(bytes: &[u8], from: usize) -> Option<usize> {
     let mut pos = from;
     loop {
         let mut end = pos;
-        while bytes.get(end).is_some_and(|&b| is_label(b)) {
+        while end - pos < 64 && bytes.get(end).is_some_and(|&b| is_label(b)) {
             end += 1;
         }
         let label = bytes.get(pos..end)?;
         let valid = (1..=63).contains(&label.len())
+            && !bytes.get(end).is_some_and(|&b| is_label(b))
             && label.first() != Some(&b'-')
             && label.last() != Some(&b'-')
             && end - from <= 253;

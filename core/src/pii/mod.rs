@@ -8,7 +8,7 @@
 //! finding. What each detector accepts, and what it deliberately does not,
 //! is documented in its submodule and in `docs/pii.md`.
 //!
-//! Modules: [`scan`](self) runs one pass over the bytes and dispatches to
+//! Submodules: `scan` runs one pass over the bytes and dispatches to
 //! `email`, `ssn`, `card`, `iban` and `phone`; `redact` renders markers and
 //! rescans so that redaction is idempotent.
 
@@ -115,5 +115,5 @@ pub fn find(text: &str) -> Vec<Finding> {
 /// Idempotent: redacting the output again changes nothing.
 pub fn redact(text: &str) -> (String, Vec<Finding>) {
     let (findings, rendered) = redact::find_and_render(text);
-    (rendered, findings)
+    (rendered.unwrap_or_else(|| text.to_owned()), findings)
 }

@@ -23,7 +23,7 @@ pub(super) fn match_at(bytes: &[u8], i: usize) -> Option<usize> {
     let mut before_space = None;
     let mut pos = i + 1;
     loop {
-        let end = digit_run_end(bytes, pos);
+        let end = digit_run_end(bytes, pos, *DIGITS.end() + 1);
         digits += end - pos;
         if digits > *DIGITS.end() {
             return before_space;
