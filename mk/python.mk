@@ -31,7 +31,7 @@ python-develop: $(PY_STAMP)
 test-python: python-develop
 	cd bindings-python && $(PY_BIN)/python -m pytest -q -p no:cacheprovider
 	cd bindings-python && $(PY_BIN)/python -m mypy.stubtest erpops._native --mypy-config-file pyproject.toml
-	cd bindings-python && $(PY_BIN)/python -m mypy --strict --config-file pyproject.toml python/erpops tests/typing_usage.py
+	cd bindings-python && $(PY_BIN)/python -m mypy --strict --config-file pyproject.toml python/erpops tests/typing_usage.py ../examples/python/flask_receiver.py
 
 ## Speed against the stdlib hmac, pydantic v2 and jsonschema (release build, same process).
 bench-python: python-develop

@@ -23,6 +23,8 @@ pub(crate) enum Kind {
     InvalidSignature,
     /// `erpops.InvalidSecret`: bytes that cannot be a connector secret.
     InvalidSecret,
+    /// `erpops.ValidationError`: a body that breaks the event contract (422).
+    ValidationError,
     /// `erpops.QuotaError`: a quota snapshot that cannot be restored.
     QuotaError,
     /// `erpops.IncidentError`: a command or snapshot the incident model
@@ -37,6 +39,7 @@ impl Kind {
         match self {
             Kind::InvalidSignature => "InvalidSignature",
             Kind::InvalidSecret => "InvalidSecret",
+            Kind::ValidationError => "ValidationError",
             Kind::QuotaError => "QuotaError",
             Kind::IncidentError => "IncidentError",
             Kind::InternalError => "InternalError",
@@ -46,12 +49,14 @@ impl Kind {
     fn cell(self) -> &'static PyOnceLock<Py<PyType>> {
         static INVALID_SIGNATURE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         static INVALID_SECRET: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+        static VALIDATION: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         static QUOTA: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         static INCIDENT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         static INTERNAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         match self {
             Kind::InvalidSignature => &INVALID_SIGNATURE,
             Kind::InvalidSecret => &INVALID_SECRET,
+            Kind::ValidationError => &VALIDATION,
             Kind::QuotaError => &QUOTA,
             Kind::IncidentError => &INCIDENT,
             Kind::InternalError => &INTERNAL,

@@ -12,10 +12,12 @@
 //! - [`signature`]: `sign`, `verify`, `is_valid`, `Secret`, `Signer`.
 //! - [`quota`]: `QuotaLedger`, `QuotaDecision`.
 //! - [`event`]: the `Event` class.
+//! - [`contract`]: `validate` and `EventBuilder` (the event contract).
 //! - [`incident`]: the `IncidentModel` class.
 //! - [`pii`]: the `redact` function.
 //! - [`json`]: serde records to and from Python dicts.
 
+mod contract;
 mod errors;
 mod event;
 mod incident;
@@ -47,6 +49,8 @@ fn _panic_for_tests(py: Python<'_>) -> PyResult<()> {
 mod _native {
     #[pymodule_export]
     use super::_panic_for_tests;
+    #[pymodule_export]
+    use super::contract::{validate, validate_batch, PyEventBuilder};
     #[pymodule_export]
     use super::event::PyEvent;
     #[pymodule_export]

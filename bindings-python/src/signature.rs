@@ -62,7 +62,7 @@ fn to_secret(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<core_sig::Secre
 }
 
 /// One secret given as a `Secret` or as raw key bytes/text.
-fn one_secret(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<core_sig::Secret> {
+pub(crate) fn one_secret(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<core_sig::Secret> {
     match obj.cast::<PySecret>() {
         Ok(s) => Ok(s.get().inner.clone()),
         Err(_) => to_secret(py, obj),

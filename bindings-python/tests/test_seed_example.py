@@ -69,3 +69,14 @@ def test_seed_sender_signature_verifies_with_erpops() -> None:
     erpops.verify(sent["data"], header, SECRET)  # str body, as the snippet sends it
     erpops.verify(sent["data"].encode(), header, SECRET.encode())  # the bytes on the wire
     assert erpops.sign(sent["data"], SECRET) == header
+
+
+def test_seed_sender_body_validates_with_erpops() -> None:
+    """json.dumps's spacing and isoformat()'s +00:00 offset are accepted as sent."""
+    sent = run_seed_sender()
+    event = erpops.validate(sent["data"], connector_id=sent["headers"][erpops.CONNECTOR_ID_HEADER])
+    assert event.event_type == "integration.failed"
+    assert event.severity == erpops.Severity.ERROR
+    assert event.source == "PSFT_PAYROLL_BATCH"
+    assert event.message == "Exit code 1 at record 18441"
+    assert str(event.connector_id) == CONNECTOR_ID

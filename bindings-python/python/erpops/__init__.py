@@ -22,10 +22,12 @@ from erpops._errors import (
     RequestRejected,
     ValidationError,
 )
+from erpops._builder import build_event, signed_request
 from erpops._types import Finding, Severity
 from erpops._native import (
     CONNECTOR_ID_HEADER,
     Event,
+    EventBuilder,
     IncidentModel,
     JSON_MEDIA_TYPE,
     RECEIVE_PATH,
@@ -39,6 +41,8 @@ from erpops._native import (
     is_valid,
     redact,
     sign,
+    validate,
+    validate_batch,
     verify,
 )
 
@@ -50,6 +54,7 @@ __all__ = [
     "SIGNATURE_LABEL",
     "Error",
     "Event",
+    "EventBuilder",
     "Finding",
     "IncidentError",
     "IncidentModel",
@@ -65,8 +70,12 @@ __all__ = [
     "Signer",
     "ValidationError",
     "__version__",
+    "build_event",
     "is_valid",
     "redact",
     "sign",
+    "signed_request",
+    "validate",
+    "validate_batch",
     "verify",
 ]

@@ -73,6 +73,8 @@ class ValidationError(Error, ValueError):
     ``{"pointer": "/metadata/x", "code": "...", "message": "..."}`` (an RFC
     6901 JSON pointer, a stable code, a human message): the same three names
     as the ``errors`` of the HTTP problem body and of the other languages.
+    For a body that is not JSON at all, ``syntax`` is ``{"line", "column",
+    "offset"}`` of the error (1-based line and column, 0-based byte offset).
     """
 
     default_code = "invalid_event"
@@ -84,9 +86,11 @@ class ValidationError(Error, ValueError):
         code: str | None = None,
         status: int | None = 422,
         errors: list[dict[str, str]] | None = None,
+        syntax: dict[str, int] | None = None,
     ) -> None:
         super().__init__(message, code=code, status=status)
         self.errors: list[dict[str, str]] = list(errors) if errors is not None else []
+        self.syntax: dict[str, int] | None = syntax
 
 
 class RequestRejected(Error):

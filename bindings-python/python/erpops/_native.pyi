@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any, Final, TypeAlias, final
 
+from erpops._errors import ValidationError
 from erpops._types import Finding, Severity
 
 _BytesLike: TypeAlias = bytes | bytearray | memoryview | str
@@ -26,6 +27,9 @@ __all__ = [
     "Event",
     "IncidentModel",
     "redact",
+    "validate",
+    "validate_batch",
+    "EventBuilder",
     "__version__",
     "SIGNATURE_HEADER",
     "CONNECTOR_ID_HEADER",
@@ -176,6 +180,43 @@ class IncidentModel:
     def restore(self, snapshot: str) -> IncidentModel: ...
     def __len__(self) -> int: ...
 
+@final
+class EventBuilder:
+    """Builds a valid body (compact JSON, fixed field order); setters chain."""
+
+    def __new__(cls) -> EventBuilder: ...
+    def connector_id(self, value: str | uuid.UUID) -> EventBuilder: ...
+    def event_type(self, value: str) -> EventBuilder: ...
+    def timestamp(self, value: datetime | str | int | float) -> EventBuilder: ...
+    def severity(self, value: str) -> EventBuilder: ...
+    def source(self, value: str) -> EventBuilder: ...
+    def message(self, value: str) -> EventBuilder: ...
+    def metadata(self, key: str, value: str | int | float | bool | None) -> EventBuilder: ...
+    def validate(self) -> None: ...
+    def build(self) -> bytes: ...
+    def build_signed(self, secret: _SecretLike) -> tuple[bytes, str]: ...
+    def signed_request(self, secret: _SecretLike) -> tuple[bytes, dict[str, str]]: ...
+
+def validate(
+    body: _BytesLike,
+    *,
+    connector_id: str | uuid.UUID | None = None,
+    now: _Now = None,
+    future_skew: _Duration | None = None,
+    max_age: _Duration | None = None,
+    max_body_bytes: int | None = None,
+    pii_policy: str | None = None,
+) -> Event: ...
+def validate_batch(
+    bodies: Iterable[_BytesLike],
+    *,
+    connector_id: str | uuid.UUID | None = None,
+    now: _Now = None,
+    future_skew: _Duration | None = None,
+    max_age: _Duration | None = None,
+    max_body_bytes: int | None = None,
+    pii_policy: str | None = None,
+) -> list[Event | ValidationError]: ...
 def sign(body: _BytesLike, secret: _SecretLike) -> str: ...
 def verify(
     body: _BytesLike,
