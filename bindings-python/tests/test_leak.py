@@ -16,6 +16,16 @@ def rss_bytes() -> int:
         return int(f.read().split()[1]) * PAGE
 
 
+CID = "3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d"
+EVENT = (
+    b'{"connector_id":"3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d","event_type":"integration.failed",'
+    b'"timestamp":"2026-04-20T03:00:00Z","severity":"error","message":"mail ops@example.com",'
+    b'"metadata":{"records_total":40000,"ok":true}}'
+)
+BAD_EVENT = b'{"connector_id":"nope","event_type":"X","extra":[1,{"a":2}]}'
+NOW = 1_776_654_300
+
+
 def run(n: int) -> None:
     secret = erpops.Secret(b"leak-test-secret")
     body = b'{"event_type":"integration.failed"}' * 4
@@ -31,6 +41,16 @@ def run(n: int) -> None:
             signer = erpops.Signer(secret)
             signer.update(memoryview(body))
             signer.finalize()
+        if i % 8 == 0:
+            event = erpops.validate(EVENT, connector_id=CID, now=NOW)
+            event.to_dict()
+            event.metadata
+            event.redactions
+            try:
+                erpops.validate(BAD_EVENT, now=NOW)
+            except erpops.ValidationError as e:
+                assert e.errors
+            erpops.EventBuilder().connector_id(CID).event_type("a.b").timestamp(NOW).build_signed(secret)
 
 
 def test_rss_is_stable_over_many_calls() -> None:
