@@ -26,6 +26,9 @@ deps-apt:
 ## libERPOps: C suite linked statically and dynamically (via erpops.pc), both under valgrind.
 test-c: deps-apt pkgconfig
 	$(PYTHON) tests/vectors/generate/tsv.py $(VECTOR_TSV)
+	@# The shared library exports erpops_* symbols and nothing else.
+	@extra=$$(nm -D --defined-only $(LIBDIR)/libERPOps.so | awk '{print $$3}' | grep -v '^erpops_' || true); \
+	  if [ -n "$$extra" ]; then echo "libERPOps.so exports non-erpops symbols: $$extra"; exit 1; fi
 	cc $(CFLAGS_TEST) -Iffi-c/include tests/c/test_erpops.c $(LIBDIR)/libERPOps.a \
 	  $$(PKG_CONFIG_PATH=$(TARGET_DIR)/pkgconfig pkg-config --static --libs-only-l erpops | sed 's/-lERPOps//') \
 	  -o $(TARGET_DIR)/test_c_static

@@ -269,6 +269,8 @@ erpops_status erpops_event_builder_set_connector_id(struct erpops_event_builder 
 
 /**
  * Sets `event_type`, e.g. `integration.failed`.
+ *
+ * Not thread-safe on one handle: serialize calls on the same builder.
  */
 ERPOPS_MUST_USE
 erpops_status erpops_event_builder_set_event_type(struct erpops_event_builder *builder,
@@ -278,6 +280,8 @@ erpops_status erpops_event_builder_set_event_type(struct erpops_event_builder *b
 /**
  * Sets `timestamp` from RFC 3339 text with any offset (normalized to UTC),
  * e.g. `2026-04-20T05:00:00+02:00`.
+ *
+ * Not thread-safe on one handle: serialize calls on the same builder.
  */
 ERPOPS_MUST_USE
 erpops_status erpops_event_builder_set_timestamp(struct erpops_event_builder *builder,
@@ -286,6 +290,8 @@ erpops_status erpops_event_builder_set_timestamp(struct erpops_event_builder *bu
 
 /**
  * Sets `timestamp` from Unix milliseconds.
+ *
+ * Not thread-safe on one handle: serialize calls on the same builder.
  */
 ERPOPS_MUST_USE
 erpops_status erpops_event_builder_set_timestamp_ms(struct erpops_event_builder *builder,
@@ -293,6 +299,8 @@ erpops_status erpops_event_builder_set_timestamp_ms(struct erpops_event_builder 
 
 /**
  * Sets `severity`: `info`, `warn`, `error` or `critical`.
+ *
+ * Not thread-safe on one handle: serialize calls on the same builder.
  */
 ERPOPS_MUST_USE
 erpops_status erpops_event_builder_set_severity(struct erpops_event_builder *builder,
@@ -301,6 +309,8 @@ erpops_status erpops_event_builder_set_severity(struct erpops_event_builder *bui
 
 /**
  * Sets `source`, e.g. `PSFT_PAYROLL_BATCH`.
+ *
+ * Not thread-safe on one handle: serialize calls on the same builder.
  */
 ERPOPS_MUST_USE
 erpops_status erpops_event_builder_set_source(struct erpops_event_builder *builder,
@@ -310,6 +320,8 @@ erpops_status erpops_event_builder_set_source(struct erpops_event_builder *build
 /**
  * Sets `message`. Pass it through `erpops_redact` first if it may carry
  * personal data.
+ *
+ * Not thread-safe on one handle: serialize calls on the same builder.
  */
 ERPOPS_MUST_USE
 erpops_status erpops_event_builder_set_message(struct erpops_event_builder *builder,
@@ -318,6 +330,8 @@ erpops_status erpops_event_builder_set_message(struct erpops_event_builder *buil
 
 /**
  * Adds a string metadata entry.
+ *
+ * Not thread-safe on one handle: serialize calls on the same builder.
  */
 ERPOPS_MUST_USE
 erpops_status erpops_event_builder_add_string(struct erpops_event_builder *builder,
@@ -328,6 +342,8 @@ erpops_status erpops_event_builder_add_string(struct erpops_event_builder *build
 
 /**
  * Adds a signed integer metadata entry (kept exactly).
+ *
+ * Not thread-safe on one handle: serialize calls on the same builder.
  */
 ERPOPS_MUST_USE
 erpops_status erpops_event_builder_add_int(struct erpops_event_builder *builder,
@@ -337,6 +353,8 @@ erpops_status erpops_event_builder_add_int(struct erpops_event_builder *builder,
 
 /**
  * Adds an unsigned integer metadata entry (up to 2^64 − 1, kept exactly).
+ *
+ * Not thread-safe on one handle: serialize calls on the same builder.
  */
 ERPOPS_MUST_USE
 erpops_status erpops_event_builder_add_uint(struct erpops_event_builder *builder,
@@ -347,6 +365,8 @@ erpops_status erpops_event_builder_add_uint(struct erpops_event_builder *builder
 /**
  * Adds a floating-point metadata entry (must be finite; NaN and infinities
  * are reported by `_build`).
+ *
+ * Not thread-safe on one handle: serialize calls on the same builder.
  */
 ERPOPS_MUST_USE
 erpops_status erpops_event_builder_add_float(struct erpops_event_builder *builder,
@@ -356,6 +376,8 @@ erpops_status erpops_event_builder_add_float(struct erpops_event_builder *builde
 
 /**
  * Adds a boolean metadata entry.
+ *
+ * Not thread-safe on one handle: serialize calls on the same builder.
  */
 ERPOPS_MUST_USE
 erpops_status erpops_event_builder_add_bool(struct erpops_event_builder *builder,
@@ -365,6 +387,8 @@ erpops_status erpops_event_builder_add_bool(struct erpops_event_builder *builder
 
 /**
  * Adds a `null` metadata entry.
+ *
+ * Not thread-safe on one handle: serialize calls on the same builder.
  */
 ERPOPS_MUST_USE
 erpops_status erpops_event_builder_add_null(struct erpops_event_builder *builder,
@@ -589,6 +613,7 @@ erpops_status erpops_validate(const uint8_t *body,
 
 /**
  * Frees a result; NULL is ignored.
+ * Not thread-safe on one handle: no other call may use it meanwhile.
  */
 void erpops_validation_free(struct erpops_validation *validation);
 
@@ -602,12 +627,16 @@ bool erpops_validation_is_valid(const struct erpops_validation *validation);
 
 /**
  * Number of violations (0 for a valid event or NULL).
+ *
+ * Thread-safe: a result is immutable once made.
  */
 size_t erpops_validation_violation_count(const struct erpops_validation *validation);
 
 /**
  * Copies the JSON pointer of violation `index` (e.g. `/metadata/x`; `""`
  * for the whole body).
+ *
+ * Thread-safe: a result is immutable once made.
  */
 ERPOPS_MUST_USE
 erpops_status erpops_validation_violation_pointer(const struct erpops_validation *validation,
@@ -618,6 +647,8 @@ erpops_status erpops_validation_violation_pointer(const struct erpops_validation
 
 /**
  * Copies the machine code of violation `index` (`missing`, `format`, …).
+ *
+ * Thread-safe: a result is immutable once made.
  */
 ERPOPS_MUST_USE
 erpops_status erpops_validation_violation_code(const struct erpops_validation *validation,
@@ -628,6 +659,8 @@ erpops_status erpops_validation_violation_code(const struct erpops_validation *v
 
 /**
  * Copies the human message of violation `index`.
+ *
+ * Thread-safe: a result is immutable once made.
  */
 ERPOPS_MUST_USE
 erpops_status erpops_validation_violation_message(const struct erpops_validation *validation,
@@ -639,6 +672,8 @@ erpops_status erpops_validation_violation_message(const struct erpops_validation
 /**
  * For a JSON syntax error: its 1-based line and column and 0-based byte
  * offset. `ERPOPS_STATUS_NOT_FOUND` when the body is not a syntax error.
+ *
+ * Thread-safe: a result is immutable once made.
  */
 ERPOPS_MUST_USE
 erpops_status erpops_validation_syntax_position(const struct erpops_validation *validation,
@@ -650,6 +685,8 @@ erpops_status erpops_validation_syntax_position(const struct erpops_validation *
  * Copies a field of the valid, normalized event (`ERPOPS_FIELD_*`).
  * `ERPOPS_STATUS_NOT_FOUND` for an optional field the body did not have;
  * `ERPOPS_STATUS_INVALID_EVENT` when the event is not valid.
+ *
+ * Thread-safe: a result is immutable once made.
  */
 ERPOPS_MUST_USE
 erpops_status erpops_validation_field(const struct erpops_validation *validation,
@@ -660,6 +697,8 @@ erpops_status erpops_validation_field(const struct erpops_validation *validation
 
 /**
  * The event's timestamp as Unix milliseconds (rounded down).
+ *
+ * Thread-safe: a result is immutable once made.
  */
 ERPOPS_MUST_USE
 erpops_status erpops_validation_timestamp_ms(const struct erpops_validation *validation,
@@ -668,6 +707,8 @@ erpops_status erpops_validation_timestamp_ms(const struct erpops_validation *val
 /**
  * Copies the whole normalized event as compact JSON (absent optional
  * fields left out; metadata in body order).
+ *
+ * Thread-safe: a result is immutable once made.
  */
 ERPOPS_MUST_USE
 erpops_status erpops_validation_event_json(const struct erpops_validation *validation,
@@ -678,6 +719,8 @@ erpops_status erpops_validation_event_json(const struct erpops_validation *valid
 /**
  * Copies the PII redactions applied (policy `redact`) as a JSON array of
  * `{"pointer": "/message", "kinds": ["email"]}`; `[]` when none.
+ *
+ * Thread-safe: a result is immutable once made.
  */
 ERPOPS_MUST_USE
 erpops_status erpops_validation_redactions_json(const struct erpops_validation *validation,

@@ -87,6 +87,8 @@ pub unsafe extern "C" fn erpops_event_builder_set_connector_id(
 }
 
 /// Sets `event_type`, e.g. `integration.failed`.
+///
+/// Not thread-safe on one handle: serialize calls on the same builder.
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn erpops_event_builder_set_event_type(
@@ -105,6 +107,8 @@ pub unsafe extern "C" fn erpops_event_builder_set_event_type(
 
 /// Sets `timestamp` from RFC 3339 text with any offset (normalized to UTC),
 /// e.g. `2026-04-20T05:00:00+02:00`.
+///
+/// Not thread-safe on one handle: serialize calls on the same builder.
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn erpops_event_builder_set_timestamp(
@@ -122,6 +126,8 @@ pub unsafe extern "C" fn erpops_event_builder_set_timestamp(
 }
 
 /// Sets `timestamp` from Unix milliseconds.
+///
+/// Not thread-safe on one handle: serialize calls on the same builder.
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn erpops_event_builder_set_timestamp_ms(
@@ -137,6 +143,8 @@ pub unsafe extern "C" fn erpops_event_builder_set_timestamp_ms(
 }
 
 /// Sets `severity`: `info`, `warn`, `error` or `critical`.
+///
+/// Not thread-safe on one handle: serialize calls on the same builder.
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn erpops_event_builder_set_severity(
@@ -154,6 +162,8 @@ pub unsafe extern "C" fn erpops_event_builder_set_severity(
 }
 
 /// Sets `source`, e.g. `PSFT_PAYROLL_BATCH`.
+///
+/// Not thread-safe on one handle: serialize calls on the same builder.
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn erpops_event_builder_set_source(
@@ -172,6 +182,8 @@ pub unsafe extern "C" fn erpops_event_builder_set_source(
 
 /// Sets `message`. Pass it through `erpops_redact` first if it may carry
 /// personal data.
+///
+/// Not thread-safe on one handle: serialize calls on the same builder.
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn erpops_event_builder_set_message(
@@ -207,6 +219,8 @@ unsafe fn add(
 }
 
 /// Adds a string metadata entry.
+///
+/// Not thread-safe on one handle: serialize calls on the same builder.
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn erpops_event_builder_add_string(
@@ -232,6 +246,8 @@ pub unsafe extern "C" fn erpops_event_builder_add_string(
 }
 
 /// Adds a signed integer metadata entry (kept exactly).
+///
+/// Not thread-safe on one handle: serialize calls on the same builder.
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn erpops_event_builder_add_int(
@@ -245,6 +261,8 @@ pub unsafe extern "C" fn erpops_event_builder_add_int(
 }
 
 /// Adds an unsigned integer metadata entry (up to 2^64 − 1, kept exactly).
+///
+/// Not thread-safe on one handle: serialize calls on the same builder.
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn erpops_event_builder_add_uint(
@@ -259,6 +277,8 @@ pub unsafe extern "C" fn erpops_event_builder_add_uint(
 
 /// Adds a floating-point metadata entry (must be finite; NaN and infinities
 /// are reported by `_build`).
+///
+/// Not thread-safe on one handle: serialize calls on the same builder.
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn erpops_event_builder_add_float(
@@ -272,6 +292,8 @@ pub unsafe extern "C" fn erpops_event_builder_add_float(
 }
 
 /// Adds a boolean metadata entry.
+///
+/// Not thread-safe on one handle: serialize calls on the same builder.
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn erpops_event_builder_add_bool(
@@ -285,6 +307,8 @@ pub unsafe extern "C" fn erpops_event_builder_add_bool(
 }
 
 /// Adds a `null` metadata entry.
+///
+/// Not thread-safe on one handle: serialize calls on the same builder.
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn erpops_event_builder_add_null(

@@ -204,6 +204,7 @@ pub unsafe extern "C" fn erpops_validate(
 }
 
 /// Frees a result; NULL is ignored.
+/// Not thread-safe on one handle: no other call may use it meanwhile.
 #[no_mangle]
 pub unsafe extern "C" fn erpops_validation_free(validation: *mut erpops_validation) {
     guard_or((), || {
@@ -227,6 +228,8 @@ pub unsafe extern "C" fn erpops_validation_is_valid(validation: *const erpops_va
 }
 
 /// Number of violations (0 for a valid event or NULL).
+///
+/// Thread-safe: a result is immutable once made.
 #[no_mangle]
 pub unsafe extern "C" fn erpops_validation_violation_count(
     validation: *const erpops_validation,
@@ -257,6 +260,8 @@ fn violation_part(
 
 /// Copies the JSON pointer of violation `index` (e.g. `/metadata/x`; `""`
 /// for the whole body).
+///
+/// Thread-safe: a result is immutable once made.
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn erpops_validation_violation_pointer(
@@ -275,6 +280,8 @@ pub unsafe extern "C" fn erpops_validation_violation_pointer(
 }
 
 /// Copies the machine code of violation `index` (`missing`, `format`, …).
+///
+/// Thread-safe: a result is immutable once made.
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn erpops_validation_violation_code(
@@ -295,6 +302,8 @@ pub unsafe extern "C" fn erpops_validation_violation_code(
 }
 
 /// Copies the human message of violation `index`.
+///
+/// Thread-safe: a result is immutable once made.
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn erpops_validation_violation_message(
@@ -314,6 +323,8 @@ pub unsafe extern "C" fn erpops_validation_violation_message(
 
 /// For a JSON syntax error: its 1-based line and column and 0-based byte
 /// offset. `ERPOPS_STATUS_NOT_FOUND` when the body is not a syntax error.
+///
+/// Thread-safe: a result is immutable once made.
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn erpops_validation_syntax_position(
@@ -348,6 +359,8 @@ pub unsafe extern "C" fn erpops_validation_syntax_position(
 /// Copies a field of the valid, normalized event (`ERPOPS_FIELD_*`).
 /// `ERPOPS_STATUS_NOT_FOUND` for an optional field the body did not have;
 /// `ERPOPS_STATUS_INVALID_EVENT` when the event is not valid.
+///
+/// Thread-safe: a result is immutable once made.
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn erpops_validation_field(
@@ -386,6 +399,8 @@ pub unsafe extern "C" fn erpops_validation_field(
 }
 
 /// The event's timestamp as Unix milliseconds (rounded down).
+///
+/// Thread-safe: a result is immutable once made.
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn erpops_validation_timestamp_ms(
@@ -410,6 +425,8 @@ pub unsafe extern "C" fn erpops_validation_timestamp_ms(
 
 /// Copies the whole normalized event as compact JSON (absent optional
 /// fields left out; metadata in body order).
+///
+/// Thread-safe: a result is immutable once made.
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn erpops_validation_event_json(
@@ -434,6 +451,8 @@ pub unsafe extern "C" fn erpops_validation_event_json(
 
 /// Copies the PII redactions applied (policy `redact`) as a JSON array of
 /// `{"pointer": "/message", "kinds": ["email"]}`; `[]` when none.
+///
+/// Thread-safe: a result is immutable once made.
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn erpops_validation_redactions_json(
