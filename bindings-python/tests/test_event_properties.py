@@ -64,3 +64,33 @@ def test_built_signed_bodies_verify_and_validate_back(
     assert e.source == source
     assert e.metadata == meta
     assert erpops.build_event(**e.to_dict()) == body
+
+
+VALID = (
+    b'{"connector_id":"3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d","event_type":"integration.failed",'
+    b'"timestamp":"2026-04-20T02:59:00Z","severity":"error","source":"PSFT","message":"Exit 1",'
+    b'"metadata":{"records_total":40000,"ratio":0.5,"ok":true,"none":null,"who":"x"}}'
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.binary(max_size=400) | st.text(max_size=200).map(str.encode))
+def test_arbitrary_bytes_give_an_event_or_a_validation_error(data: bytes) -> None:
+    try:
+        erpops.validate(data, now=NOW)
+    except erpops.ValidationError as e:
+        assert e.errors and all(v["code"] and v["message"] for v in e.errors)
+
+
+@settings(max_examples=300, deadline=None)
+@given(at=st.integers(0, len(VALID) - 1), byte=st.integers(0, 255), cut=st.booleans())
+def test_mutated_valid_bodies_give_an_event_or_a_validation_error(at: int, byte: int, cut: bool) -> None:
+    mutated = VALID[:at] if cut else VALID[:at] + bytes([byte]) + VALID[at + 1 :]
+    try:
+        e = erpops.validate(mutated, now=NOW)
+        assert e.event_type
+    except erpops.ValidationError as err:
+        assert {v["code"] for v in err.errors} <= {
+            "missing", "type", "format", "enum", "too_long", "too_many", "unknown_field",
+            "duplicate_key", "mismatch", "in_future", "too_old", "pii", "syntax",
+        }
