@@ -106,7 +106,7 @@ impl PiiPolicy {
 /// any more (`find(&redact(x).0)` is empty), because the scan is repeated on
 /// the redacted text until it is stable (see the `redact` submodule).
 pub fn find(text: &str) -> Vec<Finding> {
-    redact::find_and_render(text).0
+    redact::fixed_point(text)
 }
 
 /// `text` with every finding replaced by `[REDACTED:<kind>]`, and the
@@ -123,6 +123,6 @@ pub fn find(text: &str) -> Vec<Finding> {
 /// assert_eq!((found[0].kind, found[0].start, found[0].end), (PiiKind::Card, 5, 24));
 /// ```
 pub fn redact(text: &str) -> (String, Vec<Finding>) {
-    let (findings, rendered) = redact::find_and_render(text);
-    (rendered.unwrap_or_else(|| text.to_owned()), findings)
+    let findings = redact::fixed_point(text);
+    (redact::render(text, &findings), findings)
 }
