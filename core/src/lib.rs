@@ -13,16 +13,26 @@
 //! - [`time`]: UTC instants and integer civil-calendar arithmetic shared by
 //!   every rule that needs a date.
 //! - [`event`]: the typed, normalized integration event (contract §3.2).
+//! - [`incident`]: correlation, lifecycle and event-time ordering of
+//!   incidents (contract §6).
 //! - [`pii`]: detection and redaction of personal data (contract §3.4).
+//! - [`quota`]: per-tenant calendar-window quota accounting and its HTTP
+//!   headers (contract §5).
 //! - [`signature`]: `sha256=` HMAC-SHA256 signing and constant-time
 //!   verification of raw body bytes (contract §3.1).
 
 pub mod event;
+pub mod incident;
 pub mod pii;
+pub mod quota;
 pub mod signature;
 pub mod time;
 pub mod wire;
 
+pub use event::{
+    parse_event, Event, EventBuilder, ParseOptions, ParsedEvent, Violation, ViolationCode,
+    Violations,
+};
 pub use signature::{
     sign, verify, MatchedSecret, Secret, SecretError, SignatureError, SignatureHeader, Signer,
 };
