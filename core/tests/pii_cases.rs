@@ -121,6 +121,11 @@ fn false_positive_traps_are_never_findings() {
         "+1234567890123456",
         "+1 (555 123-4567",
         "+44 20 7946 0958abc",
+        "+1234567.89",
+        "delta +12345678.5",
+        "logo@2x.png",
+        "export@2026.csv",
+        "dump@host.JSON",
     ];
     for t in traps {
         assert_eq!(found(t), vec![], "trap {t:?}");

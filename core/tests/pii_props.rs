@@ -107,7 +107,14 @@ fn iban() -> impl Strategy<Value = String> {
 }
 
 fn email() -> impl Strategy<Value = String> {
-    "[a-z0-9]{1,10}(\\.[a-z0-9_%+\\-]{1,6})?@[a-z0-9]{1,10}(-[a-z0-9]{1,5})?\\.[a-z]{2,6}"
+    let tld = prop::sample::select(vec![
+        "com", "org", "net", "de", "uk", "io", "example", "Info",
+    ]);
+    (
+        "[a-z0-9]{1,10}(\\.[a-z0-9_%+\\-]{1,6})?@[a-z0-9]{1,10}(-[a-z0-9]{1,5})?(\\.[a-z]{2,6})?",
+        tld,
+    )
+        .prop_map(|(address, tld)| format!("{address}.{tld}"))
 }
 
 fn ssn() -> impl Strategy<Value = String> {

@@ -91,8 +91,20 @@ fn domain_end(bytes: &[u8], from: usize) -> Option<usize> {
     best
 }
 
+/// File extensions that are not top-level domains, so that file names with
+/// an `@` (`logo@2x.png`, `export@2026.csv`) are not addresses.
+const FILE_EXTENSIONS: &[&[u8]] = &[
+    b"bak", b"css", b"csv", b"dat", b"doc", b"docx", b"gif", b"htm", b"html", b"jpeg", b"jpg",
+    b"js", b"json", b"log", b"pdf", b"png", b"sql", b"svg", b"tmp", b"txt", b"xls", b"xlsx",
+    b"xml",
+];
+
 fn is_tld(label: &[u8]) -> bool {
-    let alpha = label.len() >= 2 && label.iter().all(u8::is_ascii_alphabetic);
+    let alpha = label.len() >= 2
+        && label.iter().all(u8::is_ascii_alphabetic)
+        && !FILE_EXTENSIONS
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case(label));
     let puny = label.len() > 4
         && label
             .get(..4)

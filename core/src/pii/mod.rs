@@ -1,7 +1,7 @@
 //! Detection and redaction of personal data in free text (contract §3.4).
 //!
 //! [`find`] reports e-mail addresses, US social security numbers, payment
-//! card numbers, IBANs and international phone numbers; [`redact`] replaces
+//! card numbers, IBANs and international phone numbers; [`redact()`] replaces
 //! each with `[REDACTED:<kind>]`. Precision matters as much as recall: the
 //! scanned text is ERP job output full of record counts, exit codes, dates,
 //! process instances and run control ids, and none of those is ever a
@@ -102,7 +102,7 @@ impl PiiPolicy {
 /// Every finding in `text`, sorted by `start`, non-overlapping, on UTF-8
 /// character boundaries. Never panics, whatever the input.
 ///
-/// The result is what [`redact`] replaces: after redaction nothing is found
+/// The result is what [`redact()`] replaces: after redaction nothing is found
 /// any more (`find(&redact(x).0)` is empty), because the scan is repeated on
 /// the redacted text until it is stable (see the `redact` submodule).
 pub fn find(text: &str) -> Vec<Finding> {
@@ -113,6 +113,15 @@ pub fn find(text: &str) -> Vec<Finding> {
 /// findings (byte ranges refer to the input `text`).
 ///
 /// Idempotent: redacting the output again changes nothing.
+///
+/// ```
+/// use erpops_core::pii::{redact, PiiKind};
+///
+/// let (text, found) = redact("card 4111 1111 1111 1111 declined; exit code 1 at record 18441");
+/// assert_eq!(text, "card [REDACTED:card] declined; exit code 1 at record 18441");
+/// assert_eq!(found.len(), 1);
+/// assert_eq!((found[0].kind, found[0].start, found[0].end), (PiiKind::Card, 5, 24));
+/// ```
 pub fn redact(text: &str) -> (String, Vec<Finding>) {
     let (findings, rendered) = redact::find_and_render(text);
     (rendered.unwrap_or_else(|| text.to_owned()), findings)

@@ -4,7 +4,9 @@
 //! (`+1 (555) 123-4567`, `+44 (0)20 7946 0958`, `+33.1.23.45.67.89`).
 //!
 //! `+1` alone, `+5 records` and UTC offsets (`+02:00`, `+0000`) have too
-//! few digits or a leading zero. A number that runs past 15 digits is not
+//! few digits or a leading zero. Dots must separate at least two gaps: a
+//! single dot is a decimal point (`+1234567.89` is a signed amount), while
+//! dotted phone numbers use dots throughout (`+33.1.23.45.67.89`). A number that runs past 15 digits is not
 //! a phone number, except that when the excess follows a space the number
 //! before that space is taken (`+44 20 7946 0958 18441 rows`).
 
@@ -20,6 +22,7 @@ pub(super) fn match_at(bytes: &[u8], i: usize) -> Option<usize> {
     }
     let mut state = Parens::None;
     let mut digits = 0;
+    let mut dots = 0;
     let mut before_space = None;
     let mut pos = i + 1;
     loop {
@@ -28,12 +31,15 @@ pub(super) fn match_at(bytes: &[u8], i: usize) -> Option<usize> {
         if digits > *DIGITS.end() {
             return before_space;
         }
-        let may_end = state != Parens::Open && DIGITS.contains(&digits);
+        let may_end = state != Parens::Open && DIGITS.contains(&digits) && dots != 1;
         match gap(bytes, end, state) {
             Some(next) => {
                 if may_end && bytes.get(end) == Some(&b' ') {
                     before_space = Some(end);
                 }
+                dots += bytes
+                    .get(end..next.pos)
+                    .map_or(0, |g| g.iter().filter(|&&b| b == b'.').count());
                 state = next.state;
                 pos = next.pos;
             }

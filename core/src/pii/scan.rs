@@ -5,7 +5,7 @@
 //! byte and ends just after one: its range is always on UTF-8 character
 //! boundaries, whatever non-ASCII text surrounds it. A byte of a multibyte
 //! character is never alphanumeric here, so non-ASCII letters delimit tokens
-//! like spaces do (`Größe4111111111111111` still shows the card).
+//! like spaces do (`Maß4111111111111111` still shows the card).
 
 use super::{card, email, iban, phone, ssn, Finding, PiiKind};
 
@@ -17,14 +17,16 @@ pub(super) fn scan(text: &str) -> Vec<Finding> {
     resolve(candidates)
 }
 
-/// How far a detector looks from the byte that keys a candidate (its first
-/// byte, or the `@` of an e-mail address) before its decision is made:
-/// back up to 66 bytes (an e-mail local part plus a boundary byte) and
-/// forward up to 320 (an e-mail domain of 253 bytes plus one over-long
-/// label); card, IBAN, SSN and phone windows are far shorter. A change of
-/// the text outside `[key - REACH_FORWARD, key + REACH_BACK]` therefore
-/// cannot change the decision for `key`; `redact` relies on this to rescan
-/// only around new markers. Rounded up generously.
+/// How far a detector reads from the byte that keys a candidate (its first
+/// byte, or the `@` of an e-mail address): back at most 66 bytes (an e-mail
+/// local part of 64 after one leading dot, then the byte that ends it) and
+/// forward at most 320 (an e-mail domain of 253 bytes plus one over-long
+/// label); SSN, card, IBAN and phone windows are shorter (about 12, 60, 44
+/// and 80 bytes forward, 2 back). So the decision for a key at `k` depends
+/// only on bytes `k - REACH_BACK ..= k + REACH_FORWARD`, and a change at
+/// byte `c` can only affect keys in `c - REACH_FORWARD ..= c + REACH_BACK`;
+/// `redact` relies on this to rescan only around new markers. Both are
+/// rounded up, and a proptest fails if either is made too small.
 pub(super) const REACH_BACK: usize = 80;
 /// See [`REACH_BACK`].
 pub(super) const REACH_FORWARD: usize = 336;
@@ -78,6 +80,9 @@ fn finding(kind: PiiKind, start: usize, end: usize) -> Finding {
 /// candidate that begins at or after the end of the last one kept. An
 /// e-mail whose local part is a number therefore wins over the number.
 pub(super) fn resolve(mut candidates: Vec<Finding>) -> Vec<Finding> {
+    if candidates.len() < 2 {
+        return candidates;
+    }
     candidates.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
     let mut kept: Vec<Finding> = Vec::with_capacity(candidates.len());
     let mut at = 0;

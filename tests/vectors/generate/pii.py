@@ -84,6 +84,8 @@ CASES = [
     ("trap-phone-too-long", "+1234567890123456"),
     ("trap-phone-unclosed-paren", "+1 (555 123-4567"),
     ("trap-phone-letters-after", "+44 20 7946 0958abc"),
+    ("trap-signed-amount", "balance +1234567.89 EUR"),
+    ("trap-file-name-at", "asset logo@2x.png and export@2026.CSV"),
     ("trap-empty", ""),
     # --- true positives: one of each kind in longer text -----------------------
     ("email-in-text", "contact ⟦email|john.doe+ops@example.co.uk⟧ now"),
