@@ -104,8 +104,13 @@ fn hex_value(c: u8) -> Option<u8> {
     if d < 10 {
         return Some(d);
     }
+    // Lazily: `l + 10` overflows for bytes below 'a' (found by fuzzing).
     let l = (c | 0x20).wrapping_sub(b'a');
-    (l < 6).then_some(l + 10)
+    if l < 6 {
+        Some(l + 10)
+    } else {
+        None
+    }
 }
 
 /// `event_type`: 1–128 characters, at least two lowercase tokens
@@ -280,6 +285,14 @@ mod tests {
             "",
         ] {
             assert_eq!(code(connector_id(bad)), Some("format"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn hex_digits_are_exactly_the_22_characters() {
+        for c in 0..=255u8 {
+            let want = (c as char).to_digit(16).map(|d| d as u8);
+            assert_eq!(hex_value(c), want, "{c}");
         }
     }
 

@@ -384,7 +384,8 @@ for name, text in [("array", "[]"), ("string", '"event"'), ("number", "42"), ("n
 
 # ---------------------------------------------------------------- connector id
 for name, v in [("braces", "{%s}" % CID), ("urn", "urn:uuid:" + CID), ("simple", CID.replace("-", "")),
-                ("short", CID[:-1]), ("non_hex", CID[:-1] + "g"), ("empty", ""),
+                ("short", CID[:-1]), ("non_hex", CID[:-1] + "g"), ("backtick", CID[:-1] + "`"),
+                ("at_sign", "@" + CID[1:]), ("colon", CID[:-1] + ":"), ("empty", ""),
                 ("spaces", " " + CID), ("hyphens_moved", "123e4567e-89b-12d3-a456-426614174000")]:
     invalid("connector_id_" + name, body(connector_id=v), [("/connector_id", "format")],
             "only the hyphenated 8-4-4-4-12 form is a connector id")
