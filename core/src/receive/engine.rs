@@ -232,13 +232,7 @@ impl Engine {
         tenant_id: &str,
         secret: Secret,
     ) -> Result<(), AdminError> {
-        if !self.tenants.contains_key(tenant_id) {
-            return Err(AdminError::TenantNotFound(tenant_id.to_owned()));
-        }
-        if self.connectors.contains_key(&id) {
-            return Err(AdminError::ConnectorExists(id));
-        }
-        self.connectors.insert(
+        self.insert_connector(
             id,
             ConnectorRecord {
                 tenant_id: tenant_id.to_owned(),
@@ -248,7 +242,23 @@ impl Engine {
                     expires_at: None,
                 }],
             },
-        );
+        )
+    }
+
+    /// Adds a connector with a complete record (several secrets, expiries,
+    /// disabled): for restoring state and for the conformance vectors.
+    pub fn insert_connector(
+        &mut self,
+        id: Uuid,
+        record: ConnectorRecord,
+    ) -> Result<(), AdminError> {
+        if !self.tenants.contains_key(&record.tenant_id) {
+            return Err(AdminError::TenantNotFound(record.tenant_id));
+        }
+        if self.connectors.contains_key(&id) {
+            return Err(AdminError::ConnectorExists(id));
+        }
+        self.connectors.insert(id, record);
         Ok(())
     }
 
