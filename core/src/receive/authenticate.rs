@@ -13,7 +13,7 @@ use super::response::Response;
 
 /// A request whose headers are in order: what the caller needs to look up
 /// (connector, tenant, replay entry, quota row) in one transaction, and
-/// what [`decide`](super::decide) needs afterwards.
+/// what [`decide`](super::decide()) needs afterwards.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Authenticated<'a> {
     /// The connector named by the header (not yet known to exist).

@@ -4,13 +4,13 @@
 //! Two steps and no callbacks, so that an async receiver and a synchronous
 //! C caller drive it alike:
 //!
-//! 1. [`authenticate`] (no lookups): 405, 413, 415, 401
+//! 1. [`authenticate()`] (no lookups): 405, 413, 415, 401
 //!    `signature_missing`/`signature_malformed`, 401
 //!    `connector_id_missing`/`connector_id_malformed`; on success the
-//!    connector UUID, the claimed signature and the [`event_id`].
+//!    connector UUID, the claimed signature and the [`event_id()`].
 //! 2. The caller looks up, in one store transaction, what [`Context`]
 //!    holds (connector, tenant, replay entry, quota row) and calls
-//!    [`decide`]: 403 → 401 `signature_mismatch` (MAC before the body is
+//!    [`decide()`]: 403 → 401 `signature_mismatch` (MAC before the body is
 //!    parsed) → 422 `invalid_event` → 200 `duplicate` → 429
 //!    `quota_exceeded` → [`Accepted`]. The caller ingests the accepted
 //!    event into its incident model and calls [`Accepted::respond`] for the
