@@ -301,6 +301,9 @@ fn throttle_holds_a_reopen_within_the_interval_and_escalations_always_pass() {
     let fx = e.ingest(&failed("X", at(120)), "evt_3", at(120));
     assert_eq!(kinds(&fx), ["reopened", "suppressed"]);
     assert_eq!(suppressed(&fx), [("problems".into(), "throttled".into())]);
+    // The repeat resumes from the last notification (the resolve had
+    // cancelled it).
+    assert_eq!(e.next_wakeup(), Some(at(600)));
     // More severe: passes.
     let crit = event(
         CONNECTOR,

@@ -106,6 +106,16 @@ impl AlertEngine {
         if !always {
             if let (Some(interval), Some(last)) = (repeat, self.sent.get(&k)) {
                 if last.firing == firing && now < last.at.saturating_add(interval) {
+                    // Still open (e.g. reopened after a resolution nobody
+                    // was told about): the repeat resumes from the last
+                    // notification, as if it had never been resolved.
+                    let timer = Timer::Repeat(k.0, k.1);
+                    if incident.status == IncidentStatus::Open
+                        && self.timers.deadline(&timer).is_none()
+                    {
+                        self.timers
+                            .schedule(timer, last.at.saturating_add(interval));
+                    }
                     out.push(suppressed(SuppressReason::Throttled, None));
                     return;
                 }
