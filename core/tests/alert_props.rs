@@ -126,7 +126,15 @@ fn setup(with_rules: bool) -> impl Strategy<Value = Setup> {
     )
         .prop_map(|(rules, silences, heartbeat, ops)| Setup {
             rules,
-            silences,
+            // Distinct ids: setting a silence with a known id replaces it.
+            silences: silences
+                .into_iter()
+                .enumerate()
+                .map(|(i, s)| Silence {
+                    id: format!("s{i}"),
+                    ..s
+                })
+                .collect(),
             heartbeat,
             ops,
         })

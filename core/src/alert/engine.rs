@@ -322,26 +322,46 @@ impl AlertEngine {
         let mut out = Vec::new();
         let effects = self.model.tick(now);
         self.process(effects, false, now, &mut out);
-        for (at, timer) in self.timers.pop_due(now) {
-            match timer {
-                Timer::Heartbeat(key) => self.heartbeat_due(&key, at, now, &mut out),
-                Timer::SilenceEnd(id) => {
-                    if self.silences.get(&id).is_some_and(|s| s.ends_at == at) {
-                        self.silences.remove(&id);
-                        self.release_silence(&id, now, &mut out);
-                    }
-                }
-                Timer::FlapQuiet(key) => self.flap_quiet(&key, at, now, &mut out),
-                Timer::GroupFlush(rule_id, connector) => {
-                    self.flush_group(&rule_id, connector, at, now, &mut out)
-                }
-                Timer::Repeat(rule_id, incident_id) => {
-                    self.repeat_due(&rule_id, &incident_id, now, &mut out)
-                }
+        // Handlers only schedule timers after `now`, except a repeat resumed
+        // at `now` by a transition above: run rounds until none is due.
+        loop {
+            let due = self.timers.pop_due(now);
+            if due.is_empty() {
+                break;
+            }
+            for (at, timer) in due {
+                self.run_timer(at, timer, now, &mut out);
             }
         }
         self.sweep(now);
         out
+    }
+
+    fn run_timer(
+        &mut self,
+        at: Timestamp,
+        timer: Timer,
+        now: Timestamp,
+        out: &mut Vec<AlertEffect>,
+    ) {
+        {
+            match timer {
+                Timer::Heartbeat(key) => self.heartbeat_due(&key, at, now, out),
+                Timer::SilenceEnd(id) => {
+                    if self.silences.get(&id).is_some_and(|s| s.ends_at == at) {
+                        self.silences.remove(&id);
+                        self.release_silence(&id, now, out);
+                    }
+                }
+                Timer::FlapQuiet(key) => self.flap_quiet(&key, at, now, out),
+                Timer::GroupFlush(rule_id, connector) => {
+                    self.flush_group(&rule_id, connector, at, now, out)
+                }
+                Timer::Repeat(rule_id, incident_id) => {
+                    self.repeat_due(&rule_id, &incident_id, now, out)
+                }
+            }
+        }
     }
 
     /// When `tick` is next due: the earliest of the model's and the
@@ -379,7 +399,9 @@ impl AlertEngine {
             let incident = Arc::clone(effect.incident_arc());
             let transition = effect.is_open_resolve_transition();
             out.push(AlertEffect::Incident(effect));
-            if incident.status != IncidentStatus::Open {
+            if incident.status == IncidentStatus::Open {
+                self.resume_repeats(&incident, now);
+            } else {
                 self.cancel_repeats(&incident.id);
             }
             if transition {
@@ -406,6 +428,28 @@ impl AlertEngine {
             }
             if let Some(kind) = kind {
                 self.notify_rules(&incident, kind, Via::Transition, now, out);
+            }
+        }
+    }
+
+    /// An incident that is open again (reopened, ack expired, escalated
+    /// out of acknowledged) repeats where it left off: for each rule that
+    /// last told its channel "firing", the next repeat is one interval
+    /// after that notification, or now if that has passed. A rule that
+    /// notifies for this transition moves it on anyway.
+    fn resume_repeats(&mut self, incident: &Incident, now: Timestamp) {
+        for rule in self.rules.values() {
+            let Some(interval) = rule.repeat_interval else {
+                continue;
+            };
+            let k = (rule.id.clone(), incident.id.clone());
+            let Some(last) = self.sent.get(&k).filter(|s| s.firing) else {
+                continue;
+            };
+            let timer = Timer::Repeat(k.0, k.1);
+            if self.timers.deadline(&timer).is_none() {
+                let at = last.at.saturating_add(interval).max(now);
+                self.timers.schedule(timer, at);
             }
         }
     }

@@ -106,16 +106,6 @@ impl AlertEngine {
         if !always {
             if let (Some(interval), Some(last)) = (repeat, self.sent.get(&k)) {
                 if last.firing == firing && now < last.at.saturating_add(interval) {
-                    // Still open (e.g. reopened after a resolution nobody
-                    // was told about): the repeat resumes from the last
-                    // notification, as if it had never been resolved.
-                    let timer = Timer::Repeat(k.0, k.1);
-                    if incident.status == IncidentStatus::Open
-                        && self.timers.deadline(&timer).is_none()
-                    {
-                        self.timers
-                            .schedule(timer, last.at.saturating_add(interval));
-                    }
                     out.push(suppressed(SuppressReason::Throttled, None));
                     return;
                 }
@@ -125,13 +115,16 @@ impl AlertEngine {
         // 4. group_wait
         if let (Some(wait), Via::Transition) = (group_wait, via) {
             let gk = (rule_id.to_owned(), incident.connector_id);
-            let group = self.groups.entry(gk.clone()).or_insert_with(|| Group {
-                flush_at: now.saturating_add(wait),
-                pending: Default::default(),
+            let group = self.groups.entry(gk.clone()).or_insert_with(|| {
+                let flush_at = now.saturating_add(wait);
+                self.timers
+                    .schedule(Timer::GroupFlush(gk.0.clone(), gk.1), flush_at);
+                Group {
+                    flush_at,
+                    pending: Default::default(),
+                }
             });
             group.pending.insert(incident.id.clone(), reason);
-            let at = group.flush_at;
-            self.timers.schedule(Timer::GroupFlush(gk.0, gk.1), at);
             out.push(suppressed(SuppressReason::GroupWait, None));
             return;
         }
