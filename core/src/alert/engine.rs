@@ -85,7 +85,14 @@ pub struct AlertEngine {
     /// (rule id, connector) → its pending group.
     pub(super) groups: BTreeMap<(String, Uuid), Group>,
     pub(super) timers: crate::incident::DeadlineQueue<Timer>,
+    /// When the next housekeeping sweep may run (at most once per
+    /// [`SWEEP_EVERY`] of the caller's time, so a tick stays cheap).
+    pub(super) next_sweep: Timestamp,
 }
+
+/// How often (caller's time) bookkeeping of incidents the model no longer
+/// holds is dropped: an O(entries) pass, amortized over an hour.
+pub const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 impl Default for AlertEngine {
     fn default() -> Self {
@@ -107,6 +114,7 @@ impl AlertEngine {
             held: BTreeMap::new(),
             groups: BTreeMap::new(),
             timers: crate::incident::DeadlineQueue::new(),
+            next_sweep: Timestamp::UNIX_EPOCH,
         }
     }
 
@@ -216,6 +224,10 @@ impl AlertEngine {
                 missed_incident: None,
                 missed_count: 0,
             });
+        if state.heartbeat.paused && !heartbeat.paused {
+            // Resumed by a full update: time spent paused is no missed run.
+            state.last_seen = state.last_seen.max(now);
+        }
         state.heartbeat = heartbeat;
         Self::arm(&mut self.timers, &key, state);
         Ok(())
@@ -546,12 +558,14 @@ impl AlertEngine {
             now,
             out,
         );
+        // Only the key's current incident can be held for flapping and
+        // still be held by the model (older ones were superseded): look up
+        // its entry per rule instead of scanning every held notification.
         let held: Vec<_> = self
-            .held
-            .iter()
-            .filter(|(_, by)| **by == HeldBy::Flapping)
-            .map(|(k, _)| k.clone())
-            .filter(|(_, inc)| self.model.get(inc).is_some_and(|i| &i.key == key))
+            .rules
+            .keys()
+            .map(|rule_id| (rule_id.clone(), incident.id.clone()))
+            .filter(|k| self.held.get(k) == Some(&HeldBy::Flapping))
             .collect();
         self.release(held, NotifyReason::FlappingStopped, now, out);
     }
@@ -671,6 +685,10 @@ impl AlertEngine {
     /// Drops bookkeeping of incidents the model no longer holds and flap
     /// histories that left their window (housekeeping; no effects).
     fn sweep(&mut self, now: Timestamp) {
+        if now < self.next_sweep {
+            return;
+        }
+        self.next_sweep = now.saturating_add(SWEEP_EVERY);
         let gone: Vec<_> = self
             .sent
             .keys()
@@ -691,8 +709,8 @@ impl AlertEngine {
         }
     }
 
-    /// The incident a key's flap state refers to (for tests and the REST
-    /// API): whether `incident`'s key is flapping now.
+    /// Whether `incident`'s key is flapping now (for the REST API's
+    /// incident view: notifications of a flapping key are held).
     pub fn is_flapping(&self, incident: &Incident) -> bool {
         self.flaps
             .get(&incident.key)

@@ -45,6 +45,8 @@ pub struct AlertSnapshot {
     pub held: Vec<HeldEntry>,
     /// Pending groups per (rule, connector), in that order.
     pub groups: Vec<GroupEntry>,
+    /// When the next housekeeping sweep may run.
+    pub next_sweep: Timestamp,
 }
 
 /// One key's flap state.
@@ -192,6 +194,7 @@ impl AlertEngine {
                     pending: g.pending.iter().map(|(id, r)| (id.clone(), *r)).collect(),
                 })
                 .collect(),
+            next_sweep: self.next_sweep,
         }
     }
 
@@ -210,6 +213,7 @@ impl AlertEngine {
             .map_err(AlertSnapshotError::Incidents)?;
         let mut engine = AlertEngine::new(config);
         engine.model = model;
+        engine.next_sweep = snapshot.next_sweep;
         for rule in snapshot.rules {
             rule.validate().map_err(AlertSnapshotError::Invalid)?;
             engine.rules.insert(rule.id.clone(), rule);
