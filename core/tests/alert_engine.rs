@@ -712,3 +712,39 @@ fn snapshot_round_trip_keeps_timers_and_behaviour() {
     let err = AlertEngine::restore(AlertConfig::with_defaults(), bad).unwrap_err();
     assert_eq!(err.code(), "snapshot_version");
 }
+
+#[test]
+fn effects_serialize_with_a_kind_tag_and_read_back() {
+    let mut e = engine();
+    e.set_rule(rule("all")).unwrap();
+    e.set_silence(silence("maint", 0, 60)).unwrap();
+    let mut fx = e.ingest(&failed("PAYROLL", at(1)), "evt_1", at(1));
+    fx.extend(e.ingest(&failed("GL", at(2)), "evt_2", at(2)));
+    fx.extend(e.tick(at(60)));
+    let json = serde_json::to_value(&fx).unwrap();
+    let tags: Vec<_> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(tags, ["opened", "suppressed", "opened", "notify", "notify"]);
+    assert_eq!(json[1]["reason"], "silenced");
+    assert_eq!(json[1]["silence_id"], "maint");
+    assert_eq!(json[1]["would_notify"], "first");
+    assert_eq!(json[4]["reason"], "silence_ended");
+    let back: Vec<AlertEffect> = serde_json::from_value(json).unwrap();
+    assert_eq!(back, fx);
+}
+
+#[test]
+fn updating_a_paused_heartbeat_to_active_counts_from_now() {
+    let mut e = engine();
+    let mut hb = nightly();
+    hb.paused = true;
+    e.set_heartbeat(hb.clone(), at(0)).unwrap();
+    assert_eq!(e.next_wakeup(), None);
+    hb.paused = false;
+    e.set_heartbeat(hb, at(3 * 86_400)).unwrap();
+    assert_eq!(e.next_wakeup(), Some(at(4 * 86_400 + 1800)));
+}
