@@ -18,6 +18,7 @@ use erpops_core::alert::{
 };
 use erpops_core::event::Severity;
 use erpops_core::incident::{Command, IncidentStatus};
+use erpops_core::Timestamp;
 
 fn engine() -> AlertEngine {
     AlertEngine::new(AlertConfig::with_defaults())
@@ -747,4 +748,19 @@ fn updating_a_paused_heartbeat_to_active_counts_from_now() {
     hb.paused = false;
     e.set_heartbeat(hb, at(3 * 86_400)).unwrap();
     assert_eq!(e.next_wakeup(), Some(at(4 * 86_400 + 1800)));
+}
+
+#[test]
+fn ticks_at_the_end_of_time_terminate() {
+    let mut e = engine();
+    let mut r = rule("pager");
+    r.repeat_interval = Some(mins(1));
+    e.set_rule(r).unwrap();
+    e.set_heartbeat(nightly(), at(0)).unwrap();
+    let end = Timestamp::new(i64::MAX, 999_999_999).unwrap();
+    e.ingest(&failed("X", at(0)), "evt_1", end);
+    for _ in 0..3 {
+        e.tick(end);
+    }
+    assert!(e.next_wakeup().is_some_and(|w| w <= end));
 }

@@ -335,8 +335,10 @@ impl AlertEngine {
         let effects = self.model.tick(now);
         self.process(effects, false, now, &mut out);
         // Handlers only schedule timers after `now`, except a repeat resumed
-        // at `now` by a transition above: run rounds until none is due.
-        loop {
+        // at `now` by a transition above: run rounds until none is due. Two
+        // rounds suffice; the bound only guards against instants so close
+        // to the end of time that `now + interval` saturates to `now`.
+        for _ in 0..4 {
             let due = self.timers.pop_due(now);
             if due.is_empty() {
                 break;
@@ -349,6 +351,8 @@ impl AlertEngine {
         out
     }
 
+    /// Runs one due timer; each handler checks that its record still
+    /// carries this deadline, so a moved or cancelled timer does nothing.
     fn run_timer(
         &mut self,
         at: Timestamp,
@@ -356,22 +360,20 @@ impl AlertEngine {
         now: Timestamp,
         out: &mut Vec<AlertEffect>,
     ) {
-        {
-            match timer {
-                Timer::Heartbeat(key) => self.heartbeat_due(&key, at, now, out),
-                Timer::SilenceEnd(id) => {
-                    if self.silences.get(&id).is_some_and(|s| s.ends_at == at) {
-                        self.silences.remove(&id);
-                        self.release_silence(&id, now, out);
-                    }
+        match timer {
+            Timer::Heartbeat(key) => self.heartbeat_due(&key, at, now, out),
+            Timer::SilenceEnd(id) => {
+                if self.silences.get(&id).is_some_and(|s| s.ends_at == at) {
+                    self.silences.remove(&id);
+                    self.release_silence(&id, now, out);
                 }
-                Timer::FlapQuiet(key) => self.flap_quiet(&key, at, now, out),
-                Timer::GroupFlush(rule_id, connector) => {
-                    self.flush_group(&rule_id, connector, at, now, out)
-                }
-                Timer::Repeat(rule_id, incident_id) => {
-                    self.repeat_due(&rule_id, &incident_id, now, out)
-                }
+            }
+            Timer::FlapQuiet(key) => self.flap_quiet(&key, at, now, out),
+            Timer::GroupFlush(rule_id, connector) => {
+                self.flush_group(&rule_id, connector, at, now, out)
+            }
+            Timer::Repeat(rule_id, incident_id) => {
+                self.repeat_due(&rule_id, &incident_id, now, out)
             }
         }
     }
