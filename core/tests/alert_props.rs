@@ -52,6 +52,12 @@ enum Action {
     Tick,
     /// Move now to the next wake-up (if later) and tick there.
     TickAtWakeup,
+    /// End the n-th silence now.
+    ExpireSilence(usize),
+    /// Pause (true) or resume the heartbeat.
+    PauseHeartbeat(bool),
+    /// Remove the rule with this id.
+    RemoveRule(&'static str),
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -62,6 +68,11 @@ fn action() -> impl Strategy<Value = Action> {
         1 => (0..4usize).prop_map(Action::Resolve),
         1 => Just(Action::Tick),
         2 => Just(Action::TickAtWakeup),
+        1 => prop_oneof![
+            (0..3usize).prop_map(Action::ExpireSilence),
+            any::<bool>().prop_map(Action::PauseHeartbeat),
+            prop_oneof![Just("a"), Just("b")].prop_map(Action::RemoveRule),
+        ],
     ]
 }
 
@@ -212,6 +223,16 @@ fn apply(
             e.command(&cmd, *now).unwrap_or_default()
         }
         Action::Tick => e.tick(*now),
+        Action::ExpireSilence(n) => e.expire_silence(&format!("s{n}"), *now),
+        Action::PauseHeartbeat(paused) => {
+            // Unknown when the setup has no heartbeat: nothing changes.
+            let _ = e.set_heartbeat_paused(CONNECTOR, "A", *paused, *now);
+            Vec::new()
+        }
+        Action::RemoveRule(id) => {
+            e.remove_rule(id);
+            Vec::new()
+        }
         Action::TickAtWakeup => {
             if let Some(w) = e.next_wakeup() {
                 *now = (*now).max(w);
@@ -249,10 +270,16 @@ proptest! {
     fn silenced_matches_never_notify(s in setup(true)) {
         let mut e = build(&s);
         let mut now = at(0);
+        // The caller's silences: those it ended early no longer count.
+        let mut live = s.silences.clone();
         for (i, (adv, act)) in s.ops.iter().enumerate() {
-            for fx in apply(&mut e, &mut now, i, *adv, act) {
+            let effects = apply(&mut e, &mut now, i, *adv, act);
+            if let Action::ExpireSilence(n) = act {
+                live.retain(|si| si.id != format!("s{n}"));
+            }
+            for fx in effects {
                 if let AlertEffect::Notify { incident, .. } = &fx {
-                    for si in &s.silences {
+                    for si in &live {
                         prop_assert!(
                             !(si.is_active(now) && si.matchers.matches(incident)),
                             "notified under silence {}: {:?}", si.id, fx
