@@ -22,10 +22,13 @@
 //! - [`error`]: [`AlertError`] for invalid rules, silences, heartbeats.
 //! - [`state`]: the pipeline's bookkeeping records.
 //! - `engine`: [`AlertEngine`] — operations, timers, heartbeats, flapping.
+//! - `beats`: heartbeat operations (signs of life, missed deadlines).
+//! - `timers`: what each engine timer does when due; releases; housekeeping.
 //! - `route`: the per-rule pipeline (flapping → silence → throttle →
 //!   group_wait → notify).
 //! - [`snapshot`]: state snapshot and restore.
 
+mod beats;
 pub mod effect;
 mod engine;
 pub mod error;
@@ -38,6 +41,7 @@ mod secs;
 pub mod silence;
 pub mod snapshot;
 pub mod state;
+mod timers;
 
 pub use effect::{AlertEffect, NotifyReason, SuppressReason};
 pub use engine::{AlertConfig, AlertEngine};
