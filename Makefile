@@ -48,7 +48,6 @@ test-vectors:
 	$(PYTHON) tests/vectors/generate/check_openssl.py
 	$(PYTHON) tests/vectors/generate/quota.py --check
 	$(PYTHON) tests/vectors/generate/incidents.py --check
-	$(PYTHON) tests/vectors/generate/alerts.py --check
 
 clean:
 	$(CARGO) clean
