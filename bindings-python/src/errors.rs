@@ -30,6 +30,10 @@ pub(crate) enum Kind {
     /// `erpops.IncidentError`: a command or snapshot the incident model
     /// refuses.
     IncidentError,
+    /// `erpops.RequestRejected`: the receive decision refuses a request.
+    RequestRejected,
+    /// `erpops.AdminError`: an `Engine` administration call refused.
+    AdminError,
     /// `erpops.InternalError`: a bug caught at the boundary (a panic).
     InternalError,
 }
@@ -42,6 +46,8 @@ impl Kind {
             Kind::ValidationError => "ValidationError",
             Kind::QuotaError => "QuotaError",
             Kind::IncidentError => "IncidentError",
+            Kind::RequestRejected => "RequestRejected",
+            Kind::AdminError => "AdminError",
             Kind::InternalError => "InternalError",
         }
     }
@@ -52,6 +58,8 @@ impl Kind {
         static VALIDATION: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         static QUOTA: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         static INCIDENT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+        static REJECTED: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+        static ADMIN: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         static INTERNAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         match self {
             Kind::InvalidSignature => &INVALID_SIGNATURE,
@@ -59,6 +67,8 @@ impl Kind {
             Kind::ValidationError => &VALIDATION,
             Kind::QuotaError => &QUOTA,
             Kind::IncidentError => &INCIDENT,
+            Kind::RequestRejected => &REJECTED,
+            Kind::AdminError => &ADMIN,
             Kind::InternalError => &INTERNAL,
         }
     }

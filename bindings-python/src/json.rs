@@ -36,3 +36,10 @@ pub(crate) fn from_py<T: serde::de::DeserializeOwned>(
     serde_json::from_str(&text)
         .map_err(|e| PyValueError::new_err(format!("{what} is not in the expected form: {e}")))
 }
+
+/// JSON `bytes` (a response body) parsed by `json.loads`.
+pub(crate) fn loads<'py>(py: Python<'py>, text: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+    LOADS
+        .import(py, "json", "loads")?
+        .call1((pyo3::types::PyBytes::new(py, text),))
+}

@@ -15,6 +15,7 @@
 //! - [`contract`]: `validate` and `EventBuilder` (the event contract).
 //! - [`incident`]: the `IncidentModel` class.
 //! - [`pii`]: the `redact` function.
+//! - [`receive`]: `check_request` and the `Engine` class.
 //! - [`json`]: serde records to and from Python dicts.
 
 mod contract;
@@ -25,6 +26,7 @@ mod input;
 mod json;
 mod pii;
 mod quota;
+mod receive;
 mod signature;
 mod time;
 
@@ -59,6 +61,8 @@ mod _native {
     use super::pii::redact;
     #[pymodule_export]
     use super::quota::{PyQuotaDecision, PyQuotaLedger};
+    #[pymodule_export]
+    use super::receive::{check_request, PyEngine, PyReceiveResponse};
     #[pymodule_export]
     use super::signature::{is_valid, sign, verify, PySecret, PySigner};
 

@@ -42,7 +42,7 @@ fn limit_of(value: Option<Bound<'_, PyAny>>, key: &str) -> PyResult<Limit> {
 
 /// A plan given as a name (`free`, `professional`, `enterprise`) or as a
 /// mapping `{"inbound_event": int | None, "ai_query": int | None}`.
-fn plan_of(plan: &Bound<'_, PyAny>) -> PyResult<Plan> {
+pub(crate) fn plan_of(plan: &Bound<'_, PyAny>) -> PyResult<Plan> {
     if let Ok(name) = plan.cast::<PyString>() {
         let name = name.to_str()?;
         return Plan::from_name(name).ok_or_else(|| {

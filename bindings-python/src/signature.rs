@@ -71,7 +71,10 @@ pub(crate) fn one_secret(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<cor
 
 /// The candidate secrets of a `verify` call: a single secret, or any
 /// iterable of secrets (the current one plus those being rotated out).
-fn candidate_secrets(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Vec<core_sig::Secret>> {
+pub(crate) fn candidate_secrets(
+    py: Python<'_>,
+    obj: &Bound<'_, PyAny>,
+) -> PyResult<Vec<core_sig::Secret>> {
     if obj.is_instance_of::<PySecret>() || is_bytes_like(obj) {
         return Ok(vec![one_secret(py, obj)?]);
     }

@@ -13,6 +13,7 @@ the same rules, the same error codes.
 from __future__ import annotations
 
 from erpops._errors import (
+    AdminError,
     Error,
     IncidentError,
     InternalError,
@@ -26,6 +27,7 @@ from erpops._builder import build_event, signed_request
 from erpops._types import Finding, Severity
 from erpops._native import (
     CONNECTOR_ID_HEADER,
+    Engine,
     Event,
     EventBuilder,
     IncidentModel,
@@ -35,9 +37,11 @@ from erpops._native import (
     SIGNATURE_LABEL,
     QuotaDecision,
     QuotaLedger,
+    ReceiveResponse,
     Secret,
     Signer,
     __version__,
+    check_request,
     is_valid,
     redact,
     sign,
@@ -47,11 +51,13 @@ from erpops._native import (
 )
 
 __all__ = [
+    "AdminError",
     "CONNECTOR_ID_HEADER",
     "JSON_MEDIA_TYPE",
     "RECEIVE_PATH",
     "SIGNATURE_HEADER",
     "SIGNATURE_LABEL",
+    "Engine",
     "Error",
     "Event",
     "EventBuilder",
@@ -64,6 +70,7 @@ __all__ = [
     "QuotaDecision",
     "QuotaError",
     "QuotaLedger",
+    "ReceiveResponse",
     "RequestRejected",
     "Secret",
     "Severity",
@@ -71,6 +78,7 @@ __all__ = [
     "ValidationError",
     "__version__",
     "build_event",
+    "check_request",
     "is_valid",
     "redact",
     "sign",

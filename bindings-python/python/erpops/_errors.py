@@ -22,6 +22,7 @@ __all__ = [
     "RequestRejected",
     "QuotaError",
     "IncidentError",
+    "AdminError",
     "InternalError",
 ]
 
@@ -137,6 +138,13 @@ class IncidentError(Error, ValueError):
     """
 
     default_code = "incident_error"
+
+
+class AdminError(Error, ValueError):
+    """An ``Engine`` administration call refused (``tenant_exists``,
+    ``tenant_not_found``, ``connector_exists``, ``connector_not_found``)."""
+
+    default_code = "admin_error"
 
 
 class InternalError(Error):

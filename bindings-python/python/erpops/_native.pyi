@@ -1,6 +1,6 @@
 """Type stubs for the native module ``erpops._native`` (checked by stubtest)."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from collections.abc import Mapping
 import uuid
 from datetime import datetime, timedelta
@@ -30,6 +30,9 @@ __all__ = [
     "validate",
     "validate_batch",
     "EventBuilder",
+    "check_request",
+    "Engine",
+    "ReceiveResponse",
     "__version__",
     "SIGNATURE_HEADER",
     "CONNECTOR_ID_HEADER",
@@ -217,6 +220,79 @@ def validate_batch(
     max_body_bytes: int | None = None,
     pii_policy: str | None = None,
 ) -> list[Event | ValidationError]: ...
+def check_request(
+    headers: Mapping[str, str] | Mapping[bytes, bytes] | Iterable[tuple[str, str]],
+    body: _BytesLike,
+    *,
+    secrets: _SecretLike
+    | Iterable[_SecretLike]
+    | Mapping[str, _SecretLike | Iterable[_SecretLike]]
+    | Callable[[str], _SecretLike | Iterable[_SecretLike] | None],
+    now: _Now = None,
+    method: str = "POST",
+    pii_policy: str | None = None,
+    max_body_bytes: int | None = None,
+    future_skew: _Duration | None = None,
+    max_age: _Duration | None = None,
+    request_id: str = "",
+) -> Event: ...
+@final
+class ReceiveResponse:
+    """What ``Engine.receive`` answers: status, headers, body."""
+
+    @property
+    def status(self) -> int: ...
+    @property
+    def headers(self) -> list[tuple[str, str]]: ...
+    @property
+    def body(self) -> bytes: ...
+    @property
+    def code(self) -> str | None: ...
+    def json(self) -> Any: ...
+
+@final
+class Engine:
+    """The whole receiver in memory (tenants, connectors, quota, replay, incidents)."""
+
+    def __new__(
+        cls,
+        *,
+        max_body_bytes: int | None = None,
+        future_skew: _Duration | None = None,
+        max_age: _Duration | None = None,
+        replay_window: _Duration | None = None,
+    ) -> Engine: ...
+    def add_tenant(
+        self, tenant_id: str, *, plan: _Plan | None = None, pii_policy: str = "redact", suspended: bool = False
+    ) -> None: ...
+    def add_connector(
+        self,
+        connector_id: str | uuid.UUID,
+        *,
+        tenant: str,
+        secrets: _SecretLike | Iterable[_SecretLike | tuple[_SecretLike, _Now]],
+        enabled: bool = True,
+    ) -> None: ...
+    def rotate_secret(
+        self, connector_id: str | uuid.UUID, secret: _SecretLike, *, overlap: _Duration, now: _Now = None
+    ) -> None: ...
+    def set_connector_enabled(self, connector_id: str | uuid.UUID, enabled: bool) -> None: ...
+    def set_tenant_suspended(self, tenant_id: str, suspended: bool) -> None: ...
+    def set_plan(self, tenant_id: str, plan: _Plan) -> None: ...
+    def set_pii_policy(self, tenant_id: str, policy: str) -> None: ...
+    def receive(
+        self,
+        headers: Mapping[str, str] | Mapping[bytes, bytes] | Iterable[tuple[str, str]],
+        body: _BytesLike | None,
+        *,
+        method: str = "POST",
+        now: _Now = None,
+        request_id: str = "",
+        body_length: int | None = None,
+    ) -> ReceiveResponse: ...
+    def incidents(self) -> list[dict[str, Any]]: ...
+    def used(self, tenant_id: str, now: _Now = None) -> int: ...
+
 def sign(body: _BytesLike, secret: _SecretLike) -> str: ...
 def verify(
     body: _BytesLike,
