@@ -42,6 +42,7 @@ def test_the_seed_sender_is_accepted(client) -> None:  # type: ignore[no-untyped
     resp = post(client, sent["data"], sent["headers"])
     assert resp.status_code == 202, resp.get_json()
     assert resp.get_json()["event"]["source"] == "PSFT_PAYROLL_BATCH"
+    assert resp.get_json()["event"]["connector_id"] == CONNECTOR_ID
 
 
 def test_a_built_request_signed_with_the_rotated_out_secret_is_accepted(client) -> None:  # type: ignore[no-untyped-def]
@@ -78,7 +79,13 @@ def test_an_invalid_body_lists_every_violation(client) -> None:  # type: ignore[
     assert {("/event_type", "format"), ("/severity", "enum"), ("/timestamp", "missing")} <= codes
 
 
-def test_unknown_connector_and_missing_signature(client) -> None:  # type: ignore[no-untyped-def]
-    assert post(client, b"{}", {erpops.CONNECTOR_ID_HEADER: "00000000-0000-0000-0000-000000000000"}).status_code == 403
-    resp = post(client, b"{}", {erpops.CONNECTOR_ID_HEADER: CONNECTOR_ID})
+def test_unknown_connector_missing_signature_and_media_type(client) -> None:  # type: ignore[no-untyped-def]
+    json_ct = {"Content-Type": "application/json"}
+    unknown = "00000000-0000-0000-0000-000000000000"
+    body = b"{}"
+    resp = post(client, body, {**json_ct, erpops.CONNECTOR_ID_HEADER: unknown, erpops.SIGNATURE_HEADER: erpops.sign(body, SECRET)})
+    assert (resp.status_code, resp.get_json()["code"]) == (403, "connector_not_found")
+    resp = post(client, body, {**json_ct, erpops.CONNECTOR_ID_HEADER: CONNECTOR_ID})
     assert (resp.status_code, resp.get_json()["code"]) == (401, "signature_missing")
+    resp = post(client, body, {erpops.CONNECTOR_ID_HEADER: CONNECTOR_ID})
+    assert (resp.status_code, resp.get_json()["code"]) == (415, "unsupported_media_type")
