@@ -51,6 +51,16 @@ def run(n: int) -> None:
             except erpops.ValidationError as e:
                 assert e.errors
             erpops.EventBuilder().connector_id(CID).event_type("a.b").timestamp(NOW).build_signed(secret)
+            headers = {
+                "Content-Type": "application/json",
+                erpops.CONNECTOR_ID_HEADER: CID,
+                erpops.SIGNATURE_HEADER: erpops.sign(EVENT, secret),
+            }
+            erpops.check_request(headers, EVENT, secrets=secret, now=NOW)
+            try:
+                erpops.check_request(headers, BAD_EVENT, secrets=[secret], now=NOW)
+            except erpops.RequestRejected as r:
+                assert r.problem
 
 
 def test_rss_is_stable_over_many_calls() -> None:
