@@ -36,6 +36,7 @@ pub use options::{ParseOptions, DEFAULT_FUTURE_SKEW, DEFAULT_MAX_AGE, DEFAULT_MA
 pub use parse::{body_too_large, parse_event, ParsedEvent, FIELDS};
 pub use redaction::Redaction;
 pub use timestamp::{is_representable, parse_timestamp, TimestampError};
+pub use validate::parse_connector_id;
 pub use violation::{SyntaxPosition, Violation, ViolationCode, Violations};
 
 use serde::{Deserialize, Serialize};
