@@ -51,7 +51,7 @@ use crate::time::Timestamp;
 /// API): absent optional fields are omitted. `Deserialize` reads back events
 /// this crate already validated (a store, a snapshot) and checks none of the
 /// contract's rules: inbound bodies always go through
-/// [`parse_event`](crate::event::parse_event).
+/// [`parse_event`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     /// The connector that sent it (equal to the `X-ERPOps-Connector-Id` header).
