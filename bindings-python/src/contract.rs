@@ -57,7 +57,8 @@ pub(crate) fn validation_error(py: Python<'_>, violations: &Violations) -> PyErr
     build().unwrap_or_else(|e| e)
 }
 
-/// A connector id argument (`str` or `uuid.UUID`) as a UUID.
+/// A connector id argument (`str` or `uuid.UUID`) as a UUID, read with the
+/// core's one connector-id rule (hyphenated, hex digits of either case).
 pub(crate) fn uuid_of(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Uuid> {
     let owned;
     let text = match value.cast::<PyString>() {
@@ -67,7 +68,7 @@ pub(crate) fn uuid_of(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Uuid> {
             owned.to_str()?
         }
     };
-    Uuid::try_parse(text).map_err(|_| {
+    core_event::parse_connector_id(text).ok_or_else(|| {
         PyValueError::new_err(format!(
             "{what} must be a UUID such as 123e4567-e89b-12d3-a456-426614174000, not {text:?}"
         ))
@@ -306,9 +307,8 @@ impl PyEventBuilder {
             {
                 let mut inner = slf.get().lock();
                 inner.builder.connector_id_str(text);
-                inner.connector_id = Uuid::try_parse(text)
-                    .ok()
-                    .map(|u| u.hyphenated().to_string());
+                inner.connector_id =
+                    core_event::parse_connector_id(text).map(|u| u.hyphenated().to_string());
             }
             Ok(slf.clone())
         })
