@@ -1,0 +1,46 @@
+// Type-checked (never run) by `tsc --noEmit` in `make test-node`: a typical
+// caller's code against index.d.ts. A wrong or missing declaration fails it.
+import {
+  sign,
+  verify,
+  Signer,
+  ErpopsError,
+  SIGNATURE_HEADER,
+  CONNECTOR_ID_HEADER,
+  type Bytes,
+  type Violation,
+} from '../index.js'
+
+const body: Buffer = Buffer.from('{}')
+const header: string = sign(body, 'secret')
+const fromView: string = sign(new Uint8Array(body), Buffer.from('secret'))
+const ok: boolean = verify(body, header, ['new', Buffer.from('old')])
+const missing: boolean = verify(body, undefined, 'secret')
+const raw: Bytes = 'text'
+
+const signer = new Signer('secret')
+signer.update(body)
+signer.update('more')
+const streamed: string = signer.finish()
+const fed: number = signer.bytesFed
+signer.reset()
+const once: string = signer.sign(raw)
+
+function report(e: unknown): number {
+  if (e instanceof ErpopsError) {
+    const v: Violation[] = e.errors
+    const pointers: string[] = v.map((x) => `${x.pointer} ${x.code} ${x.message}`)
+    return e.status + pointers.length + e.code.length
+  }
+  return 500
+}
+
+const headers: Record<string, string> = {
+  [SIGNATURE_HEADER]: header,
+  [CONNECTOR_ID_HEADER]: '3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d',
+}
+
+// @ts-expect-error a number is not a byte input
+sign(42, 'secret')
+
+export { fromView, ok, missing, streamed, fed, once, report, headers }

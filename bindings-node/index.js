@@ -1,0 +1,48 @@
+'use strict'
+// The `erpops` package: the native addon (generated `native.js` loader)
+// plus the parts that are JavaScript by nature. Every rule is the core's.
+
+const native = require('./native.js')
+const { ErpopsError } = require('./lib/errors.js')
+const args = require('./lib/args.js')
+
+/** `sha256=<hex>` signature of the exact body bytes. */
+function sign(body, secret) {
+  return native.sign(args.bytes(body, 'body'), args.bytes(secret, 'secret'))
+}
+
+/** Constant-time check of a signature header against one or more secrets. */
+function verify(body, signature, secretOrSecrets) {
+  return native.verify(
+    args.bytes(body, 'body'),
+    args.optionalBytes(signature, 'signature'),
+    args.secrets(secretOrSecrets, 'secretOrSecrets'),
+  )
+}
+
+/**
+ * A secret keyed once, for many bodies or one body fed in pieces. The
+ * native class with argument checks that throw `TypeError`.
+ */
+class Signer extends native.Signer {
+  constructor(secret) {
+    super(args.bytes(secret, 'secret'))
+  }
+
+  sign(body) {
+    return super.sign(args.bytes(body, 'body'))
+  }
+
+  update(chunk) {
+    super.update(args.bytes(chunk, 'chunk'))
+  }
+}
+
+exports.sign = sign
+exports.verify = verify
+exports.Signer = Signer
+exports.ErpopsError = ErpopsError
+exports.SIGNATURE_HEADER = native.SIGNATURE_HEADER
+exports.CONNECTOR_ID_HEADER = native.CONNECTOR_ID_HEADER
+exports.RECEIVE_PATH = native.RECEIVE_PATH
+exports.JSON_MEDIA_TYPE = native.JSON_MEDIA_TYPE

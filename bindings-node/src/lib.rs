@@ -1,0 +1,24 @@
+//! # erpops (Node)
+//!
+//! napi-rs bindings of `erpops-core` for the Node package `erpops`. This
+//! crate converts JavaScript values to core types and core errors to
+//! JavaScript errors, and nothing else: every rule lives in the core, once.
+//!
+//! The generated `native.js`/`native.d.ts` load and describe these exports;
+//! the hand-written `index.js` on top adds the pieces that are JavaScript by
+//! nature (the `ErpopsError` class, argument type checks that throw
+//! `TypeError`, `Date` conversion and the Express/Connect middleware's body
+//! reading).
+//!
+//! Modules, top-down:
+//! - [`input`]: `Buffer | Uint8Array | string` arguments, borrowed in place.
+//! - [`error`]: core error codes as the JavaScript `err.code`.
+//! - [`sign`]: `sign`, `verify`, the `Signer` class and wire constants.
+//!
+//! Every export carries `#[napi(catch_unwind)]`: a panic becomes a thrown
+//! JavaScript error instead of aborting the Node process. A test in
+//! `__test__/boundary.test.mjs` reads these sources and fails if one does not.
+
+pub mod error;
+pub mod input;
+pub mod sign;
