@@ -4,7 +4,7 @@
 CARGO ?= cargo
 PYTHON ?= python3
 
-.PHONY: test run fmt fmt-check clippy test-rust test-vectors build clean
+.PHONY: test run fmt fmt-check clippy doc-check test-rust test-vectors build clean
 
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 TARGET_DIR := $(CURDIR)/target
@@ -16,7 +16,7 @@ TEST_SUITES :=
 include $(sort $(wildcard mk/*.mk))
 
 ## Build everything and run every suite.
-test: fmt-check clippy test-rust test-vectors $(TEST_SUITES)
+test: fmt-check clippy doc-check test-rust test-vectors $(TEST_SUITES)
 	@echo "make test: all suites passed"
 
 ## Start the product (for now: sign and verify the API reference's example body).
@@ -35,6 +35,10 @@ fmt-check:
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
+## Broken intra-doc links fail the build: the docs are part of the API.
+doc-check:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p erpops-core -p erpops-ffi
+
 test-rust:
 	$(CARGO) test --workspace
 
@@ -42,6 +46,7 @@ test-rust:
 test-vectors:
 	$(PYTHON) tests/vectors/generate/signatures.py --check
 	$(PYTHON) tests/vectors/generate/check_openssl.py
+	$(PYTHON) tests/vectors/generate/quota.py --check
 
 clean:
 	$(CARGO) clean

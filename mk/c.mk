@@ -51,9 +51,9 @@ bench-c:
 	  -lcrypto -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc -o $(TARGET_DIR)/bench_sign
 	$(TARGET_DIR)/bench_sign
 
-## Regenerate the committed ffi-c/include/erpops.h from the sources.
+## Regenerate the committed ffi-c/include/erpops.h and ERPOPS.cpy from the sources.
 header:
-	UPDATE_HEADER=1 $(CARGO) test -p erpops-ffi --test header
+	UPDATE_HEADER=1 $(CARGO) test -p erpops-ffi --test header --test copybook
 
 ## erpops.pc pointing at this build tree (install-c writes one for PREFIX).
 pkgconfig:

@@ -14,11 +14,14 @@
 //!   every rule that needs a date.
 //! - [`event`]: the typed, normalized integration event (contract §3.2).
 //! - [`pii`]: detection and redaction of personal data (contract §3.4).
+//! - [`quota`]: per-tenant calendar-window quota accounting and its HTTP
+//!   headers (contract §5).
 //! - [`signature`]: `sha256=` HMAC-SHA256 signing and constant-time
 //!   verification of raw body bytes (contract §3.1).
 
 pub mod event;
 pub mod pii;
+pub mod quota;
 pub mod signature;
 pub mod time;
 pub mod wire;

@@ -20,7 +20,7 @@
 //! ```
 //!
 //! Layout: [`secret`] holds the key type, [`header`] the strict text form of
-//! a signature, [`signer`] one-shot and incremental signing, [`verify`]
+//! a signature, [`signer`] one-shot and incremental signing, [`verify`](mod@verify)
 //! constant-time verification against one or several candidate secrets, and
 //! [`error`] the error type whose codes are part of the HTTP contract.
 
