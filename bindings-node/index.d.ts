@@ -56,3 +56,73 @@ export declare function verify(
   signature: Bytes | null | undefined,
   secretOrSecrets: Bytes | Bytes[],
 ): boolean
+
+/** A `Date`, or Unix milliseconds (UTC). Omitted: the current time. */
+export type Now = Date | number
+
+/** Limits of a custom plan; `null` is unlimited. Both keys are required. */
+export interface CustomPlan {
+  inbound_event: number | null
+  ai_query: number | null
+}
+
+/** Options of `QuotaLedger.consume` / `peek`. */
+export interface QuotaOptions {
+  /** `free`, `professional`, `enterprise`, or custom limits. */
+  plan: 'free' | 'professional' | 'enterprise' | (string & {}) | CustomPlan
+  /** `inbound_event` (per UTC day, the default) or `ai_query` (per UTC month). */
+  metric?: 'inbound_event' | 'ai_query' | (string & {})
+  /** Units this request costs (default 1). */
+  cost?: number
+  /** The receiver's clock, never the event's time. Default: now. */
+  now?: Now
+  /** A retry with the same key is `replayed`, not counted twice. */
+  idempotencyKey?: string | null
+}
+
+/** The core's answer to a quota request, with everything a response needs. */
+export interface QuotaDecision {
+  /** `allowed`, `replayed`, `quota_exceeded` or `quota_cost_exceeds_limit`. */
+  code: string
+  /** Whether the request may proceed (admitted now, or earlier: replayed). */
+  permitted: boolean
+  /** The limit in force; `null` for an unlimited plan. */
+  limit: number | null
+  /** Units left after this request; `null` for an unlimited plan. */
+  remaining: number | null
+  /** First second of the window (Unix seconds). */
+  windowStart: number
+  /** First second of the next window (Unix seconds): the reset. */
+  windowEnd: number
+  /** The reset as a `Date`. */
+  resetAt: Date
+  /** Seconds from `now` (floored) to the reset, at least 1. */
+  resetAfter: number
+  /** The `Retry-After` value, only for `quota_exceeded`. */
+  retryAfter: number | null
+  /** `[name, value]` pairs to send, in order (none for unlimited plans). */
+  headers: Array<[string, string]>
+}
+
+/**
+ * In-memory quota state for one process: per tenant, metric and UTC window
+ * (the core's ledger). Wrong plan or metric names throw an `Error` with
+ * `code: 'invalid_argument'`; wrong argument types throw a `TypeError`.
+ */
+export declare class QuotaLedger {
+  constructor()
+  /** Decides a request and records it if admitted (refusals change nothing). */
+  consume(tenant: string, options: QuotaOptions): QuotaDecision
+  /** The decision `consume` would make, recording nothing. */
+  peek(tenant: string, options: QuotaOptions): QuotaDecision
+  /** Units `tenant` used of `metric` in the window containing `now`. */
+  used(tenant: string, metric?: string, now?: Now): number
+  /** Drops the rows of windows that ended at `now`; returns how many. */
+  prune(now?: Now): number
+  /** Canonical snapshot JSON of the whole state (equal ledgers, equal text). */
+  snapshot(): string
+  /** Number of counter rows held. */
+  readonly size: number
+  /** A ledger rebuilt from `snapshot()` text; throws `code: 'snapshot_*'`. */
+  static restore(snapshot: string): QuotaLedger
+}

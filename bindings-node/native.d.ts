@@ -10,6 +10,38 @@
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
+ * In-memory quota state for one process: per tenant, metric and UTC window.
+ * Node runs JavaScript on one thread, so calls never interleave.
+ */
+export declare class QuotaLedger {
+  /** An empty ledger: every tenant starts with nothing used. */
+  constructor()
+  /**
+   * Decides a request and records it if admitted (refusals and replays
+   * change nothing).
+   */
+  consume(tenant: string, request: QuotaRequest): QuotaDecision
+  /** The decision `consume` would make, recording nothing. */
+  peek(tenant: string, request: QuotaRequest): QuotaDecision
+  /** Units `tenant` used of `metric` in the window containing `now_ms`. */
+  used(tenant: string, metricName: string, nowMs: number): number
+  /** Drops the rows of windows that ended at `now_ms`; returns how many. */
+  prune(nowMs: number): number
+  /**
+   * The whole state as canonical snapshot JSON (equal ledgers give equal
+   * text), to persist and `restore` later.
+   */
+  snapshot(): string
+  /**
+   * A ledger rebuilt from `snapshot` JSON; throws with the core's
+   * `snapshot_*` code for text this version cannot have written.
+   */
+  static restore(snapshot: string): QuotaLedger
+  /** Number of counter rows held. */
+  get size(): number
+}
+
+/**
  * A secret keyed once, for signing many bodies (`sign`) or one body fed in
  * pieces (`update` … `finish`), e.g. records streamed from a batch file.
  */
@@ -37,8 +69,55 @@ export declare class Signer {
 /** Name of the request header that carries the connector's UUID. */
 export declare const CONNECTOR_ID_HEADER: string
 
+/** The limits of a custom plan; `null` is unlimited. */
+export interface CustomPlan {
+  /** Inbound events per UTC calendar day (`null` = unlimited). */
+  inbound_event?: number | null
+  /** AI queries per UTC calendar month (`null` = unlimited). */
+  ai_query?: number | null
+}
+
 /** Media type every event body is sent with. */
 export declare const JSON_MEDIA_TYPE: string
+
+/** The answer to a quota request, with everything an HTTP response needs. */
+export interface QuotaDecision {
+  /** `allowed`, `replayed`, `quota_exceeded` or `quota_cost_exceeds_limit`. */
+  code: string
+  /** Whether the request may proceed (admitted now, or earlier: replayed). */
+  permitted: boolean
+  /** The limit in force; `null` for an unlimited plan. */
+  limit: number | null
+  /** Units left after this request; `null` for an unlimited plan. */
+  remaining: number | null
+  /** First second of the window (Unix seconds). */
+  windowStart: number
+  /** First second of the next window (Unix seconds): the reset. */
+  windowEnd: number
+  /** Seconds from `now` (floored) to the reset, at least 1. */
+  resetAfter: number
+  /** The `Retry-After` value, only for `quota_exceeded`. */
+  retryAfter: number | null
+  /**
+   * `[name, value]` pairs to send, in order: `Retry-After`,
+   * `RateLimit-Policy`, `RateLimit` (none for unlimited plans).
+   */
+  headers: Array<[string, string]>
+}
+
+/** One quota request, as the JavaScript layer passes it. */
+export interface QuotaRequest {
+  /** A plan name (`free`, `professional`, `enterprise`) or custom limits. */
+  plan: string | CustomPlan
+  /** `inbound_event` (per UTC day) or `ai_query` (per UTC month). */
+  metric: string
+  /** Units this request costs. */
+  cost: number
+  /** The receiver's clock (never the event's time), Unix milliseconds. */
+  nowMs: number
+  /** A retry with the same key is `replayed`, not counted twice. */
+  idempotencyKey?: string
+}
 
 /** Path of the inbound endpoint on an ERPOps receiver. */
 export declare const RECEIVE_PATH: string

@@ -835,6 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.QuotaLedger = nativeBinding.QuotaLedger
 module.exports.Signer = nativeBinding.Signer
 module.exports.CONNECTOR_ID_HEADER = nativeBinding.CONNECTOR_ID_HEADER
 module.exports.JSON_MEDIA_TYPE = nativeBinding.JSON_MEDIA_TYPE

@@ -9,6 +9,8 @@ import {
   CONNECTOR_ID_HEADER,
   type Bytes,
   type Violation,
+  QuotaLedger,
+  type QuotaDecision,
 } from '../index.js'
 
 const body: Buffer = Buffer.from('{}')
@@ -40,7 +42,16 @@ const headers: Record<string, string> = {
   [CONNECTOR_ID_HEADER]: '3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d',
 }
 
+const ledger = new QuotaLedger()
+const decision: QuotaDecision = ledger.consume('acme', { plan: 'free', now: new Date() })
+const custom = ledger.peek('acme', { plan: { inbound_event: 10, ai_query: null }, metric: 'ai_query', now: 0 })
+const pairs: Array<[string, string]> = decision.headers
+const left: number | null = custom.remaining
+const reset: Date = decision.resetAt
+const restored: QuotaLedger = QuotaLedger.restore(ledger.snapshot())
+const rows: number = restored.size + ledger.used('acme') + ledger.prune()
+
 // @ts-expect-error a number is not a byte input
 sign(42, 'secret')
 
-export { fromView, ok, missing, streamed, fed, once, report, headers }
+export { pairs, left, reset, rows, fromView, ok, missing, streamed, fed, once, report, headers }

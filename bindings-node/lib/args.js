@@ -32,4 +32,28 @@ function secrets(value, name) {
   return bytes(value, name)
 }
 
-module.exports = { bytes, optionalBytes, secrets, describe }
+/**
+ * Unix milliseconds from a `Date` or a number; the clock when omitted (the
+ * core never reads a clock: bindings fill in "now", contract §10).
+ */
+function nowMs(value, name = 'now') {
+  if (value === undefined || value === null) return Date.now()
+  if (value instanceof Date) return value.getTime()
+  if (typeof value === 'number') return value
+  throw new TypeError(`${name} must be a Date or Unix milliseconds, got ${describe(value)}`)
+}
+
+/** `value` if it is a string; a TypeError otherwise. */
+function string(value, name) {
+  if (typeof value === 'string') return value
+  throw new TypeError(`${name} must be a string, got ${describe(value)}`)
+}
+
+/** `value` if it is a plain object (or absent: `{}`); a TypeError otherwise. */
+function options(value, name = 'options') {
+  if (value === undefined || value === null) return {}
+  if (typeof value === 'object' && !Array.isArray(value)) return value
+  throw new TypeError(`${name} must be an object, got ${describe(value)}`)
+}
+
+module.exports = { bytes, optionalBytes, secrets, describe, nowMs, string, options }

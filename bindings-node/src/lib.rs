@@ -14,6 +14,7 @@
 //! - [`input`]: `Buffer | Uint8Array | string` arguments, borrowed in place.
 //! - [`error`]: core error codes as the JavaScript `err.code`.
 //! - [`sign`]: `sign`, `verify`, the `Signer` class and wire constants.
+//! - [`quota`]: the `QuotaLedger` class over the core's quota ledger.
 //!
 //! Every export carries `#[napi(catch_unwind)]`: a panic becomes a thrown
 //! JavaScript error instead of aborting the Node process. A test in
@@ -21,4 +22,5 @@
 
 pub mod error;
 pub mod input;
+pub mod quota;
 pub mod sign;
