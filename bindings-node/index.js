@@ -34,6 +34,10 @@ class Signer extends native.Signer {
     return super.sign(args.bytes(body, 'body'))
   }
 
+  verify(body, signature) {
+    return super.verify(args.bytes(body, 'body'), args.optionalBytes(signature, 'signature'))
+  }
+
   update(chunk) {
     super.update(args.bytes(chunk, 'chunk'))
   }

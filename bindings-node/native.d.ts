@@ -53,6 +53,13 @@ export declare class Signer {
   constructor(secret: Uint8Array | string)
   /** The signature of one whole body; the incremental state is untouched. */
   sign(body: Uint8Array | string): string
+  /**
+   * Whether `signature` signs `body` under this signer's secret (the
+   * keyed state is reused, so this is cheaper than `verify` with the raw
+   * secret). Same answers as `verify`: `false`, never a throw, for a
+   * wrong, malformed or missing signature.
+   */
+  verify(body: Uint8Array | string, signature?: Uint8Array | string | null | undefined): boolean
   /** Feeds the next piece of the body. Pieces are concatenated exactly. */
   update(chunk: Uint8Array | string): void
   /**
@@ -65,6 +72,12 @@ export declare class Signer {
   /** Number of body bytes fed since the last `finish`/`reset`. */
   get bytesFed(): number
 }
+
+/**
+ * Test hook: panics inside the boundary so the suite can check that a Rust
+ * panic reaches JavaScript as a thrown error and the process lives on.
+ */
+export declare function __panicForTests(): void
 
 /** Name of the request header that carries the connector's UUID. */
 export declare const CONNECTOR_ID_HEADER: string

@@ -837,6 +837,7 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.QuotaLedger = nativeBinding.QuotaLedger
 module.exports.Signer = nativeBinding.Signer
+module.exports.__panicForTests = nativeBinding.__panicForTests
 module.exports.CONNECTOR_ID_HEADER = nativeBinding.CONNECTOR_ID_HEADER
 module.exports.JSON_MEDIA_TYPE = nativeBinding.JSON_MEDIA_TYPE
 module.exports.RECEIVE_PATH = nativeBinding.RECEIVE_PATH

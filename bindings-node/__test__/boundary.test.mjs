@@ -4,6 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { createRequire } from 'node:module'
 import { packageDir } from './helpers.mjs'
 
 test('every #[napi] function and method has catch_unwind', () => {
@@ -26,4 +27,12 @@ test('every #[napi] function and method has catch_unwind', () => {
   }
   assert.ok(checked >= 7, `found only ${checked} exported functions`)
   assert.deepEqual(missing, [])
+})
+
+test('a Rust panic is a thrown Error, and the process carries on', () => {
+  const native = createRequire(import.meta.url)(join(packageDir, 'native.js'))
+  assert.throws(() => native.__panicForTests(), { message: /deliberate panic/ })
+  assert.throws(() => native.__panicForTests(), { message: /deliberate panic/ })
+  // Still fully working after two panics.
+  assert.match(native.sign('body', 'secret'), /^sha256=[0-9a-f]{64}$/)
 })

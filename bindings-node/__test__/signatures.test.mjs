@@ -43,6 +43,9 @@ for (const c of file.verify) {
     const ok = c.expect === 'ok'
     assert.equal(verify(body, c.header, secrets), ok)
     if (c.header !== null) assert.equal(verify(body, Buffer.from(c.header, 'latin1'), secrets), ok)
-    if (secrets.length === 1) assert.equal(verify(body, c.header, secrets[0]), ok)
+    if (secrets.length === 1) {
+      assert.equal(verify(body, c.header, secrets[0]), ok)
+      assert.equal(new Signer(secrets[0]).verify(body, c.header), ok)
+    }
   })
 }

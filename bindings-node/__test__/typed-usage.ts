@@ -27,6 +27,7 @@ const streamed: string = signer.finish()
 const fed: number = signer.bytesFed
 signer.reset()
 const once: string = signer.sign(raw)
+const keyed: boolean = signer.verify(body, header) && signer.verify(body, null)
 
 function report(e: unknown): number {
   if (e instanceof ErpopsError) {
@@ -54,4 +55,4 @@ const rows: number = restored.size + ledger.used('acme') + ledger.prune()
 // @ts-expect-error a number is not a byte input
 sign(42, 'secret')
 
-export { pairs, left, reset, rows, fromView, ok, missing, streamed, fed, once, report, headers }
+export { keyed, pairs, left, reset, rows, fromView, ok, missing, streamed, fed, once, report, headers }

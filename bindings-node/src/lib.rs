@@ -24,3 +24,15 @@ pub mod error;
 pub mod input;
 pub mod quota;
 pub mod sign;
+
+use napi_derive::napi;
+
+/// Test hook: panics inside the boundary so the suite can check that a Rust
+/// panic reaches JavaScript as a thrown error and the process lives on.
+#[napi(catch_unwind, js_name = "__panicForTests")]
+pub fn panic_for_tests() {
+    #[allow(clippy::panic)]
+    {
+        panic!("deliberate panic for the test suite")
+    }
+}
