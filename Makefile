@@ -47,6 +47,7 @@ test-vectors:
 	$(PYTHON) tests/vectors/generate/signatures.py --check
 	$(PYTHON) tests/vectors/generate/check_openssl.py
 	$(PYTHON) tests/vectors/generate/quota.py --check
+	$(PYTHON) tests/vectors/generate/incidents.py --check
 
 clean:
 	$(CARGO) clean

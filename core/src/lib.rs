@@ -13,6 +13,8 @@
 //! - [`time`]: UTC instants and integer civil-calendar arithmetic shared by
 //!   every rule that needs a date.
 //! - [`event`]: the typed, normalized integration event (contract §3.2).
+//! - [`incident`]: correlation, lifecycle and event-time ordering of
+//!   incidents (contract §6).
 //! - [`pii`]: detection and redaction of personal data (contract §3.4).
 //! - [`quota`]: per-tenant calendar-window quota accounting and its HTTP
 //!   headers (contract §5).
@@ -20,6 +22,7 @@
 //!   verification of raw body bytes (contract §3.1).
 
 pub mod event;
+pub mod incident;
 pub mod pii;
 pub mod quota;
 pub mod signature;

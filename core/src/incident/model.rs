@@ -1,0 +1,540 @@
+//! The incident state machine: `ingest`, `command`, `tick`, `next_wakeup`.
+//!
+//! State is one [`KeyState`] per correlation key, in a `BTreeMap` so every
+//! iteration (ticks, snapshots) is in key order. A key holds only its
+//! **latest** incident: when a newer incident replaces it, the old one was
+//! already handed to the caller in an effect and is dropped here. Quiet keys
+//! (no active incident) are forgotten `retain_resolved` after their last
+//! activity, so memory is bounded by the keys active in that period, not by
+//! history.
+//!
+//! Ordering is by **event time** within a key (contract §6). With distinct
+//! timestamps and no commands, the status of a key after any arrival order
+//! is that of the time-ordered replay: open exactly when its latest problem
+//! is later than its latest recovery. Two rules make that hold:
+//! - a recovery resolves only when it is not older than the incident's
+//!   latest problem, and the key remembers its latest recovery time even
+//!   when there is no incident to record it on;
+//! - a problem that opens or reopens an incident older than that remembered
+//!   recovery is resolved at once (`Opened`/`Reopened` then `Resolved`),
+//!   exactly what the time-ordered replay would have produced.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::classify::OutcomeClass;
+use super::command::{validate, Command, CommandError};
+use super::config::IncidentConfig;
+use super::effect::Effect;
+use super::key::CorrelationKey;
+use super::progress::Progress;
+use super::record::{Incident, IncidentStatus, ResolutionReason};
+use super::timer::DeadlineQueue;
+use crate::event::Event;
+use crate::time::Timestamp;
+
+/// What the model remembers about one correlation key.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct KeyState {
+    /// The latest incident of the key (active, or the last resolved one).
+    /// Shared with the effects that reported it: a change copies it only
+    /// while the caller still holds such an effect (copy on write).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "super::shared::option"
+    )]
+    pub incident: Option<Arc<Incident>>,
+    /// Event time of the latest recovery seen for the key, even one that
+    /// found no incident, so a late problem it follows is resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_recovery_at: Option<Timestamp>,
+    /// When (caller's `now`) the key is forgotten, while it is quiet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forget_at: Option<Timestamp>,
+}
+
+/// The incident model: pure state plus the operations of contract §6.
+///
+/// Every operation takes the caller's `now`; nothing reads a clock.
+#[derive(Debug, Clone)]
+pub struct IncidentModel {
+    pub(super) config: IncidentConfig,
+    pub(super) keys: BTreeMap<CorrelationKey, KeyState>,
+    /// Incident id → key, for commands.
+    pub(super) ids: BTreeMap<String, CorrelationKey>,
+    /// Acknowledgement expiry, by incident id.
+    pub(super) ack_timers: DeadlineQueue<String>,
+    /// When quiet keys are forgotten.
+    pub(super) forget_timers: DeadlineQueue<CorrelationKey>,
+}
+
+impl Default for IncidentModel {
+    fn default() -> Self {
+        Self::new(IncidentConfig::default())
+    }
+}
+
+impl IncidentModel {
+    /// An empty model.
+    pub fn new(config: IncidentConfig) -> Self {
+        IncidentModel {
+            config,
+            keys: BTreeMap::new(),
+            ids: BTreeMap::new(),
+            ack_timers: DeadlineQueue::new(),
+            forget_timers: DeadlineQueue::new(),
+        }
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &IncidentConfig {
+        &self.config
+    }
+
+    /// The incident with this id, if the model holds it.
+    pub fn get(&self, incident_id: &str) -> Option<&Incident> {
+        let key = self.ids.get(incident_id)?;
+        self.keys.get(key)?.incident.as_deref()
+    }
+
+    /// The latest incident of a key, if any.
+    pub fn incident_for_key(&self, key: &CorrelationKey) -> Option<&Incident> {
+        self.keys.get(key)?.incident.as_deref()
+    }
+
+    /// Every incident held, in key order.
+    pub fn incidents(&self) -> impl Iterator<Item = &Incident> {
+        self.keys.values().filter_map(|s| s.incident.as_deref())
+    }
+
+    /// Number of open or acknowledged incidents.
+    pub fn active_count(&self) -> usize {
+        self.incidents().filter(|i| i.is_active()).count()
+    }
+
+    /// Number of keys remembered (with or without an incident).
+    pub fn key_count(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Applies one valid event. `event_id` is the id the receive decision
+    /// gave it (`evt_` + 32 hex digits); `now` is the caller's clock, used
+    /// only for retention. Returns what changed, in order.
+    ///
+    /// Duplicate deliveries must be filtered before (the receive decision
+    /// does): ingesting the same event twice counts it twice.
+    pub fn ingest(&mut self, event: &Event, event_id: &str, now: Timestamp) -> Vec<Effect> {
+        self.forget_due(now);
+        let key = CorrelationKey::of(event);
+        let mut effects = Vec::new();
+        match self.config.classifier.classify(event) {
+            OutcomeClass::Problem => self.ingest_problem(&key, event, event_id, &mut effects),
+            OutcomeClass::Recovery => self.ingest_recovery(&key, event, event_id, &mut effects),
+            OutcomeClass::Start | OutcomeClass::Info => {
+                self.ingest_other(&key, event, event_id, &mut effects)
+            }
+        }
+        if !effects.is_empty() || self.keys.contains_key(&key) {
+            self.after_change(&key, now);
+        }
+        effects
+    }
+
+    fn ingest_problem(
+        &mut self,
+        key: &CorrelationKey,
+        event: &Event,
+        event_id: &str,
+        effects: &mut Vec<Effect>,
+    ) {
+        let t = event.timestamp;
+        let window = self.config.reopen_window;
+        let cap = self.config.recent_event_ids;
+        let state = match self.keys.get_mut(key) {
+            Some(state) => state,
+            None => self.keys.entry(key.clone()).or_default(),
+        };
+        let last_recovery_at = state.last_recovery_at;
+
+        // What the problem does to the key's latest incident.
+        let replace = match state.incident.as_deref() {
+            None => true,
+            Some(inc) if inc.is_active() => false,
+            Some(inc) => match inc.resolved_at {
+                Some(r) if t < r => false,
+                Some(r) => r.checked_add(window).is_some_and(|end| t > end),
+                None => true,
+            },
+        };
+
+        let slot = if replace {
+            if let Some(old) = state.incident.take() {
+                self.ids.remove(&old.id);
+                self.ack_timers.cancel(&old.id);
+            }
+            let inc = open_incident(key.clone(), event, event_id, cap);
+            self.ids.insert(inc.id.clone(), key.clone());
+            let slot = state.incident.insert(Arc::new(inc));
+            effects.push(Effect::Opened {
+                incident: Arc::clone(slot),
+            });
+            slot
+        } else {
+            let Some(slot) = state.incident.as_mut() else {
+                return;
+            };
+            let inc = Arc::make_mut(slot);
+            let fact = if inc.is_active() {
+                attach(inc, event, event_id, true, cap);
+                let previous = inc.severity;
+                if event.severity > previous {
+                    inc.severity = event.severity;
+                    if inc.status == IncidentStatus::Acknowledged {
+                        self.ack_timers.cancel(&inc.id);
+                        clear_ack(inc);
+                        inc.status = IncidentStatus::Open;
+                    }
+                    Fact::Escalated(previous)
+                } else {
+                    Fact::Updated
+                }
+            } else if inc.resolved_at.is_some_and(|r| t < r) {
+                // Older than the resolution: it happened while the incident
+                // was open, so it counts (severity included) but does not
+                // reopen.
+                attach(inc, event, event_id, true, cap);
+                inc.severity = inc.severity.max(event.severity);
+                Fact::Updated
+            } else {
+                reopen(inc);
+                attach(inc, event, event_id, true, cap);
+                inc.severity = inc.severity.max(event.severity);
+                Fact::Reopened
+            };
+            effects.push(fact.effect(slot));
+            if fact != Fact::Reopened {
+                return;
+            }
+            slot
+        };
+
+        // A recovery already seen that is not older than the latest problem
+        // ends what this problem opened (time-ordered replay).
+        if let Some(r) = last_recovery_at {
+            let inc = Arc::make_mut(slot);
+            if inc.is_active() && r >= inc.last_problem_at {
+                resolve(inc, ResolutionReason::Recovery, r, None);
+                effects.push(Fact::Resolved(ResolutionReason::Recovery).effect(slot));
+            }
+        }
+    }
+
+    fn ingest_recovery(
+        &mut self,
+        key: &CorrelationKey,
+        event: &Event,
+        event_id: &str,
+        effects: &mut Vec<Effect>,
+    ) {
+        let t = event.timestamp;
+        let cap = self.config.recent_event_ids;
+        let state = match self.keys.get_mut(key) {
+            Some(state) => state,
+            None => self.keys.entry(key.clone()).or_default(),
+        };
+        state.last_recovery_at = Some(state.last_recovery_at.map_or(t, |r| r.max(t)));
+        let Some(slot) = state.incident.as_mut() else {
+            return;
+        };
+        let inc = Arc::make_mut(slot);
+        attach(inc, event, event_id, false, cap);
+        let fact = if inc.is_active() && t >= inc.last_problem_at {
+            self.ack_timers.cancel(&inc.id);
+            resolve(inc, ResolutionReason::Recovery, t, None);
+            Fact::Resolved(ResolutionReason::Recovery)
+        } else {
+            Fact::Updated
+        };
+        effects.push(fact.effect(slot));
+    }
+
+    fn ingest_other(
+        &mut self,
+        key: &CorrelationKey,
+        event: &Event,
+        event_id: &str,
+        effects: &mut Vec<Effect>,
+    ) {
+        let cap = self.config.recent_event_ids;
+        let Some(slot) = self.keys.get_mut(key).and_then(|s| s.incident.as_mut()) else {
+            return;
+        };
+        if slot.is_active() {
+            attach(Arc::make_mut(slot), event, event_id, false, cap);
+            effects.push(Fact::Updated.effect(slot));
+        }
+    }
+
+    /// Applies an operator command at `now`. On error nothing changes.
+    pub fn command(
+        &mut self,
+        command: &Command,
+        now: Timestamp,
+    ) -> Result<Vec<Effect>, CommandError> {
+        validate(command)?;
+        let id = command.incident_id();
+        let not_found = || CommandError::IncidentNotFound {
+            incident_id: id.to_owned(),
+        };
+        let key = self.ids.get(id).cloned().ok_or_else(not_found)?;
+        let ack_timeout = self.config.ack_timeout;
+        let state = self.keys.get_mut(&key).ok_or_else(not_found)?;
+        let slot = state.incident.as_mut().ok_or_else(not_found)?;
+        // Check first, so an error changes nothing (not even a copy).
+        match (command, slot.status) {
+            (Command::Acknowledge { .. } | Command::Resolve { .. }, IncidentStatus::Resolved) => {
+                return Err(CommandError::AlreadyResolved {
+                    incident_id: id.to_owned(),
+                })
+            }
+            (Command::Acknowledge { .. }, IncidentStatus::Acknowledged) => {
+                return Err(CommandError::AlreadyAcknowledged {
+                    incident_id: id.to_owned(),
+                    by: slot.acknowledged_by.clone().unwrap_or_default(),
+                })
+            }
+            (Command::Reopen { .. }, IncidentStatus::Open | IncidentStatus::Acknowledged) => {
+                return Err(CommandError::NotResolved {
+                    incident_id: id.to_owned(),
+                })
+            }
+            _ => {}
+        }
+        let inc = Arc::make_mut(slot);
+        let actor = command.actor().to_owned();
+        let fact = match command {
+            Command::Acknowledge { .. } => {
+                inc.status = IncidentStatus::Acknowledged;
+                inc.acknowledged_by = Some(actor);
+                inc.acknowledged_at = Some(now);
+                inc.ack_expires_at = if ack_timeout.is_zero() {
+                    None
+                } else {
+                    now.checked_add(ack_timeout)
+                };
+                if let Some(at) = inc.ack_expires_at {
+                    self.ack_timers.schedule(inc.id.clone(), at);
+                }
+                Fact::Acknowledged
+            }
+            Command::Resolve { .. } => {
+                self.ack_timers.cancel(&inc.id);
+                resolve(inc, ResolutionReason::Manual, now, Some(actor));
+                Fact::Resolved(ResolutionReason::Manual)
+            }
+            Command::Reopen { .. } => {
+                reopen(inc);
+                Fact::Reopened
+            }
+        };
+        if let Some(n) = command.note() {
+            inc.last_note = Some(n.to_owned());
+        }
+        let effect = fact.effect(slot);
+        self.after_change(&key, now);
+        Ok(vec![effect])
+    }
+
+    /// Runs the timers due at `now`: acknowledgements that expired fall
+    /// back to open (`AckExpired`), and quiet keys past their retention are
+    /// forgotten (no effect). Call it at [`next_wakeup`](Self::next_wakeup)
+    /// or later; calling it more often is harmless.
+    pub fn tick(&mut self, now: Timestamp) -> Vec<Effect> {
+        self.forget_due(now);
+        let mut effects = Vec::new();
+        for (at, id) in self.ack_timers.pop_due(now) {
+            let Some(key) = self.ids.get(&id) else {
+                continue;
+            };
+            let Some(slot) = self.keys.get_mut(key).and_then(|s| s.incident.as_mut()) else {
+                continue;
+            };
+            if slot.status == IncidentStatus::Acknowledged && slot.ack_expires_at == Some(at) {
+                let inc = Arc::make_mut(slot);
+                clear_ack(inc);
+                inc.status = IncidentStatus::Open;
+                effects.push(Fact::AckExpired.effect(slot));
+            }
+        }
+        effects
+    }
+
+    /// When `tick` next has an effect to produce: the earliest ack expiry,
+    /// or `None` when nothing is pending. `tick(next_wakeup)` fires it;
+    /// `tick` one nanosecond earlier does not. Forgetting quiet keys is
+    /// housekeeping that happens on any `ingest` or `tick` and does not
+    /// wake the caller.
+    pub fn next_wakeup(&self) -> Option<Timestamp> {
+        self.ack_timers.next()
+    }
+
+    /// Keeps the key's retention timer in line with its state: an active
+    /// incident keeps the key; a quiet key is forgotten `retention` after
+    /// its last activity.
+    fn after_change(&mut self, key: &CorrelationKey, now: Timestamp) {
+        let retention = self.config.effective_retention();
+        let Some(state) = self.keys.get_mut(key) else {
+            return;
+        };
+        let active = state.incident.as_deref().is_some_and(Incident::is_active);
+        if active {
+            state.forget_at = None;
+            self.forget_timers.cancel(key);
+        } else {
+            let at = now.saturating_add(retention);
+            state.forget_at = Some(at);
+            self.forget_timers.schedule(key.clone(), at);
+        }
+    }
+
+    fn forget_due(&mut self, now: Timestamp) {
+        for (_, key) in self.forget_timers.pop_due(now) {
+            if let Some(state) = self.keys.remove(&key) {
+                if let Some(inc) = state.incident {
+                    self.ids.remove(&inc.id);
+                    self.ack_timers.cancel(&inc.id);
+                }
+            }
+        }
+    }
+}
+
+/// A new open incident for `key`, opened by `event`.
+fn open_incident(key: CorrelationKey, event: &Event, event_id: &str, cap: usize) -> Incident {
+    let t = event.timestamp;
+    let mut inc = Incident {
+        id: key.incident_id(event_id),
+        connector_id: event.connector_id,
+        source: event.source.clone(),
+        family: event.family().to_owned(),
+        key,
+        status: IncidentStatus::Open,
+        severity: event.severity,
+        title: Incident::title_for(event.source.as_deref(), &event.event_type),
+        opened_by_event: event_id.to_owned(),
+        first_seen: t,
+        last_seen: t,
+        last_problem_at: t,
+        event_count: 0,
+        recent_event_ids: Default::default(),
+        last_message: None,
+        last_metadata: Default::default(),
+        progress: None,
+        progress_at: None,
+        acknowledged_by: None,
+        acknowledged_at: None,
+        ack_expires_at: None,
+        resolved_by: None,
+        resolved_at: None,
+        resolution_reason: None,
+        reopen_count: 0,
+        last_note: None,
+    };
+    attach(&mut inc, event, event_id, true, cap);
+    inc
+}
+
+/// Records `event` on `inc`: counts, seen times, the bounded id list, and
+/// message/metadata/progress when the event is the latest by event time.
+fn attach(inc: &mut Incident, event: &Event, event_id: &str, problem: bool, cap: usize) {
+    let t = event.timestamp;
+    inc.event_count = inc.event_count.saturating_add(1);
+    if cap > 0 {
+        while inc.recent_event_ids.len() >= cap {
+            inc.recent_event_ids.pop_front();
+        }
+        inc.recent_event_ids.push_back(event_id.to_owned());
+    }
+    inc.first_seen = inc.first_seen.min(t);
+    if t >= inc.last_seen {
+        inc.last_seen = t;
+        // Repeats usually carry the same text: compare before copying.
+        if let Some(m) = &event.message {
+            if inc.last_message.as_ref() != Some(m) {
+                inc.last_message = Some(m.clone());
+            }
+        }
+        if !event.metadata.is_empty() && inc.last_metadata != event.metadata {
+            inc.last_metadata = event.metadata.clone();
+        }
+    }
+    if problem {
+        inc.last_problem_at = inc.last_problem_at.max(t);
+    }
+    if inc.progress_at.map_or(true, |at| t >= at) {
+        if let Some((processed, total)) = Progress::counts(event) {
+            let same = inc
+                .progress
+                .as_ref()
+                .is_some_and(|p| p.same_as(event, processed, total));
+            if !same {
+                inc.progress = Progress::of(event);
+            }
+            inc.progress_at = Some(t);
+        }
+    }
+}
+
+fn clear_ack(inc: &mut Incident) {
+    inc.acknowledged_by = None;
+    inc.acknowledged_at = None;
+    inc.ack_expires_at = None;
+}
+
+fn resolve(inc: &mut Incident, reason: ResolutionReason, at: Timestamp, by: Option<String>) {
+    clear_ack(inc);
+    inc.status = IncidentStatus::Resolved;
+    inc.resolved_at = Some(at);
+    inc.resolution_reason = Some(reason);
+    inc.resolved_by = by;
+}
+
+fn reopen(inc: &mut Incident) {
+    inc.status = IncidentStatus::Open;
+    inc.resolved_at = None;
+    inc.resolution_reason = None;
+    inc.resolved_by = None;
+    inc.reopen_count = inc.reopen_count.saturating_add(1);
+}
+
+/// What happened to an incident, before it is paired with the incident's
+/// snapshot to make an [`Effect`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fact {
+    Updated,
+    Escalated(crate::event::Severity),
+    Reopened,
+    Resolved(ResolutionReason),
+    Acknowledged,
+    AckExpired,
+}
+
+impl Fact {
+    fn effect(self, incident: &Arc<Incident>) -> Effect {
+        let incident = Arc::clone(incident);
+        match self {
+            Fact::Updated => Effect::Updated { incident },
+            Fact::Escalated(previous_severity) => Effect::Escalated {
+                incident,
+                previous_severity,
+            },
+            Fact::Reopened => Effect::Reopened { incident },
+            Fact::Resolved(reason) => Effect::Resolved { incident, reason },
+            Fact::Acknowledged => Effect::Acknowledged { incident },
+            Fact::AckExpired => Effect::AckExpired { incident },
+        }
+    }
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Builds the GnuCOBOL payroll example against libERPOps, runs it like a batch
+# step, and checks what it wrote with tools that share no code with us:
+# openssl for the signature, python3's json module for the body.
+#
+# usage: tests/cobol/run.sh LIBDIR
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+libdir="$1"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+pass=0
+fail=0
+check() { # check NAME COMMAND...
+    if "${@:2}"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1" >&2; fi
+}
+
+cobc -x -fstatic-call -I "$root/ffi-c/include" -o "$work/paynotfy" \
+    "$root/ffi-c/examples/cobol/PAYNOTFY.cbl" -L "$libdir" -lERPOps -Wl,-rpath,"$libdir"
+
+secret='whsec_cobol_batch_secret_42'
+ERPOPS_SECRET="$secret" ERPOPS_OUT_DIR="$work" ERPOPS_EVENT_TIME='2026-04-20T05:00:00+02:00' \
+    "$work/paynotfy" > "$work/stdout"
+
+expected='{"connector_id":"3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d","event_type":"integration.failed","timestamp":"2026-04-20T03:00:00Z","severity":"error","source":"PSFT_PAYROLL_BATCH","message":"Exit code 1 at record 18441","metadata":{"exit_code":1,"records_processed":18441,"records_total":40000,"process_instance":1234567,"run_id":"PAY_NIGHTLY_01","gross_amount":1234567.89}}'
+check "body is the exact expected JSON" [ "$(cat "$work/body.json")" = "$expected" ]
+check "body has no trailing newline" [ "$(tail -c 1 "$work/body.json" | od -An -c | tr -d ' ')" = "}" ]
+want="sha256=$(openssl dgst -sha256 -hmac "$secret" < "$work/body.json" | awk '{print $NF}')"
+check "signature matches openssl" [ "$(cat "$work/sig.txt")" = "$want" ]
+check "body is valid JSON" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$work/body.json"
+
+# Current time (no ERPOPS_EVENT_TIME): CURRENT-DATE with its offset is accepted.
+check "runs with the current time" env ERPOPS_SECRET="$secret" ERPOPS_OUT_DIR="$work" "$work/paynotfy" > /dev/null
+
+# A refused event: RETURN-CODE 8 and the library's message on stderr.
+set +e
+ERPOPS_SECRET="$secret" ERPOPS_OUT_DIR="$work" ERPOPS_EVENT_TIME='2026-02-30T00:00:00Z' \
+    "$work/paynotfy" > /dev/null 2> "$work/stderr"
+rc=$?
+ERPOPS_OUT_DIR="$work" "$work/paynotfy" > /dev/null 2> "$work/stderr2"
+rc2=$?
+set -e
+check "invalid timestamp ends with RETURN-CODE 8" [ "$rc" = 8 ]
+check "the message names the field" grep -q "timestamp" "$work/stderr"
+check "missing secret ends with RETURN-CODE 12" [ "$rc2" = 12 ]
+
+echo "cobol: $pass passed, $fail failed"
+[ "$fail" = 0 ]
