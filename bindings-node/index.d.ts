@@ -126,3 +126,64 @@ export declare class QuotaLedger {
   /** A ledger rebuilt from `snapshot()` text; throws `code: 'snapshot_*'`. */
   static restore(snapshot: string): QuotaLedger
 }
+
+/** Overrides of the incident model's defaults (seconds). */
+export interface IncidentOptions {
+  /** A problem this soon after a resolution reopens it (default 1800). */
+  reopenWindowSecs?: number
+  /** An acknowledgement expires after this long; 0 = never (default 1800). */
+  ackTimeoutSecs?: number
+}
+
+/** An operator command on one incident. */
+export interface IncidentCommand {
+  command: 'acknowledge' | 'resolve' | 'reopen'
+  incident_id: string
+  actor: string
+  note?: string
+}
+
+/**
+ * One effect of the incident model, in the core's JSON form (`kind`:
+ * `opened`, `updated`, `escalated`, `reopened`, `resolved`, `acknowledged`,
+ * `ack_expired`, …, with the `incident` it concerns).
+ */
+export interface IncidentEffect {
+  kind: string
+  incident: Incident
+  [member: string]: unknown
+}
+
+/** An incident record in the core's JSON form (snake_case, RFC 3339 times). */
+export interface Incident {
+  id: string
+  status: 'open' | 'acknowledged' | 'resolved'
+  severity: 'info' | 'warn' | 'error' | 'critical'
+  [member: string]: unknown
+}
+
+/**
+ * The core's incident model (correlation, lifecycle, timers). Events are
+ * objects in the normalized event JSON form (a `Date` timestamp is accepted)
+ * or that JSON text; commands that do not apply throw an `Error` with the
+ * core's code (`incident_not_found`, `already_resolved`, …).
+ */
+export declare class IncidentModel {
+  constructor(options?: IncidentOptions)
+  /** Ingests an accepted event with its id at the receiver's `now`. */
+  ingest(event: object | string | Uint8Array, eventId: string, now?: Now): IncidentEffect[]
+  /** Applies an operator command; changes nothing when it throws. */
+  command(command: IncidentCommand | string, now?: Now): IncidentEffect[]
+  /** Fires the timers due at `now`. */
+  tick(now?: Now): IncidentEffect[]
+  /** When to call `tick` next, or `null` when no timer is pending. */
+  nextWakeup(): Date | null
+  /** The incident with `incidentId`, or `null`. */
+  get(incidentId: string): Incident | null
+  /** Every incident the model holds. */
+  incidents(): Incident[]
+  /** The whole state as snapshot JSON text. */
+  snapshot(): string
+  /** A model rebuilt from `snapshot()` text; throws `code: 'snapshot_*'`. */
+  static restore(snapshot: string, options?: IncidentOptions): IncidentModel
+}

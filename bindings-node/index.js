@@ -6,6 +6,7 @@ const native = require('./native.js')
 const { ErpopsError } = require('./lib/errors.js')
 const args = require('./lib/args.js')
 const { QuotaLedger } = require('./lib/quota.js')
+const { IncidentModel } = require('./lib/incident.js')
 
 /** `sha256=<hex>` signature of the exact body bytes. */
 function sign(body, secret) {
@@ -48,6 +49,7 @@ exports.verify = verify
 exports.Signer = Signer
 exports.ErpopsError = ErpopsError
 exports.QuotaLedger = QuotaLedger
+exports.IncidentModel = IncidentModel
 exports.SIGNATURE_HEADER = native.SIGNATURE_HEADER
 exports.CONNECTOR_ID_HEADER = native.CONNECTOR_ID_HEADER
 exports.RECEIVE_PATH = native.RECEIVE_PATH

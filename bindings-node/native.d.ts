@@ -10,6 +10,48 @@
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
+ * The incident model: ingest events, apply commands, tick timers. Each call
+ * returns the effects (JSON text of an array) the caller performs.
+ */
+export declare class IncidentModel {
+  /** An empty model with the defaults, or with `options` applied. */
+  constructor(options?: IncidentOptions | undefined | null)
+  /**
+   * Ingests one accepted event (`event_json`: the normalized event JSON)
+   * with its `event_id`, at the receiver's `now_ms`.
+   */
+  ingest(eventJson: string, eventId: string, nowMs: number): string
+  /**
+   * Applies an operator command (`{"command": "acknowledge" | "resolve" |
+   * "reopen", "incident_id", "actor", "note"?}`); throws with the core's
+   * code (`incident_not_found`, `already_resolved`, …) and changes nothing
+   * when it does not apply.
+   */
+  command(commandJson: string, nowMs: number): string
+  /**
+   * Fires the timers due at `now_ms` (ack expiry, forgetting old
+   * incidents); returns their effects.
+   */
+  tick(nowMs: number): string
+  /**
+   * When to call `tick` next (Unix milliseconds), or `null` when no timer
+   * is pending.
+   */
+  nextWakeupMs(): number | null
+  /** The incident with `incident_id` (JSON), or `null`. */
+  get(incidentId: string): string | null
+  /** Every incident the model holds (JSON array). */
+  incidents(): string
+  /** The whole state as snapshot JSON, to persist and `restore` later. */
+  snapshot(): string
+  /**
+   * A model rebuilt from `snapshot` JSON with `options`; throws with the
+   * core's `snapshot_*` code for a snapshot it cannot restore.
+   */
+  static restore(snapshot: string, options?: IncidentOptions | undefined | null): IncidentModel
+}
+
+/**
  * In-memory quota state for one process: per tenant, metric and UTC window.
  * Node runs JavaScript on one thread, so calls never interleave.
  */
@@ -88,6 +130,17 @@ export interface CustomPlan {
   inbound_event?: number | null
   /** AI queries per UTC calendar month (`null` = unlimited). */
   ai_query?: number | null
+}
+
+/** Overrides of the model's defaults (seconds). */
+export interface IncidentOptions {
+  /**
+   * A problem within this long after a resolution reopens the incident
+   * (default 1800).
+   */
+  reopenWindowSecs?: number
+  /** An acknowledgement expires after this long; 0 = never (default 1800). */
+  ackTimeoutSecs?: number
 }
 
 /** Media type every event body is sent with. */

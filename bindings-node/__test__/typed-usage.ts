@@ -10,6 +10,8 @@ import {
   type Bytes,
   type Violation,
   QuotaLedger,
+  IncidentModel,
+  type IncidentEffect,
   type QuotaDecision,
 } from '../index.js'
 
@@ -52,7 +54,13 @@ const reset: Date = decision.resetAt
 const restored: QuotaLedger = QuotaLedger.restore(ledger.snapshot())
 const rows: number = restored.size + ledger.used('acme') + ledger.prune()
 
+const incidents = new IncidentModel({ ackTimeoutSecs: 0 })
+const opened: IncidentEffect[] = incidents.ingest({ event_type: 'integration.failed' }, 'evt_1', new Date())
+const acked = incidents.command({ command: 'acknowledge', incident_id: opened[0].incident.id, actor: 'ana' })
+const wake: Date | null = incidents.nextWakeup()
+const again: IncidentModel = IncidentModel.restore(incidents.snapshot(), { reopenWindowSecs: 60 })
+
 // @ts-expect-error a number is not a byte input
 sign(42, 'secret')
 
-export { keyed, pairs, left, reset, rows, fromView, ok, missing, streamed, fed, once, report, headers }
+export { acked, wake, again, keyed, pairs, left, reset, rows, fromView, ok, missing, streamed, fed, once, report, headers }

@@ -15,12 +15,14 @@
 //! - [`error`]: core error codes as the JavaScript `err.code`.
 //! - [`sign`]: `sign`, `verify`, the `Signer` class and wire constants.
 //! - [`quota`]: the `QuotaLedger` class over the core's quota ledger.
+//! - [`incident`]: the `IncidentModel` class over the core's incident model.
 //!
 //! Every export carries `#[napi(catch_unwind)]`: a panic becomes a thrown
 //! JavaScript error instead of aborting the Node process. A test in
 //! `__test__/boundary.test.mjs` reads these sources and fails if one does not.
 
 pub mod error;
+pub mod incident;
 pub mod input;
 pub mod quota;
 pub mod sign;
