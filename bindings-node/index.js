@@ -7,6 +7,7 @@ const { ErpopsError } = require('./lib/errors.js')
 const args = require('./lib/args.js')
 const { QuotaLedger } = require('./lib/quota.js')
 const { IncidentModel } = require('./lib/incident.js')
+const { makeMiddleware } = require('./lib/middleware.js')
 
 /** `sha256=<hex>` signature of the exact body bytes. */
 function sign(body, secret) {
@@ -50,6 +51,9 @@ exports.Signer = Signer
 exports.ErpopsError = ErpopsError
 exports.QuotaLedger = QuotaLedger
 exports.IncidentModel = IncidentModel
+// The receive decision (checkRequest) and the default body limit come from
+// the core; until they exist the middleware needs `check`/`maxBodyBytes`.
+exports.erpopsMiddleware = makeMiddleware(exports.checkRequest, native.DEFAULT_MAX_BODY_BYTES)
 exports.SIGNATURE_HEADER = native.SIGNATURE_HEADER
 exports.CONNECTOR_ID_HEADER = native.CONNECTOR_ID_HEADER
 exports.RECEIVE_PATH = native.RECEIVE_PATH
