@@ -29,6 +29,10 @@ pub mod signature;
 pub mod time;
 pub mod wire;
 
+pub use event::{
+    parse_event, Event, EventBuilder, ParseOptions, ParsedEvent, Violation, ViolationCode,
+    Violations,
+};
 pub use signature::{
     sign, verify, MatchedSecret, Secret, SecretError, SignatureError, SignatureHeader, Signer,
 };

@@ -2,11 +2,41 @@
 //! (contract §3.2).
 //!
 //! This module defines the types shared by everything downstream of
-//! validation (incidents, alerting, the receive decision, bindings). Parsing
-//! and validating raw bytes, building bodies and the JSON Schema are added by
-//! the event-contract work (issue #3) in submodules here.
+//! validation (incidents, alerting, the receive decision, bindings), and,
+//! in submodules, the contract itself:
+//!
+//! - [`parse_event`] ([`parse`]): raw body bytes → [`Event`] or every
+//!   [`Violation`], using the strict scanner in `json`, the field rules in
+//!   [`validate`], RFC 3339 reading in [`timestamp`] and the PII policy in
+//!   [`redaction`]; [`ParseOptions`] ([`options`]) carries `now`, the
+//!   header's connector id, limits and the policy.
+//! - [`EventBuilder`] ([`builder`]): the sender side, same rules, compact
+//!   JSON in the fixed field order, optionally signed.
+//! - [`violation`]: the `{pointer, code, message}` items every language
+//!   reports.
+//!
+//! The published JSON Schema is `schema/event.schema.json` at the
+//! repository root; `docs/event-contract.md` explains the rules with
+//! examples.
 
 use core::fmt;
+
+pub mod builder;
+pub(crate) mod json;
+pub mod options;
+pub mod parse;
+pub mod redaction;
+pub mod timestamp;
+pub mod validate;
+pub mod violation;
+
+pub use builder::{EventBuilder, SignedEvent};
+pub use json::MAX_DEPTH;
+pub use options::{ParseOptions, DEFAULT_FUTURE_SKEW, DEFAULT_MAX_AGE, DEFAULT_MAX_BODY_BYTES};
+pub use parse::{body_too_large, parse_event, ParsedEvent, FIELDS};
+pub use redaction::Redaction;
+pub use timestamp::{is_representable, parse_timestamp, TimestampError};
+pub use violation::{SyntaxPosition, Violation, ViolationCode, Violations};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -176,6 +206,13 @@ impl Metadata {
             Some(entry) => entry.1 = value,
             None => self.entries.push((key, value)),
         }
+    }
+
+    /// Appends an entry whose key the caller knows is new (the parser has
+    /// already rejected duplicates), without the linear search of
+    /// [`insert`](Self::insert).
+    pub(crate) fn push_unique(&mut self, key: String, value: MetadataValue) {
+        self.entries.push((key, value));
     }
 
     /// Entries in order.

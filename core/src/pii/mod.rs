@@ -1,10 +1,26 @@
 //! Detection and redaction of personal data in free text (contract §3.4).
 //!
-//! **Interface only**: the detectors are being written (issue #3, PII part);
-//! until then [`find`] reports nothing. The types and signatures below are
-//! the agreed interface that the event parser and the bindings call.
+//! [`find`] reports e-mail addresses, US social security numbers, payment
+//! card numbers, IBANs and international phone numbers; [`redact()`] replaces
+//! each with `[REDACTED:<kind>]`. Precision matters as much as recall: the
+//! scanned text is ERP job output full of record counts, exit codes, dates,
+//! process instances and run control ids, and none of those is ever a
+//! finding. What each detector accepts, and what it deliberately does not,
+//! is documented in its submodule and in `docs/pii.md`.
+//!
+//! Submodules: `scan` runs one pass over the bytes and dispatches to
+//! `email`, `ssn`, `card`, `iban` and `phone`; `redact` renders markers and
+//! rescans so that redaction is idempotent.
 
 use core::fmt;
+
+mod card;
+mod email;
+mod iban;
+mod phone;
+mod redact;
+mod scan;
+mod ssn;
 
 /// A kind of personal data. Wire names: `email`, `ssn`, `card`, `iban`, `phone`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -83,25 +99,30 @@ impl PiiPolicy {
     }
 }
 
-/// Every finding in `text`, sorted by `start`, non-overlapping.
+/// Every finding in `text`, sorted by `start`, non-overlapping, on UTF-8
+/// character boundaries. Never panics, whatever the input.
+///
+/// The result is what [`redact()`] replaces: after redaction nothing is found
+/// any more (`find(&redact(x).0)` is empty), because the scan is repeated on
+/// the redacted text until it is stable (see the `redact` submodule).
 pub fn find(text: &str) -> Vec<Finding> {
-    let _ = text;
-    Vec::new()
+    redact::find_and_render(text).0
 }
 
 /// `text` with every finding replaced by `[REDACTED:<kind>]`, and the
 /// findings (byte ranges refer to the input `text`).
+///
+/// Idempotent: redacting the output again changes nothing.
+///
+/// ```
+/// use erpops_core::pii::{redact, PiiKind};
+///
+/// let (text, found) = redact("card 4111 1111 1111 1111 declined; exit code 1 at record 18441");
+/// assert_eq!(text, "card [REDACTED:card] declined; exit code 1 at record 18441");
+/// assert_eq!(found.len(), 1);
+/// assert_eq!((found[0].kind, found[0].start, found[0].end), (PiiKind::Card, 5, 24));
+/// ```
 pub fn redact(text: &str) -> (String, Vec<Finding>) {
-    let findings = find(text);
-    let mut out = String::with_capacity(text.len());
-    let mut at = 0;
-    for f in &findings {
-        out.push_str(text.get(at..f.start).unwrap_or_default());
-        out.push_str("[REDACTED:");
-        out.push_str(f.kind.as_str());
-        out.push(']');
-        at = f.end;
-    }
-    out.push_str(text.get(at..).unwrap_or_default());
-    (out, findings)
+    let (findings, rendered) = redact::find_and_render(text);
+    (rendered.unwrap_or_else(|| text.to_owned()), findings)
 }

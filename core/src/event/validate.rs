@@ -1,0 +1,332 @@
+//! The field rules of contract §3.2, shared by the parser and the builder so
+//! that "valid" means one thing on both sides of the wire.
+//!
+//! Each rule looks at one already-typed value and answers with the
+//! violation code and message; the caller knows the JSON pointer. Lengths
+//! count Unicode scalar values (code points), not bytes (§10). "Control
+//! characters" are Unicode's category Cc (U+0000–U+001F and U+007F–U+009F),
+//! the same set as Rust's `char::is_control` and the JSON Schema patterns.
+
+use uuid::Uuid;
+
+use super::json::{has_byte, has_byte_below, word_at};
+use super::violation::{quote_short, ViolationCode};
+use super::Severity;
+
+/// Longest `event_type`, in characters.
+pub const MAX_EVENT_TYPE_CHARS: usize = 128;
+/// Longest `source`, in characters.
+pub const MAX_SOURCE_CHARS: usize = 128;
+/// Longest `message`, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 4096;
+/// Most metadata entries.
+pub const MAX_METADATA_ENTRIES: usize = 64;
+/// Longest metadata key, in characters.
+pub const MAX_METADATA_KEY_CHARS: usize = 64;
+/// Longest metadata string value, in characters.
+pub const MAX_METADATA_STRING_CHARS: usize = 1024;
+
+/// A rule's answer: the code and the message for the sender.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Problem {
+    pub code: ViolationCode,
+    pub message: String,
+}
+
+type Check<T = ()> = Result<T, Problem>;
+
+fn problem<T>(code: ViolationCode, message: String) -> Check<T> {
+    Err(Problem { code, message })
+}
+
+/// Number of code points, without counting when the byte length already
+/// settles the question.
+fn longer_than(s: &str, max: usize) -> bool {
+    s.len() > max && s.chars().count() > max
+}
+
+/// Whether `s` has a Cc control character other than those `allowed`.
+/// Works on bytes: C0 and DEL are single bytes, C1 (U+0080–U+009F) is
+/// `C2 80`–`C2 9F` in UTF-8.
+fn has_control(s: &str, allowed: &[u8]) -> bool {
+    let b = s.as_bytes();
+    // Skip eight bytes at a time while none is below 0x20, DEL or 0xC2.
+    let mut at = 0;
+    while let Some(v) = word_at(b, at) {
+        if (has_byte_below(v, 0x20) | has_byte(v, 0x7f) | has_byte(v, 0xc2)) != 0 {
+            break;
+        }
+        at += 8;
+    }
+    let rest = b.get(at..).unwrap_or_default();
+    rest.iter().enumerate().any(|(i, &c)| {
+        (c < 0x20 && !allowed.contains(&c))
+            || c == 0x7f
+            || (c == 0xc2 && matches!(rest.get(i + 1), Some(0x80..=0x9f)))
+    })
+}
+
+/// `connector_id`: hyphenated RFC 4122 text (8-4-4-4-12 hex digits, either
+/// case). Braces, `urn:uuid:` and the 32-digit simple form are refused so
+/// that every language accepts exactly the same spellings.
+pub(crate) fn connector_id(s: &str) -> Check<Uuid> {
+    let b = s.as_bytes();
+    let shaped = b.len() == 36
+        && b.iter().enumerate().all(|(i, &c)| match i {
+            8 | 13 | 18 | 23 => c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        });
+    match (shaped, Uuid::try_parse(s)) {
+        (true, Ok(id)) => Ok(id),
+        _ => problem(
+            ViolationCode::Format,
+            format!(
+                "connector_id must be a UUID in its hyphenated form such as 123e4567-e89b-12d3-a456-426614174000 (the id shown in ERPOps admin); got {}",
+                quote_short(s)
+            ),
+        ),
+    }
+}
+
+/// `event_type`: 1–128 characters, at least two lowercase tokens
+/// `[a-z][a-z0-9_]*` joined by `.`.
+pub(crate) fn event_type(s: &str) -> Check {
+    if longer_than(s, MAX_EVENT_TYPE_CHARS) {
+        return problem(
+            ViolationCode::TooLong,
+            format!(
+                "event_type must be at most {MAX_EVENT_TYPE_CHARS} characters; got {}",
+                s.chars().count()
+            ),
+        );
+    }
+    let mut tokens = 0;
+    let well_formed = s.split('.').all(|t| {
+        tokens += 1;
+        let mut bytes = t.bytes();
+        matches!(bytes.next(), Some(b'a'..=b'z'))
+            && bytes.all(|c| matches!(c, b'a'..=b'z' | b'0'..=b'9' | b'_'))
+    });
+    if well_formed && tokens >= 2 {
+        return Ok(());
+    }
+    problem(
+        ViolationCode::Format,
+        format!(
+            "event_type must be lowercase dotted tokens family.outcome such as integration.failed or health.degraded (each token starts with a-z and has only a-z, 0-9 and _); got {}",
+            quote_short(s)
+        ),
+    )
+}
+
+/// `severity`: exactly `info`, `warn`, `error` or `critical`.
+pub(crate) fn severity(s: &str) -> Check<Severity> {
+    match Severity::from_wire(s) {
+        Some(v) => Ok(v),
+        None => problem(
+            ViolationCode::Enum,
+            format!(
+                "severity must be one of info, warn, error, critical; got {}",
+                quote_short(s)
+            ),
+        ),
+    }
+}
+
+/// `source`: 1–128 characters, no control characters.
+pub(crate) fn source(s: &str) -> Check {
+    if s.is_empty() {
+        return problem(
+            ViolationCode::Format,
+            "source must not be empty; name the job or system (e.g. PSFT_PAYROLL_BATCH) or leave the field out".into(),
+        );
+    }
+    if longer_than(s, MAX_SOURCE_CHARS) {
+        return problem(
+            ViolationCode::TooLong,
+            format!(
+                "source must be at most {MAX_SOURCE_CHARS} characters; got {}",
+                s.chars().count()
+            ),
+        );
+    }
+    if has_control(s, &[]) {
+        return problem(
+            ViolationCode::Format,
+            "source must not contain control characters (including tab and newline)".into(),
+        );
+    }
+    Ok(())
+}
+
+/// `message`: at most 4,096 characters; control characters other than tab
+/// and newline are refused.
+pub(crate) fn message(s: &str) -> Check {
+    text_value("message", s, MAX_MESSAGE_CHARS)
+}
+
+/// A metadata string value: at most 1,024 characters, the message's
+/// character rule.
+pub(crate) fn metadata_string(s: &str) -> Check {
+    text_value("a metadata string", s, MAX_METADATA_STRING_CHARS)
+}
+
+fn text_value(what: &str, s: &str, max: usize) -> Check {
+    if longer_than(s, max) {
+        return problem(
+            ViolationCode::TooLong,
+            format!(
+                "{what} must be at most {max} characters; got {}",
+                s.chars().count()
+            ),
+        );
+    }
+    if has_control(s, b"\t\n") {
+        return problem(
+            ViolationCode::Format,
+            format!("{what} must not contain control characters other than tab and newline (remove carriage returns and other control characters)"),
+        );
+    }
+    Ok(())
+}
+
+/// A metadata key: 1–64 characters from `[A-Za-z0-9_.-]`.
+pub(crate) fn metadata_key(k: &str) -> Check {
+    if longer_than(k, MAX_METADATA_KEY_CHARS) {
+        return problem(
+            ViolationCode::TooLong,
+            format!(
+                "metadata keys must be at most {MAX_METADATA_KEY_CHARS} characters; got {}",
+                k.chars().count()
+            ),
+        );
+    }
+    if k.is_empty()
+        || !k
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+    {
+        return problem(
+            ViolationCode::Format,
+            "metadata keys must be 1 to 64 characters of A-Z, a-z, 0-9, '_', '.' and '-' (e.g. records_total)".into(),
+        );
+    }
+    Ok(())
+}
+
+/// The `too_many` message for `n` metadata entries.
+pub(crate) fn too_many_entries(n: usize) -> Problem {
+    Problem {
+        code: ViolationCode::TooMany,
+        message: format!(
+            "metadata must have at most {MAX_METADATA_ENTRIES} entries; got {n}; move bulk data elsewhere and keep the key facts"
+        ),
+    }
+}
+
+/// A float metadata value must be finite (the builder's side; on the wire
+/// NaN and Infinity are not JSON at all).
+pub(crate) fn metadata_float(f: f64) -> Check {
+    if f.is_finite() {
+        Ok(())
+    } else {
+        problem(
+            ViolationCode::Format,
+            "metadata numbers must be finite; NaN and infinities cannot be sent as JSON".into(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code<T>(r: Check<T>) -> Option<&'static str> {
+        r.err().map(|p| p.code.as_str())
+    }
+
+    #[test]
+    fn connector_id_accepts_only_the_hyphenated_form() {
+        let id = "123E4567-e89b-12d3-a456-426614174000";
+        assert_eq!(
+            connector_id(id).unwrap(),
+            Uuid::parse_str(&id.to_lowercase()).unwrap()
+        );
+        for bad in [
+            "{123e4567-e89b-12d3-a456-426614174000}",
+            "urn:uuid:123e4567-e89b-12d3-a456-426614174000",
+            "123e4567e89b12d3a456426614174000",
+            "123e4567-e89b-12d3-a456-42661417400g",
+            "",
+        ] {
+            assert_eq!(code(connector_id(bad)), Some("format"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn event_type_needs_two_lowercase_tokens() {
+        for good in ["integration.failed", "gl.load.failed", "a.b", "x_1.y2_"] {
+            assert_eq!(event_type(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "integration",
+            "",
+            "Integration.failed",
+            "a..b",
+            ".a.b",
+            "a.b.",
+            "a.1b",
+            "a-b.c",
+        ] {
+            assert_eq!(code(event_type(bad)), Some("format"), "{bad}");
+        }
+        let long = format!("a.{}", "b".repeat(127));
+        assert_eq!(code(event_type(&long)), Some("too_long"));
+        assert_eq!(event_type(&long[..128]), Ok(()));
+    }
+
+    #[test]
+    fn lengths_count_code_points() {
+        assert_eq!(source(&"é".repeat(128)), Ok(()));
+        assert_eq!(code(source(&"é".repeat(129))), Some("too_long"));
+        assert_eq!(message(&"😀".repeat(4096)), Ok(()));
+        assert_eq!(code(metadata_string(&"😀".repeat(1025))), Some("too_long"));
+    }
+
+    #[test]
+    fn control_character_rules() {
+        assert_eq!(message("a\tb\nc"), Ok(()));
+        assert_eq!(code(message("a\rb")), Some("format"));
+        assert_eq!(code(message("a\u{7f}")), Some("format"));
+        assert_eq!(code(message("a\u{85}")), Some("format"));
+        assert_eq!(message("a\u{a0}é"), Ok(()));
+        let long = "x".repeat(37);
+        for bad in ["\r", "\u{7f}", "\u{9f}", "\u{1}"] {
+            assert_eq!(code(message(&format!("{long}{bad}{long}"))), Some("format"));
+        }
+        assert_eq!(message(&format!("{long}\u{a0}\u{100}{long}")), Ok(()));
+        assert_eq!(code(source("a\tb")), Some("format"));
+        assert_eq!(code(source("")), Some("format"));
+        assert_eq!(message(""), Ok(()));
+    }
+
+    #[test]
+    fn metadata_keys() {
+        assert_eq!(metadata_key("records_total"), Ok(()));
+        assert_eq!(metadata_key("A-b.c_9"), Ok(()));
+        assert_eq!(code(metadata_key("")), Some("format"));
+        assert_eq!(code(metadata_key("a b")), Some("format"));
+        assert_eq!(code(metadata_key("é")), Some("format"));
+        assert_eq!(code(metadata_key(&"k".repeat(65))), Some("too_long"));
+        assert_eq!(metadata_key(&"k".repeat(64)), Ok(()));
+    }
+
+    #[test]
+    fn severity_message_quotes_the_value() {
+        let p = severity("warning").unwrap_err();
+        assert_eq!(
+            p.message,
+            "severity must be one of info, warn, error, critical; got \"warning\""
+        );
+    }
+}
