@@ -9,7 +9,15 @@ export {
   CONNECTOR_ID_HEADER,
   RECEIVE_PATH,
   JSON_MEDIA_TYPE,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_AGE_SECONDS,
+  DEFAULT_FUTURE_SKEW_SECONDS,
+  type PiiFinding,
+  type Redacted,
+  type Redaction,
+  type SyntaxPosition,
 } from './native'
+import type { Redacted, Redaction, SyntaxPosition } from './native'
 
 /** A byte input: a Buffer or Uint8Array is read in place; a string is UTF-8. */
 export type Bytes = Uint8Array | string
@@ -36,6 +44,8 @@ export declare class ErpopsError extends Error {
   readonly problem?: Record<string, unknown>
   /** Response headers to send with the problem (from `checkRequest`). */
   readonly headers?: Record<string, string>
+  /** Where a JSON syntax error is (when the body is not JSON). */
+  readonly syntax?: SyntaxPosition
 }
 
 /**
@@ -187,3 +197,81 @@ export declare class IncidentModel {
   /** A model rebuilt from `snapshot()` text; throws `code: 'snapshot_*'`. */
   static restore(snapshot: string, options?: IncidentOptions): IncidentModel
 }
+
+/** A metadata value: integers beyond 2^53 are `bigint` so they stay exact. */
+export type MetadataValue = string | number | bigint | boolean | null
+
+/** A validated event, normalized, with the wire's field names. */
+export interface ErpopsEvent {
+  /** Lowercase hyphenated UUID. */
+  connector_id: string
+  /** `family.outcome`, e.g. `integration.failed`. */
+  event_type: string
+  /** The event time (UTC; a `Date` keeps milliseconds). */
+  timestamp: Date
+  /** `info` when the body had none. */
+  severity: 'info' | 'warn' | 'error' | 'critical'
+  source: string | null
+  /** After redaction under the `redact` policy. */
+  message: string | null
+  /** In body order. */
+  metadata: Record<string, MetadataValue>
+  /** Each field where personal data was replaced. */
+  redactions: Redaction[]
+}
+
+/** Options of `validate`. */
+export interface ValidateOptions {
+  /** The `X-ERPOps-Connector-Id` UUID the body's `connector_id` must equal. */
+  connectorId?: string
+  /** The receiver's clock (never the event's time). Default: now. */
+  now?: Now
+  /** How far in the future a timestamp may be (default 300 s). */
+  futureSkewSeconds?: number
+  /** How old a timestamp may be (default 86400 s). */
+  maxAgeSeconds?: number
+  /** Largest accepted body (default 65536 bytes). */
+  maxBodyBytes?: number
+  /** What to do with personal data (default `redact`). */
+  piiPolicy?: 'redact' | 'reject' | 'allow'
+}
+
+/**
+ * Validates a raw body with the service's exact rules. Returns the
+ * normalized event; throws an `ErpopsError` (`status` 422, `code`
+ * `invalid_event`, every violation in `errors`) when the body breaks the
+ * contract, and a `TypeError` for wrong argument types.
+ */
+export declare function validate(body: Bytes, options?: ValidateOptions): ErpopsEvent
+
+/** Fields of an event to build (the wire's names). */
+export interface EventFields {
+  connector_id?: string
+  event_type?: string
+  /** A `Date`, or RFC 3339 text (any offset; normalized to UTC). */
+  timestamp?: Date | string
+  severity?: 'info' | 'warn' | 'error' | 'critical' | (string & {})
+  source?: string | null
+  message?: string | null
+  /** Flat: string, number, bigint, boolean or null values. */
+  metadata?: Record<string, MetadataValue>
+}
+
+/**
+ * The compact JSON body (fixed field order; unset fields left out) of a
+ * valid event. Throws an `ErpopsError` with every violation otherwise; the
+ * time window is not checked (the builder has no clock).
+ */
+export declare function buildEvent(fields: EventFields): Buffer<ArrayBuffer>
+
+/** `buildEvent`'s body and the headers to send it with (`fetch`-ready). */
+export declare function signedRequest(
+  fields: EventFields,
+  secret: Bytes,
+): { body: Buffer<ArrayBuffer>; headers: Record<string, string> }
+
+/**
+ * Replaces e-mail addresses, SSNs, card numbers, IBANs and phone numbers
+ * with `[REDACTED:<kind>]`; `findings` give byte offsets in the UTF-8 text.
+ */
+export declare function redact(text: string): Redacted

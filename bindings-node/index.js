@@ -8,6 +8,7 @@ const args = require('./lib/args.js')
 const { QuotaLedger } = require('./lib/quota.js')
 const { IncidentModel } = require('./lib/incident.js')
 const { makeMiddleware } = require('./lib/middleware.js')
+const event = require('./lib/event.js')
 
 /** `sha256=<hex>` signature of the exact body bytes. */
 function sign(body, secret) {
@@ -48,6 +49,10 @@ class Signer extends native.Signer {
 exports.sign = sign
 exports.verify = verify
 exports.Signer = Signer
+exports.validate = event.validate
+exports.buildEvent = event.buildEvent
+exports.signedRequest = event.signedRequest
+exports.redact = event.redact
 exports.ErpopsError = ErpopsError
 exports.QuotaLedger = QuotaLedger
 exports.IncidentModel = IncidentModel
@@ -58,3 +63,6 @@ exports.SIGNATURE_HEADER = native.SIGNATURE_HEADER
 exports.CONNECTOR_ID_HEADER = native.CONNECTOR_ID_HEADER
 exports.RECEIVE_PATH = native.RECEIVE_PATH
 exports.JSON_MEDIA_TYPE = native.JSON_MEDIA_TYPE
+exports.DEFAULT_MAX_BODY_BYTES = native.DEFAULT_MAX_BODY_BYTES
+exports.DEFAULT_MAX_AGE_SECONDS = native.DEFAULT_MAX_AGE_SECONDS
+exports.DEFAULT_FUTURE_SKEW_SECONDS = native.DEFAULT_FUTURE_SKEW_SECONDS

@@ -121,6 +121,13 @@ export declare class Signer {
  */
 export declare function __panicForTests(): void
 
+/**
+ * The compact JSON body of an event (fixed field order), or every
+ * violation of the fields. The builder checks every rule except the time
+ * window.
+ */
+export declare function buildEvent(fields: EventFields): Buffer | Invalid
+
 /** Name of the request header that carries the connector's UUID. */
 export declare const CONNECTOR_ID_HEADER: string
 
@@ -130,6 +137,39 @@ export interface CustomPlan {
   inbound_event?: number | null
   /** AI queries per UTC calendar month (`null` = unlimited). */
   ai_query?: number | null
+}
+
+/** How far in the future a timestamp may be by default, in seconds. */
+export declare const DEFAULT_FUTURE_SKEW_SECONDS: number
+
+/** How old a timestamp may be by default, in seconds. */
+export declare const DEFAULT_MAX_AGE_SECONDS: number
+
+/** Largest body `validate` accepts by default, in bytes (64 KiB). */
+export declare const DEFAULT_MAX_BODY_BYTES: number
+
+/**
+ * Fields of an event to build, with the wire's names. Unset fields are
+ * left out of the body (required ones are reported as `missing`).
+ */
+export interface EventFields {
+  /** The connector's UUID. */
+  connector_id?: string
+  /** `family.outcome`, e.g. `integration.failed`. */
+  event_type?: string
+  /** RFC 3339 text, or Unix milliseconds (a `Date`'s time). */
+  timestamp?: string | number
+  /** `info`, `warn`, `error` or `critical`. */
+  severity?: string
+  /** Where the event comes from, e.g. `PSFT_PAYROLL_BATCH`. */
+  source?: string
+  /** Human text (run it through `redact` first if it may carry PII). */
+  message?: string
+  /**
+   * `[key, value]` pairs in order (the JavaScript layer passes an
+   * object's entries).
+   */
+  metadata?: Array<[string, string | number | bigint | boolean | null]>
 }
 
 /** Overrides of the model's defaults (seconds). */
@@ -143,8 +183,34 @@ export interface IncidentOptions {
   ackTimeoutSecs?: number
 }
 
+/** Every violation of a body or of builder fields. */
+export interface Invalid {
+  /** The violations, in the core's order. */
+  errors: Array<Violation>
+  /** One line summing them up (the core's `Display`). */
+  message: string
+  /** The position of a JSON syntax error, when there is one. */
+  syntax?: SyntaxPosition
+}
+
+/** Code of a body that breaks the event contract (contract §4). */
+export declare const INVALID_EVENT_CODE: string
+
+/** HTTP status of a body that breaks the event contract (contract §4). */
+export declare const INVALID_EVENT_STATUS: number
+
 /** Media type every event body is sent with. */
 export declare const JSON_MEDIA_TYPE: string
+
+/** One piece of personal data found by `redact`. */
+export interface PiiFinding {
+  /** `email`, `ssn`, `card`, `iban` or `phone`. */
+  kind: string
+  /** Byte offset in the UTF-8 text where it starts. */
+  start: number
+  /** Byte offset where it ends (exclusive). */
+  end: number
+}
 
 /** The answer to a quota request, with everything an HTTP response needs. */
 export interface QuotaDecision {
@@ -189,6 +255,28 @@ export interface QuotaRequest {
 export declare const RECEIVE_PATH: string
 
 /**
+ * Replaces personal data (e-mail, SSN, card, IBAN, phone) with
+ * `[REDACTED:<kind>]`, as the receiver's `redact` policy does.
+ */
+export declare function redact(text: string): Redacted
+
+/** The redacted text and what was found. */
+export interface Redacted {
+  /** The text with each finding replaced by `[REDACTED:<kind>]`. */
+  text: string
+  /** The findings, in order, with byte offsets into the UTF-8 input. */
+  findings: Array<PiiFinding>
+}
+
+/** A field where the `redact` policy replaced personal data. */
+export interface Redaction {
+  /** JSON pointer of the field (`/message`, `/metadata/note`). */
+  pointer: string
+  /** The kinds replaced: `email`, `ssn`, `card`, `iban`, `phone`. */
+  kinds: Array<string>
+}
+
+/**
  * The `X-ERPOps-Signature` value (`sha256=` + 64 lowercase hex digits) of
  * `body` under `secret`. Sign the exact bytes you send.
  */
@@ -197,6 +285,35 @@ export declare function sign(body: Uint8Array | string, secret: Uint8Array | str
 /** Name of the request header that carries the `sha256=` signature. */
 export declare const SIGNATURE_HEADER: string
 
+/** Builds the body like `build_event` and signs exactly those bytes. */
+export declare function signedRequest(fields: EventFields, secret: Uint8Array | string): SignedRequest | Invalid
+
+/** A built, signed request: the exact body bytes and the headers to send. */
+export interface SignedRequest {
+  /** The exact bytes to send. */
+  body: Buffer
+  /** `Content-Type`, `X-ERPOps-Connector-Id` and `X-ERPOps-Signature`. */
+  headers: Record<string, string>
+}
+
+/** Where a JSON syntax error is. */
+export interface SyntaxPosition {
+  /** 1-based line. */
+  line: number
+  /** 1-based column, in characters. */
+  column: number
+  /** 0-based byte offset. */
+  offset: number
+}
+
+/**
+ * Parses and validates `body` with the core's rules (every violation is
+ * reported). Returns the event tuple, or `{ errors, message, syntax }`.
+ * Options are positional: reading named properties of an options object
+ * through napi is slower than the validation.
+ */
+export declare function validate(body: Uint8Array | string, nowMs: number, connectorId?: string | undefined | null, futureSkewSeconds?: number | undefined | null, maxAgeSeconds?: number | undefined | null, maxBodyBytes?: number | undefined | null, piiPolicy?: string | undefined | null): [string, string, number, string, string | null, string | null, Array<string | number | bigint | boolean | null>, Redaction[]] | Invalid
+
 /**
  * Whether `signature` (the raw header value, or `null`/`undefined` when the
  * header is absent) is a valid signature of `body` under any of the
@@ -204,3 +321,13 @@ export declare const SIGNATURE_HEADER: string
  * `false`, never throws, for a wrong, malformed or missing signature.
  */
 export declare function verify(body: Uint8Array | string, signature: Uint8Array | string | null | undefined, secretOrSecrets: Uint8Array | string | Array<Uint8Array | string>): boolean
+
+/** One violation of the contract: `{ pointer, code, message }`. */
+export interface Violation {
+  /** RFC 6901 JSON Pointer of the offending value (`""`: the whole body). */
+  pointer: string
+  /** Stable machine code (`missing`, `type`, `format`, …). */
+  code: string
+  /** What is wrong and how to fix it. */
+  message: string
+}

@@ -42,6 +42,15 @@ async function growth(step) {
 const body = Buffer.alloc(512, 0x61)
 const header = erpops.sign(body, 'secret')
 
+const now = new Date('2026-04-20T03:01:00Z')
+const event = Buffer.from(
+  '{"connector_id":"3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d","event_type":"integration.failed",' +
+    '"timestamp":"2026-04-20T03:00:00Z","severity":"error","message":"mail ana@example.com",' +
+    '"metadata":{"records_total":40000,"big":18446744073709551615,"note":"x"}}',
+)
+const bad = Buffer.from('{"event_type":"X","timestamp":"yesterday","severity":"loud","extra":1}')
+const fields = { connector_id: '3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d', event_type: 'a.b', timestamp: now, metadata: { n: 1 } }
+
 const cases = {
   sign: () => erpops.sign(body, 'secret'),
   'verify (match, rotation list)': () => erpops.verify(body, header, ['new', 'secret']),
@@ -53,6 +62,19 @@ const cases = {
       return
     }
     throw new Error('expected a throw')
+  },
+  'validate (valid, metadata, redaction)': () => erpops.validate(event, { now }),
+  'validate (invalid: every violation)': () => {
+    try {
+      erpops.validate(bad, { now })
+    } catch {
+      return
+    }
+    throw new Error('expected a throw')
+  },
+  'signedRequest + redact': () => {
+    erpops.signedRequest(fields, 'secret')
+    erpops.redact('mail ana@example.com or call +44 20 7946 0958')
   },
   'Signer lifecycle': () => {
     const s = new erpops.Signer('secret')

@@ -10,6 +10,11 @@ import {
   type Bytes,
   type Violation,
   QuotaLedger,
+  validate,
+  buildEvent,
+  signedRequest,
+  redact,
+  type ErpopsEvent,
   IncidentModel,
   type IncidentEffect,
   type QuotaDecision,
@@ -60,7 +65,16 @@ const acked = incidents.command({ command: 'acknowledge', incident_id: opened[0]
 const wake: Date | null = incidents.nextWakeup()
 const again: IncidentModel = IncidentModel.restore(incidents.snapshot(), { reopenWindowSecs: 60 })
 
+const event: ErpopsEvent = validate(body, { connectorId: 'x', now: Date.now(), piiPolicy: 'reject' })
+const when: Date = event.timestamp
+const big: bigint | number | string | boolean | null = event.metadata.records_total
+const built: Buffer = buildEvent({ connector_id: event.connector_id, event_type: 'a.b', timestamp: new Date(), metadata: { n: 1n } })
+const request = signedRequest({ ...event, source: event.source }, 'secret')
+const init: RequestInit = { method: 'POST', headers: request.headers, body: request.body }
+const clean: string = redact('mail ana@example.com').text
+incidents.ingest(event, 'evt_2')
+
 // @ts-expect-error a number is not a byte input
 sign(42, 'secret')
 
-export { acked, wake, again, keyed, pairs, left, reset, rows, fromView, ok, missing, streamed, fed, once, report, headers }
+export { when, big, built, init, clean, acked, wake, again, keyed, pairs, left, reset, rows, fromView, ok, missing, streamed, fed, once, report, headers }

@@ -13,10 +13,17 @@ function nativeOptions(options) {
   return { reopenWindowSecs: o.reopenWindowSecs ?? undefined, ackTimeoutSecs: o.ackTimeoutSecs ?? undefined }
 }
 
+// A BigInt (a metadata integer beyond 2^53 from `validate`) is written as
+// its exact digits: JSON.stringify cannot, so it is marked and unquoted.
+const BIG = '\u0000erpops-bigint:'
+const BIG_QUOTED = /"\\u0000erpops-bigint:(-?\d+)"/g
+
 function json(value, name) {
   if (typeof value === 'string') return value
   if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8')
-  if (typeof value === 'object' && value !== null) return JSON.stringify(value)
+  if (typeof value === 'object' && value !== null) {
+    return JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? BIG + v.toString() : v)).replace(BIG_QUOTED, '$1')
+  }
   throw new TypeError(`${name} must be an object or its JSON text, got ${args.describe(value)}`)
 }
 

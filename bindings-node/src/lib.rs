@@ -14,6 +14,7 @@
 //! - [`input`]: `Buffer | Uint8Array | string` arguments, borrowed in place.
 //! - [`error`]: core error codes as the JavaScript `err.code`.
 //! - [`sign`]: `sign`, `verify`, the `Signer` class and wire constants.
+//! - [`event`]: `validate`, `buildEvent`, `signedRequest` and `redact`.
 //! - [`quota`]: the `QuotaLedger` class over the core's quota ledger.
 //! - [`incident`]: the `IncidentModel` class over the core's incident model.
 //!
@@ -22,6 +23,7 @@
 //! `__test__/boundary.test.mjs` reads these sources and fails if one does not.
 
 pub mod error;
+pub mod event;
 pub mod incident;
 pub mod input;
 pub mod quota;
