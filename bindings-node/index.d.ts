@@ -18,6 +18,7 @@ export {
   type SyntaxPosition,
 } from './native'
 import type { Redacted, Redaction, SyntaxPosition } from './native'
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 
 /** A byte input: a Buffer or Uint8Array is read in place; a string is UTF-8. */
 export type Bytes = Uint8Array | string
@@ -275,3 +276,53 @@ export declare function signedRequest(
  * with `[REDACTED:<kind>]`; `findings` give byte offsets in the UTF-8 text.
  */
 export declare function redact(text: string): Redacted
+
+/** What `erpopsMiddleware` hands the decision besides headers and body. */
+export interface CheckOptions {
+  /** The connector's active secrets from `secretsFor` (`null`: unknown). */
+  secrets: Bytes | Bytes[] | null | undefined
+  /** The body limit; the body given is at most one byte longer. */
+  maxBodyBytes: number
+  [option: string]: unknown
+}
+
+/** Options of `erpopsMiddleware`. */
+export interface MiddlewareOptions {
+  /**
+   * The active secrets of the connector named by the `X-ERPOps-Connector-Id`
+   * header (its raw value), or `null`/`undefined` when there is no such
+   * connector. May be async.
+   */
+  secretsFor(
+    connectorId: string,
+    req: IncomingMessage,
+  ): Bytes | Bytes[] | null | undefined | Promise<Bytes | Bytes[] | null | undefined>
+  /** Largest body read (default `DEFAULT_MAX_BODY_BYTES`, 64 KiB). */
+  maxBodyBytes?: number
+  /**
+   * The decision: returns the event or throws an `ErpopsError` with
+   * `status`, `problem` and `headers`. Defaults to the core's receive
+   * decision (`checkRequest`) once the package has it.
+   */
+  check?: (headers: IncomingHttpHeaders, body: Buffer, options: CheckOptions) => unknown
+  /** Extra options passed to `check` (e.g. `now`). */
+  checkOptions?: Record<string, unknown>
+}
+
+/** A request after `erpopsMiddleware` accepted it. */
+export interface ErpopsRequest extends IncomingMessage {
+  /** The decision's event. */
+  erpopsEvent?: unknown
+  /** The raw body bytes exactly as received. */
+  erpopsRawBody?: Buffer
+}
+
+/**
+ * Express/Connect middleware: reads the raw body itself (stopping one byte
+ * past the limit), refuses with `code: 'body_already_parsed'` when a body
+ * parser ran first, and answers rejections with the decision's status,
+ * headers and `application/problem+json` body; sets `req.erpopsEvent`.
+ */
+export declare function erpopsMiddleware(
+  options: MiddlewareOptions,
+): (req: ErpopsRequest, res: ServerResponse, next: (err?: unknown) => void) => void

@@ -56,8 +56,8 @@ exports.redact = event.redact
 exports.ErpopsError = ErpopsError
 exports.QuotaLedger = QuotaLedger
 exports.IncidentModel = IncidentModel
-// The receive decision (checkRequest) and the default body limit come from
-// the core; until they exist the middleware needs `check`/`maxBodyBytes`.
+// The decision is the core's receive decision (checkRequest, issue #7);
+// until the package has it, the middleware must be given `check`.
 exports.erpopsMiddleware = makeMiddleware(exports.checkRequest, native.DEFAULT_MAX_BODY_BYTES)
 exports.SIGNATURE_HEADER = native.SIGNATURE_HEADER
 exports.CONNECTOR_ID_HEADER = native.CONNECTOR_ID_HEADER

@@ -154,4 +154,7 @@ test('a JSON body parser mounted first is caught loudly, never verified', async 
 test('construction errors are TypeErrors that say what is missing', () => {
   assert.throws(() => erpopsMiddleware({}), { name: 'TypeError', message: /secretsFor/ })
   assert.throws(() => erpopsMiddleware({ secretsFor, check, maxBodyBytes: -1 }), TypeError)
+  // The default limit is the core's.
+  assert.equal(typeof erpopsMiddleware({ secretsFor, check }), 'function')
+  assert.equal(erpops.DEFAULT_MAX_BODY_BYTES, 64 * 1024)
 })

@@ -10,6 +10,8 @@ import {
   type Bytes,
   type Violation,
   QuotaLedger,
+  erpopsMiddleware,
+  type ErpopsRequest,
   validate,
   buildEvent,
   signedRequest,
@@ -74,7 +76,16 @@ const init: RequestInit = { method: 'POST', headers: request.headers, body: requ
 const clean: string = redact('mail ana@example.com').text
 incidents.ingest(event, 'evt_2')
 
+const middleware = erpopsMiddleware({
+  secretsFor: async (id: string) => (id === 'x' ? ['secret', Buffer.from('old')] : null),
+  maxBodyBytes: 1024,
+  check: (_headers, raw, options) => validate(raw, { connectorId: String(options.maxBodyBytes) }),
+})
+function handler(req: ErpopsRequest): number {
+  return req.erpopsRawBody?.length ?? 0
+}
+
 // @ts-expect-error a number is not a byte input
 sign(42, 'secret')
 
-export { when, big, built, init, clean, acked, wake, again, keyed, pairs, left, reset, rows, fromView, ok, missing, streamed, fed, once, report, headers }
+export { middleware, handler, when, big, built, init, clean, acked, wake, again, keyed, pairs, left, reset, rows, fromView, ok, missing, streamed, fed, once, report, headers }
