@@ -1,6 +1,6 @@
 # libERPOps (ffi-c): C suite, valgrind, header, pkg-config, install, benchmark.
 
-.PHONY: deps-apt test-c header pkgconfig install-c bench-c
+.PHONY: deps-apt test-c test-cobol header pkgconfig install-c bench-c
 
 LIBDIR := $(TARGET_DIR)/debug
 VECTOR_TSV := $(TARGET_DIR)/vectors
@@ -8,7 +8,7 @@ CFLAGS_TEST := -std=c11 -Wall -Wextra -Werror -O1 -g
 VALGRIND := valgrind -q --error-exitcode=9 --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all
 PREFIX ?= /usr/local
 
-TEST_SUITES += test-c
+TEST_SUITES += test-c test-cobol
 
 ## Debian packages the suites need, installed only when missing (CI starts fresh).
 deps-apt:
@@ -26,6 +26,9 @@ deps-apt:
 ## libERPOps: C suite linked statically and dynamically (via erpops.pc), both under valgrind.
 test-c: deps-apt pkgconfig
 	$(PYTHON) tests/vectors/generate/tsv.py $(VECTOR_TSV)
+	@# The shared library exports erpops_* symbols and nothing else.
+	@extra=$$(nm -D --defined-only $(LIBDIR)/libERPOps.so | awk '{print $$3}' | grep -v '^erpops_' || true); \
+	  if [ -n "$$extra" ]; then echo "libERPOps.so exports non-erpops symbols: $$extra"; exit 1; fi
 	cc $(CFLAGS_TEST) -Iffi-c/include tests/c/test_erpops.c $(LIBDIR)/libERPOps.a \
 	  $$(PKG_CONFIG_PATH=$(TARGET_DIR)/pkgconfig pkg-config --static --libs-only-l erpops | sed 's/-lERPOps//') \
 	  -o $(TARGET_DIR)/test_c_static
@@ -50,6 +53,10 @@ bench-c:
 	cc -O2 -std=c11 -Wall -Wextra -Werror -Iffi-c/include benches/c/bench_sign.c target/release/libERPOps.a \
 	  -lcrypto -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc -o $(TARGET_DIR)/bench_sign
 	$(TARGET_DIR)/bench_sign
+
+## The GnuCOBOL payroll example: build, run like a batch step, check with openssl.
+test-cobol: deps-apt pkgconfig
+	bash tests/cobol/run.sh $(LIBDIR)
 
 ## Regenerate the committed ffi-c/include/erpops.h and ERPOPS.cpy from the sources.
 header:

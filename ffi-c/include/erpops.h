@@ -45,6 +45,76 @@
 
 
 /**
+ * Bit of `kinds_found` for an e-mail address.
+ */
+#define ERPOPS_PII_EMAIL 1
+
+/**
+ * Bit for a US social security number.
+ */
+#define ERPOPS_PII_SSN 2
+
+/**
+ * Bit for a payment card number.
+ */
+#define ERPOPS_PII_CARD 4
+
+/**
+ * Bit for an IBAN.
+ */
+#define ERPOPS_PII_IBAN 8
+
+/**
+ * Bit for an international phone number.
+ */
+#define ERPOPS_PII_PHONE 16
+
+/**
+ * `pii_policy`: replace personal data with `[REDACTED:<kind>]` (default).
+ */
+#define ERPOPS_PII_POLICY_REDACT 0
+
+/**
+ * `pii_policy`: refuse an event that carries personal data.
+ */
+#define ERPOPS_PII_POLICY_REJECT 1
+
+/**
+ * `pii_policy`: keep the text as sent.
+ */
+#define ERPOPS_PII_POLICY_ALLOW 2
+
+/**
+ * Field numbers for `erpops_validation_field`.
+ */
+#define ERPOPS_FIELD_CONNECTOR_ID 1
+
+/**
+ * `event_type`.
+ */
+#define ERPOPS_FIELD_EVENT_TYPE 2
+
+/**
+ * `timestamp`, normalized RFC 3339 UTC text.
+ */
+#define ERPOPS_FIELD_TIMESTAMP 3
+
+/**
+ * `severity` (`info` when the body had none).
+ */
+#define ERPOPS_FIELD_SEVERITY 4
+
+/**
+ * `source` (optional: `ERPOPS_STATUS_NOT_FOUND` when absent).
+ */
+#define ERPOPS_FIELD_SOURCE 5
+
+/**
+ * `message` after PII redaction (optional).
+ */
+#define ERPOPS_FIELD_MESSAGE 6
+
+/**
  * Result code of every fallible libERPOps call. 0 is success.
  */
 enum erpops_status
@@ -73,6 +143,11 @@ enum erpops_status
    */
   ERPOPS_STATUS_INVALID_UTF8 = 103,
   /**
+   * The requested item is absent (an optional event field that was not
+   * sent).
+   */
+  ERPOPS_STATUS_NOT_FOUND = 104,
+  /**
    * The secret is empty.
    */
   ERPOPS_STATUS_SECRET_EMPTY = 200,
@@ -89,6 +164,11 @@ enum erpops_status
    */
   ERPOPS_STATUS_SIGNATURE_MISMATCH = 203,
   /**
+   * The event breaks the event contract; the violations are listed by
+   * `erpops_last_error_message` (builder) or the validation result.
+   */
+  ERPOPS_STATUS_INVALID_EVENT = 300,
+  /**
    * A bug in libERPOps was caught (a Rust panic); nothing was written.
    */
   ERPOPS_STATUS_INTERNAL = 900,
@@ -102,15 +182,54 @@ typedef int32_t erpops_status;
 #endif // __cplusplus
 
 /**
+ * Opaque event builder. Create with `erpops_event_builder_new`, free with
+ * `erpops_event_builder_free`.
+ */
+typedef struct erpops_event_builder erpops_event_builder;
+
+/**
  * Opaque signer handle. Create with `erpops_signer_new`, free with
  * `erpops_signer_free`.
  */
 typedef struct erpops_signer erpops_signer;
 
 /**
+ * Opaque result of `erpops_validate`; free with `erpops_validation_free`.
+ */
+typedef struct erpops_validation erpops_validation;
+
+/**
+ * Options of `erpops_validate`. Get the defaults from
+ * `erpops_validate_options_default()` and change what you need; pass NULL
+ * for the defaults. `struct_size` lets the struct grow in later versions.
+ */
+typedef struct erpops_validate_options {
+  /**
+   * `sizeof(erpops_validate_options)`.
+   */
+  size_t struct_size;
+  /**
+   * How far in the future a timestamp may be, in ms (default 300000).
+   */
+  int64_t future_skew_ms;
+  /**
+   * How old a timestamp may be, in ms (default 86400000).
+   */
+  int64_t max_age_ms;
+  /**
+   * Largest accepted body in bytes (default 65536).
+   */
+  size_t max_body_bytes;
+  /**
+   * `ERPOPS_PII_POLICY_REDACT` (default), `_REJECT` or `_ALLOW`.
+   */
+  int32_t pii_policy;
+} erpops_validate_options;
+
+/**
  * Every status, in numeric order.
  */
-#define erpops_status_ALL { erpops_status_Ok, erpops_status_InvalidArgument, erpops_status_NullArgument, erpops_status_BufferTooSmall, erpops_status_InvalidUtf8, erpops_status_SecretEmpty, erpops_status_SignatureMissing, erpops_status_SignatureMalformed, erpops_status_SignatureMismatch, erpops_status_Internal, }
+#define erpops_status_ALL { erpops_status_Ok, erpops_status_InvalidArgument, erpops_status_NullArgument, erpops_status_BufferTooSmall, erpops_status_InvalidUtf8, erpops_status_NotFound, erpops_status_SecretEmpty, erpops_status_SignatureMissing, erpops_status_SignatureMalformed, erpops_status_SignatureMismatch, erpops_status_InvalidEvent, erpops_status_Internal, }
 
 #ifdef __cplusplus
 extern "C" {
@@ -126,6 +245,204 @@ extern "C" {
  * clear it.
  */
 ERPOPS_MUST_USE erpops_status erpops_last_error_message(char *buf, size_t cap, size_t *out_len);
+
+/**
+ * Creates an empty builder in `*builder_out`.
+ *
+ * Thread-safe.
+ */
+ERPOPS_MUST_USE erpops_status erpops_event_builder_new(struct erpops_event_builder **builder_out);
+
+/**
+ * Frees a builder; NULL is ignored. Not thread-safe on one handle.
+ */
+void erpops_event_builder_free(struct erpops_event_builder *builder);
+
+/**
+ * Sets `connector_id` from its hyphenated UUID text (any hex case).
+ * Not thread-safe on one handle (nor are the other setters).
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_event_builder_set_connector_id(struct erpops_event_builder *builder,
+                                                    const uint8_t *text,
+                                                    size_t len);
+
+/**
+ * Sets `event_type`, e.g. `integration.failed`.
+ *
+ * Not thread-safe on one handle: serialize calls on the same builder.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_event_builder_set_event_type(struct erpops_event_builder *builder,
+                                                  const uint8_t *text,
+                                                  size_t len);
+
+/**
+ * Sets `timestamp` from RFC 3339 text with any offset (normalized to UTC),
+ * e.g. `2026-04-20T05:00:00+02:00`.
+ *
+ * Not thread-safe on one handle: serialize calls on the same builder.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_event_builder_set_timestamp(struct erpops_event_builder *builder,
+                                                 const uint8_t *text,
+                                                 size_t len);
+
+/**
+ * Sets `timestamp` from Unix milliseconds.
+ *
+ * Not thread-safe on one handle: serialize calls on the same builder.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_event_builder_set_timestamp_ms(struct erpops_event_builder *builder,
+                                                    int64_t unix_ms);
+
+/**
+ * Sets `severity`: `info`, `warn`, `error` or `critical`.
+ *
+ * Not thread-safe on one handle: serialize calls on the same builder.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_event_builder_set_severity(struct erpops_event_builder *builder,
+                                                const uint8_t *text,
+                                                size_t len);
+
+/**
+ * Sets `source`, e.g. `PSFT_PAYROLL_BATCH`.
+ *
+ * Not thread-safe on one handle: serialize calls on the same builder.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_event_builder_set_source(struct erpops_event_builder *builder,
+                                              const uint8_t *text,
+                                              size_t len);
+
+/**
+ * Sets `message`. Pass it through `erpops_redact` first if it may carry
+ * personal data.
+ *
+ * Not thread-safe on one handle: serialize calls on the same builder.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_event_builder_set_message(struct erpops_event_builder *builder,
+                                               const uint8_t *text,
+                                               size_t len);
+
+/**
+ * Adds a string metadata entry.
+ *
+ * Not thread-safe on one handle: serialize calls on the same builder.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_event_builder_add_string(struct erpops_event_builder *builder,
+                                              const uint8_t *key,
+                                              size_t key_len,
+                                              const uint8_t *value,
+                                              size_t value_len);
+
+/**
+ * Adds a signed integer metadata entry (kept exactly).
+ *
+ * Not thread-safe on one handle: serialize calls on the same builder.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_event_builder_add_int(struct erpops_event_builder *builder,
+                                           const uint8_t *key,
+                                           size_t key_len,
+                                           int64_t value);
+
+/**
+ * Adds an unsigned integer metadata entry (up to 2^64 − 1, kept exactly).
+ *
+ * Not thread-safe on one handle: serialize calls on the same builder.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_event_builder_add_uint(struct erpops_event_builder *builder,
+                                            const uint8_t *key,
+                                            size_t key_len,
+                                            uint64_t value);
+
+/**
+ * Adds a floating-point metadata entry (must be finite; NaN and infinities
+ * are reported by `_build`).
+ *
+ * Not thread-safe on one handle: serialize calls on the same builder.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_event_builder_add_float(struct erpops_event_builder *builder,
+                                             const uint8_t *key,
+                                             size_t key_len,
+                                             double value);
+
+/**
+ * Adds a boolean metadata entry.
+ *
+ * Not thread-safe on one handle: serialize calls on the same builder.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_event_builder_add_bool(struct erpops_event_builder *builder,
+                                            const uint8_t *key,
+                                            size_t key_len,
+                                            bool value);
+
+/**
+ * Adds a `null` metadata entry.
+ *
+ * Not thread-safe on one handle: serialize calls on the same builder.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_event_builder_add_null(struct erpops_event_builder *builder,
+                                            const uint8_t *key,
+                                            size_t key_len);
+
+/**
+ * Builds the body: compact JSON in the contract's field order, fields not
+ * set left out. `ERPOPS_STATUS_INVALID_EVENT` lists every violation in
+ * `erpops_last_error_message`. The time window is not checked (no clock).
+ *
+ * Thread-safe for concurrent builds on one handle, not with setters.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_event_builder_build(const struct erpops_event_builder *builder,
+                                         char *body_out,
+                                         size_t body_cap,
+                                         size_t *body_len);
+
+/**
+ * Builds the body and signs exactly those bytes with `secret`: the body
+ * goes to `body_out`, the `X-ERPOps-Signature` value to `header_out`. When
+ * either buffer is too small, both `*body_len` and `*header_len` receive
+ * the sizes needed and nothing else is written.
+ *
+ * Thread-safe as `erpops_event_builder_build`.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_event_builder_build_signed(const struct erpops_event_builder *builder,
+                                                const uint8_t *secret,
+                                                size_t secret_len,
+                                                char *body_out,
+                                                size_t body_cap,
+                                                size_t *body_len,
+                                                char *header_out,
+                                                size_t header_cap,
+                                                size_t *header_len);
+
+/**
+ * Writes `text` (UTF-8) with every e-mail address, SSN, card number, IBAN
+ * and international phone number replaced by `[REDACTED:<kind>]`.
+ * `findings_count` and `kinds_found` (a mask of `ERPOPS_PII_*` bits) are
+ * optional (NULL to skip). The output can be longer than the input.
+ *
+ * Thread-safe.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_redact(const uint8_t *text,
+                            size_t text_len,
+                            char *out,
+                            size_t cap,
+                            size_t *out_len,
+                            size_t *findings_count,
+                            uint32_t *kinds_found);
 
 /**
  * Signs `body` with `secret`: writes the header value
@@ -262,6 +579,154 @@ const char *erpops_status_name(int32_t status);
  * Thread-safe.
  */
 const char *erpops_status_message(int32_t status);
+
+/**
+ * The contract's defaults: 5 min skew, 24 h age, 64 KiB, redact.
+ *
+ * Thread-safe.
+ */
+struct erpops_validate_options erpops_validate_options_default(void);
+
+/**
+ * Validates a received body against the event contract.
+ *
+ * - `connector_id`: the `X-ERPOps-Connector-Id` header value (NULL/0 when
+ *   absent); the body's `connector_id` must equal it.
+ * - `now_unix_ms`: the receiver's clock; the timestamp window is relative
+ *   to it.
+ * - `options`: NULL for the defaults.
+ *
+ * Returns `ERPOPS_STATUS_OK` (valid) or `ERPOPS_STATUS_INVALID_EVENT`; in
+ * both cases `*result_out` receives a result handle to read and free. Any
+ * other status writes nothing.
+ *
+ * Thread-safe.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_validate(const uint8_t *body,
+                              size_t body_len,
+                              const uint8_t *connector_id,
+                              size_t connector_id_len,
+                              int64_t now_unix_ms,
+                              const struct erpops_validate_options *options,
+                              struct erpops_validation **result_out);
+
+/**
+ * Frees a result; NULL is ignored.
+ * Not thread-safe on one handle: no other call may use it meanwhile.
+ */
+void erpops_validation_free(struct erpops_validation *validation);
+
+/**
+ * Whether the event is valid; false for NULL.
+ *
+ * Thread-safe (results are immutable), as are all `erpops_validation_*`
+ * readers.
+ */
+bool erpops_validation_is_valid(const struct erpops_validation *validation);
+
+/**
+ * Number of violations (0 for a valid event or NULL).
+ *
+ * Thread-safe: a result is immutable once made.
+ */
+size_t erpops_validation_violation_count(const struct erpops_validation *validation);
+
+/**
+ * Copies the JSON pointer of violation `index` (e.g. `/metadata/x`; `""`
+ * for the whole body).
+ *
+ * Thread-safe: a result is immutable once made.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_validation_violation_pointer(const struct erpops_validation *validation,
+                                                  size_t index,
+                                                  char *out,
+                                                  size_t cap,
+                                                  size_t *out_len);
+
+/**
+ * Copies the machine code of violation `index` (`missing`, `format`, …).
+ *
+ * Thread-safe: a result is immutable once made.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_validation_violation_code(const struct erpops_validation *validation,
+                                               size_t index,
+                                               char *out,
+                                               size_t cap,
+                                               size_t *out_len);
+
+/**
+ * Copies the human message of violation `index`.
+ *
+ * Thread-safe: a result is immutable once made.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_validation_violation_message(const struct erpops_validation *validation,
+                                                  size_t index,
+                                                  char *out,
+                                                  size_t cap,
+                                                  size_t *out_len);
+
+/**
+ * For a JSON syntax error: its 1-based line and column and 0-based byte
+ * offset. `ERPOPS_STATUS_NOT_FOUND` when the body is not a syntax error.
+ *
+ * Thread-safe: a result is immutable once made.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_validation_syntax_position(const struct erpops_validation *validation,
+                                                size_t *line,
+                                                size_t *column,
+                                                size_t *offset);
+
+/**
+ * Copies a field of the valid, normalized event (`ERPOPS_FIELD_*`).
+ * `ERPOPS_STATUS_NOT_FOUND` for an optional field the body did not have;
+ * `ERPOPS_STATUS_INVALID_EVENT` when the event is not valid.
+ *
+ * Thread-safe: a result is immutable once made.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_validation_field(const struct erpops_validation *validation,
+                                      int32_t field,
+                                      char *out,
+                                      size_t cap,
+                                      size_t *out_len);
+
+/**
+ * The event's timestamp as Unix milliseconds (rounded down).
+ *
+ * Thread-safe: a result is immutable once made.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_validation_timestamp_ms(const struct erpops_validation *validation,
+                                             int64_t *unix_ms_out);
+
+/**
+ * Copies the whole normalized event as compact JSON (absent optional
+ * fields left out; metadata in body order).
+ *
+ * Thread-safe: a result is immutable once made.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_validation_event_json(const struct erpops_validation *validation,
+                                           char *out,
+                                           size_t cap,
+                                           size_t *out_len);
+
+/**
+ * Copies the PII redactions applied (policy `redact`) as a JSON array of
+ * `{"pointer": "/message", "kinds": ["email"]}`; `[]` when none.
+ *
+ * Thread-safe: a result is immutable once made.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_validation_redactions_json(const struct erpops_validation *validation,
+                                                char *out,
+                                                size_t cap,
+                                                size_t *out_len);
 
 /**
  * `"libERPOps/<version>"` as a static NUL-terminated string. Never free it.

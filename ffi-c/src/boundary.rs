@@ -46,6 +46,12 @@ impl From<erpops_core::signature::SecretError> for Failure {
     }
 }
 
+impl From<erpops_core::event::Violations> for Failure {
+    fn from(v: erpops_core::event::Violations) -> Self {
+        Failure::new(erpops_status::InvalidEvent, v.to_string())
+    }
+}
+
 fn set_last_error(message: &str) {
     LAST_ERROR.with(|slot| {
         if let Ok(mut s) = slot.try_borrow_mut() {

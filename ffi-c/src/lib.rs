@@ -10,6 +10,10 @@
 //!   thread-local last error, and the checked conversions of C pointers.
 //! - [`sign`]: one-shot signing and verification.
 //! - [`signer`]: the `erpops_signer` handle (keyed once, streaming).
+//! - [`builder`]: the `erpops_event_builder` handle: fill fields, build
+//!   and sign a valid body.
+//! - [`validate`]: `erpops_validate` and the `erpops_validation` result.
+//! - [`redact`]: `erpops_redact`, the PII redactor.
 //! - [`version`]: library and ABI versions.
 //!
 //! Conventions (the same text heads `erpops.h`): inputs are pointer + length,
@@ -25,9 +29,12 @@
 #![allow(clippy::missing_safety_doc)]
 
 pub mod boundary;
+pub mod builder;
+pub mod redact;
 pub mod sign;
 pub mod signer;
 pub mod status;
+pub mod validate;
 pub mod version;
 
 pub use status::erpops_status;

@@ -24,6 +24,9 @@ pub enum erpops_status {
     BufferTooSmall = 102,
     /// Text input is not valid UTF-8.
     InvalidUtf8 = 103,
+    /// The requested item is absent (an optional event field that was not
+    /// sent).
+    NotFound = 104,
     /// The secret is empty.
     SecretEmpty = 200,
     /// No signature header value was given (NULL/empty/blank).
@@ -32,22 +35,27 @@ pub enum erpops_status {
     SignatureMalformed = 202,
     /// The signature does not match the body under any given secret.
     SignatureMismatch = 203,
+    /// The event breaks the event contract; the violations are listed by
+    /// `erpops_last_error_message` (builder) or the validation result.
+    InvalidEvent = 300,
     /// A bug in libERPOps was caught (a Rust panic); nothing was written.
     Internal = 900,
 }
 
 impl erpops_status {
     /// Every status, in numeric order.
-    pub const ALL: [erpops_status; 10] = [
+    pub const ALL: [erpops_status; 12] = [
         erpops_status::Ok,
         erpops_status::InvalidArgument,
         erpops_status::NullArgument,
         erpops_status::BufferTooSmall,
         erpops_status::InvalidUtf8,
+        erpops_status::NotFound,
         erpops_status::SecretEmpty,
         erpops_status::SignatureMissing,
         erpops_status::SignatureMalformed,
         erpops_status::SignatureMismatch,
+        erpops_status::InvalidEvent,
         erpops_status::Internal,
     ];
 
@@ -65,10 +73,12 @@ impl erpops_status {
             erpops_status::NullArgument => "null_argument\0",
             erpops_status::BufferTooSmall => "buffer_too_small\0",
             erpops_status::InvalidUtf8 => "invalid_utf8\0",
+            erpops_status::NotFound => "not_found\0",
             erpops_status::SecretEmpty => "secret_empty\0",
             erpops_status::SignatureMissing => "signature_missing\0",
             erpops_status::SignatureMalformed => "signature_malformed\0",
             erpops_status::SignatureMismatch => "signature_mismatch\0",
+            erpops_status::InvalidEvent => "invalid_event\0",
             erpops_status::Internal => "internal\0",
         }
     }
@@ -90,6 +100,7 @@ impl erpops_status {
                 "the output buffer is too small; *out_len holds the size needed\0"
             }
             erpops_status::InvalidUtf8 => "text input is not valid UTF-8\0",
+            erpops_status::NotFound => "the requested item is absent\0",
             erpops_status::SecretEmpty => "the secret is empty\0",
             erpops_status::SignatureMissing => "the signature header value is missing\0",
             erpops_status::SignatureMalformed => {
@@ -97,6 +108,9 @@ impl erpops_status {
             }
             erpops_status::SignatureMismatch => {
                 "the signature does not match the body; sign the exact bytes sent\0"
+            }
+            erpops_status::InvalidEvent => {
+                "the event breaks the event contract; see the violations\0"
             }
             erpops_status::Internal => "internal error in libERPOps (a bug; please report it)\0",
         }

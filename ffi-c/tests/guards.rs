@@ -41,6 +41,20 @@ fn every_export_runs_inside_the_panic_guard() {
                 name.starts_with("erpops_"),
                 "`{name}` lacks the erpops_ prefix"
             );
+            // The doc comment right above the export states its thread safety.
+            let before = &text[..text.len() - rest.len() + at];
+            let docs: Vec<&str> = before
+                .lines()
+                .rev()
+                .skip(1) // the `pub unsafe` start of the signature line
+                .skip_while(|l| l.trim_start().starts_with("#["))
+                .take_while(|l| l.trim_start().starts_with("///"))
+                .collect();
+            assert!(
+                docs.iter().any(|l| l.to_lowercase().contains("thread")),
+                "{}: `{name}` does not document its thread safety",
+                path.display()
+            );
             exports += 1;
             rest = &after[open..];
         }

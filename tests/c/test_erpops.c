@@ -9,6 +9,7 @@
  *
  * usage: test_erpops VECTOR_DIR
  */
+#define _POSIX_C_SOURCE 200809L
 #include "erpops.h"
 
 #include <stdio.h>
@@ -36,7 +37,7 @@ static int passed, failed;
 /* ---- small helpers ---------------------------------------------------- */
 
 static size_t unhex(const char *hex, uint8_t **out) {
-    size_t n = strlen(hex) / 2;
+    size_t n = strcmp(hex, "-") == 0 ? 0 : strlen(hex) / 2;
     uint8_t *buf = malloc(n ? n : 1);
     for (size_t i = 0; i < n; i++) {
         unsigned v;
@@ -79,9 +80,10 @@ static void run_sign_vectors(const char *dir) {
     FILE *f = fopen(path, "r");
     CHECK(f != NULL, "cannot open %s", path);
     if (!f) return;
-    static char line[65536];
+    char *line = NULL;
+    size_t line_cap = 0;
     int cases = 0;
-    while (fgets(line, sizeof line, f)) {
+    while (getline(&line, &line_cap, f) > 0) {
         char *c[4];
         if (split(line, c, 4) != 4) continue;
         uint8_t *secret, *body;
@@ -112,6 +114,7 @@ static void run_sign_vectors(const char *dir) {
         free(body);
         cases++;
     }
+    free(line);
     fclose(f);
     CHECK(cases >= 20, "only %d sign vectors read", cases);
 }
@@ -130,9 +133,10 @@ static void run_verify_vectors(const char *dir) {
     FILE *f = fopen(path, "r");
     CHECK(f != NULL, "cannot open %s", path);
     if (!f) return;
-    static char line[65536];
+    char *line = NULL;
+    size_t line_cap = 0;
     int cases = 0;
-    while (fgets(line, sizeof line, f)) {
+    while (getline(&line, &line_cap, f) > 0) {
         char *c[6];
         if (split(line, c, 6) != 6) continue;
         const uint8_t *keys[8];
@@ -163,16 +167,286 @@ static void run_verify_vectors(const char *dir) {
         free(header);
         cases++;
     }
+    free(line);
     fclose(f);
     CHECK(cases >= 30, "only %d verify vectors read", cases);
 }
-
-/* ---- status paths ----------------------------------------------------- */
 
 static const uint8_t SECRET[] = "whsec_c_suite";
 static const uint8_t BODY[] = "{\"event_type\":\"integration.failed\"}";
 #define SECRET_LEN (sizeof SECRET - 1)
 #define BODY_LEN (sizeof BODY - 1)
+
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Collects a result's violations as sorted "pointer<US>code" lines. */
+static char *violation_lines(const erpops_validation *v) {
+    size_t n = erpops_validation_violation_count(v);
+    char **lines = calloc(n ? n : 1, sizeof *lines);
+    size_t total = 1;
+    for (size_t i = 0; i < n; i++) {
+        char ptr[1024], code[64], msg[4096];
+        size_t pl = 0, cl = 0, ml = 0;
+        if (erpops_validation_violation_pointer(v, i, ptr, sizeof ptr, &pl) != ERPOPS_STATUS_OK ||
+            erpops_validation_violation_code(v, i, code, sizeof code, &cl) != ERPOPS_STATUS_OK ||
+            erpops_validation_violation_message(v, i, msg, sizeof msg, &ml) != ERPOPS_STATUS_OK) {
+            failed++;
+            fprintf(stderr, "FAIL: violation %zu unreadable\n", i);
+            ptr[0] = code[0] = '\0';
+        }
+        CHECK(ml > 0, "violation %zu has an empty message", i);
+        lines[i] = malloc(pl + cl + 2);
+        memcpy(lines[i], ptr, pl);
+        lines[i][pl] = 0x1f;
+        memcpy(lines[i] + pl + 1, code, cl);
+        lines[i][pl + 1 + cl] = '\0';
+        total += pl + cl + 2;
+    }
+    qsort(lines, n, sizeof *lines, cmp_str);
+    char *out = malloc(total);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (i) strcat(out, "\n");
+        strcat(out, lines[i]);
+        free(lines[i]);
+    }
+    free(lines);
+    return out;
+}
+
+static void run_event_vectors(const char *dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/events.tsv", dir);
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL, "cannot open %s", path);
+    if (!f) return;
+    char *line = NULL;
+    size_t line_cap = 0;
+    int cases = 0;
+    while (getline(&line, &line_cap, f) > 0) {
+        char *c[11];
+        if (split(line, c, 11) != 11) continue;
+        uint8_t *body;
+        size_t body_len = unhex(c[1], &body);
+        const char *header = strcmp(c[2], "-") == 0 ? NULL : c[2];
+        erpops_validate_options o = erpops_validate_options_default();
+        o.future_skew_ms = atoll(c[4]);
+        o.max_age_ms = atoll(c[5]);
+        o.max_body_bytes = (size_t)atoll(c[6]);
+        o.pii_policy = atoi(c[7]);
+        erpops_validation *v = NULL;
+        erpops_status s = erpops_validate(body, body_len, (const uint8_t *)header,
+                                          header ? strlen(header) : 0, atoll(c[3]), &o, &v);
+        int want_valid = strcmp(c[8], "valid") == 0;
+        CHECK_STATUS(s, want_valid ? ERPOPS_STATUS_OK : ERPOPS_STATUS_INVALID_EVENT, c[0]);
+        CHECK(v != NULL && erpops_validation_is_valid(v) == want_valid, "%s: result handle", c[0]);
+        if (v && want_valid) {
+            char *fields = c[9];
+            for (int field = ERPOPS_FIELD_CONNECTOR_ID; field <= ERPOPS_FIELD_MESSAGE; field++) {
+                char *next = strchr(fields, ',');
+                if (next) *next = '\0';
+                static char got[70000];
+                size_t len = 0;
+                erpops_status fs = erpops_validation_field(v, field, got, sizeof got, &len);
+                if (strcmp(fields, "-") == 0) {
+                    CHECK_STATUS(fs, ERPOPS_STATUS_NOT_FOUND, c[0]);
+                } else {
+                    uint8_t *want;
+                    size_t want_len = unhex(fields, &want);
+                    CHECK(fs == ERPOPS_STATUS_OK && len == want_len && memcmp(got, want, len) == 0,
+                          "%s: field %d", c[0], field);
+                    free(want);
+                }
+                fields = next ? next + 1 : fields + strlen(fields);
+            }
+        } else if (v) {
+            uint8_t *want;
+            size_t want_len = unhex(c[10], &want);
+            char *got = violation_lines(v);
+            CHECK(strlen(got) == want_len && memcmp(got, want, want_len) == 0,
+                  "%s: violations differ", c[0]);
+            free(got);
+            free(want);
+        }
+        erpops_validation_free(v);
+        free(body);
+        cases++;
+    }
+    free(line);
+    fclose(f);
+    CHECK(cases >= 150, "only %d event vectors read", cases);
+}
+
+static void test_builder(void) {
+    erpops_event_builder *b = NULL;
+    CHECK_STATUS(erpops_event_builder_new(&b), ERPOPS_STATUS_OK, "builder_new");
+#define SET(fn, text) CHECK_STATUS(fn(b, (const uint8_t *)(text), strlen(text)), ERPOPS_STATUS_OK, #fn)
+    SET(erpops_event_builder_set_connector_id, "3F2B8C1E-9A4D-4E7B-8C21-5D6F7A8B9C0D");
+    SET(erpops_event_builder_set_event_type, "integration.failed");
+    SET(erpops_event_builder_set_timestamp, "2026-04-20T05:00:00+02:00");
+    SET(erpops_event_builder_set_severity, "error");
+    SET(erpops_event_builder_set_source, "PSFT_PAYROLL_BATCH");
+    SET(erpops_event_builder_set_message, "Exit code 1 at record 18441\t\"quoted\"");
+    CHECK_STATUS(erpops_event_builder_add_int(b, (const uint8_t *)"records_processed", 17, 18441),
+                 ERPOPS_STATUS_OK, "add_int");
+    CHECK_STATUS(erpops_event_builder_add_uint(b, (const uint8_t *)"big", 3, UINT64_MAX),
+                 ERPOPS_STATUS_OK, "add_uint");
+    CHECK_STATUS(erpops_event_builder_add_float(b, (const uint8_t *)"ratio", 5, 0.25), ERPOPS_STATUS_OK,
+                 "add_float");
+    CHECK_STATUS(erpops_event_builder_add_bool(b, (const uint8_t *)"retry", 5, true), ERPOPS_STATUS_OK,
+                 "add_bool");
+    CHECK_STATUS(erpops_event_builder_add_null(b, (const uint8_t *)"note", 4), ERPOPS_STATUS_OK, "add_null");
+    CHECK_STATUS(erpops_event_builder_add_string(b, (const uint8_t *)"run_id", 6, (const uint8_t *)"PAY_01", 6),
+                 ERPOPS_STATUS_OK, "add_string");
+#undef SET
+    const char *want =
+        "{\"connector_id\":\"3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d\",\"event_type\":\"integration.failed\","
+        "\"timestamp\":\"2026-04-20T03:00:00Z\",\"severity\":\"error\",\"source\":\"PSFT_PAYROLL_BATCH\","
+        "\"message\":\"Exit code 1 at record 18441\\t\\\"quoted\\\"\",\"metadata\":{\"records_processed\":18441,"
+        "\"big\":18446744073709551615,\"ratio\":0.25,\"retry\":true,\"note\":null,\"run_id\":\"PAY_01\"}}";
+    char body[1024];
+    size_t len = 0;
+    CHECK_STATUS(erpops_event_builder_build(b, body, sizeof body, &len), ERPOPS_STATUS_OK, "build");
+    CHECK(len == strlen(want) && memcmp(body, want, len) == 0, "built body:\n%.*s\nwant\n%s", (int)len, body, want);
+
+    /* build_signed: the header signs exactly the body bytes */
+    char signed_body[1024], header[80], expect_header[80];
+    size_t blen = 0, hlen = 0;
+    CHECK_STATUS(erpops_event_builder_build_signed(b, SECRET, SECRET_LEN, signed_body, sizeof signed_body, &blen,
+                                                   header, sizeof header, &hlen),
+                 ERPOPS_STATUS_OK, "build_signed");
+    CHECK(blen == len && memcmp(signed_body, body, len) == 0, "signed body equals built body");
+    CHECK_STATUS(erpops_sign(SECRET, SECRET_LEN, (const uint8_t *)body, len, expect_header, sizeof expect_header, &len),
+                 ERPOPS_STATUS_OK, "sign");
+    CHECK(hlen == 71 && memcmp(header, expect_header, 71) == 0, "build_signed header");
+
+    /* both sizes reported when a buffer is too small */
+    blen = hlen = 0;
+    CHECK_STATUS(erpops_event_builder_build_signed(b, SECRET, SECRET_LEN, signed_body, 10, &blen, header,
+                                                   sizeof header, &hlen),
+                 ERPOPS_STATUS_BUFFER_TOO_SMALL, "small body buffer");
+    CHECK(blen == strlen(want) && hlen == 71, "both sizes reported: %zu %zu", blen, hlen);
+
+    /* invalid fields: one status, every violation in the message */
+    CHECK_STATUS(erpops_event_builder_set_severity(b, (const uint8_t *)"warning", 7), ERPOPS_STATUS_OK,
+                 "setter defers checks");
+    CHECK_STATUS(erpops_event_builder_set_event_type(b, (const uint8_t *)"Failed", 6), ERPOPS_STATUS_OK,
+                 "setter defers checks");
+    CHECK_STATUS(erpops_event_builder_add_float(b, (const uint8_t *)"bad key!", 8, 1.5), ERPOPS_STATUS_OK,
+                 "setter defers checks");
+    CHECK_STATUS(erpops_event_builder_build(b, body, sizeof body, &len), ERPOPS_STATUS_INVALID_EVENT,
+                 "invalid build");
+    const char *msg = last_error();
+    CHECK(strstr(msg, "/severity") && strstr(msg, "/event_type") && strstr(msg, "/metadata/bad key!"),
+          "every violation listed: %s", msg);
+    CHECK(strstr(msg, "info, warn, error, critical") != NULL, "message says how to fix: %s", msg);
+    CHECK_STATUS(erpops_event_builder_build_signed(b, SECRET, SECRET_LEN, body, sizeof body, &len, header,
+                                                   sizeof header, &hlen),
+                 ERPOPS_STATUS_INVALID_EVENT, "invalid build_signed");
+    CHECK_STATUS(erpops_event_builder_set_timestamp(b, (const uint8_t *)"2026-02-30T00:00:00Z", 20),
+                 ERPOPS_STATUS_OK, "bad date deferred");
+    CHECK_STATUS(erpops_event_builder_set_message(b, (const uint8_t *)"\xff", 1), ERPOPS_STATUS_INVALID_UTF8,
+                 "invalid UTF-8 refused at once");
+    CHECK_STATUS(erpops_event_builder_set_timestamp_ms(NULL, 0), ERPOPS_STATUS_NULL_ARGUMENT, "NULL builder");
+    CHECK_STATUS(erpops_event_builder_build(NULL, body, sizeof body, &len), ERPOPS_STATUS_NULL_ARGUMENT,
+                 "build NULL builder");
+    erpops_event_builder_free(b);
+    erpops_event_builder_free(NULL);
+
+    /* an empty builder names every required field */
+    CHECK_STATUS(erpops_event_builder_new(&b), ERPOPS_STATUS_OK, "builder_new");
+    CHECK_STATUS(erpops_event_builder_build(b, body, sizeof body, &len), ERPOPS_STATUS_INVALID_EVENT, "empty");
+    msg = last_error();
+    CHECK(strstr(msg, "/connector_id") && strstr(msg, "/event_type") && strstr(msg, "/timestamp"),
+          "missing fields listed: %s", msg);
+    CHECK_STATUS(erpops_event_builder_set_timestamp_ms(b, 1776654000123), ERPOPS_STATUS_OK, "timestamp_ms");
+    erpops_event_builder_free(b);
+}
+
+static void test_validate_api(void) {
+    const char *body = "{\"connector_id\":\"3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d\",\"event_type\":\"integration.failed\","
+                       "\"timestamp\":\"2026-04-20T03:00:00.250Z\",\"message\":\"mail jane.doe@example.com\"}";
+    const char *id = "3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d";
+    int64_t now = 1776654000000LL + 60000;
+    erpops_validation *v = NULL;
+    CHECK_STATUS(erpops_validate((const uint8_t *)body, strlen(body), (const uint8_t *)id, strlen(id), now, NULL, &v),
+                 ERPOPS_STATUS_OK, "validate");
+    int64_t ms = 0;
+    CHECK_STATUS(erpops_validation_timestamp_ms(v, &ms), ERPOPS_STATUS_OK, "timestamp_ms");
+    CHECK(ms == 1776654000250LL, "timestamp ms %lld", (long long)ms);
+    char buf[512];
+    size_t len = 0;
+    CHECK_STATUS(erpops_validation_field(v, ERPOPS_FIELD_MESSAGE, buf, sizeof buf, &len), ERPOPS_STATUS_OK, "message");
+    CHECK(strcmp(buf, "mail [REDACTED:email]") == 0, "redacted message: %s", buf);
+    CHECK_STATUS(erpops_validation_field(v, ERPOPS_FIELD_SEVERITY, buf, sizeof buf, &len), ERPOPS_STATUS_OK, "sev");
+    CHECK(strcmp(buf, "info") == 0, "default severity: %s", buf);
+    CHECK_STATUS(erpops_validation_field(v, ERPOPS_FIELD_SOURCE, buf, sizeof buf, &len), ERPOPS_STATUS_NOT_FOUND,
+                 "absent source");
+    CHECK_STATUS(erpops_validation_field(v, 99, buf, sizeof buf, &len), ERPOPS_STATUS_INVALID_ARGUMENT, "field 99");
+    CHECK_STATUS(erpops_validation_redactions_json(v, buf, sizeof buf, &len), ERPOPS_STATUS_OK, "redactions");
+    CHECK(strcmp(buf, "[{\"pointer\":\"/message\",\"kinds\":[\"email\"]}]") == 0, "redactions: %s", buf);
+    CHECK_STATUS(erpops_validation_event_json(v, buf, sizeof buf, &len), ERPOPS_STATUS_OK, "event_json");
+    CHECK(strstr(buf, "\"timestamp\":\"2026-04-20T03:00:00.250Z\"") != NULL, "event json: %s", buf);
+    CHECK(erpops_validation_violation_count(v) == 0, "no violations");
+    CHECK_STATUS(erpops_validation_violation_code(v, 0, buf, sizeof buf, &len), ERPOPS_STATUS_INVALID_ARGUMENT,
+                 "index out of range");
+    size_t line, col, off;
+    CHECK_STATUS(erpops_validation_syntax_position(v, &line, &col, &off), ERPOPS_STATUS_NOT_FOUND, "no syntax");
+    erpops_validation_free(v);
+
+    /* reject policy, syntax error position, option errors */
+    erpops_validate_options o = erpops_validate_options_default();
+    o.pii_policy = ERPOPS_PII_POLICY_REJECT;
+    CHECK_STATUS(erpops_validate((const uint8_t *)body, strlen(body), NULL, 0, now, &o, &v),
+                 ERPOPS_STATUS_INVALID_EVENT, "pii rejected");
+    CHECK(strstr(last_error(), "pii") != NULL && strstr(last_error(), "jane.doe") == NULL,
+          "pii message never echoes the data: %s", last_error());
+    erpops_validation_free(v);
+    const char *broken = "{\n  \"event_type\": tru }";
+    CHECK_STATUS(erpops_validate((const uint8_t *)broken, strlen(broken), NULL, 0, now, NULL, &v),
+                 ERPOPS_STATUS_INVALID_EVENT, "syntax");
+    CHECK_STATUS(erpops_validation_syntax_position(v, &line, &col, &off), ERPOPS_STATUS_OK, "syntax pos");
+    CHECK(line == 2 && off > 10, "syntax at line %zu col %zu offset %zu", line, col, off);
+    CHECK_STATUS(erpops_validation_field(v, ERPOPS_FIELD_EVENT_TYPE, buf, sizeof buf, &len),
+                 ERPOPS_STATUS_INVALID_EVENT, "no fields of an invalid event");
+    erpops_validation_free(v);
+    o.pii_policy = 7;
+    v = NULL;
+    CHECK_STATUS(erpops_validate((const uint8_t *)body, strlen(body), NULL, 0, now, &o, &v),
+                 ERPOPS_STATUS_INVALID_ARGUMENT, "bad policy");
+    CHECK(v == NULL, "nothing written on argument errors");
+    o = erpops_validate_options_default();
+    o.struct_size = 8;
+    CHECK_STATUS(erpops_validate((const uint8_t *)body, strlen(body), NULL, 0, now, &o, &v),
+                 ERPOPS_STATUS_INVALID_ARGUMENT, "bad struct_size");
+    CHECK_STATUS(erpops_validate((const uint8_t *)body, strlen(body), (const uint8_t *)"{3f2b8c1e}", 10, now, NULL, &v),
+                 ERPOPS_STATUS_INVALID_ARGUMENT, "bad header id");
+    CHECK_STATUS(erpops_validate((const uint8_t *)body, strlen(body), NULL, 0, now, NULL, NULL),
+                 ERPOPS_STATUS_NULL_ARGUMENT, "NULL result_out");
+    CHECK(!erpops_validation_is_valid(NULL) && erpops_validation_violation_count(NULL) == 0, "NULL readers");
+    erpops_validation_free(NULL);
+}
+
+static void test_redact(void) {
+    const char *text = "call +44 20 7946 0958 or mail a.b@example.org; 18441 records";
+    char out[256];
+    size_t len = 0, count = 0;
+    uint32_t kinds = 0;
+    CHECK_STATUS(erpops_redact((const uint8_t *)text, strlen(text), out, sizeof out, &len, &count, &kinds),
+                 ERPOPS_STATUS_OK, "redact");
+    CHECK(strcmp(out, "call [REDACTED:phone] or mail [REDACTED:email]; 18441 records") == 0, "redacted: %s", out);
+    CHECK(count == 2 && kinds == (ERPOPS_PII_PHONE | ERPOPS_PII_EMAIL), "count %zu kinds %u", count, kinds);
+    CHECK_STATUS(erpops_redact((const uint8_t *)text, strlen(text), out, 5, &len, NULL, NULL),
+                 ERPOPS_STATUS_BUFFER_TOO_SMALL, "redact small");
+    CHECK(len == strlen("call [REDACTED:phone] or mail [REDACTED:email]; 18441 records"), "needed %zu", len);
+    CHECK_STATUS(erpops_redact((const uint8_t *)"\xc3", 1, out, sizeof out, &len, NULL, NULL),
+                 ERPOPS_STATUS_INVALID_UTF8, "redact bad utf8");
+}
+
+/* ---- status paths ----------------------------------------------------- */
+
 
 static void test_null_arguments(void) {
     char header[80];
@@ -325,6 +599,10 @@ int main(int argc, char **argv) {
     }
     run_sign_vectors(argv[1]);
     run_verify_vectors(argv[1]);
+    run_event_vectors(argv[1]);
+    test_builder();
+    test_validate_api();
+    test_redact();
     test_null_arguments();
     test_buffers();
     test_secrets_and_verify();

@@ -16,7 +16,7 @@ check() { # check NAME COMMAND...
 }
 
 cobc -x -fstatic-call -I "$root/ffi-c/include" -o "$work/paynotfy" \
-    "$root/ffi-c/examples/cobol/PAYNOTFY.cbl" -L "$libdir" -lERPOps -Wl,-rpath,"$libdir"
+    "$root/ffi-c/examples/cobol/PAYNOTFY.cbl" -L "$libdir" -lERPOps -Q "-Wl,-rpath,$libdir"
 
 secret='whsec_cobol_batch_secret_42'
 ERPOPS_SECRET="$secret" ERPOPS_OUT_DIR="$work" ERPOPS_EVENT_TIME='2026-04-20T05:00:00+02:00' \
