@@ -308,11 +308,12 @@ export interface SyntaxPosition {
 
 /**
  * Parses and validates `body` with the core's rules (every violation is
- * reported). Returns the event tuple, or `{ errors, message, syntax }`.
+ * reported). Returns the event as JSON text, or `{ errors, message,
+ * syntax }`.
  * Options are positional: reading named properties of an options object
  * through napi is slower than the validation.
  */
-export declare function validate(body: Uint8Array | string, nowMs: number, connectorId?: string | undefined | null, futureSkewSeconds?: number | undefined | null, maxAgeSeconds?: number | undefined | null, maxBodyBytes?: number | undefined | null, piiPolicy?: string | undefined | null): [string, string, number, string, string | null, string | null, Array<string | number | bigint | boolean | null>, Redaction[]] | Invalid
+export declare function validate(body: Uint8Array | string, nowMs: number, connectorId?: string | undefined | null, futureSkewSeconds?: number | undefined | null, maxAgeSeconds?: number | undefined | null, maxBodyBytes?: number | undefined | null, piiPolicy?: string | undefined | null): string | Invalid
 
 /**
  * Whether `signature` (the raw header value, or `null`/`undefined` when the

@@ -59,20 +59,14 @@ function validate(body, options) {
       optionalString(o.piiPolicy, 'options.piiPolicy'),
     ),
   )
-  if (!Array.isArray(r)) throw invalid(r)
-  const flat = r[6]
-  const metadata = {}
-  for (let i = 0; i < flat.length; i += 2) metadata[flat[i]] = flat[i + 1]
-  return {
-    connector_id: r[0],
-    event_type: r[1],
-    timestamp: new Date(r[2]),
-    severity: r[3],
-    source: r[4],
-    message: r[5],
-    metadata,
-    redactions: r[7],
+  if (typeof r !== 'string') throw invalid(r)
+  const ev = JSON.parse(r)
+  ev.timestamp = new Date(ev.timestamp)
+  if (ev.bigints !== undefined) {
+    for (const key of ev.bigints) ev.metadata[key] = BigInt(ev.metadata[key])
+    delete ev.bigints
   }
+  return ev
 }
 
 /** Builder fields with a Date timestamp and metadata object converted. */
