@@ -326,3 +326,33 @@ export interface ErpopsRequest extends IncomingMessage {
 export declare function erpopsMiddleware(
   options: MiddlewareOptions,
 ): (req: ErpopsRequest, res: ServerResponse, next: (err?: unknown) => void) => void
+
+/** Options of `checkRequest`. */
+export interface CheckRequestOptions {
+  /** The connector's active secrets; `null`/omitted: no such connector (403). */
+  secrets?: Bytes | Bytes[] | null
+  /** The receiver's clock. Default: now. */
+  now?: Now
+  /** The HTTP method (default `POST`). */
+  method?: string
+  /** Echoed in the problem body (default: a random `req_…`). */
+  requestId?: string
+  /** Largest body (default 64 KiB). */
+  maxBodyBytes?: number
+  /** Set when you stopped reading the body past the limit: the length read or declared. */
+  bodyTooLarge?: number
+  /** The tenant's PII policy (default `redact`). */
+  piiPolicy?: 'redact' | 'reject' | 'allow'
+}
+
+/**
+ * The core's receive decision for an existing receiver (no replay or quota
+ * store): returns the accepted event, or throws an `ErpopsError` with
+ * `status`, `code`, `problem` (RFC 9457 body) and `headers` to answer with.
+ * Headers may be Node's `req.headers`, a fetch `Headers` or any-case object.
+ */
+export declare function checkRequest(
+  headers: IncomingHttpHeaders | Headers | Record<string, string | string[] | undefined>,
+  rawBody: Bytes,
+  options?: CheckRequestOptions,
+): ErpopsEvent

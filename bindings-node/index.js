@@ -9,6 +9,7 @@ const { QuotaLedger } = require('./lib/quota.js')
 const { IncidentModel } = require('./lib/incident.js')
 const { makeMiddleware } = require('./lib/middleware.js')
 const event = require('./lib/event.js')
+const { checkRequest } = require('./lib/receive.js')
 
 /** `sha256=<hex>` signature of the exact body bytes. */
 function sign(body, secret) {
@@ -56,9 +57,9 @@ exports.redact = event.redact
 exports.ErpopsError = ErpopsError
 exports.QuotaLedger = QuotaLedger
 exports.IncidentModel = IncidentModel
-// The decision is the core's receive decision (checkRequest, issue #7);
-// until the package has it, the middleware must be given `check`.
-exports.erpopsMiddleware = makeMiddleware(exports.checkRequest, native.DEFAULT_MAX_BODY_BYTES)
+exports.checkRequest = checkRequest
+// The middleware's decision is the core's receive decision.
+exports.erpopsMiddleware = makeMiddleware(checkRequest, native.DEFAULT_MAX_BODY_BYTES)
 exports.SIGNATURE_HEADER = native.SIGNATURE_HEADER
 exports.CONNECTOR_ID_HEADER = native.CONNECTOR_ID_HEADER
 exports.RECEIVE_PATH = native.RECEIVE_PATH

@@ -128,6 +128,14 @@ export declare function __panicForTests(): void
  */
 export declare function buildEvent(fields: EventFields): Buffer | Invalid
 
+/**
+ * Decides one request with the core's receive ladder. Header values are
+ * the raw values (`null` when absent); `too_large_length` is set when the
+ * caller stopped reading past the limit. Returns the accepted event as JSON
+ * text (like `validate`), or the refusal.
+ */
+export declare function checkRequest(method: string, contentType: Uint8Array | string | null | undefined, signature: Uint8Array | string | null | undefined, connectorId: Uint8Array | string | null | undefined, body: Uint8Array | string, tooLargeLength: number | undefined | null, secrets: Array<Uint8Array | string> | null | undefined, nowMs: number, requestId: string, maxBodyBytes?: number | undefined | null, piiPolicy?: string | undefined | null): string | Refusal
+
 /** Name of the request header that carries the connector's UUID. */
 export declare const CONNECTOR_ID_HEADER: string
 
@@ -274,6 +282,18 @@ export interface Redaction {
   pointer: string
   /** The kinds replaced: `email`, `ssn`, `card`, `iban`, `phone`. */
   kinds: Array<string>
+}
+
+/** A refusal exactly as an ERPOps receiver answers it. */
+export interface Refusal {
+  /** HTTP status (401, 403, 413, 415, 422, …). */
+  status: number
+  /** Stable snake_case code (`signature_mismatch`, `invalid_event`, …). */
+  code: string
+  /** The RFC 9457 `application/problem+json` body, as JSON text. */
+  problem: string
+  /** `[name, value]` response headers, in order. */
+  headers: Array<[string, string]>
 }
 
 /**

@@ -840,6 +840,7 @@ module.exports.QuotaLedger = nativeBinding.QuotaLedger
 module.exports.Signer = nativeBinding.Signer
 module.exports.__panicForTests = nativeBinding.__panicForTests
 module.exports.buildEvent = nativeBinding.buildEvent
+module.exports.checkRequest = nativeBinding.checkRequest
 module.exports.CONNECTOR_ID_HEADER = nativeBinding.CONNECTOR_ID_HEADER
 module.exports.DEFAULT_FUTURE_SKEW_SECONDS = nativeBinding.DEFAULT_FUTURE_SKEW_SECONDS
 module.exports.DEFAULT_MAX_AGE_SECONDS = nativeBinding.DEFAULT_MAX_AGE_SECONDS

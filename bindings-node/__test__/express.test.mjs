@@ -64,8 +64,14 @@ parsedFirst.use((err, req, res, _next) => {
   res.status(500).json({ code: err.code, message: err.message })
 })
 
-const servers = await Promise.all([listen(good), listen(parsedFirst)])
-const [base, baseParsed] = servers.map((s) => `http://127.0.0.1:${s.address().port}`)
+// The default decision: the core's receive ladder through checkRequest.
+const real = express()
+real.post('/hook', erpopsMiddleware({ secretsFor, maxBodyBytes: LIMIT }), (req, res) => {
+  res.status(202).json({ event_type: req.erpopsEvent.event_type, at: req.erpopsEvent.timestamp })
+})
+
+const servers = await Promise.all([listen(good), listen(parsedFirst), listen(real)])
+const [base, baseParsed, baseReal] = servers.map((s) => `http://127.0.0.1:${s.address().port}`)
 after(() => servers.forEach((s) => s.close()))
 
 const headers = (body) => ({
@@ -159,4 +165,32 @@ test('construction errors are TypeErrors that say what is missing', () => {
   // The default limit is the core's.
   assert.equal(typeof erpopsMiddleware({ secretsFor, check }), 'function')
   assert.equal(erpops.DEFAULT_MAX_BODY_BYTES, 64 * 1024)
+})
+
+test('default decision (checkRequest): accepted, mismatch, unknown connector, too large', async () => {
+  const body = erpops.buildEvent({ connector_id: CONNECTOR, event_type: 'integration.failed', timestamp: new Date() })
+  let res = await fetch(`${baseReal}/hook`, { method: 'POST', headers: headers(body), body })
+  assert.equal(res.status, 202)
+  assert.equal((await res.json()).event_type, 'integration.failed')
+
+  res = await fetch(`${baseReal}/hook`, {
+    method: 'POST',
+    headers: { ...headers(body), 'x-erpops-signature': sign(body, 'other') },
+    body,
+  })
+  assert.equal(res.status, 401)
+  assert.equal(res.headers.get('content-type'), 'application/problem+json')
+  const problem = await res.json()
+  assert.equal(problem.code, 'signature_mismatch')
+  assert.match(problem.detail, /exactly as sent/)
+
+  const stranger = '00000000-0000-4000-8000-000000000000'
+  res = await fetch(`${baseReal}/hook`, { method: 'POST', headers: { ...headers(body), 'x-erpops-connector-id': stranger }, body })
+  assert.equal(res.status, 403)
+  assert.equal((await res.json()).code, 'connector_not_found')
+
+  const big = Buffer.alloc(LIMIT + 100, 0x20)
+  res = await fetch(`${baseReal}/hook`, { method: 'POST', headers: headers(big), body: big })
+  assert.equal(res.status, 413)
+  assert.equal((await res.json()).code, 'body_too_large')
 })

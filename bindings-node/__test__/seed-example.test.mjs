@@ -1,9 +1,9 @@
 // The API reference's Node.js example (seed), run verbatim against a local
 // receiver built on this package: only the placeholders YOUR_ID and
 // YOUR_SECRET are filled in, and `fetch` to the public URL is redirected to
-// an ephemeral loopback port. The receiver verifies and validates the raw
-// bytes with the package, so the reference's way of signing is proven to be
-// accepted.
+// an ephemeral loopback port. The receiver is erpopsMiddleware with the
+// core's receive decision (checkRequest), so the reference's way of signing
+// is proven to be accepted.
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -15,7 +15,7 @@ import { erpops, packageDir, repoDir } from './helpers.mjs'
 
 const require = createRequire(import.meta.url)
 const express = require(require.resolve('express', { paths: [packageDir] }))
-const { verify, validate, ErpopsError } = erpops
+const { verify, validate, erpopsMiddleware } = erpops
 
 const example = readFileSync(join(packageDir, '__test__', 'fixtures', 'seed-node-example.mjs'), 'utf8')
 const CONNECTOR = '3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d'
@@ -31,21 +31,22 @@ test('the fixture is the reference example, character for character', (t) => {
   assert.equal(example, text.slice(start, end) + '\n')
 })
 
-test('the reference example is accepted by a receiver using verify + validate', async () => {
+test('the reference example is accepted by checkRequest (erpopsMiddleware)', async () => {
   const received = []
   const app = express()
-  app.post('/functions/v1/receive-event', express.raw({ type: () => true }), (req, res) => {
-    const raw = req.body
-    if (!verify(raw, req.get('X-ERPOps-Signature'), SECRET)) return res.status(401).end()
-    try {
-      const event = validate(raw, { connectorId: req.get('X-ERPOps-Connector-Id'), now: new Date() })
-      received.push(event)
+  // The package's own middleware: raw body, then checkRequest (the core's
+  // receive decision) with this connector's secret.
+  app.post(
+    '/functions/v1/receive-event',
+    erpopsMiddleware({ secretsFor: (id) => (id === CONNECTOR ? [SECRET] : null) }),
+    (req, res) => {
+      received.push(req.erpopsEvent)
+      // The same bytes also pass the lower-level calls.
+      assert.ok(verify(req.erpopsRawBody, req.get('X-ERPOps-Signature'), SECRET))
+      validate(req.erpopsRawBody, { connectorId: CONNECTOR })
       res.status(202).json({ status: 'accepted' })
-    } catch (e) {
-      if (!(e instanceof ErpopsError)) throw e
-      res.status(e.status).json({ code: e.code, errors: e.errors })
-    }
-  })
+    },
+  )
   const server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s))
   })

@@ -11,6 +11,7 @@ import {
   type Violation,
   QuotaLedger,
   erpopsMiddleware,
+  checkRequest,
   type ErpopsRequest,
   validate,
   buildEvent,
@@ -85,7 +86,12 @@ function handler(req: ErpopsRequest): number {
   return req.erpopsRawBody?.length ?? 0
 }
 
+const checked: ErpopsEvent = checkRequest({ 'x-erpops-signature': header }, body, { secrets: ['a'], now: 0 })
+function answer(e: unknown): [number, Record<string, unknown> | undefined] {
+  return e instanceof ErpopsError ? [e.status, e.problem] : [500, undefined]
+}
+
 // @ts-expect-error a number is not a byte input
 sign(42, 'secret')
 
-export { middleware, handler, when, big, built, init, clean, acked, wake, again, keyed, pairs, left, reset, rows, fromView, ok, missing, streamed, fed, once, report, headers }
+export { checked, answer, middleware, handler, when, big, built, init, clean, acked, wake, again, keyed, pairs, left, reset, rows, fromView, ok, missing, streamed, fed, once, report, headers }

@@ -60,6 +60,11 @@ function validate(body, options) {
     ),
   )
   if (typeof r !== 'string') throw invalid(r)
+  return eventFromJson(r)
+}
+
+/** The event object from the core's JSON text (Date, exact BigInts). */
+function eventFromJson(r) {
   const ev = JSON.parse(r)
   ev.timestamp = new Date(ev.timestamp)
   if (ev.bigints !== undefined) {
@@ -121,4 +126,4 @@ function redact(text) {
   return native.redact(args.string(text, 'text'))
 }
 
-module.exports = { validate, buildEvent, signedRequest, redact }
+module.exports = { validate, buildEvent, signedRequest, redact, eventFromJson }

@@ -115,7 +115,7 @@ function makeMiddleware(defaultCheck, defaultLimit) {
           const connectorId = header(req.headers['x-erpops-connector-id'])
           const secrets = connectorId === undefined ? null : await o.secretsFor(connectorId, req)
           try {
-            req.erpopsEvent = check(req.headers, body, { ...o.checkOptions, secrets, maxBodyBytes: limit })
+            req.erpopsEvent = check(req.headers, body, { method: req.method, ...o.checkOptions, secrets, maxBodyBytes: limit })
           } catch (e) {
             if (e instanceof ErpopsError) {
               answer(res, e, complete)

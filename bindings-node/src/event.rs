@@ -11,9 +11,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use erpops_core::event::{
-    parse_event, EventBuilder, MetadataValue, ParseOptions, ParsedEvent, Violations,
-};
+use erpops_core::event::{parse_event, EventBuilder, MetadataValue, ParseOptions, Violations};
 use erpops_core::pii::{self, PiiPolicy};
 use erpops_core::signature::Secret;
 use erpops_core::wire;
@@ -218,8 +216,10 @@ struct RedactionOut<'a> {
     kinds: Vec<&'static str>,
 }
 
-fn event_json(parsed: &ParsedEvent) -> Result<String> {
-    let e = &parsed.event;
+pub(crate) fn event_json(
+    e: &erpops_core::event::Event,
+    redactions: &[erpops_core::event::Redaction],
+) -> Result<String> {
     let out = EventOut {
         connector_id: e.connector_id.hyphenated().to_string(),
         event_type: &e.event_type,
@@ -228,8 +228,7 @@ fn event_json(parsed: &ParsedEvent) -> Result<String> {
         source: e.source.as_deref(),
         message: e.message.as_deref(),
         metadata: MetadataOut(&e.metadata),
-        redactions: parsed
-            .redactions
+        redactions: redactions
             .iter()
             .map(|r| RedactionOut {
                 pointer: &r.pointer,
@@ -279,7 +278,7 @@ pub fn validate(
         pii_policy.as_deref(),
     )?;
     match parse_event(as_bytes(&body), &opts) {
-        Ok(parsed) => Ok(Either::A(event_json(&parsed)?)),
+        Ok(parsed) => Ok(Either::A(event_json(&parsed.event, &parsed.redactions)?)),
         Err(violations) => Ok(Either::B(violations.into())),
     }
 }

@@ -15,6 +15,8 @@
 //! - [`error`]: core error codes as the JavaScript `err.code`.
 //! - [`sign`]: `sign`, `verify`, the `Signer` class and wire constants.
 //! - [`event`]: `validate`, `buildEvent`, `signedRequest` and `redact`.
+//! - [`receive`]: `checkRequest`, the core's receive decision for existing
+//!   receivers.
 //! - [`quota`]: the `QuotaLedger` class over the core's quota ledger.
 //! - [`incident`]: the `IncidentModel` class over the core's incident model.
 //!
@@ -27,6 +29,7 @@ pub mod event;
 pub mod incident;
 pub mod input;
 pub mod quota;
+pub mod receive;
 pub mod sign;
 
 use napi_derive::napi;
