@@ -16,8 +16,12 @@ export {
   type Redacted,
   type Redaction,
   type SyntaxPosition,
+  type EngineConfig,
+  type EngineSecret,
+  type EngineRequest,
+  type EngineResponse,
 } from './native'
-import type { Redacted, Redaction, SyntaxPosition } from './native'
+import type { Redacted, Redaction, SyntaxPosition, EngineConfig, EngineSecret, EngineRequest, EngineResponse } from './native'
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 
 /** A byte input: a Buffer or Uint8Array is read in place; a string is UTF-8. */
@@ -356,3 +360,18 @@ export declare function checkRequest(
   rawBody: Bytes,
   options?: CheckRequestOptions,
 ): ErpopsEvent
+
+/**
+ * The core's in-memory receiver (contract §4's reference implementation):
+ * tenants, connectors with rotating secrets, the replay set, the quota
+ * ledger and the incident model. Admin errors carry the core's codes.
+ */
+export declare class ReceiveEngine {
+  constructor(config?: EngineConfig)
+  /** `plan`: a plan name, or a daily inbound-event limit (`null` = unlimited). */
+  addTenant(id: string, plan: string | number | null, piiPolicy?: string, suspended?: boolean): void
+  /** Secrets newest first; one verifies only while `now < expiresAtMs`. */
+  addConnector(id: string, tenantId: string, secrets: EngineSecret[], enabled?: boolean): void
+  /** Decides one request at `now` (default: the clock) and applies its effects. */
+  receive(request: EngineRequest, now?: Now, requestId?: string): EngineResponse
+}

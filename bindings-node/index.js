@@ -2,6 +2,7 @@
 // The `erpops` package: the native addon (generated `native.js` loader)
 // plus the parts that are JavaScript by nature. Every rule is the core's.
 
+const { randomUUID } = require('node:crypto')
 const native = require('./native.js')
 const { ErpopsError } = require('./lib/errors.js')
 const args = require('./lib/args.js')
@@ -47,6 +48,16 @@ class Signer extends native.Signer {
   }
 }
 
+/**
+ * The core's in-memory receiver. `receive(request, now?, requestId?)`: `now`
+ * is a Date or Unix ms (the clock when omitted).
+ */
+class ReceiveEngine extends native.ReceiveEngine {
+  receive(request, now = undefined, requestId = undefined) {
+    return super.receive(request, args.nowMs(now), args.string(requestId ?? `req_${randomUUID()}`, 'requestId'))
+  }
+}
+
 exports.sign = sign
 exports.verify = verify
 exports.Signer = Signer
@@ -57,6 +68,7 @@ exports.redact = event.redact
 exports.ErpopsError = ErpopsError
 exports.QuotaLedger = QuotaLedger
 exports.IncidentModel = IncidentModel
+exports.ReceiveEngine = ReceiveEngine
 exports.checkRequest = checkRequest
 // The middleware's decision is the core's receive decision.
 exports.erpopsMiddleware = makeMiddleware(checkRequest, native.DEFAULT_MAX_BODY_BYTES)

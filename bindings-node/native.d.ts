@@ -83,6 +83,24 @@ export declare class QuotaLedger {
   get size(): number
 }
 
+/** The core's in-memory receiver. */
+export declare class ReceiveEngine {
+  /** An empty receiver with `config` (defaults when omitted). */
+  constructor(config?: EngineConfig | undefined | null)
+  /**
+   * Adds a tenant: `plan` is a plan name or a daily inbound-event limit
+   * (`null` = unlimited).
+   */
+  addTenant(id: string, plan: string | number | null, piiPolicy?: string | undefined | null, suspended?: boolean | undefined | null): void
+  /** Adds a connector of `tenant_id` with its secrets (newest first). */
+  addConnector(id: string, tenantId: string, secrets: Array<EngineSecret>, enabled?: boolean | undefined | null): void
+  /**
+   * Decides one request at `now_ms`, applies its effects (replay set,
+   * quota, incidents) and returns the response to send.
+   */
+  receive(request: EngineRequest, nowMs: number, requestId: string): EngineResponse
+}
+
 /**
  * A secret keyed once, for signing many bodies (`sign`) or one body fed in
  * pieces (`update` … `finish`), e.g. records streamed from a batch file.
@@ -155,6 +173,54 @@ export declare const DEFAULT_MAX_AGE_SECONDS: number
 
 /** Largest body `validate` accepts by default, in bytes (64 KiB). */
 export declare const DEFAULT_MAX_BODY_BYTES: number
+
+/** Receiver limits (seconds and bytes); omitted ones take the defaults. */
+export interface EngineConfig {
+  /** Largest body (default 65536). */
+  maxBodyBytes?: number
+  /** How far ahead a timestamp may be (default 300). */
+  futureSkewSecs?: number
+  /** How old a timestamp may be (default 86400). */
+  maxAgeSecs?: number
+  /** How long accepted digests are kept (at least age + skew). */
+  replayWindowSecs?: number
+}
+
+/** One request as the receiver read it (header values raw, `null` absent). */
+export interface EngineRequest {
+  /** The HTTP method. */
+  method: string
+  /** `Content-Type`. */
+  contentType?: string
+  /** `X-ERPOps-Signature`. */
+  signature?: string
+  /** `X-ERPOps-Connector-Id`. */
+  connectorId?: string
+  /** The body (ignored when `bodyTooLarge` is set). */
+  body?: Buffer
+  /** Set when reading stopped past the limit: the length read or declared. */
+  bodyTooLarge?: number
+}
+
+/** The response to send. */
+export interface EngineResponse {
+  /** HTTP status. */
+  status: number
+  /** `[name, value]` headers, in order. */
+  headers: Array<[string, string]>
+  /** The body bytes (JSON). */
+  body: Buffer
+  /** The refusal code, `null` for 200/202. */
+  code?: string
+}
+
+/** One secret of a connector; it verifies only while `now < expiresAtMs`. */
+export interface EngineSecret {
+  /** The secret bytes. */
+  secret: Uint8Array | string
+  /** Unix milliseconds after which it no longer verifies (`null`: never). */
+  expiresAtMs?: number
+}
 
 /**
  * Fields of an event to build, with the wire's names. Unset fields are

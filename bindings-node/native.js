@@ -837,6 +837,7 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.IncidentModel = nativeBinding.IncidentModel
 module.exports.QuotaLedger = nativeBinding.QuotaLedger
+module.exports.ReceiveEngine = nativeBinding.ReceiveEngine
 module.exports.Signer = nativeBinding.Signer
 module.exports.__panicForTests = nativeBinding.__panicForTests
 module.exports.buildEvent = nativeBinding.buildEvent

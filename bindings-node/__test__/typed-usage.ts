@@ -12,6 +12,7 @@ import {
   QuotaLedger,
   erpopsMiddleware,
   checkRequest,
+  ReceiveEngine,
   type ErpopsRequest,
   validate,
   buildEvent,
@@ -91,7 +92,13 @@ function answer(e: unknown): [number, Record<string, unknown> | undefined] {
   return e instanceof ErpopsError ? [e.status, e.problem] : [500, undefined]
 }
 
+const engine = new ReceiveEngine({ maxBodyBytes: 1024 })
+engine.addTenant('t', 'free', 'redact', false)
+engine.addConnector('3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d', 't', [{ secret: 'x' }, { secret: Buffer.from('old'), expiresAtMs: Date.now() }])
+const reply = engine.receive({ method: 'POST', body }, new Date(), 'req_1')
+const status: number = reply.status + reply.body.length
+
 // @ts-expect-error a number is not a byte input
 sign(42, 'secret')
 
-export { checked, answer, middleware, handler, when, big, built, init, clean, acked, wake, again, keyed, pairs, left, reset, rows, fromView, ok, missing, streamed, fed, once, report, headers }
+export { status, checked, answer, middleware, handler, when, big, built, init, clean, acked, wake, again, keyed, pairs, left, reset, rows, fromView, ok, missing, streamed, fed, once, report, headers }

@@ -17,6 +17,7 @@
 //! - [`event`]: `validate`, `buildEvent`, `signedRequest` and `redact`.
 //! - [`receive`]: `checkRequest`, the core's receive decision for existing
 //!   receivers.
+//! - [`engine`]: `ReceiveEngine`, the core's in-memory receiver.
 //! - [`quota`]: the `QuotaLedger` class over the core's quota ledger.
 //! - [`incident`]: the `IncidentModel` class over the core's incident model.
 //!
@@ -24,6 +25,7 @@
 //! JavaScript error instead of aborting the Node process. A test in
 //! `__test__/boundary.test.mjs` reads these sources and fails if one does not.
 
+pub mod engine;
 pub mod error;
 pub mod event;
 pub mod incident;
