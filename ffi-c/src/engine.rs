@@ -161,15 +161,12 @@ pub unsafe extern "C" fn erpops_engine_add_connector(
         let tenant = unsafe { input_str(tenant_id, tenant_id_len, "tenant_id")? };
         // SAFETY: caller contract for inputs.
         let id_text = unsafe { input_str(connector_id, connector_id_len, "connector_id")? };
-        let id = uuid::Uuid::try_parse(id_text)
-            .ok()
-            .filter(|_| id_text.len() == 36)
-            .ok_or_else(|| {
-                Failure::new(
-                    erpops_status::InvalidArgument,
-                    format!("connector_id {id_text:?} is not a hyphenated UUID"),
-                )
-            })?;
+        let id = erpops_core::event::parse_connector_id(id_text).ok_or_else(|| {
+            Failure::new(
+                erpops_status::InvalidArgument,
+                format!("connector_id {id_text:?} is not a hyphenated UUID"),
+            )
+        })?;
         // SAFETY: caller contract for inputs.
         let secret = Secret::new(unsafe { input(secret, secret_len, "secret")? })?;
         e.add_connector(id, tenant, secret).map_err(admin)

@@ -279,6 +279,38 @@ static void run_event_vectors(const char *dir) {
     CHECK(cases >= 150, "only %d event vectors read", cases);
 }
 
+static void run_pii_vectors(const char *dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/pii.tsv", dir);
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL, "cannot open %s", path);
+    if (!f) return;
+    char *line = NULL;
+    size_t line_cap = 0;
+    int cases = 0;
+    while (getline(&line, &line_cap, f) > 0) {
+        char *c[5];
+        if (split(line, c, 5) != 5) continue;
+        uint8_t *text, *want;
+        size_t text_len = unhex(c[1], &text), want_len = unhex(c[2], &want);
+        size_t cap = text_len * 4 + 64, len = 0, count = 99;
+        char *out = malloc(cap);
+        uint32_t kinds = 99;
+        erpops_status s = erpops_redact(text, text_len, out, cap, &len, &count, &kinds);
+        CHECK_STATUS(s, ERPOPS_STATUS_OK, c[0]);
+        CHECK(len == want_len && memcmp(out, want, len) == 0, "%s: redacted %.*s", c[0], (int)len, out);
+        CHECK(count == (size_t)atoi(c[3]) && kinds == (uint32_t)atoi(c[4]), "%s: count %zu kinds %u", c[0], count,
+              kinds);
+        free(out);
+        free(text);
+        free(want);
+        cases++;
+    }
+    free(line);
+    fclose(f);
+    CHECK(cases >= 100, "only %d pii vectors read", cases);
+}
+
 static void test_builder(void) {
     erpops_event_builder *b = NULL;
     CHECK_STATUS(erpops_event_builder_new(&b), ERPOPS_STATUS_OK, "builder_new");
@@ -723,6 +755,7 @@ int main(int argc, char **argv) {
     run_sign_vectors(argv[1]);
     run_verify_vectors(argv[1]);
     run_event_vectors(argv[1]);
+    run_pii_vectors(argv[1]);
     test_builder();
     test_validate_api();
     test_redact();
