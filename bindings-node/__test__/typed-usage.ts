@@ -1,0 +1,104 @@
+// Type-checked (never run) by `tsc --noEmit` in `make test-node`: a typical
+// caller's code against index.d.ts. A wrong or missing declaration fails it.
+import {
+  sign,
+  verify,
+  Signer,
+  ErpopsError,
+  SIGNATURE_HEADER,
+  CONNECTOR_ID_HEADER,
+  type Bytes,
+  type Violation,
+  QuotaLedger,
+  erpopsMiddleware,
+  checkRequest,
+  ReceiveEngine,
+  type ErpopsRequest,
+  validate,
+  buildEvent,
+  signedRequest,
+  redact,
+  type ErpopsEvent,
+  IncidentModel,
+  type IncidentEffect,
+  type QuotaDecision,
+} from '../index.js'
+
+const body: Buffer = Buffer.from('{}')
+const header: string = sign(body, 'secret')
+const fromView: string = sign(new Uint8Array(body), Buffer.from('secret'))
+const ok: boolean = verify(body, header, ['new', Buffer.from('old')])
+const missing: boolean = verify(body, undefined, 'secret')
+const raw: Bytes = 'text'
+
+const signer = new Signer('secret')
+signer.update(body)
+signer.update('more')
+const streamed: string = signer.finish()
+const fed: number = signer.bytesFed
+signer.reset()
+const once: string = signer.sign(raw)
+const keyed: boolean = signer.verify(body, header) && signer.verify(body, null)
+
+function report(e: unknown): number {
+  if (e instanceof ErpopsError) {
+    const v: Violation[] = e.errors
+    const pointers: string[] = v.map((x) => `${x.pointer} ${x.code} ${x.message}`)
+    return e.status + pointers.length + e.code.length
+  }
+  return 500
+}
+
+const headers: Record<string, string> = {
+  [SIGNATURE_HEADER]: header,
+  [CONNECTOR_ID_HEADER]: '3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d',
+}
+
+const ledger = new QuotaLedger()
+const decision: QuotaDecision = ledger.consume('acme', { plan: 'free', now: new Date() })
+const custom = ledger.peek('acme', { plan: { inbound_event: 10, ai_query: null }, metric: 'ai_query', now: 0 })
+const pairs: Array<[string, string]> = decision.headers
+const left: number | null = custom.remaining
+const reset: Date = decision.resetAt
+const restored: QuotaLedger = QuotaLedger.restore(ledger.snapshot())
+const rows: number = restored.size + ledger.used('acme') + ledger.prune()
+
+const incidents = new IncidentModel({ ackTimeoutSecs: 0 })
+const opened: IncidentEffect[] = incidents.ingest({ event_type: 'integration.failed' }, 'evt_1', new Date())
+const acked = incidents.command({ command: 'acknowledge', incident_id: opened[0].incident.id, actor: 'ana' })
+const wake: Date | null = incidents.nextWakeup()
+const again: IncidentModel = IncidentModel.restore(incidents.snapshot(), { reopenWindowSecs: 60 })
+
+const event: ErpopsEvent = validate(body, { connectorId: 'x', now: Date.now(), piiPolicy: 'reject' })
+const when: Date = event.timestamp
+const big: bigint | number | string | boolean | null = event.metadata.records_total
+const built: Buffer = buildEvent({ connector_id: event.connector_id, event_type: 'a.b', timestamp: new Date(), metadata: { n: 1n } })
+const request = signedRequest({ ...event, source: event.source }, 'secret')
+const init: RequestInit = { method: 'POST', headers: request.headers, body: request.body }
+const clean: string = redact('mail ana@example.com').text
+incidents.ingest(event, 'evt_2')
+
+const middleware = erpopsMiddleware({
+  secretsFor: async (id: string) => (id === 'x' ? ['secret', Buffer.from('old')] : null),
+  maxBodyBytes: 1024,
+  check: (_headers, raw, options) => validate(raw, { connectorId: String(options.maxBodyBytes) }),
+})
+function handler(req: ErpopsRequest): number {
+  return req.erpopsRawBody?.length ?? 0
+}
+
+const checked: ErpopsEvent = checkRequest({ 'x-erpops-signature': header }, body, { secrets: ['a'], now: 0 })
+function answer(e: unknown): [number, Record<string, unknown> | undefined] {
+  return e instanceof ErpopsError ? [e.status, e.problem] : [500, undefined]
+}
+
+const engine = new ReceiveEngine({ maxBodyBytes: 1024 })
+engine.addTenant('t', 'free', 'redact', false)
+engine.addConnector('3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d', 't', [{ secret: 'x' }, { secret: Buffer.from('old'), expiresAtMs: Date.now() }])
+const reply = engine.receive({ method: 'POST', body }, new Date(), 'req_1')
+const status: number = reply.status + reply.body.length
+
+// @ts-expect-error a number is not a byte input
+sign(42, 'secret')
+
+export { status, checked, answer, middleware, handler, when, big, built, init, clean, acked, wake, again, keyed, pairs, left, reset, rows, fromView, ok, missing, streamed, fed, once, report, headers }

@@ -1,0 +1,377 @@
+// Public types of the `erpops` package. The native surface is described by
+// the generated `native.d.ts` (checked for drift by `make test-node`); this
+// file adds the JavaScript layer and is type-checked by `tsc --noEmit`
+// against `__test__/typed-usage.ts`.
+
+export {
+  Signer,
+  SIGNATURE_HEADER,
+  CONNECTOR_ID_HEADER,
+  RECEIVE_PATH,
+  JSON_MEDIA_TYPE,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_AGE_SECONDS,
+  DEFAULT_FUTURE_SKEW_SECONDS,
+  type PiiFinding,
+  type Redacted,
+  type Redaction,
+  type SyntaxPosition,
+  type EngineConfig,
+  type EngineSecret,
+  type EngineRequest,
+  type EngineResponse,
+} from './native'
+import type { Redacted, Redaction, SyntaxPosition, EngineConfig, EngineSecret, EngineRequest, EngineResponse } from './native'
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+
+/** A byte input: a Buffer or Uint8Array is read in place; a string is UTF-8. */
+export type Bytes = Uint8Array | string
+
+/** One violation of the event contract. */
+export interface Violation {
+  /** RFC 6901 JSON Pointer of the offending value (`""` for the whole body). */
+  pointer: string
+  /** Stable machine code: `missing`, `type`, `format`, `too_long`, … */
+  code: string
+  /** What is wrong and how to fix it. */
+  message: string
+}
+
+/** Thrown by `validate` and `checkRequest`: the core's answer, unchanged. */
+export declare class ErpopsError extends Error {
+  /** HTTP status to answer with (401, 413, 422, …). */
+  readonly status: number
+  /** Stable snake_case code (`invalid_event`, `signature_mismatch`, …). */
+  readonly code: string
+  /** Every violation (empty unless the body was invalid). */
+  readonly errors: Violation[]
+  /** RFC 9457 problem body (from `checkRequest`). */
+  readonly problem?: Record<string, unknown>
+  /** Response headers to send with the problem (from `checkRequest`). */
+  readonly headers?: Record<string, string>
+  /** Where a JSON syntax error is (when the body is not JSON). */
+  readonly syntax?: SyntaxPosition
+}
+
+/**
+ * The `X-ERPOps-Signature` value (`sha256=` + 64 lowercase hex digits) of
+ * the exact `body` bytes. Throws an `Error` with `code: 'secret_empty'` for
+ * an empty secret and a `TypeError` for wrong argument types.
+ */
+export declare function sign(body: Bytes, secret: Bytes): string
+
+/**
+ * Whether `signature` (the raw header value; `null`/`undefined` when the
+ * header is absent) signs `body` under any of the secrets, compared in
+ * constant time. Never throws for a wrong, malformed or missing signature;
+ * throws a `TypeError` for wrong argument types.
+ */
+export declare function verify(
+  body: Bytes,
+  signature: Bytes | null | undefined,
+  secretOrSecrets: Bytes | Bytes[],
+): boolean
+
+/** A `Date`, or Unix milliseconds (UTC). Omitted: the current time. */
+export type Now = Date | number
+
+/** Limits of a custom plan; `null` is unlimited. Both keys are required. */
+export interface CustomPlan {
+  inbound_event: number | null
+  ai_query: number | null
+}
+
+/** Options of `QuotaLedger.consume` / `peek`. */
+export interface QuotaOptions {
+  /** `free`, `professional`, `enterprise`, or custom limits. */
+  plan: 'free' | 'professional' | 'enterprise' | (string & {}) | CustomPlan
+  /** `inbound_event` (per UTC day, the default) or `ai_query` (per UTC month). */
+  metric?: 'inbound_event' | 'ai_query' | (string & {})
+  /** Units this request costs (default 1). */
+  cost?: number
+  /** The receiver's clock, never the event's time. Default: now. */
+  now?: Now
+  /** A retry with the same key is `replayed`, not counted twice. */
+  idempotencyKey?: string | null
+}
+
+/** The core's answer to a quota request, with everything a response needs. */
+export interface QuotaDecision {
+  /** `allowed`, `replayed`, `quota_exceeded` or `quota_cost_exceeds_limit`. */
+  code: string
+  /** Whether the request may proceed (admitted now, or earlier: replayed). */
+  permitted: boolean
+  /** The limit in force; `null` for an unlimited plan. */
+  limit: number | null
+  /** Units left after this request; `null` for an unlimited plan. */
+  remaining: number | null
+  /** First second of the window (Unix seconds). */
+  windowStart: number
+  /** First second of the next window (Unix seconds): the reset. */
+  windowEnd: number
+  /** The reset as a `Date`. */
+  resetAt: Date
+  /** Seconds from `now` (floored) to the reset, at least 1. */
+  resetAfter: number
+  /** The `Retry-After` value, only for `quota_exceeded`. */
+  retryAfter: number | null
+  /** `[name, value]` pairs to send, in order (none for unlimited plans). */
+  headers: Array<[string, string]>
+}
+
+/**
+ * In-memory quota state for one process: per tenant, metric and UTC window
+ * (the core's ledger). Wrong plan or metric names throw an `Error` with
+ * `code: 'invalid_argument'`; wrong argument types throw a `TypeError`.
+ */
+export declare class QuotaLedger {
+  constructor()
+  /** Decides a request and records it if admitted (refusals change nothing). */
+  consume(tenant: string, options: QuotaOptions): QuotaDecision
+  /** The decision `consume` would make, recording nothing. */
+  peek(tenant: string, options: QuotaOptions): QuotaDecision
+  /** Units `tenant` used of `metric` in the window containing `now`. */
+  used(tenant: string, metric?: string, now?: Now): number
+  /** Drops the rows of windows that ended at `now`; returns how many. */
+  prune(now?: Now): number
+  /** Canonical snapshot JSON of the whole state (equal ledgers, equal text). */
+  snapshot(): string
+  /** Number of counter rows held. */
+  readonly size: number
+  /** A ledger rebuilt from `snapshot()` text; throws `code: 'snapshot_*'`. */
+  static restore(snapshot: string): QuotaLedger
+}
+
+/** Overrides of the incident model's defaults (seconds). */
+export interface IncidentOptions {
+  /** A problem this soon after a resolution reopens it (default 1800). */
+  reopenWindowSecs?: number
+  /** An acknowledgement expires after this long; 0 = never (default 1800). */
+  ackTimeoutSecs?: number
+}
+
+/** An operator command on one incident. */
+export interface IncidentCommand {
+  command: 'acknowledge' | 'resolve' | 'reopen'
+  incident_id: string
+  actor: string
+  note?: string
+}
+
+/**
+ * One effect of the incident model, in the core's JSON form (`kind`:
+ * `opened`, `updated`, `escalated`, `reopened`, `resolved`, `acknowledged`,
+ * `ack_expired`, …, with the `incident` it concerns).
+ */
+export interface IncidentEffect {
+  kind: string
+  incident: Incident
+  [member: string]: unknown
+}
+
+/** An incident record in the core's JSON form (snake_case, RFC 3339 times). */
+export interface Incident {
+  id: string
+  status: 'open' | 'acknowledged' | 'resolved'
+  severity: 'info' | 'warn' | 'error' | 'critical'
+  [member: string]: unknown
+}
+
+/**
+ * The core's incident model (correlation, lifecycle, timers). Events are
+ * objects in the normalized event JSON form (a `Date` timestamp is accepted)
+ * or that JSON text; commands that do not apply throw an `Error` with the
+ * core's code (`incident_not_found`, `already_resolved`, …).
+ */
+export declare class IncidentModel {
+  constructor(options?: IncidentOptions)
+  /** Ingests an accepted event with its id at the receiver's `now`. */
+  ingest(event: object | string | Uint8Array, eventId: string, now?: Now): IncidentEffect[]
+  /** Applies an operator command; changes nothing when it throws. */
+  command(command: IncidentCommand | string, now?: Now): IncidentEffect[]
+  /** Fires the timers due at `now`. */
+  tick(now?: Now): IncidentEffect[]
+  /** When to call `tick` next, or `null` when no timer is pending. */
+  nextWakeup(): Date | null
+  /** The incident with `incidentId`, or `null`. */
+  get(incidentId: string): Incident | null
+  /** Every incident the model holds. */
+  incidents(): Incident[]
+  /** The whole state as snapshot JSON text. */
+  snapshot(): string
+  /** A model rebuilt from `snapshot()` text; throws `code: 'snapshot_*'`. */
+  static restore(snapshot: string, options?: IncidentOptions): IncidentModel
+}
+
+/** A metadata value: integers beyond 2^53 are `bigint` so they stay exact. */
+export type MetadataValue = string | number | bigint | boolean | null
+
+/** A validated event, normalized, with the wire's field names. */
+export interface ErpopsEvent {
+  /** Lowercase hyphenated UUID. */
+  connector_id: string
+  /** `family.outcome`, e.g. `integration.failed`. */
+  event_type: string
+  /** The event time (UTC; a `Date` keeps milliseconds). */
+  timestamp: Date
+  /** `info` when the body had none. */
+  severity: 'info' | 'warn' | 'error' | 'critical'
+  source: string | null
+  /** After redaction under the `redact` policy. */
+  message: string | null
+  /** In body order. */
+  metadata: Record<string, MetadataValue>
+  /** Each field where personal data was replaced. */
+  redactions: Redaction[]
+}
+
+/** Options of `validate`. */
+export interface ValidateOptions {
+  /** The `X-ERPOps-Connector-Id` UUID the body's `connector_id` must equal. */
+  connectorId?: string
+  /** The receiver's clock (never the event's time). Default: now. */
+  now?: Now
+  /** How far in the future a timestamp may be (default 300 s). */
+  futureSkewSeconds?: number
+  /** How old a timestamp may be (default 86400 s). */
+  maxAgeSeconds?: number
+  /** Largest accepted body (default 65536 bytes). */
+  maxBodyBytes?: number
+  /** What to do with personal data (default `redact`). */
+  piiPolicy?: 'redact' | 'reject' | 'allow'
+}
+
+/**
+ * Validates a raw body with the service's exact rules. Returns the
+ * normalized event; throws an `ErpopsError` (`status` 422, `code`
+ * `invalid_event`, every violation in `errors`) when the body breaks the
+ * contract, and a `TypeError` for wrong argument types.
+ */
+export declare function validate(body: Bytes, options?: ValidateOptions): ErpopsEvent
+
+/** Fields of an event to build (the wire's names). */
+export interface EventFields {
+  connector_id?: string
+  event_type?: string
+  /** A `Date`, or RFC 3339 text (any offset; normalized to UTC). */
+  timestamp?: Date | string
+  severity?: 'info' | 'warn' | 'error' | 'critical' | (string & {})
+  source?: string | null
+  message?: string | null
+  /** Flat: string, number, bigint, boolean or null values. */
+  metadata?: Record<string, MetadataValue>
+}
+
+/**
+ * The compact JSON body (fixed field order; unset fields left out) of a
+ * valid event. Throws an `ErpopsError` with every violation otherwise; the
+ * time window is not checked (the builder has no clock).
+ */
+export declare function buildEvent(fields: EventFields): Buffer<ArrayBuffer>
+
+/** `buildEvent`'s body and the headers to send it with (`fetch`-ready). */
+export declare function signedRequest(
+  fields: EventFields,
+  secret: Bytes,
+): { body: Buffer<ArrayBuffer>; headers: Record<string, string> }
+
+/**
+ * Replaces e-mail addresses, SSNs, card numbers, IBANs and phone numbers
+ * with `[REDACTED:<kind>]`; `findings` give byte offsets in the UTF-8 text.
+ */
+export declare function redact(text: string): Redacted
+
+/** What `erpopsMiddleware` hands the decision besides headers and body. */
+export interface CheckOptions {
+  /** The connector's active secrets from `secretsFor` (`null`: unknown). */
+  secrets: Bytes | Bytes[] | null | undefined
+  /** The body limit; the body given is at most one byte longer. */
+  maxBodyBytes: number
+  [option: string]: unknown
+}
+
+/** Options of `erpopsMiddleware`. */
+export interface MiddlewareOptions {
+  /**
+   * The active secrets of the connector named by the `X-ERPOps-Connector-Id`
+   * header (its raw value), or `null`/`undefined` when there is no such
+   * connector. May be async.
+   */
+  secretsFor(
+    connectorId: string,
+    req: IncomingMessage,
+  ): Bytes | Bytes[] | null | undefined | Promise<Bytes | Bytes[] | null | undefined>
+  /** Largest body read (default `DEFAULT_MAX_BODY_BYTES`, 64 KiB). */
+  maxBodyBytes?: number
+  /**
+   * The decision: returns the event or throws an `ErpopsError` with
+   * `status`, `problem` and `headers`. Defaults to the core's receive
+   * decision (`checkRequest`) once the package has it.
+   */
+  check?: (headers: IncomingHttpHeaders, body: Buffer, options: CheckOptions) => unknown
+  /** Extra options passed to `check` (e.g. `now`). */
+  checkOptions?: Record<string, unknown>
+}
+
+/** A request after `erpopsMiddleware` accepted it. */
+export interface ErpopsRequest extends IncomingMessage {
+  /** The decision's event. */
+  erpopsEvent?: unknown
+  /** The raw body bytes exactly as received. */
+  erpopsRawBody?: Buffer
+}
+
+/**
+ * Express/Connect middleware: reads the raw body itself (stopping one byte
+ * past the limit), refuses with `code: 'body_already_parsed'` when a body
+ * parser ran first, and answers rejections with the decision's status,
+ * headers and `application/problem+json` body; sets `req.erpopsEvent`.
+ */
+export declare function erpopsMiddleware(
+  options: MiddlewareOptions,
+): (req: ErpopsRequest, res: ServerResponse, next: (err?: unknown) => void) => void
+
+/** Options of `checkRequest`. */
+export interface CheckRequestOptions {
+  /** The connector's active secrets; `null`/omitted: no such connector (403). */
+  secrets?: Bytes | Bytes[] | null
+  /** The receiver's clock. Default: now. */
+  now?: Now
+  /** The HTTP method (default `POST`). */
+  method?: string
+  /** Echoed in the problem body (default: a random `req_…`). */
+  requestId?: string
+  /** Largest body (default 64 KiB). */
+  maxBodyBytes?: number
+  /** Set when you stopped reading the body past the limit: the length read or declared. */
+  bodyTooLarge?: number
+  /** The tenant's PII policy (default `redact`). */
+  piiPolicy?: 'redact' | 'reject' | 'allow'
+}
+
+/**
+ * The core's receive decision for an existing receiver (no replay or quota
+ * store): returns the accepted event, or throws an `ErpopsError` with
+ * `status`, `code`, `problem` (RFC 9457 body) and `headers` to answer with.
+ * Headers may be Node's `req.headers`, a fetch `Headers` or any-case object.
+ */
+export declare function checkRequest(
+  headers: IncomingHttpHeaders | Headers | Record<string, string | string[] | undefined>,
+  rawBody: Bytes,
+  options?: CheckRequestOptions,
+): ErpopsEvent
+
+/**
+ * The core's in-memory receiver (contract §4's reference implementation):
+ * tenants, connectors with rotating secrets, the replay set, the quota
+ * ledger and the incident model. Admin errors carry the core's codes.
+ */
+export declare class ReceiveEngine {
+  constructor(config?: EngineConfig)
+  /** `plan`: a plan name, or a daily inbound-event limit (`null` = unlimited). */
+  addTenant(id: string, plan: string | number | null, piiPolicy?: string, suspended?: boolean): void
+  /** Secrets newest first; one verifies only while `now < expiresAtMs`. */
+  addConnector(id: string, tenantId: string, secrets: EngineSecret[], enabled?: boolean): void
+  /** Decides one request at `now` (default: the clock) and applies its effects. */
+  receive(request: EngineRequest, now?: Now, requestId?: string): EngineResponse
+}

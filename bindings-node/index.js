@@ -1,0 +1,81 @@
+'use strict'
+// The `erpops` package: the native addon (generated `native.js` loader)
+// plus the parts that are JavaScript by nature. Every rule is the core's.
+
+const { randomUUID } = require('node:crypto')
+const native = require('./native.js')
+const { ErpopsError } = require('./lib/errors.js')
+const args = require('./lib/args.js')
+const { QuotaLedger } = require('./lib/quota.js')
+const { IncidentModel } = require('./lib/incident.js')
+const { makeMiddleware } = require('./lib/middleware.js')
+const event = require('./lib/event.js')
+const { checkRequest } = require('./lib/receive.js')
+
+/** `sha256=<hex>` signature of the exact body bytes. */
+function sign(body, secret) {
+  return native.sign(args.bytes(body, 'body'), args.bytes(secret, 'secret'))
+}
+
+/** Constant-time check of a signature header against one or more secrets. */
+function verify(body, signature, secretOrSecrets) {
+  return native.verify(
+    args.bytes(body, 'body'),
+    args.optionalBytes(signature, 'signature'),
+    args.secrets(secretOrSecrets, 'secretOrSecrets'),
+  )
+}
+
+/**
+ * A secret keyed once, for many bodies or one body fed in pieces. The
+ * native class with argument checks that throw `TypeError`.
+ */
+class Signer extends native.Signer {
+  constructor(secret) {
+    super(args.bytes(secret, 'secret'))
+  }
+
+  sign(body) {
+    return super.sign(args.bytes(body, 'body'))
+  }
+
+  verify(body, signature) {
+    return super.verify(args.bytes(body, 'body'), args.optionalBytes(signature, 'signature'))
+  }
+
+  update(chunk) {
+    super.update(args.bytes(chunk, 'chunk'))
+  }
+}
+
+/**
+ * The core's in-memory receiver. `receive(request, now?, requestId?)`: `now`
+ * is a Date or Unix ms (the clock when omitted).
+ */
+class ReceiveEngine extends native.ReceiveEngine {
+  receive(request, now = undefined, requestId = undefined) {
+    return super.receive(request, args.nowMs(now), args.string(requestId ?? `req_${randomUUID()}`, 'requestId'))
+  }
+}
+
+exports.sign = sign
+exports.verify = verify
+exports.Signer = Signer
+exports.validate = event.validate
+exports.buildEvent = event.buildEvent
+exports.signedRequest = event.signedRequest
+exports.redact = event.redact
+exports.ErpopsError = ErpopsError
+exports.QuotaLedger = QuotaLedger
+exports.IncidentModel = IncidentModel
+exports.ReceiveEngine = ReceiveEngine
+exports.checkRequest = checkRequest
+// The middleware's decision is the core's receive decision.
+exports.erpopsMiddleware = makeMiddleware(checkRequest, native.DEFAULT_MAX_BODY_BYTES)
+exports.SIGNATURE_HEADER = native.SIGNATURE_HEADER
+exports.CONNECTOR_ID_HEADER = native.CONNECTOR_ID_HEADER
+exports.RECEIVE_PATH = native.RECEIVE_PATH
+exports.JSON_MEDIA_TYPE = native.JSON_MEDIA_TYPE
+exports.DEFAULT_MAX_BODY_BYTES = native.DEFAULT_MAX_BODY_BYTES
+exports.DEFAULT_MAX_AGE_SECONDS = native.DEFAULT_MAX_AGE_SECONDS
+exports.DEFAULT_FUTURE_SKEW_SECONDS = native.DEFAULT_FUTURE_SKEW_SECONDS

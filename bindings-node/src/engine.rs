@@ -1,0 +1,249 @@
+//! `ReceiveEngine`: the core's in-memory receiver (`receive::Engine`, the
+//! reference implementation of contract §4) for a Node service or a test
+//! double: tenants, connectors with rotating secrets, the replay set, the
+//! quota ledger and the incident model in one object. `receive` answers a
+//! request exactly as an ERPOps receiver does. Every rung is the core's.
+
+use std::time::Duration;
+
+use erpops_core::pii::PiiPolicy;
+use erpops_core::quota::{Limit, Plan};
+use erpops_core::receive::{
+    Body, ConnectorRecord, ConnectorSecret, Engine, InboundRequest, ReceiveConfig, TenantRecord,
+};
+use erpops_core::signature::Secret;
+use napi::bindgen_prelude::Buffer;
+use napi::Either;
+use napi_derive::napi;
+use uuid::Uuid;
+
+use crate::error::{self, from_core, Result};
+use crate::input::{as_bytes, Bytes};
+use crate::quota::timestamp;
+
+fn invalid(message: String) -> napi::Error<error::Code> {
+    from_core("invalid_argument", message)
+}
+
+fn admin(e: erpops_core::receive::AdminError) -> napi::Error<error::Code> {
+    from_core(e.code(), &e)
+}
+
+/// Receiver limits (seconds and bytes); omitted ones take the defaults.
+#[napi(object)]
+pub struct EngineConfig {
+    /// Largest body (default 65536).
+    pub max_body_bytes: Option<f64>,
+    /// How far ahead a timestamp may be (default 300).
+    pub future_skew_secs: Option<f64>,
+    /// How old a timestamp may be (default 86400).
+    pub max_age_secs: Option<f64>,
+    /// How long accepted digests are kept (at least age + skew).
+    pub replay_window_secs: Option<f64>,
+}
+
+fn secs(v: Option<f64>, default: Duration, what: &str) -> Result<Duration> {
+    match v {
+        None => Ok(default),
+        Some(s) if s.is_finite() && (0.0..=1e12).contains(&s) => Ok(Duration::from_secs_f64(s)),
+        Some(s) => Err(invalid(format!(
+            "{what} must be non-negative seconds, got {s}"
+        ))),
+    }
+}
+
+/// One secret of a connector; it verifies only while `now < expiresAtMs`.
+#[napi(object)]
+pub struct EngineSecret {
+    /// The secret bytes.
+    #[napi(ts_type = "Uint8Array | string")]
+    pub secret: Either<Buffer, String>,
+    /// Unix milliseconds after which it no longer verifies (`null`: never).
+    pub expires_at_ms: Option<f64>,
+}
+
+/// One request as the receiver read it (header values raw, `null` absent).
+#[napi(object)]
+pub struct EngineRequest {
+    /// The HTTP method.
+    pub method: String,
+    /// `Content-Type`.
+    pub content_type: Option<String>,
+    /// `X-ERPOps-Signature`.
+    pub signature: Option<String>,
+    /// `X-ERPOps-Connector-Id`.
+    pub connector_id: Option<String>,
+    /// The body (ignored when `bodyTooLarge` is set).
+    pub body: Option<Buffer>,
+    /// Set when reading stopped past the limit: the length read or declared.
+    pub body_too_large: Option<f64>,
+}
+
+/// The response to send.
+#[napi(object)]
+pub struct EngineResponse {
+    /// HTTP status.
+    pub status: u32,
+    /// `[name, value]` headers, in order.
+    pub headers: Vec<(String, String)>,
+    /// The body bytes (JSON).
+    pub body: Buffer,
+    /// The refusal code, `null` for 200/202.
+    pub code: Option<String>,
+}
+
+/// The core's in-memory receiver.
+#[napi]
+pub struct ReceiveEngine {
+    engine: Engine,
+}
+
+#[napi]
+impl ReceiveEngine {
+    /// An empty receiver with `config` (defaults when omitted).
+    #[napi(constructor, catch_unwind)]
+    pub fn new(config: Option<EngineConfig>) -> Result<Self> {
+        let d = ReceiveConfig::default();
+        let c = config.unwrap_or(EngineConfig {
+            max_body_bytes: None,
+            future_skew_secs: None,
+            max_age_secs: None,
+            replay_window_secs: None,
+        });
+        let max = match c.max_body_bytes {
+            None => d.max_body_bytes(),
+            Some(m) if m.is_finite() && m >= 0.0 && m.fract() == 0.0 && m <= 1e15 => m as usize,
+            Some(m) => {
+                return Err(invalid(format!(
+                    "maxBodyBytes must be a non-negative integer, got {m}"
+                )))
+            }
+        };
+        let config = ReceiveConfig::new(
+            max,
+            secs(c.future_skew_secs, d.future_skew(), "futureSkewSecs")?,
+            secs(c.max_age_secs, d.max_age(), "maxAgeSecs")?,
+            secs(c.replay_window_secs, d.replay_window(), "replayWindowSecs")?,
+        )
+        .map_err(|e| invalid(e.to_string()))?;
+        Ok(ReceiveEngine {
+            engine: Engine::new(config),
+        })
+    }
+
+    /// Adds a tenant: `plan` is a plan name or a daily inbound-event limit
+    /// (`null` = unlimited).
+    #[napi(catch_unwind)]
+    pub fn add_tenant(
+        &mut self,
+        id: String,
+        #[napi(ts_arg_type = "string | number | null")] plan: Either<String, Option<f64>>,
+        pii_policy: Option<String>,
+        suspended: Option<bool>,
+    ) -> Result<()> {
+        let plan = match plan {
+            Either::A(name) => {
+                Plan::from_name(&name).ok_or_else(|| invalid(format!("unknown plan {name:?}")))?
+            }
+            Either::B(limit) => Plan::Custom {
+                inbound_events: match limit {
+                    None => Limit::Unlimited,
+                    Some(n) if n.is_finite() && n >= 0.0 && n.fract() == 0.0 => {
+                        Limit::Finite(n as u64)
+                    }
+                    Some(n) => {
+                        return Err(invalid(format!(
+                            "a limit must be a non-negative integer, got {n}"
+                        )))
+                    }
+                },
+                ai_queries: Limit::Unlimited,
+            },
+        };
+        let mut tenant = TenantRecord::new(plan);
+        if let Some(p) = pii_policy.as_deref() {
+            tenant.pii_policy = PiiPolicy::from_wire(p)
+                .ok_or_else(|| invalid(format!("unknown piiPolicy {p:?}")))?;
+        }
+        tenant.suspended = suspended.unwrap_or(false);
+        self.engine.add_tenant(&id, tenant).map_err(admin)
+    }
+
+    /// Adds a connector of `tenant_id` with its secrets (newest first).
+    #[napi(catch_unwind)]
+    pub fn add_connector(
+        &mut self,
+        id: String,
+        tenant_id: String,
+        secrets: Vec<EngineSecret>,
+        enabled: Option<bool>,
+    ) -> Result<()> {
+        let uuid = Uuid::try_parse(&id)
+            .map_err(|_| invalid(format!("connector id {id:?} is not a UUID")))?;
+        let secrets = secrets
+            .iter()
+            .map(|s| {
+                let bytes: &[u8] = match &s.secret {
+                    Either::A(b) => b,
+                    Either::B(t) => t.as_bytes(),
+                };
+                Ok(ConnectorSecret {
+                    secret: Secret::new(bytes).map_err(error::secret)?,
+                    expires_at: s.expires_at_ms.map(timestamp).transpose()?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.engine
+            .insert_connector(
+                uuid,
+                ConnectorRecord {
+                    tenant_id,
+                    enabled: enabled.unwrap_or(true),
+                    secrets,
+                },
+            )
+            .map_err(admin)
+    }
+
+    /// Decides one request at `now_ms`, applies its effects (replay set,
+    /// quota, incidents) and returns the response to send.
+    #[napi(catch_unwind)]
+    pub fn receive(
+        &mut self,
+        request: EngineRequest,
+        now_ms: f64,
+        request_id: String,
+    ) -> Result<EngineResponse> {
+        let now = timestamp(now_ms)?;
+        let empty = Bytes::A(&[]);
+        let body_ref = request.body.as_deref().unwrap_or(as_bytes(&empty));
+        let body = match request.body_too_large {
+            Some(n) => Body::TooLarge {
+                length: if n.is_finite() && n > 0.0 {
+                    n as u64
+                } else {
+                    0
+                },
+            },
+            None => Body::Bytes(body_ref),
+        };
+        let inbound = InboundRequest {
+            method: &request.method,
+            content_type: request.content_type.as_deref().map(str::as_bytes),
+            signature: request.signature.as_deref().map(str::as_bytes),
+            connector_id: request.connector_id.as_deref().map(str::as_bytes),
+            body,
+        };
+        let r = self.engine.receive(&inbound, now, &request_id);
+        Ok(EngineResponse {
+            status: u32::from(r.status),
+            headers: r
+                .headers
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), v.clone()))
+                .collect(),
+            code: r.code.map(|c| c.code().to_owned()),
+            body: r.body.into(),
+        })
+    }
+}

@@ -1,0 +1,464 @@
+//! The event contract (contract §3.2–3.4): `validate`, `buildEvent`,
+//! `signedRequest` and `redact`.
+//!
+//! `validate` borrows the body bytes in place and returns the normalized
+//! event as a plain JavaScript object with the wire's field names and the
+//! `timestamp` as a `Date`; metadata integers beyond 2^53 become `BigInt`s
+//! so that every 64-bit value stays exact. A body that breaks the contract
+//! comes back as `{ errors, message, syntax }` (the core's violations, every
+//! one of them) for the JavaScript layer to throw as an `ErpopsError`.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use erpops_core::event::{parse_event, EventBuilder, MetadataValue, ParseOptions, Violations};
+use erpops_core::pii::{self, PiiPolicy};
+use erpops_core::signature::Secret;
+use erpops_core::wire;
+use napi::bindgen_prelude::{BigInt, Buffer, Either4, Null};
+use napi::Either;
+use napi_derive::napi;
+use uuid::Uuid;
+
+use crate::error::{self, from_core, Result};
+use crate::input::{as_bytes, Bytes};
+use crate::quota::timestamp;
+
+/// HTTP status of a body that breaks the event contract (contract §4).
+#[napi]
+pub const INVALID_EVENT_STATUS: u32 = 422;
+
+/// Code of a body that breaks the event contract (contract §4).
+#[napi]
+pub const INVALID_EVENT_CODE: &str = "invalid_event";
+
+/// Largest body `validate` accepts by default, in bytes (64 KiB).
+#[napi]
+pub const DEFAULT_MAX_BODY_BYTES: u32 = erpops_core::event::DEFAULT_MAX_BODY_BYTES as u32;
+
+/// How far in the future a timestamp may be by default, in seconds.
+#[napi]
+pub const DEFAULT_FUTURE_SKEW_SECONDS: u32 =
+    erpops_core::event::DEFAULT_FUTURE_SKEW.as_secs() as u32;
+
+/// How old a timestamp may be by default, in seconds.
+#[napi]
+pub const DEFAULT_MAX_AGE_SECONDS: u32 = erpops_core::event::DEFAULT_MAX_AGE.as_secs() as u32;
+
+/// Largest integer a JavaScript number holds exactly (2^53 - 1).
+const MAX_SAFE: i64 = 9_007_199_254_740_991;
+
+fn invalid_argument(message: String) -> napi::Error<error::Code> {
+    from_core("invalid_argument", message)
+}
+
+/// One violation of the contract: `{ pointer, code, message }`.
+#[napi(object)]
+pub struct Violation {
+    /// RFC 6901 JSON Pointer of the offending value (`""`: the whole body).
+    pub pointer: String,
+    /// Stable machine code (`missing`, `type`, `format`, …).
+    pub code: String,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+/// Where a JSON syntax error is.
+#[napi(object)]
+pub struct SyntaxPosition {
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub column: u32,
+    /// 0-based byte offset.
+    pub offset: u32,
+}
+
+/// Every violation of a body or of builder fields.
+#[napi(object)]
+pub struct Invalid {
+    /// The violations, in the core's order.
+    pub errors: Vec<Violation>,
+    /// One line summing them up (the core's `Display`).
+    pub message: String,
+    /// The position of a JSON syntax error, when there is one.
+    pub syntax: Option<SyntaxPosition>,
+}
+
+fn clamp(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl From<Violations> for Invalid {
+    fn from(v: Violations) -> Self {
+        Invalid {
+            message: v.to_string(),
+            syntax: v.syntax().map(|p| SyntaxPosition {
+                line: clamp(p.line),
+                column: clamp(p.column),
+                offset: clamp(p.offset),
+            }),
+            errors: v
+                .into_vec()
+                .into_iter()
+                .map(|x| Violation {
+                    pointer: x.pointer,
+                    code: x.code.as_str().to_owned(),
+                    message: x.message,
+                })
+                .collect(),
+        }
+    }
+}
+
+fn seconds(value: Option<f64>, default: Duration, what: &str) -> Result<Duration> {
+    match value {
+        None => Ok(default),
+        Some(s) if s.is_finite() && (0.0..=1e12).contains(&s) => Ok(Duration::from_secs_f64(s)),
+        Some(s) => Err(invalid_argument(format!(
+            "{what} must be a non-negative number of seconds, got {s}"
+        ))),
+    }
+}
+
+/// The core's parse options from `validate`'s positional arguments.
+pub(crate) fn parse_options(
+    now_ms: f64,
+    connector_id: Option<&str>,
+    future_skew_seconds: Option<f64>,
+    max_age_seconds: Option<f64>,
+    max_body_bytes: Option<f64>,
+    pii_policy: Option<&str>,
+) -> Result<ParseOptions> {
+    let mut opts = ParseOptions::new(timestamp(now_ms)?);
+    if let Some(id) = connector_id {
+        let uuid = Uuid::try_parse(id).map_err(|_| {
+            invalid_argument(format!(
+                "connectorId {id:?} is not a UUID; pass the X-ERPOps-Connector-Id header value"
+            ))
+        })?;
+        opts = opts.with_header_connector_id(uuid);
+    }
+    let skew = seconds(future_skew_seconds, opts.future_skew, "futureSkewSeconds")?;
+    let age = seconds(max_age_seconds, opts.max_age, "maxAgeSeconds")?;
+    opts = opts.with_window(skew, age);
+    if let Some(max) = max_body_bytes {
+        if !(max.is_finite() && max >= 0.0 && max.fract() == 0.0 && max <= 1e15) {
+            return Err(invalid_argument(format!(
+                "maxBodyBytes must be a non-negative integer, got {max}"
+            )));
+        }
+        opts = opts.with_max_body_bytes(max as usize);
+    }
+    if let Some(policy) = pii_policy {
+        let policy = PiiPolicy::from_wire(policy).ok_or_else(|| {
+            invalid_argument(format!(
+                "piiPolicy {policy:?} is unknown; use \"redact\", \"reject\" or \"allow\""
+            ))
+        })?;
+        opts = opts.with_pii_policy(policy);
+    }
+    Ok(opts)
+}
+
+/// The normalized event as JSON text for `JSON.parse` in the JavaScript
+/// layer: V8 builds the object from one string much faster than napi sets
+/// its properties one by one (which cost more than the parse itself).
+/// `timestamp` is Unix milliseconds (made a `Date` in JavaScript); metadata
+/// integers beyond 2^53 are written as decimal strings and their keys listed
+/// in `bigints`, so JavaScript can make them exact `BigInt`s.
+#[derive(serde::Serialize)]
+struct EventOut<'a> {
+    connector_id: String,
+    event_type: &'a str,
+    timestamp: i64,
+    severity: &'static str,
+    source: Option<&'a str>,
+    message: Option<&'a str>,
+    metadata: MetadataOut<'a>,
+    redactions: Vec<RedactionOut<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    bigints: Vec<&'a str>,
+}
+
+struct MetadataOut<'a>(&'a erpops_core::event::Metadata);
+
+impl serde::Serialize for MetadataOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (key, value) in self.0.iter() {
+            match value {
+                MetadataValue::Int(i) if !(-MAX_SAFE..=MAX_SAFE).contains(i) => {
+                    map.serialize_entry(key, &i.to_string())?
+                }
+                MetadataValue::UInt(u) if *u > MAX_SAFE as u64 => {
+                    map.serialize_entry(key, &u.to_string())?
+                }
+                other => map.serialize_entry(key, other)?,
+            }
+        }
+        map.end()
+    }
+}
+
+fn is_big(value: &MetadataValue) -> bool {
+    match value {
+        MetadataValue::Int(i) => !(-MAX_SAFE..=MAX_SAFE).contains(i),
+        MetadataValue::UInt(u) => *u > MAX_SAFE as u64,
+        _ => false,
+    }
+}
+
+#[derive(serde::Serialize)]
+struct RedactionOut<'a> {
+    pointer: &'a str,
+    kinds: Vec<&'static str>,
+}
+
+pub(crate) fn event_json(
+    e: &erpops_core::event::Event,
+    redactions: &[erpops_core::event::Redaction],
+) -> Result<String> {
+    let out = EventOut {
+        connector_id: e.connector_id.hyphenated().to_string(),
+        event_type: &e.event_type,
+        timestamp: i64::try_from(e.timestamp.unix_millis()).unwrap_or(i64::MAX),
+        severity: e.severity.as_str(),
+        source: e.source.as_deref(),
+        message: e.message.as_deref(),
+        metadata: MetadataOut(&e.metadata),
+        redactions: redactions
+            .iter()
+            .map(|r| RedactionOut {
+                pointer: &r.pointer,
+                kinds: r.kinds.iter().map(|k| k.as_str()).collect(),
+            })
+            .collect(),
+        bigints: e
+            .metadata
+            .iter()
+            .filter(|(_, v)| is_big(v))
+            .map(|(k, _)| k)
+            .collect(),
+    };
+    serde_json::to_string(&out).map_err(|e| from_core("internal", e))
+}
+
+/// A field where the `redact` policy replaced personal data.
+#[napi(object)]
+pub struct Redaction {
+    /// JSON pointer of the field (`/message`, `/metadata/note`).
+    pub pointer: String,
+    /// The kinds replaced: `email`, `ssn`, `card`, `iban`, `phone`.
+    pub kinds: Vec<String>,
+}
+
+/// Parses and validates `body` with the core's rules (every violation is
+/// reported). Returns the event as JSON text, or `{ errors, message,
+/// syntax }`.
+/// Options are positional: reading named properties of an options object
+/// through napi is slower than the validation.
+#[napi(catch_unwind, ts_return_type = "string | Invalid")]
+pub fn validate(
+    #[napi(ts_arg_type = "Uint8Array | string")] body: Bytes,
+    now_ms: f64,
+    connector_id: Option<String>,
+    future_skew_seconds: Option<f64>,
+    max_age_seconds: Option<f64>,
+    max_body_bytes: Option<f64>,
+    pii_policy: Option<String>,
+) -> Result<Either<String, Invalid>> {
+    let opts = parse_options(
+        now_ms,
+        connector_id.as_deref(),
+        future_skew_seconds,
+        max_age_seconds,
+        max_body_bytes,
+        pii_policy.as_deref(),
+    )?;
+    match parse_event(as_bytes(&body), &opts) {
+        Ok(parsed) => Ok(Either::A(event_json(&parsed.event, &parsed.redactions)?)),
+        Err(violations) => Ok(Either::B(violations.into())),
+    }
+}
+
+/// Fields of an event to build, with the wire's names. Unset fields are
+/// left out of the body (required ones are reported as `missing`).
+#[napi(object)]
+pub struct EventFields {
+    /// The connector's UUID.
+    #[napi(js_name = "connector_id")]
+    pub connector_id: Option<String>,
+    /// `family.outcome`, e.g. `integration.failed`.
+    #[napi(js_name = "event_type")]
+    pub event_type: Option<String>,
+    /// RFC 3339 text, or Unix milliseconds (a `Date`'s time).
+    #[napi(ts_type = "string | number")]
+    pub timestamp: Option<Either<String, f64>>,
+    /// `info`, `warn`, `error` or `critical`.
+    pub severity: Option<String>,
+    /// Where the event comes from, e.g. `PSFT_PAYROLL_BATCH`.
+    pub source: Option<String>,
+    /// Human text (run it through `redact` first if it may carry PII).
+    pub message: Option<String>,
+    /// `[key, value]` pairs in order (the JavaScript layer passes an
+    /// object's entries).
+    #[napi(ts_type = "Array<[string, string | number | bigint | boolean | null]>")]
+    pub metadata: Option<Vec<(String, JsMetaIn)>>,
+}
+
+/// A metadata value given by JavaScript.
+pub type JsMetaIn = Either4<String, f64, BigInt, Either<bool, Null>>;
+
+fn meta_value(key: &str, value: &JsMetaIn) -> Result<MetadataValue> {
+    Ok(match value {
+        Either4::A(s) => MetadataValue::String(s.clone()),
+        // A whole number is an integer on the wire; other numbers are floats.
+        Either4::B(n) if n.fract() == 0.0 && n.abs() <= MAX_SAFE as f64 => {
+            MetadataValue::Int(*n as i64)
+        }
+        Either4::B(n) => MetadataValue::Float(*n),
+        Either4::C(big) => {
+            let (value, lossless) = big.get_i128();
+            if let (true, Ok(i)) = (lossless, i64::try_from(value)) {
+                MetadataValue::Int(i)
+            } else if let (true, Ok(u)) = (lossless, u64::try_from(value)) {
+                MetadataValue::UInt(u)
+            } else {
+                return Err(invalid_argument(format!(
+                    "metadata.{key} is a BigInt outside -2^63..2^64-1, which an event cannot carry"
+                )));
+            }
+        }
+        Either4::D(Either::A(b)) => MetadataValue::Bool(*b),
+        Either4::D(Either::B(_)) => MetadataValue::Null,
+    })
+}
+
+fn builder(fields: &EventFields) -> Result<EventBuilder> {
+    let mut b = EventBuilder::new();
+    if let Some(id) = fields.connector_id.as_deref() {
+        b.connector_id_str(id);
+    }
+    if let Some(t) = fields.event_type.as_deref() {
+        b.event_type(t);
+    }
+    match &fields.timestamp {
+        Some(Either::A(text)) => {
+            b.timestamp_str(text);
+        }
+        Some(Either::B(ms)) => {
+            b.timestamp(timestamp(*ms)?);
+        }
+        None => {}
+    }
+    if let Some(s) = fields.severity.as_deref() {
+        b.severity_str(s);
+    }
+    if let Some(s) = fields.source.as_deref() {
+        b.source(s);
+    }
+    if let Some(m) = fields.message.as_deref() {
+        b.message(m);
+    }
+    if let Some(entries) = &fields.metadata {
+        let mut metadata = erpops_core::event::Metadata::new();
+        for (key, value) in entries {
+            metadata.insert(key.as_str(), meta_value(key, value)?);
+        }
+        b.metadata_map(metadata);
+    }
+    Ok(b)
+}
+
+/// The compact JSON body of an event (fixed field order), or every
+/// violation of the fields. The builder checks every rule except the time
+/// window.
+#[napi(catch_unwind)]
+pub fn build_event(fields: EventFields) -> Result<Either<Buffer, Invalid>> {
+    Ok(match builder(&fields)?.build() {
+        Ok(body) => Either::A(body.into()),
+        Err(v) => Either::B(v.into()),
+    })
+}
+
+/// A built, signed request: the exact body bytes and the headers to send.
+#[napi(object)]
+pub struct SignedRequest {
+    /// The exact bytes to send.
+    pub body: Buffer,
+    /// `Content-Type`, `X-ERPOps-Connector-Id` and `X-ERPOps-Signature`.
+    #[napi(ts_type = "Record<string, string>")]
+    pub headers: BTreeMap<String, String>,
+}
+
+/// Builds the body like `build_event` and signs exactly those bytes.
+#[napi(catch_unwind)]
+pub fn signed_request(
+    fields: EventFields,
+    #[napi(ts_arg_type = "Uint8Array | string")] secret: Bytes,
+) -> Result<Either<SignedRequest, Invalid>> {
+    let secret = Secret::new(as_bytes(&secret)).map_err(error::secret)?;
+    let signed = match builder(&fields)?.build_signed(&secret) {
+        Ok(s) => s,
+        Err(v) => return Ok(Either::B(v.into())),
+    };
+    // The builder accepted the id, so it parses; the header carries its
+    // canonical (lowercase hyphenated) form.
+    let connector = fields
+        .connector_id
+        .as_deref()
+        .and_then(|id| Uuid::try_parse(id).ok())
+        .map(|u| u.hyphenated().to_string())
+        .unwrap_or_default();
+    let mut headers = BTreeMap::new();
+    headers.insert("Content-Type".to_owned(), wire::JSON_MEDIA_TYPE.to_owned());
+    headers.insert(wire::CONNECTOR_ID_HEADER.to_owned(), connector);
+    headers.insert(
+        wire::SIGNATURE_HEADER.to_owned(),
+        signed.signature.as_str().to_owned(),
+    );
+    Ok(Either::A(SignedRequest {
+        body: signed.body.into(),
+        headers,
+    }))
+}
+
+/// One piece of personal data found by `redact`.
+#[napi(object)]
+pub struct PiiFinding {
+    /// `email`, `ssn`, `card`, `iban` or `phone`.
+    pub kind: String,
+    /// Byte offset in the UTF-8 text where it starts.
+    pub start: u32,
+    /// Byte offset where it ends (exclusive).
+    pub end: u32,
+}
+
+/// The redacted text and what was found.
+#[napi(object)]
+pub struct Redacted {
+    /// The text with each finding replaced by `[REDACTED:<kind>]`.
+    pub text: String,
+    /// The findings, in order, with byte offsets into the UTF-8 input.
+    pub findings: Vec<PiiFinding>,
+}
+
+/// Replaces personal data (e-mail, SSN, card, IBAN, phone) with
+/// `[REDACTED:<kind>]`, as the receiver's `redact` policy does.
+#[napi(catch_unwind)]
+pub fn redact(text: String) -> Redacted {
+    let (redacted, findings) = pii::redact(&text);
+    Redacted {
+        text: redacted,
+        findings: findings
+            .into_iter()
+            .map(|f| PiiFinding {
+                kind: f.kind.as_str().to_owned(),
+                start: clamp(f.start),
+                end: clamp(f.end),
+            })
+            .collect(),
+    }
+}

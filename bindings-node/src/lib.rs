@@ -1,0 +1,47 @@
+//! # erpops (Node)
+//!
+//! napi-rs bindings of `erpops-core` for the Node package `erpops`. This
+//! crate converts JavaScript values to core types and core errors to
+//! JavaScript errors, and nothing else: every rule lives in the core, once.
+//!
+//! The generated `native.js`/`native.d.ts` load and describe these exports;
+//! the hand-written `index.js` on top adds the pieces that are JavaScript by
+//! nature (the `ErpopsError` class, argument type checks that throw
+//! `TypeError`, `Date` conversion and the Express/Connect middleware's body
+//! reading).
+//!
+//! Modules, top-down:
+//! - [`input`]: `Buffer | Uint8Array | string` arguments, borrowed in place.
+//! - [`error`]: core error codes as the JavaScript `err.code`.
+//! - [`sign`]: `sign`, `verify`, the `Signer` class and wire constants.
+//! - [`event`]: `validate`, `buildEvent`, `signedRequest` and `redact`.
+//! - [`receive`]: `checkRequest`, the core's receive decision for existing
+//!   receivers.
+//! - [`engine`]: `ReceiveEngine`, the core's in-memory receiver.
+//! - [`quota`]: the `QuotaLedger` class over the core's quota ledger.
+//! - [`incident`]: the `IncidentModel` class over the core's incident model.
+//!
+//! Every export carries `#[napi(catch_unwind)]`: a panic becomes a thrown
+//! JavaScript error instead of aborting the Node process. A test in
+//! `__test__/boundary.test.mjs` reads these sources and fails if one does not.
+
+pub mod engine;
+pub mod error;
+pub mod event;
+pub mod incident;
+pub mod input;
+pub mod quota;
+pub mod receive;
+pub mod sign;
+
+use napi_derive::napi;
+
+/// Test hook: panics inside the boundary so the suite can check that a Rust
+/// panic reaches JavaScript as a thrown error and the process lives on.
+#[napi(catch_unwind, js_name = "__panicForTests")]
+pub fn panic_for_tests() {
+    #[allow(clippy::panic)]
+    {
+        panic!("deliberate panic for the test suite")
+    }
+}
