@@ -18,6 +18,8 @@
 //! - [`pii`]: detection and redaction of personal data (contract §3.4).
 //! - [`quota`]: per-tenant calendar-window quota accounting and its HTTP
 //!   headers (contract §5).
+//! - [`receive`]: the receive decision: request → status, headers, body and
+//!   effects, in the contract's order of checks (contract §4).
 //! - [`signature`]: `sha256=` HMAC-SHA256 signing and constant-time
 //!   verification of raw body bytes (contract §3.1).
 
@@ -25,6 +27,7 @@ pub mod event;
 pub mod incident;
 pub mod pii;
 pub mod quota;
+pub mod receive;
 pub mod signature;
 pub mod time;
 pub mod wire;

@@ -1,0 +1,243 @@
+//! Step 2: the rungs that need the caller's lookups, in contract order:
+//! 403 → 401 mismatch (MAC before parsing) → 422 → 200 duplicate → 429 →
+//! 202.
+
+use serde::Serialize;
+
+use crate::event::{parse_event, Event, ParseOptions, Redaction};
+use crate::incident;
+use crate::quota::{self, Decision, Metric};
+use crate::signature::{verify_parsed, Secret, SignatureError};
+use crate::time::Timestamp;
+
+use super::authenticate::Authenticated;
+use super::config::ReceiveConfig;
+use super::context::Context;
+use super::problem::RefusalCode;
+use super::response::{Effect, Response};
+
+/// The result of step 2.
+#[derive(Debug)]
+pub enum Outcome<'a> {
+    /// Answer now; nothing to do (refusals and duplicates change nothing).
+    Respond(Response),
+    /// The event is accepted; ingest it into the incident model, then call
+    /// [`Accepted::respond`] with the incident id to get the 202. Boxed:
+    /// it carries the whole event.
+    Accepted(Box<Accepted<'a>>),
+}
+
+/// An admitted event that still needs its incident id for the 202 body.
+///
+/// Split from the response because the incident id comes from ingesting
+/// the event after the decision, and the decision stays free of the
+/// incident model (an external receiver may run it elsewhere).
+#[derive(Debug, Clone)]
+pub struct Accepted<'a> {
+    /// `evt_…`.
+    pub event_id: String,
+    /// The normalized event, to ingest into the incident model.
+    pub event: Event,
+    /// What the PII policy redacted (reported in the 202 body).
+    pub redactions: Vec<Redaction>,
+    /// The raw body as received.
+    pub raw_body: &'a [u8],
+    /// The connector that sent it.
+    pub connector_id: uuid::Uuid,
+    /// The tenant charged.
+    pub tenant_id: String,
+    /// The quota decision (allowed) for the headers.
+    pub quota: Decision,
+    /// The counter row after this event.
+    pub next_counter: quota::Counter,
+    /// Until when the digest is remembered.
+    pub remember_until: Timestamp,
+}
+
+#[derive(Serialize)]
+struct AcceptedBody<'b> {
+    status: &'static str,
+    event_id: &'b str,
+    incident_id: Option<&'b str>,
+    redactions: &'b [Redaction],
+}
+
+#[derive(Serialize)]
+struct DuplicateBody<'b> {
+    status: &'static str,
+    event_id: &'b str,
+}
+
+impl Accepted<'_> {
+    /// The 202 response with its effects (`StoreEvent`, `ConsumeQuota`,
+    /// `RememberDigest`, then `incident_effects`). `incident_id` is the
+    /// incident the event was attached to, if any (see
+    /// [`incident_id_of`]); the body is
+    /// `{"status":"accepted","event_id":…,"incident_id":…|null,"redactions":[…]}`.
+    pub fn respond(
+        self: Box<Self>,
+        incident_id: Option<&str>,
+        incident_effects: Vec<incident::Effect>,
+    ) -> Response {
+        let body = serde_json::to_vec(&AcceptedBody {
+            status: "accepted",
+            event_id: &self.event_id,
+            incident_id,
+            redactions: &self.redactions,
+        })
+        .unwrap_or_default();
+        let mut response = Response::success(202, body, &self.quota);
+        response.effects.reserve(3 + incident_effects.len());
+        response.effects.push(Effect::StoreEvent {
+            event_id: self.event_id.clone(),
+            event: self.event,
+            raw_body: self.raw_body.to_vec(),
+            redactions: self.redactions,
+        });
+        response.effects.push(Effect::ConsumeQuota {
+            tenant_id: self.tenant_id,
+            metric: Metric::InboundEvent,
+            next: self.next_counter,
+        });
+        response.effects.push(Effect::RememberDigest {
+            event_id: self.event_id,
+            connector_id: self.connector_id,
+            expires_at: self.remember_until,
+        });
+        response
+            .effects
+            .extend(incident_effects.into_iter().map(Effect::Incident));
+        response
+    }
+}
+
+/// The incident an ingested event was attached to: that of the first
+/// effect, `None` when the event touched no incident.
+pub fn incident_id_of(effects: &[incident::Effect]) -> Option<&str> {
+    effects.first().map(|e| e.incident().id.as_str())
+}
+
+/// Runs the lookup-dependent rungs of the ladder. `now` is the receiver's
+/// clock; `request_id` is echoed in problem bodies.
+pub fn decide<'a>(
+    auth: Authenticated<'a>,
+    context: &Context<'_>,
+    config: &ReceiveConfig,
+    now: Timestamp,
+    request_id: &str,
+) -> Outcome<'a> {
+    let refuse = |code: RefusalCode, detail: &str| {
+        Outcome::Respond(Response::refuse(code, detail, request_id))
+    };
+    let Some(connector) = context.connector else {
+        return refuse(
+            RefusalCode::ConnectorNotFound,
+            "no connector has this X-ERPOps-Connector-Id; check the id shown when the connector \
+             was created",
+        );
+    };
+    if !connector.enabled {
+        return refuse(
+            RefusalCode::ConnectorDisabled,
+            "this connector is disabled; ask the ERPOps administrator to enable it or use an \
+             active connector",
+        );
+    }
+    let Some(tenant) = context.tenant else {
+        return refuse(
+            RefusalCode::ConnectorNotFound,
+            "no connector has this X-ERPOps-Connector-Id; check the id shown when the connector \
+             was created",
+        );
+    };
+    if tenant.suspended {
+        return refuse(
+            RefusalCode::TenantSuspended,
+            "the account that owns this connector is suspended; contact the ERPOps administrator",
+        );
+    }
+
+    let secrets: Vec<Secret> = connector
+        .secrets
+        .iter()
+        .filter(|s| s.is_active(now))
+        .map(|s| s.secret.clone())
+        .collect();
+    if verify_parsed(&secrets, auth.body, &auth.signature).is_err() {
+        return refuse(
+            RefusalCode::SignatureMismatch,
+            &SignatureError::Mismatch.to_string(),
+        );
+    }
+
+    let limit = tenant.plan.limit(Metric::InboundEvent);
+    let tenant_id = connector.tenant_id.as_str();
+    let unchanged = quota::Request::new(tenant_id, Metric::InboundEvent, limit, now).with_cost(0);
+    let opts = ParseOptions::new(now)
+        .with_header_connector_id(auth.connector_id)
+        .with_window(config.future_skew(), config.max_age())
+        .with_max_body_bytes(config.max_body_bytes())
+        .with_pii_policy(tenant.pii_policy);
+    let parsed = match parse_event(auth.body, &opts) {
+        Ok(p) => p,
+        Err(violations) => {
+            let (quota_state, _) = quota::decide(context.quota, &unchanged);
+            let detail = format!(
+                "the event breaks the contract in {} place(s); see `errors` (each with a JSON \
+                 pointer, a code and how to fix it)",
+                violations.len()
+            );
+            return Outcome::Respond(Response::refuse_with_quota(
+                RefusalCode::InvalidEvent,
+                &detail,
+                Some(&violations),
+                &quota_state,
+                request_id,
+            ));
+        }
+    };
+
+    if context.replay_expires_at.is_some_and(|end| now <= end) {
+        let (quota_state, _) = quota::decide(context.quota, &unchanged);
+        let body = serde_json::to_vec(&DuplicateBody {
+            status: "duplicate",
+            event_id: &auth.event_id,
+        })
+        .unwrap_or_default();
+        return Outcome::Respond(Response::success(200, body, &quota_state));
+    }
+
+    let request = quota::Request::new(tenant_id, Metric::InboundEvent, limit, now);
+    let (decision, next) = quota::decide(context.quota, &request);
+    let Some(next_counter) = next.filter(|_| matches!(decision, Decision::Allowed { .. })) else {
+        // `Denied` waits for the next window; `Impossible` only happens
+        // for a plan whose limit is 0, where waiting does not help (no
+        // `Retry-After`, see `quota::http`).
+        let detail = match decision {
+            Decision::Denied { retry_after, .. } => format!(
+                "the daily quota of inbound events for this account is used up; retry after \
+                 {retry_after} s (Retry-After) or upgrade the plan"
+            ),
+            _ => "the account's plan allows no inbound events; upgrade the plan".to_owned(),
+        };
+        return Outcome::Respond(Response::refuse_with_quota(
+            RefusalCode::QuotaExceeded,
+            &detail,
+            None,
+            &decision,
+            request_id,
+        ));
+    };
+
+    Outcome::Accepted(Box::new(Accepted {
+        event_id: auth.event_id,
+        event: parsed.event,
+        redactions: parsed.redactions,
+        raw_body: auth.body,
+        connector_id: auth.connector_id,
+        tenant_id: connector.tenant_id.clone(),
+        quota: decision,
+        next_counter,
+        remember_until: now.saturating_add(config.replay_window()),
+    }))
+}
