@@ -1,0 +1,313 @@
+//! The one writer: a thread that owns the store and the incident model,
+//! takes requests from a queue, and answers each through the core's receive
+//! decision. Requests that arrive together are decided in one transaction
+//! and acknowledged after its single commit (group commit): a 202 is sent
+//! only once the event, its quota, its digest and its incident effects are
+//! durable, and one fsync serves the whole group.
+//!
+//! Being the only writer also makes each decision's lookups and writes
+//! atomic: nothing else changes the quota or digests between them.
+//!
+//! The same thread calls the incident model's `tick` when its
+//! `next_wakeup()` comes (the queue wait times out then).
+
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::time::Duration;
+
+use bytes::Bytes;
+use erpops_core::incident::{IncidentConfig, IncidentModel};
+use erpops_core::receive::{
+    authenticate, decide, incident_id_of, Body, Context, Effect, InboundRequest, Outcome,
+    ReceiveConfig, Response,
+};
+use erpops_core::Timestamp;
+use tokio::sync::oneshot;
+
+use crate::clock;
+use crate::store::{NewEvent, Store, StoreError, StoreResult};
+
+/// Most requests decided in one transaction.
+pub const MAX_GROUP: usize = 256;
+
+/// What the HTTP side hands over: owned header values and the whole body.
+#[derive(Debug)]
+pub struct Job {
+    /// HTTP method.
+    pub method: String,
+    /// `Content-Type`.
+    pub content_type: Option<Bytes>,
+    /// `X-ERPOps-Signature`.
+    pub signature: Option<Bytes>,
+    /// `X-ERPOps-Connector-Id`.
+    pub connector_id: Option<Bytes>,
+    /// The complete body (within the limit).
+    pub body: Bytes,
+    /// Echoed in problem bodies and the `X-Request-Id` header.
+    pub request_id: String,
+    /// Where the answer goes.
+    pub reply: oneshot::Sender<Response>,
+}
+
+/// A message to the writer.
+#[derive(Debug)]
+pub enum Message {
+    /// Decide one receive request.
+    Receive(Job),
+    /// Answer whether the store responds.
+    Ping(oneshot::Sender<bool>),
+}
+
+/// Handle to send work to the writer thread.
+pub type WriterHandle = Sender<Message>;
+
+/// Loads the incident model from its saved snapshot (or a fresh one).
+fn load_model(store: &mut dyn Store) -> StoreResult<IncidentModel> {
+    match store.load_incident_model()? {
+        Some(snapshot) => IncidentModel::restore(IncidentConfig::default(), snapshot)
+            .map_err(|e| StoreError::Corrupt(format!("incident model: {e}"))),
+        None => Ok(IncidentModel::default()),
+    }
+}
+
+/// The writer's state.
+pub struct Writer {
+    store: Box<dyn Store>,
+    model: IncidentModel,
+    config: ReceiveConfig,
+}
+
+impl Writer {
+    /// A writer over `store`, resuming its saved incident model.
+    pub fn new(mut store: Box<dyn Store>, config: ReceiveConfig) -> StoreResult<Self> {
+        let model = load_model(store.as_mut())?;
+        Ok(Writer {
+            store,
+            model,
+            config,
+        })
+    }
+
+    /// Runs until every sender is dropped; the last group is committed
+    /// before it returns (graceful shutdown flushes the store).
+    pub fn run(mut self, rx: Receiver<Message>) {
+        loop {
+            let first = match self.wait(&rx) {
+                Some(m) => m,
+                None => break,
+            };
+            let mut group = vec![first];
+            while group.len() < MAX_GROUP {
+                match rx.try_recv() {
+                    Ok(m) => group.push(m),
+                    Err(_) => break,
+                }
+            }
+            self.process(group);
+        }
+        tracing::info!("writer stopped; store flushed");
+    }
+
+    /// Waits for the next message, running `tick` when the incident model
+    /// asks for it; `None` once the queue is closed.
+    fn wait(&mut self, rx: &Receiver<Message>) -> Option<Message> {
+        loop {
+            let timeout = self.model.next_wakeup().map(|at| {
+                at.duration_since(clock::now())
+                    .unwrap_or(Duration::ZERO)
+                    .min(Duration::from_secs(3600))
+            });
+            let got = match timeout {
+                Some(t) => rx.recv_timeout(t),
+                None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            };
+            match got {
+                Ok(m) => return Some(m),
+                Err(RecvTimeoutError::Disconnected) => return None,
+                Err(RecvTimeoutError::Timeout) => self.tick(clock::now()),
+            }
+        }
+    }
+
+    fn tick(&mut self, now: Timestamp) {
+        let result = (|| -> StoreResult<()> {
+            self.store.begin()?;
+            let effects = self.model.tick(now);
+            self.store.record_incident_effects(&effects, now)?;
+            self.store.save_incident_model(&self.model.snapshot())?;
+            self.store.prune(now)?;
+            self.store.commit()
+        })();
+        if let Err(e) = result {
+            tracing::error!(code = e.code(), error = %e, "tick failed; rolled back");
+            self.recover();
+        }
+    }
+
+    /// After a failed transaction: roll back and reload the model so memory
+    /// matches what is durable.
+    fn recover(&mut self) {
+        if let Err(e) = self.store.rollback() {
+            tracing::error!(error = %e, "rollback failed");
+        }
+        match load_model(self.store.as_mut()) {
+            Ok(m) => self.model = m,
+            Err(e) => tracing::error!(error = %e, "cannot reload the incident model"),
+        }
+    }
+
+    /// Decides a group in one transaction and answers it after the commit.
+    fn process(&mut self, group: Vec<Message>) {
+        let now = clock::now();
+        let mut answers: Vec<(oneshot::Sender<Response>, Response, String)> =
+            Vec::with_capacity(group.len());
+        let mut failed: Option<StoreError> = self.store.begin().err();
+        let mut touched_incidents = false;
+        for message in group {
+            match message {
+                Message::Ping(reply) => {
+                    let _ = reply.send(self.store.ping().is_ok());
+                }
+                Message::Receive(job) => {
+                    let response = if failed.is_some() {
+                        None
+                    } else {
+                        match self.decide_one(&job, now, &mut touched_incidents) {
+                            Ok(r) => Some(r),
+                            Err(e) => {
+                                failed = Some(e);
+                                None
+                            }
+                        }
+                    };
+                    let response = response.unwrap_or_else(|| unavailable(&job.request_id));
+                    answers.push((job.reply, response, job.request_id));
+                }
+            }
+        }
+        if failed.is_none() && touched_incidents {
+            failed = self.store.save_incident_model(&self.model.snapshot()).err();
+        }
+        if failed.is_none() {
+            failed = self.store.commit().err();
+        }
+        if let Some(e) = failed {
+            tracing::error!(code = e.code(), error = %e, group = answers.len(), "group rolled back; answering 503");
+            self.recover();
+            for (reply, _, request_id) in answers {
+                let _ = reply.send(unavailable(&request_id));
+            }
+            return;
+        }
+        for (reply, response, _) in answers {
+            let _ = reply.send(response);
+        }
+    }
+
+    /// One request through both steps of the core's decision, applying the
+    /// effects of an accepted event to the open transaction.
+    fn decide_one(
+        &mut self,
+        job: &Job,
+        now: Timestamp,
+        touched_incidents: &mut bool,
+    ) -> StoreResult<Response> {
+        let request = InboundRequest {
+            method: &job.method,
+            content_type: job.content_type.as_deref(),
+            signature: job.signature.as_deref(),
+            connector_id: job.connector_id.as_deref(),
+            body: Body::Bytes(&job.body),
+        };
+        let auth = match authenticate(&request, &self.config, &job.request_id) {
+            Ok(a) => a,
+            Err(response) => return Ok(response),
+        };
+        let lookup = self.store.lookup(&auth.connector_id, &auth.event_id, now)?;
+        let context = Context {
+            connector: lookup.connector.as_ref(),
+            tenant: lookup.tenant.as_ref(),
+            replay_expires_at: lookup.replay_expires_at,
+            quota: lookup.quota.as_ref(),
+        };
+        let accepted = match decide(auth, &context, &self.config, now, &job.request_id) {
+            Outcome::Respond(response) => return Ok(response),
+            Outcome::Accepted(accepted) => accepted,
+        };
+        let plan = lookup
+            .tenant
+            .map(|t| t.plan)
+            .ok_or_else(|| StoreError::Corrupt("accepted without a tenant".to_owned()))?;
+        let incident_effects = self.model.ingest(&accepted.event, &accepted.event_id, now);
+        let incident_id = incident_id_of(&incident_effects).map(str::to_owned);
+        let tenant_id = accepted.tenant_id.clone();
+        let response = accepted.respond(incident_id.as_deref(), incident_effects);
+        let mut incident_effects = Vec::new();
+        for effect in &response.effects {
+            match effect {
+                Effect::StoreEvent {
+                    event_id,
+                    event,
+                    raw_body,
+                    ..
+                } => self.store.insert_event(&NewEvent {
+                    event_id,
+                    tenant_id: &tenant_id,
+                    event,
+                    raw_body,
+                    incident_id: incident_id.as_deref(),
+                    received_at: now,
+                })?,
+                Effect::ConsumeQuota { tenant_id, .. } => {
+                    // The shared-store upsert re-runs the rule atomically;
+                    // as the only writer it must agree with the decision.
+                    let decision = self.store.consume_event_quota(tenant_id, plan, now)?;
+                    if !decision.is_permitted() {
+                        return Err(StoreError::Corrupt(
+                            "the quota row changed under the writer".to_owned(),
+                        ));
+                    }
+                }
+                Effect::RememberDigest {
+                    event_id,
+                    connector_id,
+                    expires_at,
+                } => self
+                    .store
+                    .remember_digest(event_id, connector_id, *expires_at)?,
+                Effect::Incident(e) => incident_effects.push(e.clone()),
+                _ => {}
+            }
+        }
+        if !incident_effects.is_empty() {
+            *touched_incidents = true;
+            self.store.record_incident_effects(&incident_effects, now)?;
+        }
+        Ok(response)
+    }
+}
+
+/// 503 problem when the store failed: nothing was acknowledged, retry.
+pub fn unavailable(request_id: &str) -> Response {
+    let body = serde_json::json!({
+        "type": format!("{}store_unavailable", erpops_core::receive::PROBLEM_TYPE_PREFIX),
+        "title": "Service Unavailable",
+        "status": 503,
+        "detail": "the receiver could not store the event durably; nothing was accepted, retry \
+                   the same bytes later",
+        "code": "store_unavailable",
+        "request_id": request_id,
+    });
+    Response {
+        status: 503,
+        headers: vec![
+            (
+                erpops_core::receive::response::CONTENT_TYPE,
+                erpops_core::receive::PROBLEM_MEDIA_TYPE.to_owned(),
+            ),
+            ("Retry-After", "1".to_owned()),
+        ],
+        body: serde_json::to_vec(&body).unwrap_or_default(),
+        code: None,
+        effects: Vec::new(),
+    }
+}
