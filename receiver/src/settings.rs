@@ -109,3 +109,70 @@ pub fn resolve(
         max_connections,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    #[test]
+    fn defaults_file_env_flags_in_that_order() {
+        let dir = std::env::temp_dir().join(format!("erpops-settings-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("erpops.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:1\"\ndata = \"/from/file\"\nmax_body_bytes = 1000\n",
+        )
+        .unwrap();
+        let none = Overrides::default();
+        let d = resolve(None, env_of(&[]), &none).unwrap();
+        assert_eq!(d.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(d.max_body_bytes, 64 * 1024);
+        let f = resolve(Some(&file), env_of(&[]), &none).unwrap();
+        assert_eq!((f.listen.port(), f.max_body_bytes), (1, 1000));
+        assert_eq!(f.data, PathBuf::from("/from/file"));
+        let e = resolve(
+            Some(&file),
+            env_of(&[
+                ("ERPOPS_LISTEN", "127.0.0.1:2"),
+                ("ERPOPS_MAX_BODY_BYTES", "2000"),
+            ]),
+            &none,
+        )
+        .unwrap();
+        assert_eq!((e.listen.port(), e.max_body_bytes), (2, 2000));
+        let flags = Overrides {
+            listen: Some("127.0.0.1:3".into()),
+            data: Some("/from/flag".into()),
+        };
+        let g = resolve(
+            Some(&file),
+            env_of(&[("ERPOPS_LISTEN", "127.0.0.1:2")]),
+            &flags,
+        )
+        .unwrap();
+        assert_eq!(g.listen.port(), 3);
+        assert_eq!(g.data, PathBuf::from("/from/flag"));
+        std::fs::write(&file, "lissten = \"x\"\n").unwrap();
+        let err = resolve(Some(&file), env_of(&[]), &none).unwrap_err();
+        assert!(
+            err.contains("lissten") && err.contains("known keys"),
+            "{err}"
+        );
+        let err = resolve(None, env_of(&[("ERPOPS_MAX_BODY_BYTES", "lots")]), &none).unwrap_err();
+        assert!(err.contains("ERPOPS_MAX_BODY_BYTES"), "{err}");
+        let err = resolve(None, env_of(&[("ERPOPS_LISTEN", "nowhere")]), &none).unwrap_err();
+        assert!(err.contains("host:port"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

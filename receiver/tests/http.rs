@@ -56,7 +56,8 @@ async fn every_rung_of_the_ladder() {
     let json = ("Content-Type", "application/json");
     let cid = ("X-ERPOps-Connector-Id", id.as_str());
     let good_sig = ("X-ERPOps-Signature", sig.as_str());
-    let cases: Vec<(&str, Vec<(&str, &str)>, u16, &str)> = vec![
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, u16, &'a str);
+    let cases: Vec<Case<'_>> = vec![
         (
             "415",
             vec![("Content-Type", "text/plain"), cid, good_sig],
@@ -370,4 +371,32 @@ async fn healthz_and_unknown_routes() {
     assert_eq!(r.status, 404);
     assert_eq!(r.code().as_deref(), Some("not_found"));
     server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_is_created_once_and_its_curl_command_gets_a_202() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = settings(dir.path());
+    let (receiver, demo) = erpops_receiver::serve::start(&settings, true)
+        .await
+        .unwrap();
+    let demo = demo.unwrap();
+    let addr = receiver.server.addr;
+    let script = erpops_receiver::demo::curl_command(&demo, addr);
+    let out = tokio::task::block_in_place(|| {
+        std::process::Command::new("bash")
+            .arg("-c")
+            .arg(&script)
+            .output()
+            .unwrap()
+    });
+    let reply: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(reply["status"], "accepted", "{reply}");
+    receiver.shutdown().await;
+    // A later start with the same data directory reuses the same demo.
+    let (receiver, again) = erpops_receiver::serve::start(&settings, true)
+        .await
+        .unwrap();
+    assert_eq!(again.unwrap(), demo);
+    receiver.shutdown().await;
 }
