@@ -315,17 +315,21 @@ fn empty_and_plain_text_have_no_findings() {
 
 #[test]
 fn chains_where_each_redaction_unlocks_the_next_are_fully_redacted() {
-    // Each grouped card starts right after the previous one's digits, and
-    // each phone number is tied to the previous one by `/`, so only the
-    // first is acceptable until its neighbour becomes a marker.
-    for (unit, kind) in [
-        ("4111 1111 1111 1111 ", PiiKind::Card),
-        ("+44 20 7946 0958/", PiiKind::Phone),
+    // Each grouped card starts right after the previous one's digits, each
+    // phone number's `+` right after the previous one's last digit, so only
+    // the first is acceptable until its neighbour becomes a marker.
+    for (unit, redacted_unit, per_unit) in [
+        ("4111 1111 1111 1111 ", "[REDACTED:card] ", 1),
+        ("+44 20 7946 0958", "[REDACTED:phone]", 1),
+        (
+            "123-45-6789 4111 1111 1111 1111 ",
+            "[REDACTED:ssn] [REDACTED:card] ",
+            2,
+        ),
     ] {
-        let text = unit.repeat(1000);
-        let (out, findings) = redact(&text);
-        assert_eq!(findings.len(), 1000);
-        assert!(findings.iter().all(|f| f.kind == kind));
+        let (out, findings) = redact(&unit.repeat(1000));
+        assert_eq!(findings.len(), 1000 * per_unit, "{unit:?}");
+        assert_eq!(out, redacted_unit.repeat(1000));
         assert!(find(&out).is_empty());
     }
 }

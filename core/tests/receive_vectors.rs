@@ -26,6 +26,13 @@ use uuid::Uuid;
 struct File {
     version: u32,
     scenarios: Vec<Scenario>,
+    config_errors: Vec<ConfigCase>,
+}
+
+#[derive(Deserialize)]
+struct ConfigCase {
+    config: Config,
+    code: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -110,16 +117,17 @@ fn plan(v: &Value) -> Plan {
     }
 }
 
-fn engine(s: &Scenario) -> Engine {
-    let c = &s.config;
-    let config = ReceiveConfig::new(
+fn config(c: &Config) -> Result<ReceiveConfig, erpops_core::receive::ConfigError> {
+    ReceiveConfig::new(
         c.max_body_bytes,
         Duration::from_secs(c.future_skew_secs),
         Duration::from_secs(c.max_age_secs),
         Duration::from_secs(c.replay_window_secs),
     )
-    .unwrap();
-    let mut e = Engine::new(config);
+}
+
+fn engine(s: &Scenario) -> Engine {
+    let mut e = Engine::new(config(&s.config).unwrap());
     for t in &s.tenants {
         e.add_tenant(
             &t.id,
@@ -210,4 +218,8 @@ fn receive_vectors() {
         }
     }
     assert!(steps >= 40, "only {steps} steps");
+    for case in &file.config_errors {
+        let got = config(&case.config).err().map(|e| e.code().to_owned());
+        assert_eq!(got, case.code);
+    }
 }

@@ -174,13 +174,28 @@ fn skip_plain(bytes: &[u8], mut pos: usize) -> usize {
         pos += 8;
     }
     while let Some(&c) = bytes.get(pos) {
-        if c == b'"' || c == b'\\' || c < 0x20 {
+        if SPECIAL.get(usize::from(c)) != Some(&false) {
             break;
         }
         pos += 1;
     }
     pos
 }
+
+/// Bytes that end a run of plain string content: `"`, `\\` and controls.
+/// (Indexing in a constant initializer is checked at compile time.)
+#[allow(clippy::indexing_slicing)]
+static SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
 
 fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
@@ -559,7 +574,11 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Skips the container at the current position (`{` or `[`).
+    /// Skips the container at the current position (`{` or `[`). Cold: a
+    /// valid event never has a container outside `metadata`, so keeping it
+    /// out of line keeps the scalar path small.
+    #[cold]
+    #[inline(never)]
     pub fn skip_container(
         &mut self,
         base: Base<'_>,

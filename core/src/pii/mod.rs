@@ -8,17 +8,19 @@
 //! finding. What each detector accepts, and what it deliberately does not,
 //! is documented in its submodule and in `docs/pii.md`.
 //!
-//! Submodules: `scan` runs one pass over the bytes and dispatches to
-//! `email`, `ssn`, `card`, `iban` and `phone`; `redact` renders markers and
-//! rescans so that redaction is idempotent.
+//! Submodules, top-down: `fixpoint` makes redaction idempotent by rescanning
+//! around new markers; `scan` runs one pass over the bytes, dispatching to
+//! the detectors `email`, `ssn`, `card`, `iban` and `phone`, and holds the
+//! token-boundary rules they share; `marker` renders `[REDACTED:<kind>]`.
 
 use core::fmt;
 
 mod card;
 mod email;
+mod fixpoint;
 mod iban;
+mod marker;
 mod phone;
-mod redact;
 mod scan;
 mod ssn;
 
@@ -104,9 +106,9 @@ impl PiiPolicy {
 ///
 /// The result is what [`redact()`] replaces: after redaction nothing is found
 /// any more (`find(&redact(x).0)` is empty), because the scan is repeated on
-/// the redacted text until it is stable (see the `redact` submodule).
+/// the redacted text until it is stable (see the `fixpoint` submodule).
 pub fn find(text: &str) -> Vec<Finding> {
-    redact::find_and_render(text).0
+    fixpoint::fixed_point(text)
 }
 
 /// `text` with every finding replaced by `[REDACTED:<kind>]`, and the
@@ -123,6 +125,6 @@ pub fn find(text: &str) -> Vec<Finding> {
 /// assert_eq!((found[0].kind, found[0].start, found[0].end), (PiiKind::Card, 5, 24));
 /// ```
 pub fn redact(text: &str) -> (String, Vec<Finding>) {
-    let (findings, rendered) = redact::find_and_render(text);
-    (rendered.unwrap_or_else(|| text.to_owned()), findings)
+    let findings = fixpoint::fixed_point(text);
+    (marker::render(text, &findings), findings)
 }

@@ -25,7 +25,7 @@ pub(super) fn scan(text: &str) -> Vec<Finding> {
 /// and 80 bytes forward, 2 back). So the decision for a key at `k` depends
 /// only on bytes `k - REACH_BACK ..= k + REACH_FORWARD`, and a change at
 /// byte `c` can only affect keys in `c - REACH_FORWARD ..= c + REACH_BACK`;
-/// `redact` relies on this to rescan only around new markers. Both are
+/// `fixpoint` relies on this to rescan only around new markers. Both are
 /// rounded up, and a proptest fails if either is made too small.
 pub(super) const REACH_BACK: usize = 80;
 /// See [`REACH_BACK`].

@@ -5,7 +5,7 @@
 //! durable storage.
 
 use core::fmt;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use uuid::Uuid;
@@ -95,6 +95,12 @@ pub struct Engine {
     ledger: Ledger,
     /// event id → (expiry of the digest, the stored event).
     replay: BTreeMap<String, (Timestamp, StoredEvent)>,
+    /// The same entries ordered by expiry, so pruning only touches what
+    /// expired (no scan of the whole set per request).
+    expiries: BTreeSet<(Timestamp, String)>,
+    /// Start of the quota window last pruned: the ledger is pruned once per
+    /// new window, not per request.
+    pruned_window: Option<i64>,
     incidents: IncidentModel,
 }
 
@@ -112,6 +118,8 @@ impl Engine {
             connectors: BTreeMap::new(),
             ledger: Ledger::new(),
             replay: BTreeMap::new(),
+            expiries: BTreeSet::new(),
+            pruned_window: None,
             incidents,
         }
     }
@@ -180,8 +188,8 @@ impl Engine {
                     raw_body: raw_body.clone(),
                     received_at: now,
                 };
-                let end = now.saturating_add(self.config.replay_window());
-                self.replay.insert(event_id.clone(), (end, stored));
+                // Kept until its digest expires (set by `RememberDigest`).
+                self.replay.insert(event_id.clone(), (now, stored));
             }
             Effect::RememberDigest {
                 event_id,
@@ -189,7 +197,9 @@ impl Engine {
                 ..
             } => {
                 if let Some(entry) = self.replay.get_mut(event_id) {
+                    self.expiries.remove(&(entry.0, event_id.clone()));
                     entry.0 = *expires_at;
+                    self.expiries.insert((*expires_at, event_id.clone()));
                 }
             }
             Effect::Incident(_) => {}
@@ -208,10 +218,21 @@ impl Engine {
     }
 
     /// Drops digests (and their stored events) that expired before `now`,
-    /// and quota rows of ended windows. `receive` calls it.
+    /// and quota rows of ended windows. `receive` calls it; the cost is
+    /// proportional to what expired.
     pub fn prune(&mut self, now: Timestamp) {
-        self.replay.retain(|_, (end, _)| now <= *end);
-        self.ledger.prune(now);
+        while let Some((end, id)) = self.expiries.first().cloned() {
+            if now <= end {
+                break;
+            }
+            self.expiries.pop_first();
+            self.replay.remove(&id);
+        }
+        let window = Window::containing(Metric::InboundEvent.period(), now).start;
+        if self.pruned_window != Some(window) {
+            self.ledger.prune(now);
+            self.pruned_window = Some(window);
+        }
     }
 
     // --- admin -----------------------------------------------------------

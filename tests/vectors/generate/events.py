@@ -2,7 +2,8 @@
 """Generate tests/vectors/events.json: the event-contract conformance cases.
 
 Every expectation below is written by hand from the contract (shared
-contract §3.2-3.4 and §10), not computed by the Rust code: the Rust, C,
+contract §3.2-3.4 and §10), not computed by the Rust code, and checked
+against Python's json and datetime before the file is written: the Rust, C,
 Python and Node runners replay the file and must agree with it. Bodies are
 built here so that large and odd ones (64 KiB ± 1, deep nesting, non-UTF-8)
 stay reproducible.
@@ -383,7 +384,8 @@ for name, text in [("array", "[]"), ("string", '"event"'), ("number", "42"), ("n
 
 # ---------------------------------------------------------------- connector id
 for name, v in [("braces", "{%s}" % CID), ("urn", "urn:uuid:" + CID), ("simple", CID.replace("-", "")),
-                ("short", CID[:-1]), ("non_hex", CID[:-1] + "g"), ("empty", ""),
+                ("short", CID[:-1]), ("non_hex", CID[:-1] + "g"), ("backtick", CID[:-1] + "`"),
+                ("at_sign", "@" + CID[1:]), ("colon", CID[:-1] + ":"), ("empty", ""),
                 ("spaces", " " + CID), ("hyphens_moved", "123e4567e-89b-12d3-a456-426614174000")]:
     invalid("connector_id_" + name, body(connector_id=v), [("/connector_id", "format")],
             "only the hyphenated 8-4-4-4-12 form is a connector id")
@@ -602,7 +604,87 @@ for name, data, pos, note in SYN:
     invalid(name, data, [("", "syntax")], note, syntax=pos)
 
 
+# ---------------------------------------------------------------- oracle
+def strict_load(data):
+    """Python's json as a second opinion: UTF-8 without BOM, no NaN or
+    Infinity, no duplicate keys (ValueError otherwise)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise ValueError("BOM")
+
+    def pairs(items):
+        keys = [k for k, _ in items]
+        if len(set(keys)) != len(keys):
+            raise ValueError("duplicate key")
+        return dict(items)
+
+    def no_constant(name):
+        raise ValueError(name)
+
+    return json.loads(data.decode("utf-8"), object_pairs_hook=pairs, parse_constant=no_constant)
+
+
+def utc_text(text):
+    """The normalized UTC text of an accepted timestamp, computed with
+    datetime (leap seconds and 7-9 fraction digits handled around it)."""
+    import datetime as dt
+    import re
+    m = re.fullmatch(r"(\d{4}-\d\d-\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?([Zz]|[+-]\d\d:\d\d)?", text)
+    assert m, text
+    date, hh, mm, ss, frac, off = m.groups()
+    nanos = int((frac or "").ljust(9, "0"))
+    if ss == "60":
+        ss, nanos = "59", 999_999_999
+    off = "+00:00" if off in (None, "Z", "z", "-00:00") else off
+    t = dt.datetime.fromisoformat("%sT%s:%s:%s%s" % (date, hh, mm, ss, off)).astimezone(dt.timezone.utc)
+    base = t.strftime("%Y-%m-%dT%H:%M:%S")
+    if nanos == 0:
+        return base + "Z"
+    digits = "%09d" % nanos
+    for n in (3, 6, 9):
+        if digits[n:].strip("0") == "":
+            return base + "." + digits[:n] + "Z"
+
+
+def check_with_python(case):
+    data = bytes.fromhex(case["body_hex"])
+    if case["expect"] == "invalid":
+        if any(v["code"] == "syntax" for v in case["violations"]):
+            if len(case["violations"]) != 1:
+                raise AssertionError(case["name"] + ": syntax must be alone")
+            try:
+                doc = strict_load(data)
+            except (ValueError, UnicodeDecodeError, RecursionError):
+                return
+            # What Python's json accepts but the contract refuses: nesting
+            # deeper than 128 and lone surrogates (not Unicode text).
+            assert "deep" in case["name"] or "surrogate" in case["name"], case["name"]
+        return
+    doc = strict_load(data)
+    e = case["event"]
+    assert doc["connector_id"].lower() == e["connector_id"], case["name"]
+    assert doc["event_type"] == e["event_type"], case["name"]
+    assert utc_text(doc["timestamp"]) == e["timestamp"], case["name"]
+    assert doc.get("severity", "info") == e["severity"], case["name"]
+    redacted = {r["pointer"] for r in case["redactions"]}
+    for f in ("source", "message"):
+        if "/" + f not in redacted:
+            assert doc.get(f) == e[f], case["name"]
+    got = [(m["key"], m["type"], m["value"]) for m in e["metadata"]]
+    assert [k for k, _, _ in got] == list(doc.get("metadata", {})), case["name"]
+    for k, t, v in got:
+        sent = doc["metadata"][k]
+        if t in ("int", "uint"):
+            assert type(sent) is int and int(v) == sent, case["name"]
+            assert (t == "int") == (-2**63 <= sent < 2**63), case["name"]
+        elif t == "float":
+            assert type(sent) is float and sent == v, case["name"]
+        elif t == "string" and "/metadata/" + k not in redacted:
+            assert sent == v, case["name"]
+
+
 def main():
+    for case in cases:
+        check_with_python(case)
     doc = {
         "version": 1,
         "description": "Event contract conformance (contract 3.2-3.4, 10): parse each body with the "

@@ -398,6 +398,34 @@ def replay_window():
     return s
 
 
+def small_limit():
+    s = Scenario("body_limit", "A 300-byte limit: a body of exactly 300 bytes is accepted, "
+                 "301 bytes is 413 before anything else is looked at.", "2026-04-20T03:00:05Z",
+                 config={"max_body_bytes": 300})
+    s.tenant("t-acme")
+    s.connector(C_MAIN, "t-acme")
+    base = event("2026-04-20T03:00:00Z", message="")
+    pad = 300 - len(curl_body(base))
+    e = event("2026-04-20T03:00:00Z", message="x" * pad)
+    assert len(curl_body(e)) == 300
+    s.receive("2026-04-20T03:00:05Z", curl_body(e), "accepted", ev=e, name="exactly_at_limit")
+    e = event("2026-04-20T03:00:00Z", message="y" * (pad + 1))
+    s.receive("2026-04-20T03:00:05Z", curl_body(e), "body_too_large", content_type=None,
+              connector=None, name="one_byte_over_limit")
+    return s
+
+
+# Configurations the engine must refuse when it is built (contract 4: the replay window is at
+# least the maximum age plus the future skew).
+CONFIG_ERRORS = [
+    {"config": dict(DEFAULT_CONFIG, replay_window_secs=86699), "code": "replay_window_too_short"},
+    {"config": dict(DEFAULT_CONFIG, max_age_secs=3600, future_skew_secs=60,
+                    replay_window_secs=3659), "code": "replay_window_too_short"},
+    {"config": dict(DEFAULT_CONFIG, max_age_secs=3600, future_skew_secs=60,
+                    replay_window_secs=3660), "code": None},
+]
+
+
 def build():
     return {
         "version": 1,
@@ -405,7 +433,8 @@ def build():
                        "against an initial state, each with the complete expected response. "
                        "See tests/vectors/README.md.",
         "scenarios": [x().json() for x in (ladder, seed_examples, pii, quota_boundary,
-                                            rotation, replay_window)],
+                                            rotation, replay_window, small_limit)],
+        "config_errors": CONFIG_ERRORS,
     }
 
 
