@@ -8,7 +8,7 @@ use std::time::Duration;
 use erpops_core::pii::PiiPolicy;
 use uuid::Uuid;
 
-use crate::cli::{AdminCommand, ConnectorCommand, TenantCommand};
+use crate::cli::{AdminCommand, ApiKeyCommand, ConnectorCommand, TenantCommand};
 use crate::clock;
 use crate::store::{SqliteStore, Store};
 
@@ -124,6 +124,31 @@ pub fn run_on(store: &mut dyn Store, command: &AdminCommand) -> Result<String, S
             let id = parse_connector(id)?;
             store.set_connector_enabled(&id, false).map_err(err)?;
             Ok(format!("connector {id} disabled"))
+        }
+        AdminCommand::ApiKeys(ApiKeyCommand::Create { tenant, label }) => {
+            let key = clock::new_api_key()?;
+            let id = format!("key_{}", hex::encode(clock::random_bytes::<8>()?));
+            store
+                .create_api_key(&id, tenant, &clock::hash_api_key(&key), label, now)
+                .map_err(err)?;
+            Ok(format!(
+                "key_id: {id}\napi_key: {key}\n(the key is shown only now; only its hash is stored)"
+            ))
+        }
+        AdminCommand::ApiKeys(ApiKeyCommand::List { tenant }) => {
+            let rows = store.api_keys(tenant.as_deref()).map_err(err)?;
+            let mut out = String::from("ID\tTENANT\tREVOKED\tLABEL\n");
+            for k in rows {
+                out.push_str(&format!(
+                    "{}\t{}\t{}\t{}\n",
+                    k.id, k.tenant_id, k.revoked, k.label
+                ));
+            }
+            Ok(out.trim_end().to_owned())
+        }
+        AdminCommand::ApiKeys(ApiKeyCommand::Revoke { id }) => {
+            store.revoke_api_key(id, now).map_err(err)?;
+            Ok(format!("API key {id} revoked"))
         }
         AdminCommand::Connectors(ConnectorCommand::Enable { id }) => {
             let id = parse_connector(id)?;

@@ -69,6 +69,34 @@ pub enum AdminCommand {
     /// Connectors: senders with an id and HMAC secrets.
     #[command(subcommand)]
     Connectors(ConnectorCommand),
+    /// API keys for the REST API under /v1 (shown once, stored hashed).
+    #[command(subcommand, name = "api-keys")]
+    ApiKeys(ApiKeyCommand),
+}
+
+/// `erpops admin api-keys …`.
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Create a key for a tenant; prints it ONCE.
+    Create {
+        /// The tenant whose data the key reads.
+        #[arg(long)]
+        tenant: String,
+        /// A label to recognize it by.
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// List keys (ids and labels, never the keys).
+    List {
+        /// Only this tenant's.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Revoke a key by its id (`key_…`): it answers 401 from then on.
+    Revoke {
+        /// Key id.
+        id: String,
+    },
 }
 
 /// `erpops admin tenants …`.

@@ -13,12 +13,15 @@
 //! - [`store`]: the [`store::Store`] trait and its SQLite implementation.
 //! - [`writer`]: the single writer thread (group commit, incident timers).
 //! - [`server`]: hyper routes, body limit, timeouts, connection limit.
+//! - [`api`]: the REST API under `/v1` (API keys, tenant-scoped reads,
+//!   incident commands through the writer).
 //! - [`serve`]: wiring and graceful shutdown.
 //! - [`demo`]: `serve --demo`.
 //! - [`admin`]: `erpops admin`.
 //! - [`client`]: `erpops sign` / `erpops send`.
 
 pub mod admin;
+pub mod api;
 pub mod cli;
 pub mod client;
 pub mod clock;

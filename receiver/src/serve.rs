@@ -74,7 +74,8 @@ pub async fn start(
         max_connections: settings.max_connections,
         ..HttpLimits::default()
     };
-    let server = server::spawn(listener, tx, config, limits, prefix)
+    let api = crate::api::Api::open(&settings.data, tx.clone())?;
+    let server = server::spawn(listener, tx, api, config, limits, prefix)
         .map_err(|e| format!("cannot start the server: {e}"))?;
     Ok((Receiver { server, writer }, demo))
 }

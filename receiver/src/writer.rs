@@ -15,7 +15,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 
 use bytes::Bytes;
-use erpops_core::incident::{IncidentConfig, IncidentModel};
+use erpops_core::incident::{Command, CommandError, IncidentConfig, IncidentModel};
 use erpops_core::receive::{
     authenticate, decide, incident_id_of, Body, Context, Effect, InboundRequest, Outcome,
     ReceiveConfig, Response,
@@ -55,6 +55,43 @@ pub enum Message {
     Receive(Job),
     /// Answer whether the store responds.
     Ping(oneshot::Sender<bool>),
+    /// An operator command (acknowledge, resolve) from the REST API.
+    IncidentCommand {
+        /// The API key's tenant: another tenant's incident is "not found".
+        tenant: String,
+        /// The command for the core's incident model.
+        command: Command,
+        /// The incident after the command, or why it failed.
+        reply: oneshot::Sender<Result<serde_json::Value, CommandFailure>>,
+    },
+}
+
+/// Why an incident command was not applied (mapped to a problem response).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandFailure {
+    /// HTTP status: 404 unknown, 409 not allowed in this state, 422 invalid,
+    /// 503 store.
+    pub status: u16,
+    /// Stable code.
+    pub code: String,
+    /// How to fix it.
+    pub detail: String,
+}
+
+type CommandReply = oneshot::Sender<Result<serde_json::Value, CommandFailure>>;
+
+/// An answer held until the group's commit.
+enum Pending {
+    Receive(oneshot::Sender<Response>, Response, String),
+    Command(CommandReply, Result<serde_json::Value, CommandFailure>),
+}
+
+fn store_failure() -> CommandFailure {
+    CommandFailure {
+        status: 503,
+        code: "store_unavailable".to_owned(),
+        detail: "the change could not be stored; nothing changed, retry later".to_owned(),
+    }
 }
 
 /// Handle to send work to the writer thread.
@@ -158,14 +195,34 @@ impl Writer {
     /// Decides a group in one transaction and answers it after the commit.
     fn process(&mut self, group: Vec<Message>) {
         let now = clock::now();
-        let mut answers: Vec<(oneshot::Sender<Response>, Response, String)> =
-            Vec::with_capacity(group.len());
+        let mut answers: Vec<Pending> = Vec::with_capacity(group.len());
         let mut failed: Option<StoreError> = self.store.begin().err();
         let mut touched_incidents = false;
         for message in group {
             match message {
                 Message::Ping(reply) => {
                     let _ = reply.send(self.store.ping().is_ok());
+                }
+                Message::IncidentCommand {
+                    tenant,
+                    command,
+                    reply,
+                } => {
+                    let result = if failed.is_some() {
+                        Err(store_failure())
+                    } else {
+                        match self.command_one(&tenant, &command, now) {
+                            Ok(r) => {
+                                touched_incidents |= r.is_ok();
+                                r
+                            }
+                            Err(e) => {
+                                failed = Some(e);
+                                Err(store_failure())
+                            }
+                        }
+                    };
+                    answers.push(Pending::Command(reply, result));
                 }
                 Message::Receive(job) => {
                     let response = if failed.is_some() {
@@ -180,7 +237,7 @@ impl Writer {
                         }
                     };
                     let response = response.unwrap_or_else(|| unavailable(&job.request_id));
-                    answers.push((job.reply, response, job.request_id));
+                    answers.push(Pending::Receive(job.reply, response, job.request_id));
                 }
             }
         }
@@ -193,14 +250,71 @@ impl Writer {
         if let Some(e) = failed {
             tracing::error!(code = e.code(), error = %e, group = answers.len(), "group rolled back; answering 503");
             self.recover();
-            for (reply, _, request_id) in answers {
-                let _ = reply.send(unavailable(&request_id));
+            for pending in answers {
+                match pending {
+                    Pending::Receive(reply, _, request_id) => {
+                        let _ = reply.send(unavailable(&request_id));
+                    }
+                    Pending::Command(reply, _) => {
+                        let _ = reply.send(Err(store_failure()));
+                    }
+                }
             }
             return;
         }
-        for (reply, response, _) in answers {
-            let _ = reply.send(response);
+        for pending in answers {
+            match pending {
+                Pending::Receive(reply, response, _) => {
+                    let _ = reply.send(response);
+                }
+                Pending::Command(reply, result) => {
+                    let _ = reply.send(result);
+                }
+            }
         }
+    }
+
+    /// One operator command inside the open transaction. The outer error
+    /// is a store failure (the group rolls back); the inner one is the
+    /// command's refusal (nothing changed).
+    fn command_one(
+        &mut self,
+        tenant: &str,
+        command: &Command,
+        now: Timestamp,
+    ) -> StoreResult<Result<serde_json::Value, CommandFailure>> {
+        let id = command.incident_id();
+        let not_found = || CommandFailure {
+            status: 404,
+            code: "incident_not_found".to_owned(),
+            detail: format!("no incident {id} for this API key's tenant; list /v1/incidents"),
+        };
+        if self.store.incident_tenant(id)?.as_deref() != Some(tenant) {
+            return Ok(Err(not_found()));
+        }
+        let effects = match self.model.command(command, now) {
+            Ok(effects) => effects,
+            Err(CommandError::IncidentNotFound { .. }) => return Ok(Err(not_found())),
+            Err(e) => {
+                let status = match e {
+                    CommandError::InvalidActor | CommandError::InvalidNote => 422,
+                    _ => 409,
+                };
+                return Ok(Err(CommandFailure {
+                    status,
+                    code: e.code().to_owned(),
+                    detail: e.to_string(),
+                }));
+            }
+        };
+        self.store.record_incident_effects(&effects, now)?;
+        let record = self
+            .model
+            .get(id)
+            .map(serde_json::to_value)
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        Ok(record.ok_or_else(not_found))
     }
 
     /// One request through both steps of the core's decision, applying the

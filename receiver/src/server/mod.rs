@@ -60,6 +60,7 @@ impl Default for HttpLimits {
 /// Shared by every connection.
 struct App {
     writer: WriterHandle,
+    api: crate::api::Api,
     config: ReceiveConfig,
     limits: HttpLimits,
     prefix: String,
@@ -96,7 +97,8 @@ fn to_http(core: CoreResponse, request_id: &str) -> Response<Full<Bytes>> {
         })
 }
 
-fn problem(status: u16, code: &str, detail: &str, request_id: &str) -> CoreResponse {
+/// An RFC 9457 problem response for errors outside the receive decision.
+pub fn problem(status: u16, code: &str, detail: &str, request_id: &str) -> CoreResponse {
     let title = StatusCode::from_u16(status)
         .ok()
         .and_then(|s| s.canonical_reason())
@@ -184,12 +186,58 @@ async fn receive(app: &App, req: Request<Incoming>, request_id: &str) -> CoreRes
     rx.await.unwrap_or_else(|_| unavailable(request_id))
 }
 
+/// Largest body of a REST API request (commands carry a short note).
+const API_BODY_LIMIT: usize = 16 * 1024;
+
+async fn api_request(app: &App, req: Request<Incoming>, request_id: &str) -> CoreResponse {
+    let (parts, incoming) = req.into_parts();
+    let declared = parts
+        .headers
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let body = match read_limited(declared, incoming, API_BODY_LIMIT, app.limits.body_timeout).await
+    {
+        ReadBody::Complete(b) => b,
+        ReadBody::TooLarge { .. } => {
+            return problem(
+                413,
+                "body_too_large",
+                "API request bodies are at most 16 KiB",
+                request_id,
+            )
+        }
+        ReadBody::Failed => {
+            return problem(
+                408,
+                "body_read_failed",
+                "the body did not arrive completely in time",
+                request_id,
+            )
+        }
+    };
+    let request = crate::api::ApiRequest {
+        method: parts.method,
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        authorization: parts
+            .headers
+            .get(hyper::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        body,
+    };
+    app.api.handle(request, request_id).await
+}
+
 async fn route(app: Arc<App>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     let request_id = app.request_id();
     let path = req.uri().path().to_owned();
     let method = req.method().clone();
     let response = if path == wire::RECEIVE_PATH {
         receive(&app, req, &request_id).await
+    } else if path == "/v1" || path.starts_with("/v1/") {
+        api_request(&app, req, &request_id).await
     } else if path == "/healthz" && method == hyper::Method::GET {
         let (tx, rx) = oneshot::channel();
         let ok = app.writer.send(Message::Ping(tx)).is_ok() && rx.await.unwrap_or(false);
@@ -246,6 +294,7 @@ impl Running {
 pub fn spawn(
     listener: TcpListener,
     writer: WriterHandle,
+    api: crate::api::Api,
     config: ReceiveConfig,
     limits: HttpLimits,
     prefix: String,
@@ -254,6 +303,7 @@ pub fn spawn(
     let (shutdown, mut stop) = watch::channel(false);
     let app = Arc::new(App {
         writer,
+        api,
         config,
         limits,
         prefix,

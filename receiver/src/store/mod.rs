@@ -164,6 +164,96 @@ pub struct NewEvent<'a> {
     pub received_at: Timestamp,
 }
 
+/// An API key as listed (never the key itself, which is not stored).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ApiKeyRow {
+    /// Public id of the key (`key_…`), used to revoke it.
+    pub id: String,
+    /// The tenant whose data it reads.
+    pub tenant_id: String,
+    /// Operator's label.
+    pub label: String,
+    /// Whether it was revoked.
+    pub revoked: bool,
+}
+
+/// Filters of `GET /v1/incidents` (all optional, combined with AND).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IncidentFilter {
+    /// `open`, `acknowledged` or `resolved`.
+    pub status: Option<String>,
+    /// `info`, `warn`, `error` or `critical`.
+    pub severity: Option<String>,
+    /// Connector UUID.
+    pub connector: Option<String>,
+    /// Source of the opening event.
+    pub source: Option<String>,
+    /// Only incidents changed at or after this instant.
+    pub since: Option<Timestamp>,
+}
+
+/// Filters of `GET /v1/events`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventFilter {
+    /// Connector UUID.
+    pub connector: Option<String>,
+    /// Exact event type.
+    pub event_type: Option<String>,
+    /// Severity.
+    pub severity: Option<String>,
+    /// Source.
+    pub source: Option<String>,
+    /// Only events received at or after this instant.
+    pub since: Option<Timestamp>,
+}
+
+/// A page position: strictly after `(at, id)` in newest-first order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    /// The sort time of the last row returned.
+    pub at: i64,
+    /// Its id (ties on time).
+    pub id: String,
+}
+
+/// One row of a listing: sort time, id and the JSON to return.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    /// Sort time (for the next cursor).
+    pub at: i64,
+    /// Row id.
+    pub id: String,
+    /// The row as JSON.
+    pub json: serde_json::Value,
+}
+
+/// The read side of the REST API: every call is scoped to one tenant, so a
+/// key never sees another tenant's rows (they answer "not found").
+pub trait ReadStore: Send {
+    /// The (key id, tenant) of a non-revoked API key with this SHA-256 hex.
+    fn api_key(&mut self, key_hash: &str) -> StoreResult<Option<(String, String)>>;
+    /// Incidents of `tenant`, newest change first.
+    fn list_incidents(
+        &mut self,
+        tenant: &str,
+        filter: &IncidentFilter,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<Listed>>;
+    /// One incident of `tenant`.
+    fn incident(&mut self, tenant: &str, id: &str) -> StoreResult<Option<serde_json::Value>>;
+    /// Events of `tenant`, newest first.
+    fn list_events(
+        &mut self,
+        tenant: &str,
+        filter: &EventFilter,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<Listed>>;
+    /// Inbound events and AI queries used in the current windows.
+    fn usage(&mut self, tenant: &str, now: Timestamp) -> StoreResult<serde_json::Value>;
+}
+
 /// Durable state of one receiver. See the module docs.
 pub trait Store: Send {
     /// Whether the store answers (for `/healthz`).
@@ -203,6 +293,8 @@ pub trait Store: Send {
         effects: &[IncidentEffect],
         now: Timestamp,
     ) -> StoreResult<()>;
+    /// The tenant owning an incident, if the incident is known.
+    fn incident_tenant(&mut self, incident_id: &str) -> StoreResult<Option<String>>;
     /// Saves the incident model's snapshot.
     fn save_incident_model(&mut self, snapshot: &IncidentSnapshot) -> StoreResult<()>;
     /// The saved incident model snapshot, if any.
@@ -258,6 +350,19 @@ pub trait Store: Send {
     fn set_demo(&mut self, tenant: &str, connector: &Uuid) -> StoreResult<()>;
     /// Number of stored events of a tenant (tests, usage).
     fn event_count(&mut self, tenant: &str) -> StoreResult<u64>;
+    /// Stores an API key's hash under a public id.
+    fn create_api_key(
+        &mut self,
+        id: &str,
+        tenant: &str,
+        key_hash: &str,
+        label: &str,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// API keys, optionally of one tenant.
+    fn api_keys(&mut self, tenant: Option<&str>) -> StoreResult<Vec<ApiKeyRow>>;
+    /// Revokes an API key (it answers 401 from the next request).
+    fn revoke_api_key(&mut self, id: &str, now: Timestamp) -> StoreResult<()>;
 }
 
 /// Parses a stored plan name.

@@ -15,7 +15,10 @@ use rusqlite::{params, Connection, OptionalExtension, ToSql};
 use uuid::Uuid;
 
 use super::migrate::migrate;
-use super::{ConnectorRow, Lookup, NewEvent, Store, StoreError, StoreResult, TenantRow};
+use super::{
+    ApiKeyRow, ConnectorRow, Cursor, EventFilter, IncidentFilter, Listed, Lookup, NewEvent,
+    ReadStore, Store, StoreError, StoreResult, TenantRow,
+};
 
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "erpops.sqlite3";
@@ -298,6 +301,15 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn incident_tenant(&mut self, incident_id: &str) -> StoreResult<Option<String>> {
+        let row: Option<Option<String>> = self
+            .conn
+            .prepare_cached("SELECT tenant_id FROM incidents WHERE id = ?1")?
+            .query_row([incident_id], |r| r.get(0))
+            .optional()?;
+        Ok(row.flatten())
+    }
+
     fn save_incident_model(&mut self, snapshot: &IncidentSnapshot) -> StoreResult<()> {
         let json =
             serde_json::to_string(snapshot).map_err(|err| StoreError::Corrupt(err.to_string()))?;
@@ -557,6 +569,43 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn create_api_key(
+        &mut self,
+        id: &str,
+        tenant: &str,
+        key_hash: &str,
+        label: &str,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        self.create_api_key_row(id, tenant, key_hash, label, now)
+    }
+
+    fn api_keys(&mut self, tenant: Option<&str>) -> StoreResult<Vec<ApiKeyRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, tenant_id, label, revoked_at IS NOT NULL FROM api_keys WHERE (?1 IS NULL \
+             OR tenant_id = ?1) ORDER BY tenant_id, created_at, id",
+        )?;
+        let rows = stmt.query_map([tenant], |r| {
+            Ok(ApiKeyRow {
+                id: r.get(0)?,
+                tenant_id: r.get(1)?,
+                label: r.get(2)?,
+                revoked: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn revoke_api_key(&mut self, id: &str, now: Timestamp) -> StoreResult<()> {
+        let at = to_db(now);
+        self.touch(
+            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1",
+            &[&id, &at],
+            "api key",
+            id,
+        )
+    }
+
     fn event_count(&mut self, tenant: &str) -> StoreResult<u64> {
         let n: i64 = self.conn.query_row(
             "SELECT COUNT(*) FROM events WHERE tenant_id = ?1",
@@ -564,5 +613,188 @@ impl Store for SqliteStore {
             |r| r.get(0),
         )?;
         Ok(u64::try_from(n).unwrap_or(0))
+    }
+}
+
+impl SqliteStore {
+    fn create_api_key_row(
+        &mut self,
+        id: &str,
+        tenant: &str,
+        key_hash: &str,
+        label: &str,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        self.conn
+            .execute(
+                "INSERT INTO api_keys (id, tenant_id, key_hash, label, created_at) VALUES (?1, ?2, \
+                 ?3, ?4, ?5)",
+                params![id, tenant, key_hash, label, to_db(now)],
+            )
+            .map_err(|e| match e {
+                rusqlite::Error::SqliteFailure(f, _)
+                    if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY =>
+                {
+                    StoreError::NotFound {
+                        what: "tenant",
+                        id: tenant.to_owned(),
+                    }
+                }
+                other => other.into(),
+            })?;
+        Ok(())
+    }
+}
+
+fn json_of(text: &str) -> StoreResult<serde_json::Value> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+impl ReadStore for SqliteStore {
+    fn api_key(&mut self, key_hash: &str) -> StoreResult<Option<(String, String)>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT id, tenant_id FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL",
+            )?
+            .query_row([key_hash], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    fn list_incidents(
+        &mut self,
+        tenant: &str,
+        f: &IncidentFilter,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<Listed>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT updated_at, id, record_json FROM incidents WHERE tenant_id = ?1 AND (?2 IS \
+             NULL OR status = ?2) AND (?3 IS NULL OR json_extract(record_json, '$.severity') = \
+             ?3) AND (?4 IS NULL OR connector_id = ?4) AND (?5 IS NULL OR \
+             json_extract(record_json, '$.source') = ?5) AND (?6 IS NULL OR updated_at >= ?6) \
+             AND (?7 IS NULL OR updated_at < ?7 OR (updated_at = ?7 AND id < ?8)) ORDER BY \
+             updated_at DESC, id DESC LIMIT ?9",
+        )?;
+        let rows = stmt.query_map(
+            params![
+                tenant,
+                f.status,
+                f.severity,
+                f.connector,
+                f.source,
+                f.since.map(to_db),
+                after.map(|c| c.at),
+                after.map(|c| c.id.as_str()),
+                i64::try_from(limit).unwrap_or(i64::MAX),
+            ],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            },
+        )?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (at, id, json) = row?;
+            out.push(Listed {
+                at,
+                id,
+                json: json_of(&json)?,
+            });
+        }
+        Ok(out)
+    }
+
+    fn incident(&mut self, tenant: &str, id: &str) -> StoreResult<Option<serde_json::Value>> {
+        let json: Option<String> = self
+            .conn
+            .prepare_cached("SELECT record_json FROM incidents WHERE tenant_id = ?1 AND id = ?2")?
+            .query_row([tenant, id], |r| r.get(0))
+            .optional()?;
+        json.map(|j| json_of(&j)).transpose()
+    }
+
+    fn list_events(
+        &mut self,
+        tenant: &str,
+        f: &EventFilter,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<Listed>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT received_at, event_id, event_json, incident_id FROM events WHERE tenant_id = \
+             ?1 AND (?2 IS NULL OR connector_id = ?2) AND (?3 IS NULL OR event_type = ?3) AND (?4 \
+             IS NULL OR severity = ?4) AND (?5 IS NULL OR source = ?5) AND (?6 IS NULL OR \
+             received_at >= ?6) AND (?7 IS NULL OR received_at < ?7 OR (received_at = ?7 AND \
+             event_id < ?8)) ORDER BY received_at DESC, event_id DESC LIMIT ?9",
+        )?;
+        let rows = stmt.query_map(
+            params![
+                tenant,
+                f.connector,
+                f.event_type,
+                f.severity,
+                f.source,
+                f.since.map(to_db),
+                after.map(|c| c.at),
+                after.map(|c| c.id.as_str()),
+                i64::try_from(limit).unwrap_or(i64::MAX),
+            ],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                ))
+            },
+        )?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (at, id, json, incident) = row?;
+            let json = serde_json::json!({
+                "event_id": id,
+                "received_at": from_db(at),
+                "incident_id": incident,
+                "event": json_of(&json)?,
+            });
+            out.push(Listed { at, id, json });
+        }
+        Ok(out)
+    }
+
+    fn usage(&mut self, tenant: &str, now: Timestamp) -> StoreResult<serde_json::Value> {
+        let plan_name: Option<String> = self
+            .conn
+            .query_row("SELECT plan FROM tenants WHERE id = ?1", [tenant], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let plan_name = plan_name.ok_or_else(|| StoreError::NotFound {
+            what: "tenant",
+            id: tenant.to_owned(),
+        })?;
+        let plan = Plan::from_name(&plan_name)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown plan {plan_name:?}")))?;
+        let mut metrics = Vec::new();
+        for metric in Metric::ALL {
+            let limit = plan.limit(metric);
+            let request = quota::Request::new(tenant, metric, limit, now);
+            let used = self
+                .run_returning(&shared_store::read_statement(&request))?
+                .unwrap_or(0);
+            let window = request.window();
+            metrics.push(serde_json::json!({
+                "metric": metric.as_str(),
+                "used": used,
+                "limit": limit.finite(),
+                "window_start": Timestamp::from_unix_seconds(window.start),
+                "window_end": Timestamp::from_unix_seconds(window.end),
+            }));
+        }
+        Ok(serde_json::json!({ "tenant_id": tenant, "plan": plan_name, "metrics": metrics }))
     }
 }

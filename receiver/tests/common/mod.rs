@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use erpops_core::signature::{sign, Secret};
-use erpops_receiver::cli::{AdminCommand, ConnectorCommand, TenantCommand};
+use erpops_receiver::cli::{AdminCommand, ApiKeyCommand, ConnectorCommand, TenantCommand};
 use erpops_receiver::serve::{self, Receiver};
 use erpops_receiver::settings::Settings;
 use erpops_receiver::store::SqliteStore;
@@ -75,6 +75,39 @@ impl TestServer {
             name: "test".into(),
         }));
         parse_id_secret(&out)
+    }
+}
+
+impl TestServer {
+    /// Creates an API key for `tenant`; returns (key id, key).
+    pub fn api_key(&self, tenant: &str) -> (String, String) {
+        let out = self.admin(AdminCommand::ApiKeys(ApiKeyCommand::Create {
+            tenant: tenant.into(),
+            label: "test".into(),
+        }));
+        let field = |name: &str| {
+            out.lines()
+                .find_map(|l| l.strip_prefix(name))
+                .unwrap()
+                .trim()
+                .to_owned()
+        };
+        (field("key_id:"), field("api_key:"))
+    }
+
+    /// `method path` with `Authorization: Bearer key`.
+    pub async fn api(&self, method: &str, path: &str, key: &str, body: &str) -> Reply {
+        let auth = format!("Bearer {key}");
+        request(
+            method,
+            &self.url(path),
+            &[
+                ("Authorization", auth.as_str()),
+                ("Content-Type", "application/json"),
+            ],
+            body.as_bytes().to_vec(),
+        )
+        .await
     }
 }
 
