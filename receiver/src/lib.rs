@@ -16,6 +16,7 @@
 //! - [`api`]: the REST API under `/v1` (API keys, tenant-scoped reads,
 //!   incident commands through the writer).
 //! - [`serve`]: wiring and graceful shutdown.
+//! - [`metrics`]: counters for `GET /metrics`.
 //! - [`demo`]: `serve --demo`.
 //! - [`admin`]: `erpops admin`.
 //! - [`client`]: `erpops sign` / `erpops send`.
@@ -26,6 +27,7 @@ pub mod cli;
 pub mod client;
 pub mod clock;
 pub mod demo;
+pub mod metrics;
 pub mod serve;
 pub mod server;
 pub mod settings;

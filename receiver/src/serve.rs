@@ -60,7 +60,9 @@ pub async fn start(
     store
         .prune(crate::clock::now())
         .map_err(|e| e.to_string())?;
-    let writer = Writer::new(Box::new(store), config).map_err(|e| e.to_string())?;
+    let metrics = std::sync::Arc::new(crate::metrics::Metrics::default());
+    let writer =
+        Writer::new(Box::new(store), config, metrics.clone()).map_err(|e| e.to_string())?;
     let (tx, rx) = mpsc::channel();
     let writer = std::thread::Builder::new()
         .name("erpops-writer".into())
@@ -75,7 +77,7 @@ pub async fn start(
         ..HttpLimits::default()
     };
     let api = crate::api::Api::open(&settings.data, tx.clone())?;
-    let server = server::spawn(listener, tx, api, config, limits, prefix)
+    let server = server::spawn(listener, tx, api, metrics, config, limits, prefix)
         .map_err(|e| format!("cannot start the server: {e}"))?;
     Ok((Receiver { server, writer }, demo))
 }

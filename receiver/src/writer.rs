@@ -108,6 +108,7 @@ fn load_model(store: &mut dyn Store) -> StoreResult<IncidentModel> {
 
 /// The writer's state.
 pub struct Writer {
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
     store: Box<dyn Store>,
     model: IncidentModel,
     config: ReceiveConfig,
@@ -115,9 +116,15 @@ pub struct Writer {
 
 impl Writer {
     /// A writer over `store`, resuming its saved incident model.
-    pub fn new(mut store: Box<dyn Store>, config: ReceiveConfig) -> StoreResult<Self> {
+    pub fn new(
+        mut store: Box<dyn Store>,
+        config: ReceiveConfig,
+        metrics: std::sync::Arc<crate::metrics::Metrics>,
+    ) -> StoreResult<Self> {
         let model = load_model(store.as_mut())?;
+        metrics.set_open_incidents(model.active_count());
         Ok(Writer {
+            metrics,
             store,
             model,
             config,
@@ -194,6 +201,8 @@ impl Writer {
 
     /// Decides a group in one transaction and answers it after the commit.
     fn process(&mut self, group: Vec<Message>) {
+        let started = std::time::Instant::now();
+        let size = group.len();
         let now = clock::now();
         let mut answers: Vec<Pending> = Vec::with_capacity(group.len());
         let mut failed: Option<StoreError> = self.store.begin().err();
@@ -247,6 +256,8 @@ impl Writer {
         if failed.is_none() {
             failed = self.store.commit().err();
         }
+        self.metrics.commit(started.elapsed(), size);
+        self.metrics.set_open_incidents(self.model.active_count());
         if let Some(e) = failed {
             tracing::error!(code = e.code(), error = %e, group = answers.len(), "group rolled back; answering 503");
             self.recover();

@@ -370,6 +370,23 @@ async fn healthz_and_unknown_routes() {
     let r = request("GET", &server.url("/nope"), &[], Vec::new()).await;
     assert_eq!(r.status, 404);
     assert_eq!(r.code().as_deref(), Some("not_found"));
+    // /metrics counts what happened (text, so the JSON body is Null).
+    server.tenant("m", "free", "redact");
+    let (id, secret) = server.connector("m");
+    assert_eq!(
+        post_signed(&server, &id, &secret, &body(&id, "m"))
+            .await
+            .status,
+        202
+    );
+    let text = erpops_receiver_metrics(&server).await;
+    assert!(
+        text.contains("erpops_http_responses_total{status=\"404\"} 1"),
+        "{text}"
+    );
+    assert!(text.contains("erpops_events_accepted_total 1"), "{text}");
+    assert!(text.contains("erpops_open_incidents 1"), "{text}");
+    assert!(text.contains("erpops_commit_seconds_count"), "{text}");
     server.stop().await;
 }
 
@@ -399,4 +416,18 @@ async fn demo_is_created_once_and_its_curl_command_gets_a_202() {
         .unwrap();
     assert_eq!(again.unwrap(), demo);
     receiver.shutdown().await;
+}
+
+async fn erpops_receiver_metrics(server: &TestServer) -> String {
+    use http_body_util::BodyExt;
+    let client: hyper_util::client::legacy::Client<_, http_body_util::Full<bytes::Bytes>> =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build_http();
+    let r = client
+        .get(server.url("/metrics").parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let bytes = r.into_body().collect().await.unwrap().to_bytes();
+    String::from_utf8(bytes.to_vec()).unwrap()
 }

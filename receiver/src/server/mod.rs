@@ -59,6 +59,7 @@ impl Default for HttpLimits {
 
 /// Shared by every connection.
 struct App {
+    metrics: Arc<crate::metrics::Metrics>,
     writer: WriterHandle,
     api: crate::api::Api,
     config: ReceiveConfig,
@@ -238,6 +239,14 @@ async fn route(app: Arc<App>, req: Request<Incoming>) -> Result<Response<Full<By
         receive(&app, req, &request_id).await
     } else if path == "/v1" || path.starts_with("/v1/") {
         api_request(&app, req, &request_id).await
+    } else if path == "/metrics" && method == hyper::Method::GET {
+        CoreResponse {
+            status: 200,
+            headers: vec![("Content-Type", "text/plain; version=0.0.4".to_owned())],
+            body: app.metrics.render().into_bytes(),
+            code: None,
+            effects: Vec::new(),
+        }
     } else if path == "/healthz" && method == hyper::Method::GET {
         let (tx, rx) = oneshot::channel();
         let ok = app.writer.send(Message::Ping(tx)).is_ok() && rx.await.unwrap_or(false);
@@ -261,6 +270,7 @@ async fn route(app: Arc<App>, req: Request<Incoming>) -> Result<Response<Full<By
             &request_id,
         )
     };
+    app.metrics.response(response.status);
     tracing::info!(
         request_id = %request_id,
         method = %method,
@@ -295,6 +305,7 @@ pub fn spawn(
     listener: TcpListener,
     writer: WriterHandle,
     api: crate::api::Api,
+    metrics: Arc<crate::metrics::Metrics>,
     config: ReceiveConfig,
     limits: HttpLimits,
     prefix: String,
@@ -302,6 +313,7 @@ pub fn spawn(
     let addr = listener.local_addr()?;
     let (shutdown, mut stop) = watch::channel(false);
     let app = Arc::new(App {
+        metrics,
         writer,
         api,
         config,
