@@ -180,3 +180,26 @@ async fn two_tenants_see_only_their_own_data() {
     assert_eq!(r.status, 401);
     server.stop().await;
 }
+
+#[test]
+fn openapi_describes_every_route() {
+    let spec = include_str!("../../docs/openapi.yaml");
+    for route in [
+        "/functions/v1/receive-event:",
+        "/healthz:",
+        "/metrics:",
+        "/v1/incidents:",
+        "/v1/incidents/{id}:",
+        "/v1/incidents/{id}/acknowledge:",
+        "/v1/incidents/{id}/resolve:",
+        "/v1/connectors:",
+        "/v1/connectors/{id}:",
+        "/v1/events:",
+        "/v1/usage:",
+    ] {
+        assert!(
+            spec.contains(&format!("\n  {route}\n")),
+            "{route} missing from docs/openapi.yaml"
+        );
+    }
+}
