@@ -29,6 +29,10 @@ use crate::store::{NewEvent, Store, StoreError, StoreResult};
 /// Most requests decided in one transaction.
 pub const MAX_GROUP: usize = 256;
 
+/// Longest time between two `tick`s (which also prune expired digests and
+/// quota rows of past windows).
+pub const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(60);
+
 /// What the HTTP side hands over: owned header values and the whole body.
 #[derive(Debug)]
 pub struct Job {
@@ -108,6 +112,7 @@ fn load_model(store: &mut dyn Store) -> StoreResult<IncidentModel> {
 
 /// The writer's state.
 pub struct Writer {
+    last_maintenance: Timestamp,
     metrics: std::sync::Arc<crate::metrics::Metrics>,
     store: Box<dyn Store>,
     model: IncidentModel,
@@ -124,6 +129,7 @@ impl Writer {
         let model = load_model(store.as_mut())?;
         metrics.set_open_incidents(model.active_count());
         Ok(Writer {
+            last_maintenance: clock::now(),
             metrics,
             store,
             model,
@@ -147,24 +153,36 @@ impl Writer {
                 }
             }
             self.process(group);
+            // Under steady load the queue never runs dry: timers and
+            // pruning must not depend on an idle moment.
+            if self.due(clock::now()).is_zero() {
+                self.tick(clock::now());
+            }
         }
         tracing::info!("writer stopped; store flushed");
     }
 
-    /// Waits for the next message, running `tick` when the incident model
-    /// asks for it; `None` once the queue is closed.
+    /// Time until the next `tick`: the incident model's next wakeup, and at
+    /// least every [`MAINTENANCE_INTERVAL`] (pruning digests and old quota
+    /// rows).
+    fn due(&self, now: Timestamp) -> Duration {
+        let maintenance = self
+            .last_maintenance
+            .saturating_add(MAINTENANCE_INTERVAL)
+            .duration_since(now)
+            .unwrap_or(Duration::ZERO);
+        let wakeup = self
+            .model
+            .next_wakeup()
+            .map_or(maintenance, |at| at.duration_since(now).unwrap_or(Duration::ZERO));
+        wakeup.min(maintenance)
+    }
+
+    /// Waits for the next message, running `tick` when it is due; `None`
+    /// once the queue is closed.
     fn wait(&mut self, rx: &Receiver<Message>) -> Option<Message> {
         loop {
-            let timeout = self.model.next_wakeup().map(|at| {
-                at.duration_since(clock::now())
-                    .unwrap_or(Duration::ZERO)
-                    .min(Duration::from_secs(3600))
-            });
-            let got = match timeout {
-                Some(t) => rx.recv_timeout(t),
-                None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
-            };
-            match got {
+            match rx.recv_timeout(self.due(clock::now())) {
                 Ok(m) => return Some(m),
                 Err(RecvTimeoutError::Disconnected) => return None,
                 Err(RecvTimeoutError::Timeout) => self.tick(clock::now()),
@@ -173,6 +191,7 @@ impl Writer {
     }
 
     fn tick(&mut self, now: Timestamp) {
+        self.last_maintenance = now;
         let result = (|| -> StoreResult<()> {
             self.store.begin()?;
             let effects = self.model.tick(now);
@@ -185,6 +204,7 @@ impl Writer {
             tracing::error!(code = e.code(), error = %e, "tick failed; rolled back");
             self.recover();
         }
+        self.metrics.set_open_incidents(self.model.active_count());
     }
 
     /// After a failed transaction: roll back and reload the model so memory
