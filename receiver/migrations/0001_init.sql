@@ -45,7 +45,8 @@ CREATE TABLE events (
     source TEXT,
     incident_id TEXT,
     event_json TEXT NOT NULL,
-    raw_body BLOB NOT NULL
+    -- The signed bytes; NULL when PII was redacted (they would keep it).
+    raw_body BLOB
 );
 CREATE INDEX events_tenant_received ON events(tenant_id, received_at);
 CREATE TABLE seen_digests (

@@ -112,6 +112,8 @@ fn load_model(store: &mut dyn Store) -> StoreResult<IncidentModel> {
 
 /// The writer's state.
 pub struct Writer {
+    /// Incident effects of the open group, written once at its end.
+    group_effects: Vec<erpops_core::incident::Effect>,
     last_maintenance: Timestamp,
     metrics: std::sync::Arc<crate::metrics::Metrics>,
     store: Box<dyn Store>,
@@ -129,6 +131,7 @@ impl Writer {
         let model = load_model(store.as_mut())?;
         metrics.set_open_incidents(model.active_count());
         Ok(Writer {
+            group_effects: Vec::new(),
             last_maintenance: clock::now(),
             metrics,
             store,
@@ -171,10 +174,9 @@ impl Writer {
             .saturating_add(MAINTENANCE_INTERVAL)
             .duration_since(now)
             .unwrap_or(Duration::ZERO);
-        let wakeup = self
-            .model
-            .next_wakeup()
-            .map_or(maintenance, |at| at.duration_since(now).unwrap_or(Duration::ZERO));
+        let wakeup = self.model.next_wakeup().map_or(maintenance, |at| {
+            at.duration_since(now).unwrap_or(Duration::ZERO)
+        });
         wakeup.min(maintenance)
     }
 
@@ -270,6 +272,10 @@ impl Writer {
                 }
             }
         }
+        let effects = std::mem::take(&mut self.group_effects);
+        if failed.is_none() && !effects.is_empty() {
+            failed = self.store.record_incident_effects(&effects, now).err();
+        }
         if failed.is_none() && touched_incidents {
             failed = self.store.save_incident_model(&self.model.snapshot()).err();
         }
@@ -338,7 +344,9 @@ impl Writer {
                 }));
             }
         };
-        self.store.record_incident_effects(&effects, now)?;
+        // Written with the group's other effects, in order, so the latest
+        // state of an incident wins.
+        self.group_effects.extend(effects);
         let record = self
             .model
             .get(id)
@@ -393,12 +401,12 @@ impl Writer {
                     event_id,
                     event,
                     raw_body,
-                    ..
+                    redactions,
                 } => self.store.insert_event(&NewEvent {
                     event_id,
                     tenant_id: &tenant_id,
                     event,
-                    raw_body,
+                    raw_body: redactions.is_empty().then_some(raw_body.as_slice()),
                     incident_id: incident_id.as_deref(),
                     received_at: now,
                 })?,
@@ -425,7 +433,7 @@ impl Writer {
         }
         if !incident_effects.is_empty() {
             *touched_incidents = true;
-            self.store.record_incident_effects(&incident_effects, now)?;
+            self.group_effects.extend(incident_effects);
         }
         Ok(response)
     }

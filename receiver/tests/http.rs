@@ -148,6 +148,29 @@ async fn every_rung_of_the_ladder() {
     assert_eq!(r.status, 202);
     assert_eq!(r.body["redactions"][0]["kinds"][0], "email", "{:?}", r.body);
     assert_eq!(r.body["redactions"][0]["pointer"], "/message");
+    // Stored redacted, and without the raw body that still holds the PII.
+    let conn = rusqlite::Connection::open(dir.path().join("erpops.sqlite3")).unwrap();
+    let (message, raw_null): (String, bool) = conn
+        .query_row(
+            "SELECT json_extract(event_json, '$.message'), raw_body IS NULL FROM events WHERE event_id = ?1",
+            [r.body["event_id"].as_str().unwrap()],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(message, "mail [REDACTED:email] failed");
+    assert!(raw_null);
+    let raw: Vec<u8> = conn
+        .query_row(
+            "SELECT raw_body FROM events WHERE event_id = ?1",
+            [event_id.as_str()],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        raw,
+        b.as_bytes(),
+        "a body without PII is kept byte for byte"
+    );
 
     // Disabled connector and suspended tenant, changed while serving.
     server.admin(AdminCommand::Connectors(ConnectorCommand::Disable {

@@ -156,8 +156,10 @@ pub struct NewEvent<'a> {
     pub tenant_id: &'a str,
     /// Normalized (redacted) event.
     pub event: &'a Event,
-    /// The signed bytes as received.
-    pub raw_body: &'a [u8],
+    /// The signed bytes as received, kept only when nothing was redacted
+    /// (under `redact` the raw body still holds the personal data the
+    /// policy removed, so it is not stored).
+    pub raw_body: Option<&'a [u8]>,
     /// The incident it was attached to.
     pub incident_id: Option<&'a str>,
     /// The receiver's clock.
@@ -286,8 +288,9 @@ pub trait Store: Send {
         connector: &Uuid,
         expires_at: Timestamp,
     ) -> StoreResult<()>;
-    /// Records incident effects: the latest record of each incident and the
-    /// effect feed.
+    /// Records incident effects: the latest record of each incident (one
+    /// write per incident per call) and the feed of transitions (every kind
+    /// but `updated`).
     fn record_incident_effects(
         &mut self,
         effects: &[IncidentEffect],

@@ -272,8 +272,28 @@ impl Store for SqliteStore {
         effects: &[IncidentEffect],
         now: Timestamp,
     ) -> StoreResult<()> {
+        // The incident row keeps the latest record: write each incident
+        // once per call (a group of events on one incident is one upsert).
+        let mut latest: std::collections::BTreeMap<&str, &erpops_core::incident::Incident> =
+            std::collections::BTreeMap::new();
         for effect in effects {
             let incident = effect.incident();
+            latest.insert(incident.id.as_str(), incident);
+            // The feed keeps transitions; `updated` (one per attached
+            // event) is already in the incident row and the events table.
+            if effect.kind() == "updated" {
+                continue;
+            }
+            let json = serde_json::to_string(effect)
+                .map_err(|err| StoreError::Corrupt(err.to_string()))?;
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO incident_effects (incident_id, kind, at, effect_json) VALUES \
+                     (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![incident.id, effect.kind(), to_db(now), json])?;
+        }
+        for incident in latest.into_values() {
             let record = serde_json::to_string(incident)
                 .map_err(|err| StoreError::Corrupt(err.to_string()))?;
             let status = serde_json::to_value(incident.status)
@@ -289,14 +309,6 @@ impl Store for SqliteStore {
                      updated_at = excluded.updated_at, record_json = excluded.record_json",
                 )?
                 .execute(params![incident.id, cid, status, to_db(now), record])?;
-            let json = serde_json::to_string(effect)
-                .map_err(|err| StoreError::Corrupt(err.to_string()))?;
-            self.conn
-                .prepare_cached(
-                    "INSERT INTO incident_effects (incident_id, kind, at, effect_json) VALUES \
-                     (?1, ?2, ?3, ?4)",
-                )?
-                .execute(params![incident.id, effect.kind(), to_db(now), json])?;
         }
         Ok(())
     }
