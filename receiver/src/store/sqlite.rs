@@ -68,6 +68,12 @@ impl SqliteStore {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Reads of index pages through a memory map and a 64 MiB page
+        // cache instead of a pread per page miss (durability unchanged:
+        // writes still go through the WAL and its fsync).
+        conn.pragma_update(None, "cache_size", -65_536)?;
+        conn.pragma_update(None, "mmap_size", 268_435_456)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         migrate(&mut conn)?;
         Ok(SqliteStore {
             conn,
