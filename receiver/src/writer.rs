@@ -17,9 +17,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use erpops_core::incident::{Command, CommandError, IncidentConfig, IncidentModel};
 use erpops_core::receive::{
-    authenticate, decide, incident_id_of, Body, Context, Effect, InboundRequest, Outcome,
-    ReceiveConfig, Response,
+    decide, incident_id_of, Authenticated, Context, Effect, Outcome, ReceiveConfig, Response,
 };
+use erpops_core::signature::ParsedSignature;
 use erpops_core::Timestamp;
 use tokio::sync::oneshot;
 
@@ -33,17 +33,18 @@ pub const MAX_GROUP: usize = 256;
 /// quota rows of past windows).
 pub const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(60);
 
-/// What the HTTP side hands over: owned header values and the whole body.
+/// What the HTTP side hands over: a request that passed the core's
+/// lookup-free step ([`authenticate`](erpops_core::receive::authenticate),
+/// run in the HTTP task so malformed requests never reach the writer) and
+/// its whole body.
 #[derive(Debug)]
 pub struct Job {
-    /// HTTP method.
-    pub method: String,
-    /// `Content-Type`.
-    pub content_type: Option<Bytes>,
-    /// `X-ERPOps-Signature`.
-    pub signature: Option<Bytes>,
-    /// `X-ERPOps-Connector-Id`.
-    pub connector_id: Option<Bytes>,
+    /// The connector named by the header.
+    pub connector_id: uuid::Uuid,
+    /// The claimed signature (verified by the decision).
+    pub signature: ParsedSignature,
+    /// `evt_…` of this connector and body.
+    pub event_id: String,
     /// The complete body (within the limit).
     pub body: Bytes,
     /// Echoed in problem bodies and the `X-Request-Id` header.
@@ -364,16 +365,11 @@ impl Writer {
         now: Timestamp,
         touched_incidents: &mut bool,
     ) -> StoreResult<Response> {
-        let request = InboundRequest {
-            method: &job.method,
-            content_type: job.content_type.as_deref(),
-            signature: job.signature.as_deref(),
-            connector_id: job.connector_id.as_deref(),
-            body: Body::Bytes(&job.body),
-        };
-        let auth = match authenticate(&request, &self.config, &job.request_id) {
-            Ok(a) => a,
-            Err(response) => return Ok(response),
+        let auth = Authenticated {
+            connector_id: job.connector_id,
+            signature: job.signature,
+            event_id: job.event_id.clone(),
+            body: &job.body,
         };
         let lookup = self.store.lookup(&auth.connector_id, &auth.event_id, now)?;
         let context = Context {

@@ -146,22 +146,11 @@ async fn receive(app: &App, req: Request<Incoming>, request_id: &str) -> CoreRes
     } else {
         ReadBody::Complete(Bytes::new())
     };
-    let body = match read {
-        ReadBody::Complete(b) => b,
-        ReadBody::TooLarge { length } => {
-            // The core words the 413 (and the rungs before it).
-            let request = InboundRequest {
-                method: &method,
-                content_type: content_type.as_deref(),
-                signature: signature.as_deref(),
-                connector_id: connector_id.as_deref(),
-                body: CoreBody::TooLarge { length },
-            };
-            return match authenticate(&request, &app.config, request_id) {
-                Err(r) => r,
-                Ok(_) => unavailable(request_id),
-            };
-        }
+    // Step 1 of the core's decision (405, 413, 415, 401 header checks and
+    // the event id) needs no lookup: run it here, off the writer.
+    let (bytes, length) = match read {
+        ReadBody::Complete(b) => (b, None),
+        ReadBody::TooLarge { length } => (Bytes::new(), Some(length)),
         ReadBody::Failed => {
             return problem(
                 408,
@@ -171,13 +160,27 @@ async fn receive(app: &App, req: Request<Incoming>, request_id: &str) -> CoreRes
             )
         }
     };
+    let request = InboundRequest {
+        method: &method,
+        content_type: content_type.as_deref(),
+        signature: signature.as_deref(),
+        connector_id: connector_id.as_deref(),
+        body: match length {
+            Some(length) => CoreBody::TooLarge { length },
+            None => CoreBody::Bytes(&bytes),
+        },
+    };
+    let (connector_id, signature, event_id) = match authenticate(&request, &app.config, request_id)
+    {
+        Ok(auth) => (auth.connector_id, auth.signature, auth.event_id),
+        Err(response) => return response,
+    };
     let (tx, rx) = oneshot::channel();
     let job = Job {
-        method,
-        content_type,
-        signature,
         connector_id,
-        body,
+        signature,
+        event_id,
+        body: bytes.clone(),
         request_id: request_id.to_owned(),
         reply: tx,
     };
