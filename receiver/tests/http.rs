@@ -454,3 +454,37 @@ async fn erpops_receiver_metrics(server: &TestServer) -> String {
     let bytes = r.into_body().collect().await.unwrap().to_bytes();
     String::from_utf8(bytes.to_vec()).unwrap()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_finishes_in_flight_requests_and_flushes_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = start(dir.path()).await;
+    server.tenant("s", "free", "redact");
+    let (id, secret) = server.connector("s");
+    let b = body(&id, "in flight during shutdown");
+    let sig = signature(&secret, b.as_bytes());
+    // Send the head and half of the body, then ask the server to stop.
+    let mut s = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let head = format!(
+        "POST {RECEIVE} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-ERPOps-Connector-Id: {id}\r\nX-ERPOps-Signature: {sig}\r\nContent-Length: {}\r\n\r\n",
+        b.len()
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    let (first, rest) = b.as_bytes().split_at(b.len() / 2);
+    s.write_all(first).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let receiver = server.receiver.take().unwrap();
+    let stopping = tokio::spawn(receiver.shutdown());
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    // New connections are refused once it stopped accepting.
+    assert!(tokio::net::TcpStream::connect(server.addr).await.is_err());
+    s.write_all(rest).await.unwrap();
+    let mut reply = Vec::new();
+    s.read_to_end(&mut reply).await.unwrap();
+    let text = String::from_utf8_lossy(&reply);
+    assert!(text.starts_with("HTTP/1.1 202"), "{text}");
+    stopping.await.unwrap();
+    // The acknowledged event is in the store after shutdown.
+    let mut store = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(store.event_count("s").unwrap(), 1);
+}

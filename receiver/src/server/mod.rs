@@ -364,6 +364,9 @@ pub fn spawn(
             });
             while connections.try_join_next().is_some() {}
         }
+        // Stop accepting at once (new connections are refused), then let
+        // the open ones finish their in-flight requests.
+        drop(listener);
         drop(app);
         while connections.join_next().await.is_some() {}
     });
