@@ -15,6 +15,8 @@
 //! - [`event`]: the typed, normalized integration event (contract §3.2).
 //! - [`incident`]: correlation, lifecycle and event-time ordering of
 //!   incidents (contract §6).
+//! - [`alert`]: alert rules, silences, flapping, heartbeats and the one
+//!   timer on top of the incident model (contract §6).
 //! - [`pii`]: detection and redaction of personal data (contract §3.4).
 //! - [`quota`]: per-tenant calendar-window quota accounting and its HTTP
 //!   headers (contract §5).
@@ -23,6 +25,7 @@
 //! - [`signature`]: `sha256=` HMAC-SHA256 signing and constant-time
 //!   verification of raw body bytes (contract §3.1).
 
+pub mod alert;
 pub mod event;
 pub mod incident;
 pub mod pii;

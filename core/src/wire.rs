@@ -14,3 +14,15 @@ pub const RECEIVE_PATH: &str = "/functions/v1/receive-event";
 /// The only accepted media type of an inbound body (parameters such as
 /// `charset` are allowed after it).
 pub const JSON_MEDIA_TYPE: &str = "application/json";
+
+/// Removes the optional whitespace HTTP allows around a field value
+/// (leading and trailing spaces and horizontal tabs) and nothing else.
+pub(crate) fn trim_ows(mut v: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = v {
+        v = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = v {
+        v = rest;
+    }
+    v
+}

@@ -483,3 +483,44 @@ fn problem_bodies_have_every_member_in_order() {
     assert_eq!(v["request_id"], "req-1");
     assert!(v.get("errors").is_none());
 }
+
+#[test]
+fn the_engine_runs_alert_rules_on_accepted_events() {
+    use erpops_core::alert::{AlertEffect, AlertRule, Matchers};
+    let mut e = engine_with(Plan::Free);
+    e.alerts_mut()
+        .set_rule(AlertRule {
+            id: "payroll-pager".into(),
+            name: "Payroll failures".into(),
+            kinds: Default::default(),
+            matchers: Matchers {
+                source: Some("PSFT_*".into()),
+                ..Matchers::default()
+            },
+            channel: "ops".into(),
+            repeat_interval: None,
+            group_wait: None,
+        })
+        .unwrap();
+    let r = signed(&mut e, &good_body(), now());
+    assert_eq!(r.status, 202, "{}", json(&r));
+    let incident = json(&r)["incident_id"].as_str().unwrap().to_owned();
+    let notified: Vec<_> = r
+        .effects
+        .iter()
+        .filter_map(|fx| match fx {
+            Effect::Alert(AlertEffect::Notify {
+                channel, incident, ..
+            }) => Some((channel.clone(), incident.id.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notified, vec![("ops".to_owned(), incident)]);
+
+    // A refused request reaches no rule.
+    let r = send(&mut e, &good_body(), "sha256=00", now());
+    assert_eq!(r.status, 401);
+    assert!(r.effects.is_empty());
+    // The engine exposes the alert timer.
+    assert_eq!(e.next_wakeup(), e.alerts().next_wakeup());
+}

@@ -182,10 +182,20 @@ typedef int32_t erpops_status;
 #endif // __cplusplus
 
 /**
+ * Opaque in-memory receive engine.
+ */
+typedef struct erpops_engine erpops_engine;
+
+/**
  * Opaque event builder. Create with `erpops_event_builder_new`, free with
  * `erpops_event_builder_free`.
  */
 typedef struct erpops_event_builder erpops_event_builder;
+
+/**
+ * Opaque response of `erpops_engine_receive`.
+ */
+typedef struct erpops_response erpops_response;
 
 /**
  * Opaque signer handle. Create with `erpops_signer_new`, free with
@@ -426,6 +436,146 @@ erpops_status erpops_event_builder_build_signed(const struct erpops_event_builde
                                                 char *header_out,
                                                 size_t header_cap,
                                                 size_t *header_len);
+
+/**
+ * Creates an engine with the contract's defaults (64 KiB bodies, 5 min
+ * future skew, 24 h maximum age and replay window to match).
+ *
+ * Thread-safe.
+ */
+ERPOPS_MUST_USE erpops_status erpops_engine_new(struct erpops_engine **engine_out);
+
+/**
+ * Frees an engine; NULL is ignored.
+ *
+ * Not thread-safe on one handle: no other call may use it meanwhile.
+ */
+void erpops_engine_free(struct erpops_engine *engine);
+
+/**
+ * Adds a tenant: `plan` is `free`, `professional` or `enterprise`;
+ * `pii_policy` one of `ERPOPS_PII_POLICY_*`.
+ *
+ * Not thread-safe on one handle (nor is any `erpops_engine_*` call).
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_engine_add_tenant(struct erpops_engine *engine,
+                                       const uint8_t *tenant_id,
+                                       size_t tenant_id_len,
+                                       const uint8_t *plan,
+                                       size_t plan_len,
+                                       int32_t pii_policy);
+
+/**
+ * Adds an enabled connector (hyphenated UUID text) of an existing tenant
+ * with one secret.
+ *
+ * Not thread-safe on one handle.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_engine_add_connector(struct erpops_engine *engine,
+                                          const uint8_t *tenant_id,
+                                          size_t tenant_id_len,
+                                          const uint8_t *connector_id,
+                                          size_t connector_id_len,
+                                          const uint8_t *secret,
+                                          size_t secret_len);
+
+/**
+ * Decides one `POST /functions/v1/receive-event` request at `now_unix_ms`
+ * and applies its effects (quota, replay memory, incidents). Header values
+ * are the raw bytes; a NULL header pointer means the header is absent.
+ * `body_len` larger than the engine's limit is answered 413 without
+ * reading the body. `request_id` is echoed in problem bodies.
+ *
+ * Returns `ERPOPS_STATUS_OK` whenever a response was produced — whatever
+ * its HTTP status — in `*response_out`.
+ *
+ * Not thread-safe on one handle.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_engine_receive(struct erpops_engine *engine,
+                                    const uint8_t *content_type,
+                                    size_t content_type_len,
+                                    const uint8_t *signature,
+                                    size_t signature_len,
+                                    const uint8_t *connector_id,
+                                    size_t connector_id_len,
+                                    const uint8_t *body,
+                                    size_t body_len,
+                                    int64_t now_unix_ms,
+                                    const uint8_t *request_id,
+                                    size_t request_id_len,
+                                    struct erpops_response **response_out);
+
+/**
+ * Frees a response; NULL is ignored.
+ *
+ * Not thread-safe on one handle: no other call may use it meanwhile.
+ */
+void erpops_response_free(struct erpops_response *response);
+
+/**
+ * The HTTP status to send (0 for NULL).
+ *
+ * Thread-safe: a response is immutable.
+ */
+uint16_t erpops_response_status(const struct erpops_response *response);
+
+/**
+ * Number of header fields to send (0 for NULL).
+ *
+ * Thread-safe: a response is immutable.
+ */
+size_t erpops_response_header_count(const struct erpops_response *response);
+
+/**
+ * Copies the name of header `index` (e.g. `Retry-After`).
+ *
+ * Thread-safe: a response is immutable.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_response_header_name(const struct erpops_response *response,
+                                          size_t index,
+                                          char *out,
+                                          size_t cap,
+                                          size_t *out_len);
+
+/**
+ * Copies the value of header `index`.
+ *
+ * Thread-safe: a response is immutable.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_response_header_value(const struct erpops_response *response,
+                                           size_t index,
+                                           char *out,
+                                           size_t cap,
+                                           size_t *out_len);
+
+/**
+ * Copies the response body (JSON: the 202/200 result or an RFC 9457
+ * problem).
+ *
+ * Thread-safe: a response is immutable.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_response_body(const struct erpops_response *response,
+                                   char *out,
+                                   size_t cap,
+                                   size_t *out_len);
+
+/**
+ * Copies the machine code of a refusal (`signature_mismatch`, …);
+ * `ERPOPS_STATUS_NOT_FOUND` for 200 and 202.
+ *
+ * Thread-safe: a response is immutable.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_response_code(const struct erpops_response *response,
+                                   char *out,
+                                   size_t cap,
+                                   size_t *out_len);
 
 /**
  * Writes `text` (UTF-8) with every e-mail address, SSN, card number, IBAN

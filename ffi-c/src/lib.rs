@@ -12,6 +12,8 @@
 //! - [`signer`]: the `erpops_signer` handle (keyed once, streaming).
 //! - [`builder`]: the `erpops_event_builder` handle: fill fields, build
 //!   and sign a valid body.
+//! - [`engine`]: `erpops_engine`, the whole receive decision in process,
+//!   and its `erpops_response`.
 //! - [`validate`]: `erpops_validate` and the `erpops_validation` result.
 //! - [`redact`]: `erpops_redact`, the PII redactor.
 //! - [`version`]: library and ABI versions.
@@ -30,6 +32,7 @@
 
 pub mod boundary;
 pub mod builder;
+pub mod engine;
 pub mod redact;
 pub mod sign;
 pub mod signer;

@@ -181,18 +181,16 @@ pub unsafe extern "C" fn erpops_validate(
         };
         let mut opts = parse_options(&options, Timestamp::from_unix_millis(now_unix_ms))?;
         if !header.is_empty() {
-            match uuid::Uuid::try_parse(header) {
-                Ok(id) if header.len() == 36 => opts = opts.with_header_connector_id(id),
-                _ => {
-                    return Err(Failure::new(
-                        erpops_status::InvalidArgument,
-                        format!(
-                            "connector_id {header:?} is not a hyphenated UUID; pass the \
-                             X-ERPOps-Connector-Id header value, or NULL/0 when there is none"
-                        ),
-                    ))
-                }
-            }
+            let id = erpops_core::event::parse_connector_id(header).ok_or_else(|| {
+                Failure::new(
+                    erpops_status::InvalidArgument,
+                    format!(
+                        "connector_id {header:?} is not a hyphenated UUID; pass the \
+                         X-ERPOps-Connector-Id header value, or NULL/0 when there is none"
+                    ),
+                )
+            })?;
+            opts = opts.with_header_connector_id(id);
         }
         let result = parse_event(body, &opts);
         let failure = result.as_ref().err().map(|v| Failure::from(v.clone()));

@@ -279,6 +279,38 @@ static void run_event_vectors(const char *dir) {
     CHECK(cases >= 150, "only %d event vectors read", cases);
 }
 
+static void run_pii_vectors(const char *dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/pii.tsv", dir);
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL, "cannot open %s", path);
+    if (!f) return;
+    char *line = NULL;
+    size_t line_cap = 0;
+    int cases = 0;
+    while (getline(&line, &line_cap, f) > 0) {
+        char *c[5];
+        if (split(line, c, 5) != 5) continue;
+        uint8_t *text, *want;
+        size_t text_len = unhex(c[1], &text), want_len = unhex(c[2], &want);
+        size_t cap = text_len * 4 + 64, len = 0, count = 99;
+        char *out = malloc(cap);
+        uint32_t kinds = 99;
+        erpops_status s = erpops_redact(text, text_len, out, cap, &len, &count, &kinds);
+        CHECK_STATUS(s, ERPOPS_STATUS_OK, c[0]);
+        CHECK(len == want_len && memcmp(out, want, len) == 0, "%s: redacted %.*s", c[0], (int)len, out);
+        CHECK(count == (size_t)atoi(c[3]) && kinds == (uint32_t)atoi(c[4]), "%s: count %zu kinds %u", c[0], count,
+              kinds);
+        free(out);
+        free(text);
+        free(want);
+        cases++;
+    }
+    free(line);
+    fclose(f);
+    CHECK(cases >= 100, "only %d pii vectors read", cases);
+}
+
 static void test_builder(void) {
     erpops_event_builder *b = NULL;
     CHECK_STATUS(erpops_event_builder_new(&b), ERPOPS_STATUS_OK, "builder_new");
@@ -445,6 +477,129 @@ static void test_redact(void) {
                  ERPOPS_STATUS_INVALID_UTF8, "redact bad utf8");
 }
 
+static const char *header_of(const erpops_response *r, const char *name) {
+    static char value[512];
+    for (size_t i = 0; i < erpops_response_header_count(r); i++) {
+        char n[128];
+        size_t nl = 0, vl = 0;
+        if (erpops_response_header_name(r, i, n, sizeof n, &nl) == ERPOPS_STATUS_OK && strcmp(n, name) == 0 &&
+            erpops_response_header_value(r, i, value, sizeof value, &vl) == ERPOPS_STATUS_OK)
+            return value;
+    }
+    return NULL;
+}
+
+static void test_engine(void) {
+    const char *tenant = "acme", *id = "3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d";
+    erpops_engine *e = NULL;
+    CHECK_STATUS(erpops_engine_new(&e), ERPOPS_STATUS_OK, "engine_new");
+    CHECK_STATUS(erpops_engine_add_tenant(e, (const uint8_t *)tenant, 4, (const uint8_t *)"free", 4,
+                                          ERPOPS_PII_POLICY_REDACT),
+                 ERPOPS_STATUS_OK, "add_tenant");
+    CHECK_STATUS(erpops_engine_add_tenant(e, (const uint8_t *)tenant, 4, (const uint8_t *)"gold", 4, 0),
+                 ERPOPS_STATUS_INVALID_ARGUMENT, "unknown plan");
+    CHECK_STATUS(erpops_engine_add_connector(e, (const uint8_t *)tenant, 4, (const uint8_t *)id, strlen(id),
+                                             SECRET, SECRET_LEN),
+                 ERPOPS_STATUS_OK, "add_connector");
+    CHECK_STATUS(erpops_engine_add_connector(e, (const uint8_t *)"nobody", 6, (const uint8_t *)id, strlen(id),
+                                             SECRET, SECRET_LEN),
+                 ERPOPS_STATUS_INVALID_ARGUMENT, "connector of an unknown tenant");
+
+    /* a signed payroll failure, built by the library */
+    erpops_event_builder *b = NULL;
+    CHECK_STATUS(erpops_event_builder_new(&b), ERPOPS_STATUS_OK, "builder");
+    CHECK_STATUS(erpops_event_builder_set_connector_id(b, (const uint8_t *)id, strlen(id)), ERPOPS_STATUS_OK, "id");
+    CHECK_STATUS(erpops_event_builder_set_event_type(b, (const uint8_t *)"integration.failed", 18), ERPOPS_STATUS_OK,
+                 "type");
+    const int64_t event_ms = 1776654000000LL, now = event_ms + 1000;
+    CHECK_STATUS(erpops_event_builder_set_timestamp_ms(b, event_ms), ERPOPS_STATUS_OK, "time");
+    CHECK_STATUS(erpops_event_builder_set_severity(b, (const uint8_t *)"error", 5), ERPOPS_STATUS_OK, "severity");
+    char body[512], sig[72];
+    size_t blen = 0, slen = 0;
+    CHECK_STATUS(erpops_event_builder_build_signed(b, SECRET, SECRET_LEN, body, sizeof body, &blen, sig, sizeof sig,
+                                                   &slen),
+                 ERPOPS_STATUS_OK, "build_signed");
+    erpops_event_builder_free(b);
+
+    const uint8_t *ct = (const uint8_t *)"application/json; charset=utf-8";
+    size_t ctl = strlen((const char *)ct);
+    erpops_response *r = NULL;
+    char out[2048];
+    size_t len = 0;
+    CHECK_STATUS(erpops_engine_receive(e, ct, ctl, (const uint8_t *)sig, slen, (const uint8_t *)id, strlen(id),
+                                       (const uint8_t *)body, blen, now, (const uint8_t *)"req-1", 5, &r),
+                 ERPOPS_STATUS_OK, "receive");
+    CHECK(erpops_response_status(r) == 202, "accepted: %u", erpops_response_status(r));
+    CHECK_STATUS(erpops_response_body(r, out, sizeof out, &len), ERPOPS_STATUS_OK, "body");
+    CHECK(strstr(out, "\"status\":\"accepted\"") && strstr(out, "\"event_id\":\"evt_") && strstr(out, "inc_"),
+          "202 body: %s", out);
+    const char *policy = header_of(r, "RateLimit-Policy");
+    CHECK(policy && strcmp(policy, "\"events\";q=100;w=86400") == 0, "RateLimit-Policy: %s", policy ? policy : "-");
+    const char *rl = header_of(r, "RateLimit");
+    CHECK(rl && strncmp(rl, "\"events\";r=99;", 14) == 0, "RateLimit: %s", rl ? rl : "-");
+    CHECK_STATUS(erpops_response_code(r, out, sizeof out, &len), ERPOPS_STATUS_NOT_FOUND, "no code on 202");
+    erpops_response_free(r);
+
+    /* the same bytes again: a duplicate, nothing consumed */
+    CHECK_STATUS(erpops_engine_receive(e, ct, ctl, (const uint8_t *)sig, slen, (const uint8_t *)id, strlen(id),
+                                       (const uint8_t *)body, blen, now + 5000, (const uint8_t *)"req-2", 5, &r),
+                 ERPOPS_STATUS_OK, "receive again");
+    CHECK(erpops_response_status(r) == 200, "duplicate: %u", erpops_response_status(r));
+    rl = header_of(r, "RateLimit");
+    CHECK(rl && strncmp(rl, "\"events\";r=99;", 14) == 0, "duplicate consumed nothing: %s", rl ? rl : "-");
+    erpops_response_free(r);
+
+    /* one byte changed: 401 signature_mismatch, problem+json, no RateLimit */
+    body[blen - 2] = body[blen - 2] == '1' ? '2' : '1';
+    CHECK_STATUS(erpops_engine_receive(e, ct, ctl, (const uint8_t *)sig, slen, (const uint8_t *)id, strlen(id),
+                                       (const uint8_t *)body, blen, now, (const uint8_t *)"req-3", 5, &r),
+                 ERPOPS_STATUS_OK, "receive tampered");
+    CHECK(erpops_response_status(r) == 401, "mismatch: %u", erpops_response_status(r));
+    CHECK_STATUS(erpops_response_code(r, out, sizeof out, &len), ERPOPS_STATUS_OK, "code");
+    CHECK(strcmp(out, "signature_mismatch") == 0, "code %s", out);
+    const char *ctype = header_of(r, "Content-Type");
+    CHECK(ctype && strcmp(ctype, "application/problem+json") == 0, "problem type: %s", ctype ? ctype : "-");
+    CHECK(header_of(r, "RateLimit") == NULL, "no RateLimit before the MAC check");
+    CHECK_STATUS(erpops_response_body(r, out, sizeof out, &len), ERPOPS_STATUS_OK, "problem body");
+    CHECK(strstr(out, "\"request_id\":\"req-3\"") && strstr(out, "exactly as sent"), "problem: %s", out);
+    erpops_response_free(r);
+
+    /* absent headers, an unknown connector, a body over the limit */
+    CHECK_STATUS(erpops_engine_receive(e, ct, ctl, NULL, 0, (const uint8_t *)id, strlen(id), (const uint8_t *)body,
+                                       blen, now, (const uint8_t *)"r", 1, &r),
+                 ERPOPS_STATUS_OK, "no signature");
+    CHECK(erpops_response_status(r) == 401, "missing signature: %u", erpops_response_status(r));
+    erpops_response_free(r);
+    const char *other = "00000000-0000-4000-8000-000000000000";
+    CHECK_STATUS(erpops_engine_receive(e, ct, ctl, (const uint8_t *)sig, slen, (const uint8_t *)other,
+                                       strlen(other), (const uint8_t *)body, blen, now, (const uint8_t *)"r", 1, &r),
+                 ERPOPS_STATUS_OK, "unknown connector");
+    CHECK(erpops_response_status(r) == 403, "unknown connector: %u", erpops_response_status(r));
+    erpops_response_free(r);
+    CHECK_STATUS(erpops_engine_receive(e, ct, ctl, (const uint8_t *)sig, slen, (const uint8_t *)id, strlen(id), NULL,
+                                       1 << 20, now, (const uint8_t *)"r", 1, &r),
+                 ERPOPS_STATUS_OK, "too large");
+    CHECK(erpops_response_status(r) == 413, "too large: %u", erpops_response_status(r));
+    erpops_response_free(r);
+    CHECK_STATUS(erpops_engine_receive(e, (const uint8_t *)"text/plain", 10, (const uint8_t *)sig, slen,
+                                       (const uint8_t *)id, strlen(id), (const uint8_t *)body, blen, now,
+                                       (const uint8_t *)"r", 1, &r),
+                 ERPOPS_STATUS_OK, "wrong type");
+    CHECK(erpops_response_status(r) == 415, "media type: %u", erpops_response_status(r));
+    CHECK_STATUS(erpops_response_header_name(r, 99, out, sizeof out, &len), ERPOPS_STATUS_INVALID_ARGUMENT,
+                 "header index");
+    erpops_response_free(r);
+
+    CHECK_STATUS(erpops_engine_receive(NULL, ct, ctl, NULL, 0, NULL, 0, NULL, 0, now, NULL, 0, &r),
+                 ERPOPS_STATUS_NULL_ARGUMENT, "NULL engine");
+    CHECK_STATUS(erpops_engine_receive(e, ct, ctl, NULL, 0, NULL, 0, NULL, 0, now, NULL, 0, NULL),
+                 ERPOPS_STATUS_NULL_ARGUMENT, "NULL response_out");
+    CHECK(erpops_response_status(NULL) == 0 && erpops_response_header_count(NULL) == 0, "NULL response readers");
+    erpops_response_free(NULL);
+    erpops_engine_free(e);
+    erpops_engine_free(NULL);
+}
+
 /* ---- status paths ----------------------------------------------------- */
 
 
@@ -600,9 +755,11 @@ int main(int argc, char **argv) {
     run_sign_vectors(argv[1]);
     run_verify_vectors(argv[1]);
     run_event_vectors(argv[1]);
+    run_pii_vectors(argv[1]);
     test_builder();
     test_validate_api();
     test_redact();
+    test_engine();
     test_null_arguments();
     test_buffers();
     test_secrets_and_verify();

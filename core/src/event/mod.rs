@@ -36,6 +36,7 @@ pub use options::{ParseOptions, DEFAULT_FUTURE_SKEW, DEFAULT_MAX_AGE, DEFAULT_MA
 pub use parse::{body_too_large, parse_event, ParsedEvent, FIELDS};
 pub use redaction::Redaction;
 pub use timestamp::{is_representable, parse_timestamp, TimestampError};
+pub use validate::parse_connector_id;
 pub use violation::{SyntaxPosition, Violation, ViolationCode, Violations};
 
 use serde::{Deserialize, Serialize};
@@ -47,7 +48,10 @@ use crate::time::Timestamp;
 /// defaulted to `info`, PII redacted according to the policy in force.
 ///
 /// Serde gives the normalized JSON form (for stored events and the REST
-/// API): absent optional fields are omitted.
+/// API): absent optional fields are omitted. `Deserialize` reads back events
+/// this crate already validated (a store, a snapshot) and checks none of the
+/// contract's rules: inbound bodies always go through
+/// [`parse_event`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     /// The connector that sent it (equal to the `X-ERPOps-Connector-Id` header).

@@ -82,6 +82,13 @@ pub(crate) fn connector_id(s: &str) -> Check<Uuid> {
     }
 }
 
+/// A connector id in the one accepted spelling (hyphenated, either case),
+/// for callers outside the parser: the receive decision's header check and
+/// the bindings' header arguments.
+pub fn parse_connector_id(s: &str) -> Option<Uuid> {
+    hyphenated_uuid(s.as_bytes())
+}
+
 /// The UUID spelled `8-4-4-4-12` in hex digits of either case, decoded in
 /// the same pass that checks the shape (it runs on every request).
 fn hyphenated_uuid(b: &[u8]) -> Option<Uuid> {

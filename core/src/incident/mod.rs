@@ -35,7 +35,7 @@ pub mod key;
 pub mod model;
 pub mod progress;
 pub mod record;
-mod shared;
+pub(crate) mod shared;
 pub mod snapshot;
 pub mod timer;
 

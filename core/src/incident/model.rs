@@ -105,6 +105,21 @@ impl IncidentModel {
         self.keys.get(key)?.incident.as_deref()
     }
 
+    /// The latest incident of a key as the shared record the effects carry
+    /// (cheap to clone: a reference count). The alerting layer attaches it
+    /// to notifications that are not tied to an incident effect (flapping
+    /// notices, repeats).
+    pub fn incident_arc_for_key(&self, key: &CorrelationKey) -> Option<&Arc<Incident>> {
+        self.keys.get(key)?.incident.as_ref()
+    }
+
+    /// The incident with this id as the shared record (see
+    /// [`incident_arc_for_key`](Self::incident_arc_for_key)).
+    pub fn get_arc(&self, incident_id: &str) -> Option<&Arc<Incident>> {
+        let key = self.ids.get(incident_id)?;
+        self.keys.get(key)?.incident.as_ref()
+    }
+
     /// Every incident held, in key order.
     pub fn incidents(&self) -> impl Iterator<Item = &Incident> {
         self.keys.values().filter_map(|s| s.incident.as_deref())
@@ -425,6 +440,7 @@ fn open_incident(key: CorrelationKey, event: &Event, event_id: &str, cap: usize)
         severity: event.severity,
         title: Incident::title_for(event.source.as_deref(), &event.event_type),
         opened_by_event: event_id.to_owned(),
+        event_type: event.event_type.clone(),
         first_seen: t,
         last_seen: t,
         last_problem_at: t,

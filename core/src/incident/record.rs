@@ -75,6 +75,12 @@ pub struct Incident {
     pub title: String,
     /// The event that opened it.
     pub opened_by_event: String,
+    /// `event_type` of the opening event (`integration.failed`): what alert
+    /// rules and silences match their event-type glob against, the same for
+    /// every transition of the incident. Empty in snapshots written before
+    /// it existed.
+    #[serde(default)]
+    pub event_type: String,
     /// Earliest event time attached.
     pub first_seen: Timestamp,
     /// Latest event time attached.

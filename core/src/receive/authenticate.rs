@@ -94,7 +94,7 @@ fn is_json_media_type(value: Option<&[u8]>) -> bool {
     let essence = value
         .split(|&b| b == b';')
         .next()
-        .map(trim_blanks)
+        .map(crate::wire::trim_ows)
         .unwrap_or_default();
     essence.eq_ignore_ascii_case(crate::wire::JSON_MEDIA_TYPE.as_bytes())
 }
@@ -103,7 +103,7 @@ fn is_json_media_type(value: Option<&[u8]>) -> bool {
 /// be a hyphenated UUID in either case, the same spellings the body's
 /// `connector_id` accepts.
 fn parse_connector_header(value: Option<&[u8]>, request_id: &str) -> Result<Uuid, Response> {
-    let value = value.map(trim_blanks).unwrap_or_default();
+    let value = value.map(crate::wire::trim_ows).unwrap_or_default();
     if value.is_empty() {
         return Err(Response::refuse(
             RefusalCode::ConnectorIdMissing,
@@ -114,7 +114,7 @@ fn parse_connector_header(value: Option<&[u8]>, request_id: &str) -> Result<Uuid
     }
     std::str::from_utf8(value)
         .ok()
-        .and_then(|s| crate::event::validate::connector_id(s).ok())
+        .and_then(crate::event::parse_connector_id)
         .ok_or_else(|| {
             Response::refuse(
                 RefusalCode::ConnectorIdMalformed,
@@ -123,17 +123,6 @@ fn parse_connector_header(value: Option<&[u8]>, request_id: &str) -> Result<Uuid
                 request_id,
             )
         })
-}
-
-/// Removes surrounding spaces and tabs (HTTP optional whitespace).
-fn trim_blanks(mut v: &[u8]) -> &[u8] {
-    while let [b' ' | b'\t', rest @ ..] = v {
-        v = rest;
-    }
-    while let [rest @ .., b' ' | b'\t'] = v {
-        v = rest;
-    }
-    v
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
+use crate::alert::{AlertConfig, AlertEffect, AlertEngine};
 use crate::event::Event;
 use crate::incident::IncidentModel;
 use crate::pii::PiiPolicy;
@@ -101,17 +102,20 @@ pub struct Engine {
     /// Start of the quota window last pruned: the ledger is pruned once per
     /// new window, not per request.
     pruned_window: Option<i64>,
-    incidents: IncidentModel,
+    alerts: AlertEngine,
 }
 
 impl Engine {
-    /// An empty engine with `config` and a default incident model.
+    /// An empty engine with `config` and the default incident and alerting
+    /// configuration (no alert rules yet: add them through
+    /// [`alerts_mut`](Self::alerts_mut)).
     pub fn new(config: ReceiveConfig) -> Self {
-        Engine::with_incidents(config, IncidentModel::default())
+        Engine::with_alerts(config, AlertEngine::new(AlertConfig::default()))
     }
 
-    /// An empty engine with its own incident model (configured or restored).
-    pub fn with_incidents(config: ReceiveConfig, incidents: IncidentModel) -> Self {
+    /// An empty engine with its own alerting layer (configured or restored),
+    /// which owns the incident model.
+    pub fn with_alerts(config: ReceiveConfig, alerts: AlertEngine) -> Self {
         Engine {
             config,
             tenants: BTreeMap::new(),
@@ -120,7 +124,7 @@ impl Engine {
             replay: BTreeMap::new(),
             expiries: BTreeSet::new(),
             pruned_window: None,
-            incidents,
+            alerts,
         }
     }
 
@@ -150,11 +154,25 @@ impl Engine {
             Outcome::Respond(response) => return response,
             Outcome::Accepted(accepted) => accepted,
         };
-        let incident_effects = self
-            .incidents
-            .ingest(&accepted.event, &accepted.event_id, now);
+        // The alerting layer ingests through the incident model: its
+        // incident facts answer the request, its notifications ride along.
+        let (incident_effects, alert_effects): (Vec<_>, Vec<_>) = self
+            .alerts
+            .ingest(&accepted.event, &accepted.event_id, now)
+            .into_iter()
+            .partition(|e| matches!(e, AlertEffect::Incident(_)));
+        let incident_effects: Vec<_> = incident_effects
+            .into_iter()
+            .filter_map(|e| match e {
+                AlertEffect::Incident(e) => Some(e),
+                _ => None,
+            })
+            .collect();
         let incident_id = incident_id_of(&incident_effects).map(str::to_owned);
-        let response = accepted.respond(incident_id.as_deref(), incident_effects);
+        let mut response = accepted.respond(incident_id.as_deref(), incident_effects);
+        response
+            .effects
+            .extend(alert_effects.into_iter().map(Effect::Alert));
         for effect in &response.effects {
             self.apply(effect, now);
         }
@@ -202,7 +220,7 @@ impl Engine {
                     self.expiries.insert((*expires_at, event_id.clone()));
                 }
             }
-            Effect::Incident(_) => {}
+            Effect::Incident(_) | Effect::Alert(_) => {}
         }
     }
 
@@ -340,14 +358,31 @@ impl Engine {
         &self.config
     }
 
-    /// The incident model (for queries and commands).
+    /// The incident model (owned by the alerting layer).
     pub fn incidents(&self) -> &IncidentModel {
-        &self.incidents
+        self.alerts.model()
     }
 
-    /// The incident model, mutable (acknowledge, resolve, tick).
-    pub fn incidents_mut(&mut self) -> &mut IncidentModel {
-        &mut self.incidents
+    /// The alerting layer: rules, silences, heartbeats.
+    pub fn alerts(&self) -> &AlertEngine {
+        &self.alerts
+    }
+
+    /// The alerting layer, to add rules, silences and heartbeats or to run
+    /// incident commands (acknowledge, resolve) through it.
+    pub fn alerts_mut(&mut self) -> &mut AlertEngine {
+        &mut self.alerts
+    }
+
+    /// Runs every due timer (heartbeats, acknowledgement expiry, flapping,
+    /// group_wait, repeats) at `now`; call it at [`next_wakeup`](Self::next_wakeup).
+    pub fn tick(&mut self, now: Timestamp) -> Vec<AlertEffect> {
+        self.alerts.tick(now)
+    }
+
+    /// When [`tick`](Self::tick) is next due, if ever.
+    pub fn next_wakeup(&self) -> Option<Timestamp> {
+        self.alerts.next_wakeup()
     }
 
     /// The quota ledger (usage reports, snapshots).

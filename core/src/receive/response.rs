@@ -55,6 +55,10 @@ pub enum Effect {
     /// A fact from the incident model, added by whoever ingested the event
     /// (the [`Engine`](super::Engine) does).
     Incident(incident::Effect),
+    /// A fact from the alerting layer on top of the incident model (a
+    /// notification to deliver, one held back, flapping started or
+    /// stopped), added by the [`Engine`](super::Engine).
+    Alert(crate::alert::AlertEffect),
 }
 
 /// The complete answer to one request.

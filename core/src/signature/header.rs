@@ -95,7 +95,7 @@ impl ParsedSignature {
     /// A value that is empty or only blanks is [`SignatureError::Missing`];
     /// anything else is [`SignatureError::Malformed`].
     pub fn parse(value: &[u8]) -> Result<Self, SignatureError> {
-        let value = trim_blanks(value);
+        let value = crate::wire::trim_ows(value);
         if value.is_empty() {
             return Err(SignatureError::Missing);
         }
@@ -128,18 +128,6 @@ impl ParsedSignature {
             None => Err(SignatureError::Missing),
         }
     }
-}
-
-/// Removes leading and trailing spaces and horizontal tabs (the optional
-/// whitespace HTTP allows around a field value) and nothing else.
-fn trim_blanks(mut v: &[u8]) -> &[u8] {
-    while let [b' ' | b'\t', rest @ ..] = v {
-        v = rest;
-    }
-    while let [rest @ .., b' ' | b'\t'] = v {
-        v = rest;
-    }
-    v
 }
 
 #[cfg(test)]

@@ -33,7 +33,23 @@ def main():
             index = str(c.get("matched_index", "-"))
             f.write("\t".join(map(field, [c["name"], secrets, c["body_hex"], header, c["expect"], index])) + "\n")
     write_events(out)
+    write_pii(out)
     print(f"wrote TSV vector mirrors to {out}")
+
+
+KIND_BIT = {"email": 1, "ssn": 2, "card": 4, "iban": 8, "phone": 16}
+
+
+def write_pii(out):
+    """pii.tsv: name, text_hex, redacted_hex, findings count, kinds mask (ERPOPS_PII_* bits)."""
+    pii = json.loads((VECTORS / "pii.json").read_text())
+    with open(out / "pii.tsv", "w") as f:
+        for c in pii["cases"]:
+            mask = 0
+            for x in c["findings"]:
+                mask |= KIND_BIT[x["kind"]]
+            row = [c["name"], hexs(c["text"]) or "-", hexs(c["redacted"]) or "-", str(len(c["findings"])), str(mask)]
+            f.write("\t".join(map(field, row)) + "\n")
 
 
 POLICY = {"redact": 0, "reject": 1, "allow": 2}

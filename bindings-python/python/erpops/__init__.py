@@ -1,0 +1,89 @@
+"""ERPOps SDK for Python.
+
+Sign outgoing integration events and verify and validate incoming ones with
+the same Rust core as the receiver and every other language: the same bytes,
+the same rules, the same error codes.
+
+>>> import erpops
+>>> body = b'{"event_type":"integration.failed"}'
+>>> header = erpops.sign(body, b"connector-secret")
+>>> erpops.verify(body, header, b"connector-secret")  # raises InvalidSignature if wrong
+"""
+
+from __future__ import annotations
+
+from erpops._errors import (
+    AdminError,
+    Error,
+    IncidentError,
+    InternalError,
+    InvalidSecret,
+    InvalidSignature,
+    QuotaError,
+    RequestRejected,
+    ValidationError,
+)
+from erpops._builder import build_event, signed_request
+from erpops._types import Finding, Severity
+from erpops._native import (
+    CONNECTOR_ID_HEADER,
+    Engine,
+    Event,
+    EventBuilder,
+    IncidentModel,
+    JSON_MEDIA_TYPE,
+    RECEIVE_PATH,
+    SIGNATURE_HEADER,
+    SIGNATURE_LABEL,
+    QuotaDecision,
+    QuotaLedger,
+    ReceiveResponse,
+    Secret,
+    Signer,
+    __version__,
+    check_request,
+    is_valid,
+    redact,
+    sign,
+    validate,
+    validate_batch,
+    verify,
+)
+
+__all__ = [
+    "AdminError",
+    "CONNECTOR_ID_HEADER",
+    "JSON_MEDIA_TYPE",
+    "RECEIVE_PATH",
+    "SIGNATURE_HEADER",
+    "SIGNATURE_LABEL",
+    "Engine",
+    "Error",
+    "Event",
+    "EventBuilder",
+    "Finding",
+    "IncidentError",
+    "IncidentModel",
+    "InternalError",
+    "InvalidSecret",
+    "InvalidSignature",
+    "QuotaDecision",
+    "QuotaError",
+    "QuotaLedger",
+    "ReceiveResponse",
+    "RequestRejected",
+    "Secret",
+    "Severity",
+    "Signer",
+    "ValidationError",
+    "__version__",
+    "build_event",
+    "check_request",
+    "is_valid",
+    "redact",
+    "sign",
+    "signed_request",
+    "validate",
+    "validate_batch",
+    "verify",
+]

@@ -1,0 +1,157 @@
+"""The ``erpops`` exception hierarchy.
+
+Every exception the package raises for bad input derives from :class:`Error`
+and carries ``.code``, the core's stable machine code (the same string in C,
+Node and the HTTP problem bodies), so callers branch on codes, not on message
+text. Classes for bad values also derive from :class:`ValueError`, so code
+written against the standard library keeps catching them.
+
+The classes live in Python (not in the native module) because they carry
+attributes and must pickle; the native module only instantiates them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "Error",
+    "InvalidSignature",
+    "InvalidSecret",
+    "ValidationError",
+    "RequestRejected",
+    "QuotaError",
+    "IncidentError",
+    "AdminError",
+    "InternalError",
+]
+
+
+class Error(Exception):
+    """Base class of every ``erpops`` exception.
+
+    ``code`` is the core's machine code (``signature_mismatch``, ...);
+    ``status`` the HTTP status the receive decision answers with, or ``None``
+    where the error is not an HTTP answer. ``str(e)`` is the human message,
+    written to tell the caller how to fix the input.
+    """
+
+    default_code = "error"
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message: str = message
+        self.code: str = code if code is not None else self.default_code
+        self.status: int | None = status
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
+
+
+class InvalidSignature(Error, ValueError):
+    """The ``X-ERPOps-Signature`` value does not verify the body.
+
+    ``code`` is ``signature_missing``, ``signature_malformed`` or
+    ``signature_mismatch``; ``status`` is 401.
+    """
+
+    default_code = "signature_mismatch"
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = 401) -> None:
+        super().__init__(message, code=code, status=status)
+
+
+class InvalidSecret(Error, ValueError):
+    """Bytes that cannot be used as a connector secret (``secret_empty``)."""
+
+    default_code = "secret_empty"
+
+
+class ValidationError(Error, ValueError):
+    """An event body breaks the event contract.
+
+    ``errors`` lists **every** violation as
+    ``{"pointer": "/metadata/x", "code": "...", "message": "..."}`` (an RFC
+    6901 JSON pointer, a stable code, a human message): the same three names
+    as the ``errors`` of the HTTP problem body and of the other languages.
+    For a body that is not JSON at all, ``syntax`` is ``{"line", "column",
+    "offset"}`` of the error (1-based line and column, 0-based byte offset).
+    """
+
+    default_code = "invalid_event"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = 422,
+        errors: list[dict[str, str]] | None = None,
+        syntax: dict[str, int] | None = None,
+    ) -> None:
+        super().__init__(message, code=code, status=status)
+        self.errors: list[dict[str, str]] = list(errors) if errors is not None else []
+        self.syntax: dict[str, int] | None = syntax
+
+
+class RequestRejected(Error):
+    """A receiver must refuse the request: answer ``status`` with ``problem``.
+
+    ``problem`` is the RFC 9457 ``application/problem+json`` body as a dict and
+    ``headers`` the response headers to send with it (``Retry-After``,
+    ``RateLimit``, ...).
+    """
+
+    default_code = "rejected"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        problem: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message, code=code, status=status)
+        self.problem: dict[str, Any] = dict(problem) if problem is not None else {}
+        self.headers: dict[str, str] = dict(headers) if headers is not None else {}
+
+
+class QuotaError(Error, ValueError):
+    """Quota state that cannot be used: a snapshot this version cannot have
+    written (``snapshot_syntax``, ``snapshot_version``, ``snapshot_unsorted``,
+    ``snapshot_misaligned``).
+
+    A quota *refusal* is not an exception: it is a ``QuotaDecision``.
+    """
+
+    default_code = "quota_error"
+
+
+class IncidentError(Error, ValueError):
+    """The incident model refuses a command or a snapshot; nothing changed.
+
+    Command codes: ``incident_not_found``, ``already_acknowledged``,
+    ``already_resolved``, ``not_resolved``, ``invalid_actor``,
+    ``invalid_note``; snapshot codes come from the core's snapshot check.
+    """
+
+    default_code = "incident_error"
+
+
+class AdminError(Error, ValueError):
+    """An ``Engine`` administration call refused (``tenant_exists``,
+    ``tenant_not_found``, ``connector_exists``, ``connector_not_found``)."""
+
+    default_code = "admin_error"
+
+
+class InternalError(Error):
+    """A bug in erpops was caught at the boundary (a Rust panic).
+
+    Raised instead of pyo3's ``PanicException``, which derives from
+    ``BaseException`` and would escape ``except Exception`` handlers.
+    """
+
+    default_code = "internal"

@@ -1,0 +1,183 @@
+"""validate, Event, EventBuilder, build_event and signed_request: the Python surface."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+import erpops
+
+CID = "3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d"
+NOW = datetime(2026, 4, 20, 3, 5, tzinfo=timezone.utc)
+TS = datetime(2026, 4, 20, 3, 0, tzinfo=timezone.utc)
+SECRET = b"whsec-api-test"
+
+
+def body(**fields: object) -> bytes:
+    base: dict[str, object] = {
+        "connector_id": CID,
+        "event_type": "integration.failed",
+        "timestamp": "2026-04-20T03:00:00Z",
+    }
+    base.update(fields)
+    return json.dumps({k: v for k, v in base.items() if v is not None}).encode()
+
+
+def test_event_attributes_are_python_types() -> None:
+    e = erpops.validate(
+        body(severity="error", source="PSFT", metadata={"records_total": 40000, "big": 2**64 - 1, "ok": True}),
+        connector_id=uuid.UUID(CID),
+        now=NOW,
+    )
+    assert e.connector_id == uuid.UUID(CID)
+    assert e.timestamp == TS and e.timestamp.tzinfo is not None
+    assert e.severity is erpops.Severity.ERROR and e.severity == "error"
+    assert e.metadata == {"records_total": 40000, "big": 2**64 - 1, "ok": True}
+    assert (e.family, e.outcome) == ("integration", "failed")
+    assert e.to_dict() == json.loads(e.to_json())
+    assert e.to_dict()["timestamp"] == "2026-04-20T03:00:00Z"
+    assert "integration.failed" in repr(e)
+
+
+def test_defaults_read_the_clock_and_severity_defaults_to_info() -> None:
+    fresh = json.dumps(
+        {"connector_id": CID, "event_type": "health.ok", "timestamp": datetime.now(timezone.utc).isoformat()}
+    )
+    e = erpops.validate(fresh)
+    assert e.severity == erpops.Severity.INFO and e.source is None and e.metadata == {}
+
+
+def test_validation_error_lists_every_violation() -> None:
+    bad = body(event_type="Integration", severity="fatal", extra=1, metadata={"x": [1]})
+    with pytest.raises(erpops.ValidationError) as info:
+        erpops.validate(bad, connector_id="123e4567-e89b-12d3-a456-426614174000", now=NOW)
+    e = info.value
+    assert isinstance(e, ValueError) and isinstance(e, erpops.Error)
+    codes = {(v["pointer"], v["code"]) for v in e.errors}
+    assert {("/event_type", "format"), ("/severity", "enum"), ("/extra", "unknown_field")} <= codes
+    assert ("/connector_id", "mismatch") in codes
+    assert any(p.startswith("/metadata/x") for p, _ in codes)
+    assert e.syntax is None
+
+
+def test_syntax_error_has_a_position() -> None:
+    with pytest.raises(erpops.ValidationError) as info:
+        erpops.validate(b'{"connector_id": \n  oops}', now=NOW)
+    assert info.value.errors[0]["code"] == "syntax"
+    assert info.value.syntax is not None and info.value.syntax["line"] == 2
+
+
+def test_time_window_options() -> None:
+    old = body(timestamp="2026-04-19T01:00:00Z")
+    with pytest.raises(erpops.ValidationError) as info:
+        erpops.validate(old, now=NOW)
+    assert info.value.errors[0]["code"] == "too_old"
+    erpops.validate(old, now=NOW, max_age=timedelta(days=2))
+    erpops.validate(old, now=int(NOW.timestamp()), max_age=2 * 86400)
+
+
+def test_bad_options_are_python_errors() -> None:
+    with pytest.raises(ValueError, match="pii_policy"):
+        erpops.validate(body(), now=NOW, pii_policy="drop")
+    with pytest.raises(ValueError, match="UUID"):
+        erpops.validate(body(), now=NOW, connector_id="not-a-uuid")
+    with pytest.raises(ValueError, match="timezone-aware"):
+        erpops.validate(body(), now=datetime(2026, 4, 20))
+    with pytest.raises(ValueError, match="negative"):
+        erpops.validate(body(), now=NOW, max_age=-1)
+
+
+def test_body_over_the_limit_is_one_too_long_violation() -> None:
+    with pytest.raises(erpops.ValidationError) as info:
+        erpops.validate(body(message="x" * 2000), now=NOW, max_body_bytes=1000)
+    assert [(v["pointer"], v["code"]) for v in info.value.errors] == [("", "too_long")]
+
+
+def test_builder_emits_compact_json_in_field_order() -> None:
+    b = (
+        erpops.EventBuilder()
+        .connector_id(CID.upper())
+        .event_type("integration.failed")
+        .timestamp(TS)
+        .severity(erpops.Severity.ERROR)
+        .source("PSFT_PAYROLL_BATCH")
+        .message("Exit code 1 at record 18441")
+        .metadata("records_processed", 18441)
+        .metadata("ratio", 0.5)
+        .metadata("ok", False)
+        .metadata("none", None)
+    )
+    out = b.build()
+    assert out == (
+        b'{"connector_id":"3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d","event_type":"integration.failed",'
+        b'"timestamp":"2026-04-20T03:00:00Z","severity":"error","source":"PSFT_PAYROLL_BATCH",'
+        b'"message":"Exit code 1 at record 18441","metadata":{"records_processed":18441,"ratio":0.5,'
+        b'"ok":false,"none":null}}'
+    )
+    body_signed, sig = b.build_signed(SECRET)
+    assert body_signed == out and sig == erpops.sign(out, SECRET)
+    erpops.validate(out, connector_id=CID, now=NOW)
+
+
+def test_builder_reports_every_problem_and_never_builds_an_invalid_event() -> None:
+    b = erpops.EventBuilder().connector_id("nope").event_type("x").timestamp("yesterday").severity("fatal")
+    with pytest.raises(erpops.ValidationError) as info:
+        b.validate()
+    codes = {(v["pointer"], v["code"]) for v in info.value.errors}
+    assert {"/connector_id", "/event_type", "/timestamp", "/severity"} <= {p for p, _ in codes}
+    with pytest.raises(erpops.ValidationError):
+        b.build()
+    with pytest.raises(erpops.ValidationError) as missing:
+        erpops.EventBuilder().build()
+    assert {v["code"] for v in missing.value.errors} == {"missing"}
+
+
+def test_builder_metadata_types() -> None:
+    b = erpops.EventBuilder()
+    with pytest.raises(TypeError, match="flat"):
+        b.metadata("x", [1, 2])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="outside"):
+        b.metadata("x", 2**64)
+
+
+def test_build_event_and_signed_request() -> None:
+    fields = dict(
+        connector_id=uuid.UUID(CID),
+        event_type="integration.failed",
+        timestamp=TS,
+        severity="error",
+        metadata={"exit_code": 1},
+    )
+    built = erpops.build_event(**fields)  # type: ignore[arg-type]
+    body_, headers = erpops.signed_request(secret=SECRET, **fields)  # type: ignore[arg-type]
+    assert body_ == built
+    assert headers == {
+        "Content-Type": "application/json",
+        "X-ERPOps-Connector-Id": CID,
+        "X-ERPOps-Signature": erpops.sign(built, SECRET),
+    }
+    erpops.verify(body_, headers[erpops.SIGNATURE_HEADER], SECRET)
+    e = erpops.validate(body_, connector_id=headers[erpops.CONNECTOR_ID_HEADER], now=NOW)
+    assert e.metadata == {"exit_code": 1}
+
+
+def test_build_event_checks_the_window_only_when_given_now() -> None:
+    stale = dict(connector_id=CID, event_type="integration.failed", timestamp="2020-01-01T00:00:00Z")
+    erpops.build_event(**stale)
+    with pytest.raises(erpops.ValidationError) as info:
+        erpops.build_event(now=NOW, **stale)
+    assert info.value.errors[0]["code"] == "too_old"
+
+
+def test_validate_batch_returns_events_and_errors_in_order() -> None:
+    good = body(severity="warn")
+    bad = body(event_type="nope")
+    out = erpops.validate_batch([good, bad, bytearray(good), good.decode()], connector_id=CID, now=NOW)
+    assert [type(x).__name__ for x in out] == ["Event", "ValidationError", "Event", "Event"]
+    first, err = out[0], out[1]
+    assert isinstance(first, erpops.Event) and first.severity == "warn"
+    assert isinstance(err, erpops.ValidationError) and err.errors[0]["pointer"] == "/event_type"
+    assert erpops.validate_batch([], now=NOW) == []

@@ -1,0 +1,143 @@
+//! What the alerting layer reports: the incident model's facts, passed
+//! through, plus notifications, held notifications and flapping notices.
+//!
+//! Effects are facts, not requests: `Notify` says "this channel should hear
+//! about this incident now, for this reason"; delivering it (and retrying)
+//! is the receiver's job.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::rule::TransitionKind;
+use crate::incident::{CorrelationKey, Effect, Incident};
+
+/// Why a notification is due now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotifyReason {
+    /// A new incident.
+    First,
+    /// It became more severe.
+    Escalated,
+    /// It is open again after a resolution.
+    Reopened,
+    /// It was resolved.
+    Resolved,
+    /// The acknowledgement ran out.
+    AckExpired,
+    /// A heartbeat deadline passed.
+    MissedRun,
+    /// Still open (not acknowledged) `repeat_interval` after the last
+    /// notification.
+    RepeatElapsed,
+    /// The key started flapping.
+    FlappingStarted,
+    /// The key stopped flapping.
+    FlappingStopped,
+    /// A silence that held it ended and the channel has not been told the
+    /// incident's current state.
+    SilenceEnded,
+}
+
+impl NotifyReason {
+    /// The reason a transition of `kind` notifies with.
+    pub const fn of(kind: TransitionKind) -> NotifyReason {
+        match kind {
+            TransitionKind::Opened => NotifyReason::First,
+            TransitionKind::Escalated => NotifyReason::Escalated,
+            TransitionKind::Reopened => NotifyReason::Reopened,
+            TransitionKind::Resolved => NotifyReason::Resolved,
+            TransitionKind::AckExpired => NotifyReason::AckExpired,
+            TransitionKind::MissedRun => NotifyReason::MissedRun,
+            TransitionKind::FlappingStarted => NotifyReason::FlappingStarted,
+            TransitionKind::FlappingStopped => NotifyReason::FlappingStopped,
+        }
+    }
+}
+
+/// Why a matching notification was held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuppressReason {
+    /// An active silence matches (its id is in `silence_id`); released when
+    /// it ends.
+    Silenced,
+    /// The incident's key is flapping; released when it stops.
+    Flapping,
+    /// Nothing new for the channel within the rule's `repeat_interval`.
+    Throttled,
+    /// Waiting for the rule's `group_wait` of this connector; sent when it
+    /// elapses.
+    GroupWait,
+}
+
+/// One alerting fact. Serialized with a `kind` tag; the incident model's
+/// own effects keep their own form (`{"kind":"opened","incident":{...}}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AlertEffect {
+    /// `channel` should hear about `incident` now.
+    Notify {
+        /// The rule that matched.
+        rule_id: String,
+        /// Where to deliver.
+        channel: String,
+        /// The incident as it is now.
+        #[serde(with = "crate::incident::shared::arc")]
+        incident: Arc<Incident>,
+        /// Why now.
+        reason: NotifyReason,
+    },
+    /// A rule matched but the notification is held.
+    Suppressed {
+        /// The rule that matched.
+        rule_id: String,
+        /// Where it would have gone.
+        channel: String,
+        /// The incident as it is now.
+        #[serde(with = "crate::incident::shared::arc")]
+        incident: Arc<Incident>,
+        /// What it would have said.
+        would_notify: NotifyReason,
+        /// Why it is held.
+        reason: SuppressReason,
+        /// The silence, when `reason` is `silenced`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        silence_id: Option<String>,
+    },
+    /// The key started flapping: more than the allowed open/resolve
+    /// transitions within the window.
+    FlappingStarted {
+        /// The key.
+        key: CorrelationKey,
+    },
+    /// The key has been quiet for the quiet period.
+    FlappingStopped {
+        /// The key.
+        key: CorrelationKey,
+    },
+    /// A fact from the incident model, unchanged.
+    #[serde(untagged)]
+    Incident(Effect),
+}
+
+impl AlertEffect {
+    /// The stable kind name (`notify`, `suppressed`, `flapping_started`,
+    /// `flapping_stopped`, or the incident effect's kind).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            AlertEffect::Notify { .. } => "notify",
+            AlertEffect::Suppressed { .. } => "suppressed",
+            AlertEffect::FlappingStarted { .. } => "flapping_started",
+            AlertEffect::FlappingStopped { .. } => "flapping_stopped",
+            AlertEffect::Incident(e) => e.kind(),
+        }
+    }
+
+    /// Whether this is a notification to deliver.
+    pub fn is_notify(&self) -> bool {
+        matches!(self, AlertEffect::Notify { .. })
+    }
+}

@@ -1,0 +1,271 @@
+//! Snapshot and restore of the whole alerting state (the incident model's
+//! included), for embedders that persist it.
+//!
+//! Plain serde data in a fixed order (every list sorted by its key), so the
+//! JSON re-encodes byte for byte after a restore. Timers are not stored:
+//! they are rebuilt from the deadlines the records carry. The
+//! [`AlertConfig`] is not stored either; the embedder passes it again.
+
+use core::fmt;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::effect::NotifyReason;
+use super::engine::{AlertConfig, AlertEngine};
+use super::flapping::FlapState;
+use super::heartbeat::HeartbeatState;
+use super::rule::AlertRule;
+use super::silence::Silence;
+use super::state::{Group, HeldBy, SentRecord, Timer};
+use crate::incident::{CorrelationKey, IncidentModel, IncidentSnapshot, SnapshotError};
+use crate::time::Timestamp;
+
+/// The snapshot format version written by this code.
+pub const ALERT_SNAPSHOT_VERSION: u32 = 1;
+
+/// Everything the engine holds except its configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertSnapshot {
+    /// Format version ([`ALERT_SNAPSHOT_VERSION`]).
+    pub version: u32,
+    /// The incident model.
+    pub incidents: IncidentSnapshot,
+    /// Rules in id order.
+    pub rules: Vec<AlertRule>,
+    /// Silences in id order.
+    pub silences: Vec<Silence>,
+    /// Heartbeats in (connector, source) order.
+    pub heartbeats: Vec<HeartbeatState>,
+    /// Flap state of keys with recent transitions, in key order.
+    pub flapping: Vec<FlapEntry>,
+    /// Last notification per (rule, incident), in that order.
+    pub sent: Vec<SentEntry>,
+    /// Held notifications per (rule, incident), in that order.
+    pub held: Vec<HeldEntry>,
+    /// Pending groups per (rule, connector), in that order.
+    pub groups: Vec<GroupEntry>,
+    /// When the next housekeeping sweep may run.
+    pub next_sweep: Timestamp,
+}
+
+/// One key's flap state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlapEntry {
+    /// The key.
+    pub key: CorrelationKey,
+    /// Its state.
+    #[serde(flatten)]
+    pub state: FlapState,
+}
+
+/// The last notification of a rule for an incident, and its repeat timer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentEntry {
+    /// The rule.
+    pub rule_id: String,
+    /// The incident.
+    pub incident_id: String,
+    /// What was sent.
+    #[serde(flatten)]
+    pub record: SentRecord,
+    /// When the next repeat is due, if one is scheduled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeat_at: Option<Timestamp>,
+}
+
+/// A held notification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldEntry {
+    /// The rule.
+    pub rule_id: String,
+    /// The incident.
+    pub incident_id: String,
+    /// What holds it.
+    #[serde(flatten)]
+    pub by: HeldBy,
+}
+
+/// A pending `group_wait` batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupEntry {
+    /// The rule.
+    pub rule_id: String,
+    /// The connector.
+    pub connector_id: Uuid,
+    /// When it is sent.
+    pub flush_at: Timestamp,
+    /// Incident id and held reason, in id order.
+    pub pending: Vec<(String, NotifyReason)>,
+}
+
+/// A snapshot that cannot be restored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AlertSnapshotError {
+    /// Written by an incompatible version.
+    Version {
+        /// The version found.
+        found: u32,
+    },
+    /// The incident model part is inconsistent.
+    Incidents(SnapshotError),
+    /// A rule, silence or heartbeat in it is invalid (edited snapshot).
+    Invalid(super::error::AlertError),
+}
+
+impl AlertSnapshotError {
+    /// Stable machine code: `snapshot_version`, the incident snapshot's
+    /// code, or the invalid item's code.
+    pub const fn code(&self) -> &'static str {
+        match self {
+            AlertSnapshotError::Version { .. } => "snapshot_version",
+            AlertSnapshotError::Incidents(e) => e.code(),
+            AlertSnapshotError::Invalid(e) => e.code(),
+        }
+    }
+}
+
+impl fmt::Display for AlertSnapshotError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AlertSnapshotError::Version { found } => write!(
+                f,
+                "alert snapshot version {found} is not supported (expected \
+                 {ALERT_SNAPSHOT_VERSION}); restore it with the SDK version that wrote it"
+            ),
+            AlertSnapshotError::Incidents(e) => e.fmt(f),
+            AlertSnapshotError::Invalid(e) => write!(
+                f,
+                "the alert snapshot holds an invalid item ({e}); it was edited or corrupted, \
+                 restore an intact copy"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for AlertSnapshotError {}
+
+impl AlertEngine {
+    /// The engine's state as serde data, in a fixed order.
+    pub fn snapshot(&self) -> AlertSnapshot {
+        AlertSnapshot {
+            version: ALERT_SNAPSHOT_VERSION,
+            incidents: self.model.snapshot(),
+            rules: self.rules.values().cloned().collect(),
+            silences: self.silences.values().cloned().collect(),
+            heartbeats: self.heartbeats.values().cloned().collect(),
+            flapping: self
+                .flaps
+                .iter()
+                .map(|(key, state)| FlapEntry {
+                    key: key.clone(),
+                    state: state.clone(),
+                })
+                .collect(),
+            sent: self
+                .sent
+                .iter()
+                .map(|((rule_id, incident_id), record)| SentEntry {
+                    rule_id: rule_id.clone(),
+                    incident_id: incident_id.clone(),
+                    record: *record,
+                    repeat_at: self
+                        .timers
+                        .deadline(&Timer::Repeat(rule_id.clone(), incident_id.clone())),
+                })
+                .collect(),
+            held: self
+                .held
+                .iter()
+                .map(|((rule_id, incident_id), by)| HeldEntry {
+                    rule_id: rule_id.clone(),
+                    incident_id: incident_id.clone(),
+                    by: by.clone(),
+                })
+                .collect(),
+            groups: self
+                .groups
+                .iter()
+                .map(|((rule_id, connector_id), g)| GroupEntry {
+                    rule_id: rule_id.clone(),
+                    connector_id: *connector_id,
+                    flush_at: g.flush_at,
+                    pending: g.pending.iter().map(|(id, r)| (id.clone(), *r)).collect(),
+                })
+                .collect(),
+            next_sweep: self.next_sweep,
+        }
+    }
+
+    /// An engine with `config` and the state of `snapshot`, its timers
+    /// rebuilt from the records.
+    pub fn restore(
+        config: AlertConfig,
+        snapshot: AlertSnapshot,
+    ) -> Result<AlertEngine, AlertSnapshotError> {
+        if snapshot.version != ALERT_SNAPSHOT_VERSION {
+            return Err(AlertSnapshotError::Version {
+                found: snapshot.version,
+            });
+        }
+        let model = IncidentModel::restore(config.incident.clone(), snapshot.incidents)
+            .map_err(AlertSnapshotError::Incidents)?;
+        let mut engine = AlertEngine::new(config);
+        engine.model = model;
+        engine.next_sweep = snapshot.next_sweep;
+        for rule in snapshot.rules {
+            rule.validate().map_err(AlertSnapshotError::Invalid)?;
+            engine.rules.insert(rule.id.clone(), rule);
+        }
+        for silence in snapshot.silences {
+            silence.validate().map_err(AlertSnapshotError::Invalid)?;
+            engine
+                .timers
+                .schedule(Timer::SilenceEnd(silence.id.clone()), silence.ends_at);
+            engine.silences.insert(silence.id.clone(), silence);
+        }
+        for state in snapshot.heartbeats {
+            state
+                .heartbeat
+                .validate()
+                .map_err(AlertSnapshotError::Invalid)?;
+            let key = state.heartbeat.key();
+            if let Some(at) = state.deadline {
+                engine.timers.schedule(Timer::Heartbeat(key.clone()), at);
+            }
+            engine.heartbeats.insert(key, state);
+        }
+        for FlapEntry { key, state } in snapshot.flapping {
+            if let Some(at) = state.quiet_until {
+                engine.timers.schedule(Timer::FlapQuiet(key.clone()), at);
+            }
+            engine.flaps.insert(key, state);
+        }
+        for e in snapshot.sent {
+            if let Some(at) = e.repeat_at {
+                engine
+                    .timers
+                    .schedule(Timer::Repeat(e.rule_id.clone(), e.incident_id.clone()), at);
+            }
+            engine.sent.insert((e.rule_id, e.incident_id), e.record);
+        }
+        for e in snapshot.held {
+            engine.held.insert((e.rule_id, e.incident_id), e.by);
+        }
+        for g in snapshot.groups {
+            engine.timers.schedule(
+                Timer::GroupFlush(g.rule_id.clone(), g.connector_id),
+                g.flush_at,
+            );
+            engine.groups.insert(
+                (g.rule_id, g.connector_id),
+                Group {
+                    flush_at: g.flush_at,
+                    pending: g.pending.into_iter().collect(),
+                },
+            );
+        }
+        Ok(engine)
+    }
+}

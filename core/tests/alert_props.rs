@@ -1,0 +1,383 @@
+//! Property tests of the alerting layer's invariants (issue #6).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod alert_support;
+
+use std::time::Duration;
+
+use alert_support::*;
+use erpops_core::alert::{
+    AlertConfig, AlertEffect, AlertEngine, AlertRule, AlertSnapshot, FlappingConfig, Heartbeat,
+    Matchers, Silence, TransitionKind,
+};
+use erpops_core::event::Severity;
+use erpops_core::incident::Command;
+use erpops_core::Timestamp;
+use proptest::prelude::*;
+
+const SOURCES: [&str; 3] = ["A", "B", "CX"];
+const TYPES: [&str; 4] = [
+    "integration.failed",
+    "integration.succeeded",
+    "integration.started",
+    "health.degraded",
+];
+const KINDS: [TransitionKind; 8] = [
+    TransitionKind::Opened,
+    TransitionKind::Escalated,
+    TransitionKind::Reopened,
+    TransitionKind::Resolved,
+    TransitionKind::AckExpired,
+    TransitionKind::MissedRun,
+    TransitionKind::FlappingStarted,
+    TransitionKind::FlappingStopped,
+];
+const GLOBS: [&str; 4] = ["*", "A*", "B", "?X"];
+
+#[derive(Debug, Clone)]
+enum Action {
+    /// (source, type, severity, event time offset back from now in s)
+    Ingest(usize, usize, usize, i64),
+    /// Acknowledge the n-th held incident.
+    Ack(usize),
+    /// Resolve the n-th held incident.
+    Resolve(usize),
+    /// Tick at now.
+    Tick,
+    /// Move now to the next wake-up (if later) and tick there.
+    TickAtWakeup,
+    /// End the n-th silence now.
+    ExpireSilence(usize),
+    /// Pause (true) or resume the heartbeat.
+    PauseHeartbeat(bool),
+    /// Remove the rule with this id.
+    RemoveRule(&'static str),
+}
+
+fn action() -> impl Strategy<Value = Action> {
+    prop_oneof![
+        4 => (0..SOURCES.len(), 0..TYPES.len(), 0..4usize, 0i64..120)
+            .prop_map(|(s, t, v, b)| Action::Ingest(s, t, v, b)),
+        1 => (0..4usize).prop_map(Action::Ack),
+        1 => (0..4usize).prop_map(Action::Resolve),
+        1 => Just(Action::Tick),
+        2 => Just(Action::TickAtWakeup),
+        1 => prop_oneof![
+            (0..3usize).prop_map(Action::ExpireSilence),
+            any::<bool>().prop_map(Action::PauseHeartbeat),
+            prop_oneof![Just("a"), Just("b")].prop_map(Action::RemoveRule),
+        ],
+    ]
+}
+
+#[derive(Debug, Clone)]
+struct Setup {
+    rules: Vec<AlertRule>,
+    silences: Vec<Silence>,
+    heartbeat: Option<(u64, u64)>,
+    ops: Vec<(i64, Action)>,
+}
+
+fn rule_strategy() -> impl Strategy<Value = AlertRule> {
+    (
+        "[a-d]",
+        prop::collection::btree_set(0..KINDS.len(), 0..4),
+        prop::option::of(0..GLOBS.len()),
+        prop::option::of(0..4usize),
+        prop::option::of(60u64..1800),
+        prop::option::of(10u64..300),
+    )
+        .prop_map(|(id, kinds, glob, sev, repeat, wait)| AlertRule {
+            id: id.clone(),
+            name: id,
+            kinds: kinds.into_iter().map(|k| KINDS[k]).collect(),
+            matchers: Matchers {
+                connector_id: None,
+                source: glob.map(|g| GLOBS[g].to_owned()),
+                event_type: None,
+                min_severity: sev.map(|s| Severity::ALL[s]),
+            },
+            channel: "ops".into(),
+            repeat_interval: repeat.map(Duration::from_secs),
+            group_wait: wait.map(Duration::from_secs),
+        })
+}
+
+fn silence_strategy() -> impl Strategy<Value = Silence> {
+    (
+        "[st][0-9]",
+        prop::option::of(0..GLOBS.len()),
+        0i64..3000,
+        1i64..3000,
+    )
+        .prop_map(|(id, glob, from, len)| Silence {
+            id,
+            matchers: Matchers {
+                source: glob.map(|g| GLOBS[g].to_owned()),
+                ..Matchers::default()
+            },
+            starts_at: at(from),
+            ends_at: at(from + len),
+            comment: None,
+        })
+}
+
+fn setup(with_rules: bool) -> impl Strategy<Value = Setup> {
+    (
+        prop::collection::vec(rule_strategy(), if with_rules { 1..4 } else { 0..1 }),
+        prop::collection::vec(silence_strategy(), 0..3),
+        prop::option::of((300u64..3600, 0u64..600)),
+        prop::collection::vec((0i64..400, action()), 1..60),
+    )
+        .prop_map(|(rules, silences, heartbeat, ops)| Setup {
+            rules,
+            // Distinct ids: setting a silence with a known id replaces it.
+            silences: silences
+                .into_iter()
+                .enumerate()
+                .map(|(i, s)| Silence {
+                    id: format!("s{i}"),
+                    ..s
+                })
+                .collect(),
+            heartbeat,
+            ops,
+        })
+}
+
+fn config() -> AlertConfig {
+    AlertConfig {
+        flapping: Some(FlappingConfig {
+            max_transitions: 3,
+            window: Duration::from_secs(1800),
+            quiet_period: Duration::from_secs(900),
+        }),
+        ..AlertConfig::with_defaults()
+    }
+}
+
+fn build(s: &Setup) -> AlertEngine {
+    let mut e = AlertEngine::new(config());
+    for r in &s.rules {
+        e.set_rule(r.clone()).unwrap();
+    }
+    for si in &s.silences {
+        e.set_silence(si.clone()).unwrap();
+    }
+    if let Some((period, grace)) = s.heartbeat {
+        e.set_heartbeat(
+            Heartbeat {
+                connector_id: CONNECTOR,
+                source: "A".into(),
+                period: Duration::from_secs(period),
+                grace: Duration::from_secs(grace),
+                severity: Severity::Error,
+                paused: false,
+            },
+            at(0),
+        )
+        .unwrap();
+    }
+    e
+}
+
+/// Applies one op at `now` (which it may move forward); returns the
+/// effects and the instant they happened at.
+fn apply(
+    e: &mut AlertEngine,
+    now: &mut Timestamp,
+    i: usize,
+    advance: i64,
+    action: &Action,
+) -> Vec<AlertEffect> {
+    *now = Timestamp::from_unix_seconds(now.unix_seconds() + advance);
+    match action {
+        Action::Ingest(s, t, v, back) => {
+            let ts = Timestamp::from_unix_seconds(now.unix_seconds() - back);
+            let ev = event(CONNECTOR, SOURCES[*s], TYPES[*t], Severity::ALL[*v], ts);
+            e.ingest(&ev, &format!("evt_{i}"), *now)
+        }
+        Action::Ack(n) | Action::Resolve(n) => {
+            let ids: Vec<String> = e.model().incidents().map(|i| i.id.clone()).collect();
+            let Some(id) = ids.get(*n) else {
+                return Vec::new();
+            };
+            let cmd = match action {
+                Action::Ack(_) => Command::Acknowledge {
+                    incident_id: id.clone(),
+                    actor: "ana".into(),
+                    note: None,
+                },
+                _ => Command::Resolve {
+                    incident_id: id.clone(),
+                    actor: "ana".into(),
+                    note: None,
+                },
+            };
+            e.command(&cmd, *now).unwrap_or_default()
+        }
+        Action::Tick => e.tick(*now),
+        Action::ExpireSilence(n) => e.expire_silence(&format!("s{n}"), *now),
+        Action::PauseHeartbeat(paused) => {
+            // Unknown when the setup has no heartbeat: nothing changes.
+            let _ = e.set_heartbeat_paused(CONNECTOR, "A", *paused, *now);
+            Vec::new()
+        }
+        Action::RemoveRule(id) => {
+            e.remove_rule(id);
+            Vec::new()
+        }
+        Action::TickAtWakeup => {
+            if let Some(w) = e.next_wakeup() {
+                *now = (*now).max(w);
+            }
+            e.tick(*now)
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// `next_wakeup` is exact: a tick one nanosecond earlier does nothing,
+    /// a tick at it consumes every timer due then.
+    #[test]
+    fn next_wakeup_is_exact(s in setup(true)) {
+        let mut e = build(&s);
+        let mut now = at(0);
+        for (i, (adv, act)) in s.ops.iter().enumerate() {
+            apply(&mut e, &mut now, i, *adv, act);
+            if let Some(w) = e.next_wakeup() {
+                let mut early = e.clone();
+                prop_assert!(early.tick(just_before(w)).is_empty());
+                prop_assert_eq!(early.next_wakeup(), Some(w));
+                let mut due = e.clone();
+                due.tick(w);
+                prop_assert!(due.next_wakeup().is_none_or(|n| n > w));
+            }
+        }
+    }
+
+    /// No `Notify` is ever emitted for an incident that an active silence
+    /// matches at that instant.
+    #[test]
+    fn silenced_matches_never_notify(s in setup(true)) {
+        let mut e = build(&s);
+        let mut now = at(0);
+        // The caller's silences: those it ended early no longer count.
+        let mut live = s.silences.clone();
+        for (i, (adv, act)) in s.ops.iter().enumerate() {
+            let effects = apply(&mut e, &mut now, i, *adv, act);
+            if let Action::ExpireSilence(n) = act {
+                live.retain(|si| si.id != format!("s{n}"));
+            }
+            for fx in effects {
+                if let AlertEffect::Notify { incident, .. } = &fx {
+                    for si in &live {
+                        prop_assert!(
+                            !(si.is_active(now) && si.matchers.matches(incident)),
+                            "notified under silence {}: {:?}", si.id, fx
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// With no rules there is no `Notify` (and nothing suppressed) at all.
+    #[test]
+    fn no_rules_no_notifications(s in setup(false)) {
+        let mut e = build(&s);
+        let mut now = at(0);
+        for (i, (adv, act)) in s.ops.iter().enumerate() {
+            for fx in apply(&mut e, &mut now, i, *adv, act) {
+                prop_assert!(
+                    !matches!(fx, AlertEffect::Notify { .. } | AlertEffect::Suppressed { .. }),
+                    "{:?}", fx
+                );
+            }
+        }
+    }
+
+    /// A snapshot taken anywhere restores to an engine that re-encodes
+    /// byte for byte and behaves identically afterwards.
+    #[test]
+    fn snapshot_round_trip_is_deterministic(s in setup(true), cut in 0usize..60) {
+        let mut e = build(&s);
+        let mut now = at(0);
+        let cut = cut.min(s.ops.len());
+        for (i, (adv, act)) in s.ops.iter().enumerate().take(cut) {
+            apply(&mut e, &mut now, i, *adv, act);
+        }
+        let json = serde_json::to_string(&e.snapshot()).unwrap();
+        let snap: AlertSnapshot = serde_json::from_str(&json).unwrap();
+        let mut r = AlertEngine::restore(config(), snap).unwrap();
+        prop_assert_eq!(&serde_json::to_string(&r.snapshot()).unwrap(), &json);
+        prop_assert_eq!(r.next_wakeup(), e.next_wakeup());
+        let mut now_r = now;
+        for (i, (adv, act)) in s.ops.iter().enumerate().skip(cut) {
+            let a = serde_json::to_value(apply(&mut e, &mut now, i, *adv, act)).unwrap();
+            let b = serde_json::to_value(apply(&mut r, &mut now_r, i, *adv, act)).unwrap();
+            prop_assert_eq!(a, b);
+        }
+        prop_assert_eq!(
+            serde_json::to_string(&e.snapshot()).unwrap(),
+            serde_json::to_string(&r.snapshot()).unwrap()
+        );
+    }
+}
+
+/// Guards the generators: across generated runs every feature the
+/// properties speak about actually happens (otherwise they would pass
+/// vacuously).
+#[test]
+fn generated_runs_exercise_every_feature() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    use std::collections::BTreeSet;
+
+    let mut runner = TestRunner::deterministic();
+    let mut seen = BTreeSet::new();
+    for _ in 0..200 {
+        let s = setup(true).new_tree(&mut runner).unwrap().current();
+        let mut e = build(&s);
+        let mut now = at(0);
+        for (i, (adv, act)) in s.ops.iter().enumerate() {
+            for fx in apply(&mut e, &mut now, i, *adv, act) {
+                let v = serde_json::to_value(&fx).unwrap();
+                let mut name = fx.kind().to_owned();
+                if let Some(r) = v.get("reason").and_then(|r| r.as_str()) {
+                    name = format!("{name}:{r}");
+                }
+                seen.insert(name);
+            }
+        }
+    }
+    for want in [
+        "notify:first",
+        "notify:resolved",
+        "notify:escalated",
+        "notify:missed_run",
+        "notify:repeat_elapsed",
+        "notify:silence_ended",
+        "notify:flapping_started",
+        "notify:ack_expired",
+        "suppressed:silenced",
+        "suppressed:flapping",
+        "suppressed:throttled",
+        "suppressed:group_wait",
+        "flapping_started",
+        "flapping_stopped",
+    ] {
+        assert!(
+            seen.contains(want),
+            "never generated: {want}; seen {seen:?}"
+        );
+    }
+}
