@@ -38,7 +38,7 @@ clippy:
 
 ## Broken intra-doc links fail the build: the docs are part of the API.
 doc-check:
-	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p erpops-core -p erpops-ffi
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p erpops-core -p erpops-ffi -p erpops-receiver
 
 test-rust:
 	$(CARGO) test --workspace

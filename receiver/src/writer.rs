@@ -34,7 +34,7 @@ pub const MAX_GROUP: usize = 256;
 pub const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(60);
 
 /// What the HTTP side hands over: a request that passed the core's
-/// lookup-free step ([`authenticate`](erpops_core::receive::authenticate),
+/// lookup-free step ([`authenticate`](fn@erpops_core::receive::authenticate),
 /// run in the HTTP task so malformed requests never reach the writer) and
 /// its whole body.
 #[derive(Debug)]
