@@ -23,6 +23,8 @@ fn main() -> ExitCode {
     // Logs go to stderr; they never carry secrets or bodies.
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        // Colour only on a terminal: log files and journald get plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("ERPOPS_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
