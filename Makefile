@@ -19,9 +19,10 @@ include $(sort $(wildcard mk/*.mk))
 test: fmt-check clippy doc-check test-rust test-vectors $(TEST_SUITES)
 	@echo "make test: all suites passed"
 
-## Start the product (for now: sign and verify the API reference's example body).
+## Start the demo receiver on 127.0.0.1:8080 (data in ./erpops-data); it
+## prints a connector id, its secret and a curl command that gets a 202.
 run:
-	$(CARGO) run --quiet -p erpops-core --example sign_sample
+	$(CARGO) run --quiet -p erpops-receiver --bin erpops -- serve --demo
 
 build:
 	$(CARGO) build --workspace --all-targets
@@ -37,7 +38,7 @@ clippy:
 
 ## Broken intra-doc links fail the build: the docs are part of the API.
 doc-check:
-	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p erpops-core -p erpops-ffi
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p erpops-core -p erpops-ffi -p erpops-receiver
 
 test-rust:
 	$(CARGO) test --workspace

@@ -1,0 +1,131 @@
+//! A small closed-loop load generator for the receive endpoint: N
+//! keep-alive HTTP/1.1 connections, each sending unique signed events back
+//! to back for a fixed time; prints requests/s and latency percentiles as
+//! one JSON line. Every body is distinct so the receiver stores each one
+//! (a repeated body would be answered `duplicate` without a write).
+//!
+//! `loadgen <url> <connector-id> <secret-env-var> [connections] [seconds]`
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use erpops_core::signature::{sign, Secret};
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
+
+struct Tally {
+    latencies_us: Vec<u32>,
+    non_2xx: u64,
+}
+
+async fn connection(
+    addr: String,
+    path: String,
+    connector: String,
+    secret: Secret,
+    index: usize,
+    until: Instant,
+) -> Result<Tally, Box<dyn std::error::Error + Send + Sync>> {
+    let stream = tokio::net::TcpStream::connect(&addr).await?;
+    stream.set_nodelay(true)?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(conn);
+    let ts = erpops_receiver::clock::now().to_rfc3339();
+    let mut tally = Tally {
+        latencies_us: Vec::with_capacity(100_000),
+        non_2xx: 0,
+    };
+    let mut n: u64 = 0;
+    while Instant::now() < until {
+        n += 1;
+        let body = format!(
+            "{{\"connector_id\":\"{connector}\",\"event_type\":\"integration.failed\",\"timestamp\":\"{ts}\",\"severity\":\"error\",\"source\":\"PSFT_PAYROLL_BATCH\",\"message\":\"Exit code 1 at record 18441 (load c{index} n{n})\"}}"
+        );
+        let sig = sign(&secret, body.as_bytes());
+        let request = hyper::Request::post(path.as_str())
+            .header("Host", addr.as_str())
+            .header("Content-Type", "application/json")
+            .header("X-ERPOps-Connector-Id", connector.as_str())
+            .header("X-ERPOps-Signature", sig.as_str())
+            .body(Full::new(Bytes::from(body)))?;
+        let started = Instant::now();
+        let response = sender.send_request(request).await?;
+        let status = response.status();
+        response.into_body().collect().await?;
+        let us = u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX);
+        tally.latencies_us.push(us);
+        if !status.is_success() {
+            tally.non_2xx += 1;
+        }
+    }
+    Ok(tally)
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let args: Vec<String> = std::env::args().collect();
+    let (Some(url), Some(connector), Some(secret_env)) = (args.get(1), args.get(2), args.get(3))
+    else {
+        return Err(
+            "usage: loadgen <url> <connector-id> <secret-env-var> [connections] [seconds]".into(),
+        );
+    };
+    let connections: usize = args.get(4).map_or(Ok(50), |s| s.parse())?;
+    let seconds: u64 = args.get(5).map_or(Ok(10), |s| s.parse())?;
+    let secret = Secret::new(std::env::var(secret_env)?.as_bytes())?;
+    let rest = url.strip_prefix("http://").ok_or("only http:// URLs")?;
+    let (addr, path) = rest.split_once('/').ok_or("URL needs a path")?;
+    let (addr, path) = (addr.to_owned(), format!("/{path}"));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let (tallies, elapsed) = runtime.block_on(async {
+        let started = Instant::now();
+        let until = started + Duration::from_secs(seconds);
+        let mut tasks = Vec::new();
+        for i in 0..connections {
+            tasks.push(tokio::spawn(connection(
+                addr.clone(),
+                path.clone(),
+                connector.clone(),
+                secret.clone(),
+                i,
+                until,
+            )));
+        }
+        let mut tallies = Vec::new();
+        for t in tasks {
+            match t.await {
+                Ok(Ok(tally)) => tallies.push(tally),
+                Ok(Err(e)) => eprintln!("connection failed: {e}"),
+                Err(e) => eprintln!("task failed: {e}"),
+            }
+        }
+        (tallies, started.elapsed())
+    });
+    let mut all: Vec<u32> = tallies
+        .iter()
+        .flat_map(|t| t.latencies_us.iter().copied())
+        .collect();
+    all.sort_unstable();
+    let non_2xx: u64 = tallies.iter().map(|t| t.non_2xx).sum();
+    let pct = |p: f64| -> f64 {
+        if all.is_empty() {
+            return 0.0;
+        }
+        let rank = ((p / 100.0) * all.len() as f64).ceil() as usize;
+        let i = rank.clamp(1, all.len()) - 1;
+        f64::from(all.get(i).copied().unwrap_or(0)) / 1000.0
+    };
+    println!(
+        "{{\"requests\":{},\"non_2xx\":{},\"seconds\":{:.3},\"rps\":{:.1},\"p50_ms\":{:.3},\"p99_ms\":{:.3},\"max_ms\":{:.3},\"connections\":{}}}",
+        all.len(),
+        non_2xx,
+        elapsed.as_secs_f64(),
+        all.len() as f64 / elapsed.as_secs_f64(),
+        pct(50.0),
+        pct(99.0),
+        pct(100.0),
+        tallies.len()
+    );
+    Ok(())
+}

@@ -1,0 +1,159 @@
+//! `erpops admin`: tenants and connectors in a data directory. Each command
+//! opens the store, does one change and exits; SQLite serializes it with a
+//! running server's writer.
+
+use std::path::Path;
+use std::time::Duration;
+
+use erpops_core::pii::PiiPolicy;
+use uuid::Uuid;
+
+use crate::cli::{AdminCommand, ApiKeyCommand, ConnectorCommand, TenantCommand};
+use crate::clock;
+use crate::store::{SqliteStore, Store};
+
+/// Runs one admin command; the text to print, or an error message.
+pub fn run(data: &Path, command: &AdminCommand) -> Result<String, String> {
+    let mut store = SqliteStore::open(data).map_err(|e| e.to_string())?;
+    run_on(&mut store, command)
+}
+
+fn check_plan(plan: &str) -> Result<(), String> {
+    erpops_core::quota::Plan::from_name(plan)
+        .map(|_| ())
+        .ok_or_else(|| format!("unknown plan {plan:?}; use free, professional or enterprise"))
+}
+
+fn check_tenant_id(id: &str) -> Result<(), String> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "tenant id {id:?} must be 1-64 letters, digits, '-' or '_'"
+        ))
+    }
+}
+
+fn parse_connector(id: &str) -> Result<Uuid, String> {
+    Uuid::parse_str(id.trim()).map_err(|_| format!("{id:?} is not a connector UUID"))
+}
+
+/// Runs `command` on an open store (tests use this directly).
+pub fn run_on(store: &mut dyn Store, command: &AdminCommand) -> Result<String, String> {
+    let now = clock::now();
+    let err = |e: crate::store::StoreError| e.to_string();
+    match command {
+        AdminCommand::Tenants(TenantCommand::Create {
+            id,
+            name,
+            plan,
+            pii,
+        }) => {
+            check_tenant_id(id)?;
+            check_plan(plan)?;
+            let policy = PiiPolicy::from_wire(pii).ok_or_else(|| {
+                format!("unknown PII policy {pii:?}; use redact, reject or allow")
+            })?;
+            store
+                .create_tenant(id, name.as_deref().unwrap_or(id), plan, policy, now)
+                .map_err(err)?;
+            Ok(format!("tenant {id} created (plan {plan}, PII {pii})"))
+        }
+        AdminCommand::Tenants(TenantCommand::List) => {
+            let rows = store.tenants().map_err(err)?;
+            let mut out = String::from("ID\tPLAN\tPII\tSUSPENDED\tNAME\n");
+            for t in rows {
+                out.push_str(&format!(
+                    "{}\t{}\t{}\t{}\t{}\n",
+                    t.id, t.plan, t.pii_policy, t.suspended, t.name
+                ));
+            }
+            Ok(out.trim_end().to_owned())
+        }
+        AdminCommand::Tenants(TenantCommand::Plan { id, plan }) => {
+            check_plan(plan)?;
+            store.set_plan(id, plan).map_err(err)?;
+            Ok(format!("tenant {id} is now on plan {plan}"))
+        }
+        AdminCommand::Tenants(TenantCommand::Suspend { id }) => {
+            store.set_suspended(id, true).map_err(err)?;
+            Ok(format!("tenant {id} suspended"))
+        }
+        AdminCommand::Tenants(TenantCommand::Resume { id }) => {
+            store.set_suspended(id, false).map_err(err)?;
+            Ok(format!("tenant {id} active"))
+        }
+        AdminCommand::Connectors(ConnectorCommand::Create { tenant, name }) => {
+            let id = clock::new_uuid()?;
+            let secret = clock::new_secret()?;
+            store
+                .create_connector(&id, tenant, name, &secret, now)
+                .map_err(err)?;
+            Ok(format!(
+                "connector_id: {id}\nsecret: {secret}\n(the secret is shown only now; store it in \
+                 the sender's secret manager)"
+            ))
+        }
+        AdminCommand::Connectors(ConnectorCommand::List { tenant }) => {
+            let rows = store.connectors(tenant.as_deref(), now).map_err(err)?;
+            let mut out = String::from("ID\tTENANT\tENABLED\tACTIVE_SECRETS\tNAME\n");
+            for c in rows {
+                out.push_str(&format!(
+                    "{}\t{}\t{}\t{}\t{}\n",
+                    c.id, c.tenant_id, c.enabled, c.active_secrets, c.name
+                ));
+            }
+            Ok(out.trim_end().to_owned())
+        }
+        AdminCommand::Connectors(ConnectorCommand::Rotate { id, overlap_secs }) => {
+            let id = parse_connector(id)?;
+            let secret = clock::new_secret()?;
+            let until = now.saturating_add(Duration::from_secs(*overlap_secs));
+            store.rotate_secret(&id, &secret, until, now).map_err(err)?;
+            Ok(format!(
+                "connector_id: {id}\nsecret: {secret}\nprevious secrets verify until {until}\n(the \
+                 secret is shown only now)"
+            ))
+        }
+        AdminCommand::Connectors(ConnectorCommand::Disable { id }) => {
+            let id = parse_connector(id)?;
+            store.set_connector_enabled(&id, false).map_err(err)?;
+            Ok(format!("connector {id} disabled"))
+        }
+        AdminCommand::ApiKeys(ApiKeyCommand::Create { tenant, label }) => {
+            let key = clock::new_api_key()?;
+            let id = format!("key_{}", hex::encode(clock::random_bytes::<8>()?));
+            store
+                .create_api_key(&id, tenant, &clock::hash_api_key(&key), label, now)
+                .map_err(err)?;
+            Ok(format!(
+                "key_id: {id}\napi_key: {key}\n(the key is shown only now; only its hash is stored)"
+            ))
+        }
+        AdminCommand::ApiKeys(ApiKeyCommand::List { tenant }) => {
+            let rows = store.api_keys(tenant.as_deref()).map_err(err)?;
+            let mut out = String::from("ID\tTENANT\tREVOKED\tLABEL\n");
+            for k in rows {
+                out.push_str(&format!(
+                    "{}\t{}\t{}\t{}\n",
+                    k.id, k.tenant_id, k.revoked, k.label
+                ));
+            }
+            Ok(out.trim_end().to_owned())
+        }
+        AdminCommand::ApiKeys(ApiKeyCommand::Revoke { id }) => {
+            store.revoke_api_key(id, now).map_err(err)?;
+            Ok(format!("API key {id} revoked"))
+        }
+        AdminCommand::Connectors(ConnectorCommand::Enable { id }) => {
+            let id = parse_connector(id)?;
+            store.set_connector_enabled(&id, true).map_err(err)?;
+            Ok(format!("connector {id} enabled"))
+        }
+    }
+}

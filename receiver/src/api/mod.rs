@@ -1,0 +1,388 @@
+//! The REST API under `/v1`: `Authorization: Bearer <api key>`, JSON,
+//! cursor pagination, RFC 9457 problems. Every query is scoped to the key's
+//! tenant, so another tenant's ids answer 404 exactly like unknown ones.
+//!
+//! Reads use their own SQLite connection (WAL lets them run beside the
+//! writer); acknowledge and resolve go to the writer, which owns the
+//! incident model.
+//!
+//! Routes: `GET /v1/incidents` (status, severity, connector, source,
+//! since, limit, cursor), `GET /v1/incidents/{id}`,
+//! `POST /v1/incidents/{id}/acknowledge|resolve` (optional JSON body
+//! `{"actor":…, "note":…}`), `GET /v1/connectors`, `GET /v1/connectors/{id}`,
+//! `GET /v1/events` (connector, event_type, severity, source, since, limit,
+//! cursor), `GET /v1/usage`.
+
+pub mod query;
+
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use erpops_core::incident::Command;
+use erpops_core::receive::Response as CoreResponse;
+use hyper::Method;
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+
+use crate::clock;
+use crate::store::{Cursor, EventFilter, IncidentFilter, Listed, ReadStore, SqliteStore, Store};
+
+use crate::writer::{Message, WriterHandle};
+
+/// Default and largest page sizes.
+pub const DEFAULT_LIMIT: usize = 50;
+/// Largest page size.
+pub const MAX_LIMIT: usize = 200;
+
+/// The API's shared state.
+pub struct Api {
+    reader: Arc<Mutex<SqliteStore>>,
+    writer: WriterHandle,
+}
+
+/// A parsed API request (method, path, query, auth header, body).
+#[derive(Debug)]
+pub struct ApiRequest {
+    /// HTTP method.
+    pub method: Method,
+    /// Path starting with `/v1`.
+    pub path: String,
+    /// Raw query string.
+    pub query: Option<String>,
+    /// `Authorization` header value.
+    pub authorization: Option<String>,
+    /// Body (small; only commands have one).
+    pub body: Bytes,
+}
+
+/// A refusal as (status, code, detail).
+type Refusal = (u16, &'static str, String);
+
+fn ok(status: u16, value: &Value) -> CoreResponse {
+    CoreResponse {
+        status,
+        headers: vec![("Content-Type", "application/json".to_owned())],
+        body: serde_json::to_vec(value).unwrap_or_default(),
+        code: None,
+        effects: Vec::new(),
+    }
+}
+
+fn not_found(what: &str) -> Refusal {
+    (
+        404,
+        "not_found",
+        format!("no {what} with this id for this API key's tenant"),
+    )
+}
+
+fn page(rows: Vec<Listed>, limit: usize) -> Value {
+    let next = if rows.len() == limit {
+        rows.last().map(|r| {
+            query::encode_cursor(&Cursor {
+                at: r.at,
+                id: r.id.clone(),
+            })
+        })
+    } else {
+        None
+    };
+    json!({
+        "data": rows.into_iter().map(|r| r.json).collect::<Vec<_>>(),
+        "next_cursor": next,
+    })
+}
+
+struct Params {
+    pairs: Vec<(String, String)>,
+}
+
+impl Params {
+    fn get(&self, key: &str) -> Option<String> {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn only(&self, allowed: &[&str]) -> Result<(), Refusal> {
+        match self
+            .pairs
+            .iter()
+            .find(|(k, _)| !allowed.contains(&k.as_str()))
+        {
+            Some((k, _)) => Err((
+                400,
+                "unknown_parameter",
+                format!(
+                    "unknown query parameter {k:?}; allowed: {}",
+                    allowed.join(", ")
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    fn limit(&self) -> Result<usize, Refusal> {
+        match self.get("limit") {
+            None => Ok(DEFAULT_LIMIT),
+            Some(v) => match v.parse::<usize>() {
+                Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+                _ => Err((
+                    400,
+                    "invalid_parameter",
+                    format!("limit must be a whole number from 1 to {MAX_LIMIT}"),
+                )),
+            },
+        }
+    }
+
+    fn cursor(&self) -> Result<Option<Cursor>, Refusal> {
+        self.get("cursor")
+            .map(|c| {
+                query::decode_cursor(&c).ok_or((
+                    400,
+                    "invalid_parameter",
+                    "cursor must be a next_cursor value returned by the previous page".to_owned(),
+                ))
+            })
+            .transpose()
+    }
+
+    fn since(&self) -> Result<Option<erpops_core::Timestamp>, Refusal> {
+        self.get("since")
+            .map(|s| {
+                query::parse_since(&s).ok_or((
+                    400,
+                    "invalid_parameter",
+                    "since must be an RFC 3339 date-time or Unix seconds".to_owned(),
+                ))
+            })
+            .transpose()
+    }
+}
+
+impl Api {
+    /// An API reading from its own connection to `data`.
+    pub fn open(data: &std::path::Path, writer: WriterHandle) -> Result<Self, String> {
+        let reader = SqliteStore::open(data).map_err(|e| e.to_string())?;
+        Ok(Api {
+            reader: Arc::new(Mutex::new(reader)),
+            writer,
+        })
+    }
+
+    /// Runs `f` on the read connection off the async threads.
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut SqliteStore) -> crate::store::StoreResult<T> + Send + 'static,
+    ) -> Result<T, Refusal> {
+        let reader = Arc::clone(&self.reader);
+        let joined = tokio::task::spawn_blocking(move || {
+            let mut guard = reader.lock().map_err(|_| {
+                crate::store::StoreError::Database("reader lock poisoned".to_owned())
+            })?;
+            f(&mut guard)
+        })
+        .await;
+        match joined {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => {
+                tracing::error!(code = e.code(), error = %e, "API read failed");
+                Err((
+                    503,
+                    "store_unavailable",
+                    "the store did not answer; retry later".to_owned(),
+                ))
+            }
+            Err(_) => Err((
+                503,
+                "store_unavailable",
+                "the read was interrupted; retry".to_owned(),
+            )),
+        }
+    }
+
+    /// Answers one `/v1` request.
+    pub async fn handle(&self, req: ApiRequest, request_id: &str) -> CoreResponse {
+        match self.dispatch(req).await {
+            Ok(r) => r,
+            Err((status, code, detail)) => {
+                let mut r = crate::server::problem(status, code, &detail, request_id);
+                if status == 401 {
+                    r.headers.push(("WWW-Authenticate", "Bearer".to_owned()));
+                }
+                r
+            }
+        }
+    }
+
+    async fn dispatch(&self, req: ApiRequest) -> Result<CoreResponse, Refusal> {
+        let key = req
+            .authorization
+            .as_deref()
+            .and_then(|h| {
+                let (scheme, token) = h.trim().split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+            })
+            .filter(|t| !t.is_empty())
+            .ok_or((
+                401,
+                "unauthorized",
+                "send `Authorization: Bearer <api key>`; create a key with `erpops admin api-keys create`"
+                    .to_owned(),
+            ))?;
+        let hash = clock::hash_api_key(&key);
+        let (key_id, tenant) = self.read(move |s| s.api_key(&hash)).await?.ok_or((
+            401,
+            "unauthorized",
+            "this API key is unknown or revoked".to_owned(),
+        ))?;
+        let params = Params {
+            pairs: query::parse(req.query.as_deref()).map_err(|e| (400, "invalid_parameter", e))?,
+        };
+        let segments: Vec<&str> = req.path.trim_end_matches('/').split('/').skip(2).collect();
+        match (&req.method, segments.as_slice()) {
+            (&Method::GET, ["incidents"]) => {
+                params.only(&[
+                    "status",
+                    "severity",
+                    "connector",
+                    "source",
+                    "since",
+                    "limit",
+                    "cursor",
+                ])?;
+                let filter = IncidentFilter {
+                    status: params.get("status"),
+                    severity: params.get("severity"),
+                    connector: params.get("connector"),
+                    source: params.get("source"),
+                    since: params.since()?,
+                };
+                let (limit, cursor) = (params.limit()?, params.cursor()?);
+                let rows = self
+                    .read(move |s| s.list_incidents(&tenant, &filter, cursor.as_ref(), limit))
+                    .await?;
+                Ok(ok(200, &page(rows, limit)))
+            }
+            (&Method::GET, ["incidents", id]) => {
+                let id = (*id).to_owned();
+                let found = self.read(move |s| s.incident(&tenant, &id)).await?;
+                found
+                    .map(|v| ok(200, &v))
+                    .ok_or_else(|| not_found("incident"))
+            }
+            (&Method::POST, ["incidents", id, action @ ("acknowledge" | "resolve")]) => {
+                let body: Value = if req.body.is_empty() {
+                    json!({})
+                } else {
+                    serde_json::from_slice(&req.body).map_err(|e| {
+                        (
+                            400,
+                            "invalid_body",
+                            format!("the body must be a JSON object: {e}"),
+                        )
+                    })?
+                };
+                let actor = body
+                    .get("actor")
+                    .and_then(Value::as_str)
+                    .map_or_else(|| format!("api_key:{key_id}"), str::to_owned);
+                let note = body.get("note").and_then(Value::as_str).map(str::to_owned);
+                let incident_id = (*id).to_owned();
+                let command = if *action == "acknowledge" {
+                    Command::Acknowledge {
+                        incident_id,
+                        actor,
+                        note,
+                    }
+                } else {
+                    Command::Resolve {
+                        incident_id,
+                        actor,
+                        note,
+                    }
+                };
+                let (tx, rx) = oneshot::channel();
+                self.writer
+                    .send(Message::IncidentCommand {
+                        tenant,
+                        command,
+                        reply: tx,
+                    })
+                    .map_err(|_| (503, "store_unavailable", "the writer stopped".to_owned()))?;
+                match rx.await {
+                    Ok(Ok(v)) => Ok(ok(200, &v)),
+                    Ok(Err(f)) => Err((f.status, leak_code(&f.code), f.detail)),
+                    Err(_) => Err((503, "store_unavailable", "the writer stopped".to_owned())),
+                }
+            }
+            (&Method::GET, ["connectors"]) => {
+                params.only(&[])?;
+                let rows = self
+                    .read(move |s| s.connectors(Some(&tenant), clock::now()))
+                    .await?;
+                Ok(ok(200, &json!({ "data": rows, "next_cursor": null })))
+            }
+            (&Method::GET, ["connectors", id]) => {
+                let id = (*id).to_owned();
+                let rows = self
+                    .read(move |s| s.connectors(Some(&tenant), clock::now()))
+                    .await?;
+                rows.into_iter()
+                    .find(|c| c.id.to_string().eq_ignore_ascii_case(&id))
+                    .map(|c| ok(200, &json!(c)))
+                    .ok_or_else(|| not_found("connector"))
+            }
+            (&Method::GET, ["events"]) => {
+                params.only(&[
+                    "connector",
+                    "event_type",
+                    "severity",
+                    "source",
+                    "since",
+                    "limit",
+                    "cursor",
+                ])?;
+                let filter = EventFilter {
+                    connector: params.get("connector"),
+                    event_type: params.get("event_type"),
+                    severity: params.get("severity"),
+                    source: params.get("source"),
+                    since: params.since()?,
+                };
+                let (limit, cursor) = (params.limit()?, params.cursor()?);
+                let rows = self
+                    .read(move |s| s.list_events(&tenant, &filter, cursor.as_ref(), limit))
+                    .await?;
+                Ok(ok(200, &page(rows, limit)))
+            }
+            (&Method::GET, ["usage"]) => {
+                let usage = self.read(move |s| s.usage(&tenant, clock::now())).await?;
+                Ok(ok(200, &usage))
+            }
+            _ => Err((
+                404,
+                "not_found",
+                format!(
+                    "no API route {} {}; see docs/openapi.yaml",
+                    req.method, req.path
+                ),
+            )),
+        }
+    }
+}
+
+/// Codes of incident command failures, as `'static` strings.
+fn leak_code(code: &str) -> &'static str {
+    match code {
+        "incident_not_found" => "incident_not_found",
+        "already_acknowledged" => "already_acknowledged",
+        "already_resolved" => "already_resolved",
+        "not_resolved" => "not_resolved",
+        "invalid_actor" => "invalid_actor",
+        "invalid_note" => "invalid_note",
+        _ => "store_unavailable",
+    }
+}

@@ -1,0 +1,209 @@
+//! `erpops sign` and `erpops send`: for shell steps of batch jobs.
+//!
+//! `send` signs the body once and POSTs the same bytes on every attempt
+//! (so a retry is recognized as a duplicate, never counted twice). It
+//! retries network errors and 5xx with exponential back-off and jitter, and
+//! a 429 after its `Retry-After`. Exit codes:
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | accepted (202) or already accepted (200 duplicate) |
+//! | 1 | local error (usage, secret, file, invalid event) |
+//! | 2 | rejected by the receiver (4xx other than 429): fix the request |
+//! | 3 | gave up after the last attempt (network, 5xx, 429) |
+
+use std::path::Path;
+use std::time::Duration;
+
+use bytes::Bytes;
+use erpops_core::event::{EventBuilder, MetadataValue};
+use erpops_core::signature::{sign, Secret};
+use erpops_core::wire;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+
+use crate::cli::SendArgs;
+use crate::clock;
+
+/// Exit code: accepted.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: local error.
+pub const EXIT_LOCAL: u8 = 1;
+/// Exit code: the receiver rejected the event (4xx except 429).
+pub const EXIT_REJECTED: u8 = 2;
+/// Exit code: gave up retrying.
+pub const EXIT_GAVE_UP: u8 = 3;
+
+/// The secret from the environment variable `name`.
+pub fn secret_from_env(name: &str) -> Result<Secret, String> {
+    let value = std::env::var(name).map_err(|_| {
+        format!("environment variable {name} is not set; export the connector secret in it")
+    })?;
+    Secret::new(value.as_bytes()).map_err(|e| format!("{name}: {e}"))
+}
+
+/// Reads a body file, or stdin when `file` is `None`.
+pub fn read_body(file: Option<&Path>) -> Result<Vec<u8>, String> {
+    match file {
+        Some(path) => {
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+        }
+        None => {
+            use std::io::Read;
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .map_err(|e| format!("cannot read stdin: {e}"))?;
+            Ok(buf)
+        }
+    }
+}
+
+/// Parses `k=v` metadata: integers, `true`/`false` and `null` are typed.
+fn meta_value(text: &str) -> MetadataValue {
+    if let Ok(i) = text.parse::<i64>() {
+        return MetadataValue::Int(i);
+    }
+    match text {
+        "true" => MetadataValue::Bool(true),
+        "false" => MetadataValue::Bool(false),
+        "null" => MetadataValue::Null,
+        _ => MetadataValue::String(text.to_owned()),
+    }
+}
+
+/// The body `send` posts: the file's bytes, or an event built (and
+/// validated) by the core's builder with the current time.
+pub fn build_body(args: &SendArgs) -> Result<Vec<u8>, String> {
+    if let Some(file) = &args.file {
+        return read_body(Some(file));
+    }
+    let mut b = EventBuilder::new();
+    b.connector_id_str(&args.connector_id);
+    if let Some(t) = &args.event_type {
+        b.event_type(t.clone());
+    }
+    b.timestamp(clock::now());
+    if let Some(s) = &args.severity {
+        b.severity_str(s);
+    }
+    if let Some(s) = &args.source {
+        b.source(s.clone());
+    }
+    if let Some(m) = &args.message {
+        b.message(m.clone());
+    }
+    for kv in &args.meta {
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| format!("--meta {kv:?} must be KEY=VALUE"))?;
+        b.metadata(k, meta_value(v));
+    }
+    b.build().map_err(|v| format!("the event is invalid: {v}"))
+}
+
+/// What one attempt got.
+enum Attempt {
+    Done(u16, Vec<u8>),
+    Retry(Duration, String),
+    Rejected(u16, Vec<u8>),
+}
+
+fn backoff(attempt: u32, initial: Duration) -> Duration {
+    let base = initial
+        .saturating_mul(1u32.checked_shl(attempt.min(16)).unwrap_or(u32::MAX))
+        .min(Duration::from_secs(60));
+    // Full jitter in [base/2, base]: senders that failed together do not
+    // come back together.
+    let r = clock::random_bytes::<2>().map_or(0, u16::from_le_bytes);
+    let half = base / 2;
+    half + half.mul_f64(f64::from(r) / f64::from(u16::MAX))
+}
+
+/// Signs and posts `body`, retrying as the module docs say. Prints the
+/// receiver's answer; returns the exit code.
+pub async fn send(args: &SendArgs, body: Vec<u8>, secret: &Secret) -> u8 {
+    let signature = sign(secret, &body);
+    let body = Bytes::from(body);
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let initial = Duration::from_millis(args.initial_backoff_ms);
+    let attempts = args.max_attempts.max(1);
+    for attempt in 0..attempts {
+        let request = hyper::Request::post(args.url.as_str())
+            .header("Content-Type", wire::JSON_MEDIA_TYPE)
+            .header(wire::CONNECTOR_ID_HEADER, args.connector_id.as_str())
+            .header(wire::SIGNATURE_HEADER, signature.as_str())
+            .body(Full::new(body.clone()));
+        let request = match request {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("erpops send: invalid request ({e}); check --url and --connector-id");
+                return EXIT_LOCAL;
+            }
+        };
+        let outcome = match client.request(request).await {
+            Err(e) => Attempt::Retry(backoff(attempt, initial), format!("network error: {e}")),
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let retry_after = response
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok());
+                let bytes = match response.into_body().collect().await {
+                    Ok(b) => b.to_bytes().to_vec(),
+                    Err(_) => Vec::new(),
+                };
+                match status {
+                    200..=299 => Attempt::Done(status, bytes),
+                    429 => match retry_after {
+                        Some(s) if s > args.max_retry_after_secs => {
+                            eprintln!(
+                                "erpops send: quota exceeded; Retry-After {s} s is longer than \
+                                 --max-retry-after-secs, giving up"
+                            );
+                            println!("{}", String::from_utf8_lossy(&bytes));
+                            return EXIT_GAVE_UP;
+                        }
+                        Some(s) => {
+                            Attempt::Retry(Duration::from_secs(s), "429 quota exceeded".into())
+                        }
+                        None => Attempt::Retry(
+                            backoff(attempt, initial),
+                            "429 without Retry-After".into(),
+                        ),
+                    },
+                    500..=599 => {
+                        Attempt::Retry(backoff(attempt, initial), format!("HTTP {status}"))
+                    }
+                    _ => Attempt::Rejected(status, bytes),
+                }
+            }
+        };
+        match outcome {
+            Attempt::Done(status, bytes) => {
+                eprintln!("erpops send: HTTP {status}");
+                println!("{}", String::from_utf8_lossy(&bytes));
+                return EXIT_OK;
+            }
+            Attempt::Rejected(status, bytes) => {
+                eprintln!("erpops send: rejected with HTTP {status}; the body says why");
+                println!("{}", String::from_utf8_lossy(&bytes));
+                return EXIT_REJECTED;
+            }
+            Attempt::Retry(wait, why) => {
+                if attempt + 1 >= attempts {
+                    eprintln!("erpops send: {why}; gave up after {attempts} attempt(s)");
+                    return EXIT_GAVE_UP;
+                }
+                eprintln!(
+                    "erpops send: {why}; retrying the same bytes in {} ms",
+                    wait.as_millis()
+                );
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+    EXIT_GAVE_UP
+}

@@ -1,0 +1,35 @@
+//! # erpops-receiver
+//!
+//! The `erpops` binary's library: the one crate with I/O around
+//! `erpops_core` (contract §8, issue #11). Every answer on the receive
+//! endpoint comes from the core's two-step decision; this crate reads the
+//! request, looks things up, stores what the decision says and writes the
+//! response.
+//!
+//! Modules, top-down:
+//! - [`cli`]: the command line (clap).
+//! - [`settings`]: TOML file → `ERPOPS_*` environment → flags.
+//! - [`clock`]: the clock and the OS random source (secrets, ids).
+//! - [`store`]: the [`store::Store`] trait and its SQLite implementation.
+//! - [`writer`]: the single writer thread (group commit, incident timers).
+//! - [`server`]: hyper routes, body limit, timeouts, connection limit.
+//! - [`api`]: the REST API under `/v1` (API keys, tenant-scoped reads,
+//!   incident commands through the writer).
+//! - [`serve`]: wiring and graceful shutdown.
+//! - [`metrics`]: counters for `GET /metrics`.
+//! - [`demo`]: `serve --demo`.
+//! - [`admin`]: `erpops admin`.
+//! - [`client`]: `erpops sign` / `erpops send`.
+
+pub mod admin;
+pub mod api;
+pub mod cli;
+pub mod client;
+pub mod clock;
+pub mod demo;
+pub mod metrics;
+pub mod serve;
+pub mod server;
+pub mod settings;
+pub mod store;
+pub mod writer;

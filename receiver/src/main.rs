@@ -1,0 +1,106 @@
+//! `erpops`: see `erpops --help`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use erpops_receiver::cli::{Cli, Command};
+use erpops_receiver::settings::{self, Overrides};
+use erpops_receiver::{admin, client, demo, serve};
+
+fn data_dir(flag: Option<PathBuf>) -> PathBuf {
+    flag.or_else(|| std::env::var_os("ERPOPS_DATA").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from(settings::DEFAULT_DATA))
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("erpops: {message}");
+    ExitCode::from(client::EXIT_LOCAL)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // Logs go to stderr; they never carry secrets or bodies.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        // Colour only on a terminal: log files and journald get plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ERPOPS_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
+    };
+    match cli.command {
+        Command::Serve(args) => {
+            let flags = Overrides {
+                listen: args.listen,
+                data: args.data,
+            };
+            let resolved = match settings::resolve(
+                args.config.as_deref(),
+                |k| std::env::var(k).ok(),
+                &flags,
+            ) {
+                Ok(s) => s,
+                Err(e) => return fail(&e),
+            };
+            runtime.block_on(async {
+                let (receiver, demo_info) = match serve::start(&resolved, args.demo).await {
+                    Ok(r) => r,
+                    Err(e) => return fail(&e),
+                };
+                let addr = receiver.server.addr;
+                tracing::info!(%addr, data = %resolved.data.display(), "erpops receiver listening");
+                if let Some(d) = demo_info {
+                    println!("ERPOps demo receiver on http://{addr}");
+                    println!("connector id: {}", d.connector_id);
+                    println!("secret:       {}", d.secret);
+                    println!("\nPaste this to send the API reference's example event:\n");
+                    println!("{}\n", demo::curl_command(&d, addr));
+                }
+                serve::shutdown_signal().await;
+                tracing::info!("shutting down: finishing in-flight requests");
+                receiver.shutdown().await;
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Admin(args) => match admin::run(&data_dir(args.data), &args.command) {
+            Ok(text) => {
+                println!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e),
+        },
+        Command::Sign(args) => {
+            let secret = match client::secret_from_env(&args.secret_env) {
+                Ok(s) => s,
+                Err(e) => return fail(&e),
+            };
+            match client::read_body(args.file.as_deref()) {
+                Ok(body) => {
+                    println!("{}", erpops_core::sign(&secret, &body).as_str());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e),
+            }
+        }
+        Command::Send(args) => {
+            let secret = match client::secret_from_env(&args.secret_env) {
+                Ok(s) => s,
+                Err(e) => return fail(&e),
+            };
+            let body = match client::build_body(&args) {
+                Ok(b) => b,
+                Err(e) => return fail(&e),
+            };
+            ExitCode::from(runtime.block_on(client::send(&args, body, &secret)))
+        }
+    }
+}

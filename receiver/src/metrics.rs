@@ -1,0 +1,162 @@
+//! `GET /metrics` in the Prometheus text format: requests by status,
+//! accepted events, quota denials, open incidents and group-commit latency.
+//! Plain atomics: recording costs a few relaxed increments per request.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Statuses counted individually; anything else counts as `other`.
+const STATUSES: [u16; 16] = [
+    200, 202, 400, 401, 403, 404, 405, 408, 409, 413, 415, 422, 429, 500, 503, 0,
+];
+
+/// Upper bounds (seconds) of the commit-latency histogram buckets.
+const BUCKETS: [f64; 10] = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1.0];
+
+/// The receiver's counters.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    by_status: [AtomicU64; STATUSES.len()],
+    accepted: AtomicU64,
+    quota_denied: AtomicU64,
+    open_incidents: AtomicU64,
+    commit_buckets: [AtomicU64; BUCKETS.len()],
+    commit_count: AtomicU64,
+    commit_micros: AtomicU64,
+    group_requests: AtomicU64,
+}
+
+impl Metrics {
+    /// Counts one HTTP response.
+    pub fn response(&self, status: u16) {
+        let i = STATUSES
+            .iter()
+            .position(|&s| s == status)
+            .unwrap_or(STATUSES.len() - 1);
+        if let Some(c) = self.by_status.get(i) {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
+        match status {
+            202 => {
+                self.accepted.fetch_add(1, Ordering::Relaxed);
+            }
+            429 => {
+                self.quota_denied.fetch_add(1, Ordering::Relaxed);
+            }
+            _ => {}
+        }
+    }
+
+    /// Records one group commit of `requests` requests that took `elapsed`.
+    pub fn commit(&self, elapsed: Duration, requests: usize) {
+        let secs = elapsed.as_secs_f64();
+        for (bound, bucket) in BUCKETS.iter().zip(&self.commit_buckets) {
+            if secs <= *bound {
+                bucket.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.commit_count.fetch_add(1, Ordering::Relaxed);
+        self.commit_micros.fetch_add(
+            u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+        self.group_requests
+            .fetch_add(u64::try_from(requests).unwrap_or(0), Ordering::Relaxed);
+    }
+
+    /// Sets the number of incidents not resolved.
+    pub fn set_open_incidents(&self, n: usize) {
+        self.open_incidents
+            .store(u64::try_from(n).unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
+
+    /// The Prometheus exposition text.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        out.push_str("# HELP erpops_http_responses_total HTTP responses by status.\n");
+        out.push_str("# TYPE erpops_http_responses_total counter\n");
+        for (status, c) in STATUSES.iter().zip(&self.by_status) {
+            let label = if *status == 0 {
+                "other".to_owned()
+            } else {
+                status.to_string()
+            };
+            let _ = writeln!(
+                out,
+                "erpops_http_responses_total{{status=\"{label}\"}} {}",
+                get(c)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP erpops_events_accepted_total Events acknowledged with 202.\n# TYPE erpops_events_accepted_total counter\nerpops_events_accepted_total {}",
+            get(&self.accepted)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP erpops_quota_denied_total Requests refused with 429.\n# TYPE erpops_quota_denied_total counter\nerpops_quota_denied_total {}",
+            get(&self.quota_denied)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP erpops_open_incidents Incidents open or acknowledged.\n# TYPE erpops_open_incidents gauge\nerpops_open_incidents {}",
+            get(&self.open_incidents)
+        );
+        out.push_str(
+            "# HELP erpops_commit_seconds Duration of one group commit (decide + store + fsync).\n",
+        );
+        out.push_str("# TYPE erpops_commit_seconds histogram\n");
+        for (bound, c) in BUCKETS.iter().zip(&self.commit_buckets) {
+            let _ = writeln!(
+                out,
+                "erpops_commit_seconds_bucket{{le=\"{bound}\"}} {}",
+                get(c)
+            );
+        }
+        let count = get(&self.commit_count);
+        let _ = writeln!(out, "erpops_commit_seconds_bucket{{le=\"+Inf\"}} {count}");
+        let _ = writeln!(
+            out,
+            "erpops_commit_seconds_sum {}",
+            Duration::from_micros(get(&self.commit_micros)).as_secs_f64()
+        );
+        let _ = writeln!(out, "erpops_commit_seconds_count {count}");
+        let _ = writeln!(
+            out,
+            "# HELP erpops_commit_requests_total Requests decided in group commits.\n# TYPE erpops_commit_requests_total counter\nerpops_commit_requests_total {}",
+            get(&self.group_requests)
+        );
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counts_and_cumulative_buckets() {
+        let m = Metrics::default();
+        m.response(202);
+        m.response(202);
+        m.response(429);
+        m.response(418);
+        m.commit(Duration::from_micros(1500), 3);
+        m.set_open_incidents(4);
+        let text = m.render();
+        assert!(
+            text.contains("erpops_http_responses_total{status=\"202\"} 2"),
+            "{text}"
+        );
+        assert!(text.contains("erpops_http_responses_total{status=\"other\"} 1"));
+        assert!(text.contains("erpops_events_accepted_total 2"));
+        assert!(text.contains("erpops_quota_denied_total 1"));
+        assert!(text.contains("erpops_open_incidents 4"));
+        assert!(text.contains("erpops_commit_seconds_bucket{le=\"0.001\"} 0"));
+        assert!(text.contains("erpops_commit_seconds_bucket{le=\"0.002\"} 1"));
+        assert!(text.contains("erpops_commit_seconds_count 1"));
+        assert!(text.contains("erpops_commit_requests_total 3"));
+    }
+}

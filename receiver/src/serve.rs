@@ -1,0 +1,105 @@
+//! Wiring for `erpops serve`: open the store, start the writer thread and
+//! the HTTP server, print the demo, wait for SIGINT/SIGTERM, shut down in
+//! order (stop accepting → finish in-flight requests → flush the store).
+
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use erpops_core::receive::ReceiveConfig;
+use tokio::net::TcpListener;
+
+use crate::demo;
+use crate::server::{self, HttpLimits, Running};
+use crate::settings::Settings;
+use crate::store::{SqliteStore, Store};
+use crate::writer::Writer;
+
+/// A started receiver (used by `main` and by the tests).
+#[derive(Debug)]
+pub struct Receiver {
+    /// The HTTP server.
+    pub server: Running,
+    writer: JoinHandle<()>,
+}
+
+impl Receiver {
+    /// Stops accepting, finishes in-flight requests, then waits for the
+    /// writer to commit its last group.
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
+        let writer = self.writer;
+        let _ = tokio::task::spawn_blocking(move || writer.join()).await;
+    }
+}
+
+/// The receive limits for these settings (the core checks them).
+pub fn receive_config(settings: &Settings) -> Result<ReceiveConfig, String> {
+    let d = ReceiveConfig::default();
+    ReceiveConfig::new(
+        settings.max_body_bytes,
+        d.future_skew(),
+        d.max_age(),
+        d.replay_window(),
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// Opens the store and starts serving; with `demo`, also returns the demo
+/// connector.
+pub async fn start(
+    settings: &Settings,
+    with_demo: bool,
+) -> Result<(Receiver, Option<demo::Demo>), String> {
+    let config = receive_config(settings)?;
+    let mut store = SqliteStore::open(&settings.data).map_err(|e| e.to_string())?;
+    let demo = if with_demo {
+        Some(demo::ensure(&mut store)?)
+    } else {
+        None
+    };
+    store
+        .prune(crate::clock::now())
+        .map_err(|e| e.to_string())?;
+    let metrics = std::sync::Arc::new(crate::metrics::Metrics::default());
+    let writer =
+        Writer::new(Box::new(store), config, metrics.clone()).map_err(|e| e.to_string())?;
+    let (tx, rx) = mpsc::channel();
+    let writer = std::thread::Builder::new()
+        .name("erpops-writer".into())
+        .spawn(move || writer.run(rx))
+        .map_err(|e| format!("cannot start the writer thread: {e}"))?;
+    let listener = TcpListener::bind(settings.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
+    let prefix = hex::encode(crate::clock::random_bytes::<4>()?);
+    let limits = HttpLimits {
+        max_connections: settings.max_connections,
+        ..HttpLimits::default()
+    };
+    let api = crate::api::Api::open(&settings.data, tx.clone())?;
+    let server = server::spawn(listener, tx, api, metrics, config, limits, prefix)
+        .map_err(|e| format!("cannot start the server: {e}"))?;
+    Ok((Receiver { server, writer }, demo))
+}
+
+/// Resolves when SIGINT or SIGTERM arrives.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

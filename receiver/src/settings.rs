@@ -1,0 +1,178 @@
+//! `erpops serve` settings: a TOML file, overridden by `ERPOPS_*`
+//! environment variables, overridden by flags. Unknown keys in the file
+//! are refused (a typo must not silently fall back to a default).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Default listen address (loopback: exposing it is a deliberate choice).
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Default data directory.
+pub const DEFAULT_DATA: &str = "./erpops-data";
+
+/// The file's shape; every key optional, unknown keys refused.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSettings {
+    /// `listen = "127.0.0.1:8080"`.
+    pub listen: Option<String>,
+    /// `data = "./erpops-data"`.
+    pub data: Option<PathBuf>,
+    /// `max_body_bytes = 65536`.
+    pub max_body_bytes: Option<usize>,
+    /// `max_connections = 1024`.
+    pub max_connections: Option<usize>,
+}
+
+/// Flag values (`None` when not given).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    /// `--listen`.
+    pub listen: Option<String>,
+    /// `--data`.
+    pub data: Option<PathBuf>,
+}
+
+/// The resolved settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// The data directory.
+    pub data: PathBuf,
+    /// Largest body accepted.
+    pub max_body_bytes: usize,
+    /// Connections served at once.
+    pub max_connections: usize,
+}
+
+/// Resolves file → environment (`env` lookup, injectable for tests) →
+/// flags. Errors say which source and key is wrong.
+pub fn resolve(
+    file: Option<&Path>,
+    env: impl Fn(&str) -> Option<String>,
+    flags: &Overrides,
+) -> Result<Settings, String> {
+    let from_file = match file {
+        None => FileSettings::default(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read the config file {}: {e}", path.display()))?;
+            toml::from_str::<FileSettings>(&text).map_err(|e| {
+                format!(
+                    "the config file {} is invalid: {e}; known keys are listen, data, \
+                     max_body_bytes, max_connections",
+                    path.display()
+                )
+            })?
+        }
+    };
+    let listen = flags
+        .listen
+        .clone()
+        .or_else(|| env("ERPOPS_LISTEN"))
+        .or(from_file.listen)
+        .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+    let listen: SocketAddr = listen.parse().map_err(|_| {
+        format!("listen address {listen:?} is not host:port, e.g. {DEFAULT_LISTEN}")
+    })?;
+    let data = flags
+        .data
+        .clone()
+        .or_else(|| env("ERPOPS_DATA").map(PathBuf::from))
+        .or(from_file.data)
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA));
+    let number = |key: &str, file_value: Option<usize>, default: usize| -> Result<usize, String> {
+        match env(key) {
+            Some(v) => v
+                .trim()
+                .parse::<usize>()
+                .map_err(|_| format!("{key}={v:?} is not a whole number")),
+            None => Ok(file_value.unwrap_or(default)),
+        }
+    };
+    let max_body_bytes = number(
+        "ERPOPS_MAX_BODY_BYTES",
+        from_file.max_body_bytes,
+        erpops_core::event::DEFAULT_MAX_BODY_BYTES,
+    )?;
+    let max_connections = number("ERPOPS_MAX_CONNECTIONS", from_file.max_connections, 1024)?;
+    if max_connections == 0 {
+        return Err("max_connections must be at least 1".to_owned());
+    }
+    Ok(Settings {
+        listen,
+        data,
+        max_body_bytes,
+        max_connections,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    #[test]
+    fn defaults_file_env_flags_in_that_order() {
+        let dir = std::env::temp_dir().join(format!("erpops-settings-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("erpops.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:1\"\ndata = \"/from/file\"\nmax_body_bytes = 1000\n",
+        )
+        .unwrap();
+        let none = Overrides::default();
+        let d = resolve(None, env_of(&[]), &none).unwrap();
+        assert_eq!(d.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(d.max_body_bytes, 64 * 1024);
+        let f = resolve(Some(&file), env_of(&[]), &none).unwrap();
+        assert_eq!((f.listen.port(), f.max_body_bytes), (1, 1000));
+        assert_eq!(f.data, PathBuf::from("/from/file"));
+        let e = resolve(
+            Some(&file),
+            env_of(&[
+                ("ERPOPS_LISTEN", "127.0.0.1:2"),
+                ("ERPOPS_MAX_BODY_BYTES", "2000"),
+            ]),
+            &none,
+        )
+        .unwrap();
+        assert_eq!((e.listen.port(), e.max_body_bytes), (2, 2000));
+        let flags = Overrides {
+            listen: Some("127.0.0.1:3".into()),
+            data: Some("/from/flag".into()),
+        };
+        let g = resolve(
+            Some(&file),
+            env_of(&[("ERPOPS_LISTEN", "127.0.0.1:2")]),
+            &flags,
+        )
+        .unwrap();
+        assert_eq!(g.listen.port(), 3);
+        assert_eq!(g.data, PathBuf::from("/from/flag"));
+        std::fs::write(&file, "lissten = \"x\"\n").unwrap();
+        let err = resolve(Some(&file), env_of(&[]), &none).unwrap_err();
+        assert!(
+            err.contains("lissten") && err.contains("known keys"),
+            "{err}"
+        );
+        let err = resolve(None, env_of(&[("ERPOPS_MAX_BODY_BYTES", "lots")]), &none).unwrap_err();
+        assert!(err.contains("ERPOPS_MAX_BODY_BYTES"), "{err}");
+        let err = resolve(None, env_of(&[("ERPOPS_LISTEN", "nowhere")]), &none).unwrap_err();
+        assert!(err.contains("host:port"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,374 @@
+//! Durable state behind one trait, so a PostgreSQL store can follow the
+//! SQLite one without touching the server.
+//!
+//! The trait is synchronous and owned by one writer at a time: the server's
+//! writer thread drives `begin` → many requests → `commit` (group commit),
+//! and the admin commands open their own store on the same data directory
+//! (SQLite serializes writers; WAL lets readers run beside them).
+//!
+//! - [`sqlite`]: the embedded store (WAL, `synchronous=FULL`).
+//! - [`migrate`]: versioned schema migrations kept in `receiver/migrations/`.
+
+pub mod migrate;
+pub mod sqlite;
+
+use core::fmt;
+
+use erpops_core::incident::{Effect as IncidentEffect, IncidentSnapshot};
+use erpops_core::pii::PiiPolicy;
+use erpops_core::quota::{Counter, Decision, Plan};
+use erpops_core::receive::{ConnectorRecord, TenantRecord};
+use erpops_core::{Event, Timestamp};
+use uuid::Uuid;
+
+pub use sqlite::SqliteStore;
+
+/// Why a store call failed. Codes are stable; messages say what to do.
+#[derive(Debug)]
+pub enum StoreError {
+    /// The database reported an error (I/O, corruption, lock timeout).
+    Database(String),
+    /// A named row does not exist.
+    NotFound {
+        /// `tenant` or `connector`.
+        what: &'static str,
+        /// The id asked for.
+        id: String,
+    },
+    /// A row with this id already exists.
+    Exists {
+        /// `tenant` or `connector`.
+        what: &'static str,
+        /// The id.
+        id: String,
+    },
+    /// A stored value cannot be read back (edited by hand or from a newer
+    /// version).
+    Corrupt(String),
+    /// The data directory was written by a newer `erpops`.
+    SchemaTooNew {
+        /// Highest migration this binary knows.
+        known: i64,
+        /// Version found in the database.
+        found: i64,
+    },
+}
+
+impl StoreError {
+    /// Stable machine code.
+    pub const fn code(&self) -> &'static str {
+        match self {
+            StoreError::Database(_) => "store_error",
+            StoreError::NotFound { .. } => "not_found",
+            StoreError::Exists { .. } => "exists",
+            StoreError::Corrupt(_) => "store_corrupt",
+            StoreError::SchemaTooNew { .. } => "schema_too_new",
+        }
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Database(e) => write!(
+                f,
+                "the database failed: {e}; check the data directory's disk space and permissions"
+            ),
+            StoreError::NotFound { what, id } => {
+                write!(f, "no {what} {id:?}; list them to see the existing ids")
+            }
+            StoreError::Exists { what, id } => {
+                write!(f, "{what} {id:?} already exists; pick another id")
+            }
+            StoreError::Corrupt(e) => write!(
+                f,
+                "a stored value cannot be read ({e}); restore the data directory from a backup"
+            ),
+            StoreError::SchemaTooNew { known, found } => write!(
+                f,
+                "the data directory has schema version {found} but this erpops knows up to \
+                 {known}; run a newer erpops"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Database(e.to_string())
+    }
+}
+
+/// Result alias for store calls.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A tenant as listed by admin commands.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TenantRow {
+    /// Its id (chosen by the operator).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Plan name (`free`, `professional`, `enterprise`).
+    pub plan: String,
+    /// `redact`, `reject` or `allow`.
+    pub pii_policy: String,
+    /// Whether its connectors are refused.
+    pub suspended: bool,
+}
+
+/// A connector as listed (never with its secrets).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ConnectorRow {
+    /// Its UUID.
+    pub id: Uuid,
+    /// Owning tenant.
+    pub tenant_id: String,
+    /// Display name.
+    pub name: String,
+    /// Whether it is accepted.
+    pub enabled: bool,
+    /// Number of secrets that still verify.
+    pub active_secrets: usize,
+}
+
+/// Everything the receive decision needs to look up for one request.
+#[derive(Debug, Clone, Default)]
+pub struct Lookup {
+    /// The connector, if known.
+    pub connector: Option<ConnectorRecord>,
+    /// Its tenant, if known.
+    pub tenant: Option<TenantRecord>,
+    /// Expiry of the remembered digest, if the event was accepted before.
+    pub replay_expires_at: Option<Timestamp>,
+    /// The tenant's inbound-event counter for the window of `now`.
+    pub quota: Option<Counter>,
+}
+
+/// An accepted event, as [`Store::insert_event`] records it.
+#[derive(Debug, Clone, Copy)]
+pub struct NewEvent<'a> {
+    /// `evt_…`.
+    pub event_id: &'a str,
+    /// Tenant charged.
+    pub tenant_id: &'a str,
+    /// Normalized (redacted) event.
+    pub event: &'a Event,
+    /// The signed bytes as received, kept only when nothing was redacted
+    /// (under `redact` the raw body still holds the personal data the
+    /// policy removed, so it is not stored).
+    pub raw_body: Option<&'a [u8]>,
+    /// The incident it was attached to.
+    pub incident_id: Option<&'a str>,
+    /// The receiver's clock.
+    pub received_at: Timestamp,
+}
+
+/// An API key as listed (never the key itself, which is not stored).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ApiKeyRow {
+    /// Public id of the key (`key_…`), used to revoke it.
+    pub id: String,
+    /// The tenant whose data it reads.
+    pub tenant_id: String,
+    /// Operator's label.
+    pub label: String,
+    /// Whether it was revoked.
+    pub revoked: bool,
+}
+
+/// Filters of `GET /v1/incidents` (all optional, combined with AND).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IncidentFilter {
+    /// `open`, `acknowledged` or `resolved`.
+    pub status: Option<String>,
+    /// `info`, `warn`, `error` or `critical`.
+    pub severity: Option<String>,
+    /// Connector UUID.
+    pub connector: Option<String>,
+    /// Source of the opening event.
+    pub source: Option<String>,
+    /// Only incidents changed at or after this instant.
+    pub since: Option<Timestamp>,
+}
+
+/// Filters of `GET /v1/events`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventFilter {
+    /// Connector UUID.
+    pub connector: Option<String>,
+    /// Exact event type.
+    pub event_type: Option<String>,
+    /// Severity.
+    pub severity: Option<String>,
+    /// Source.
+    pub source: Option<String>,
+    /// Only events received at or after this instant.
+    pub since: Option<Timestamp>,
+}
+
+/// A page position: strictly after `(at, id)` in newest-first order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    /// The sort time of the last row returned.
+    pub at: i64,
+    /// Its id (ties on time).
+    pub id: String,
+}
+
+/// One row of a listing: sort time, id and the JSON to return.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    /// Sort time (for the next cursor).
+    pub at: i64,
+    /// Row id.
+    pub id: String,
+    /// The row as JSON.
+    pub json: serde_json::Value,
+}
+
+/// The read side of the REST API: every call is scoped to one tenant, so a
+/// key never sees another tenant's rows (they answer "not found").
+pub trait ReadStore: Send {
+    /// The (key id, tenant) of a non-revoked API key with this SHA-256 hex.
+    fn api_key(&mut self, key_hash: &str) -> StoreResult<Option<(String, String)>>;
+    /// Incidents of `tenant`, newest change first.
+    fn list_incidents(
+        &mut self,
+        tenant: &str,
+        filter: &IncidentFilter,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<Listed>>;
+    /// One incident of `tenant`.
+    fn incident(&mut self, tenant: &str, id: &str) -> StoreResult<Option<serde_json::Value>>;
+    /// Events of `tenant`, newest first.
+    fn list_events(
+        &mut self,
+        tenant: &str,
+        filter: &EventFilter,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<Listed>>;
+    /// Inbound events and AI queries used in the current windows.
+    fn usage(&mut self, tenant: &str, now: Timestamp) -> StoreResult<serde_json::Value>;
+}
+
+/// Durable state of one receiver. See the module docs.
+pub trait Store: Send {
+    /// Whether the store answers (for `/healthz`).
+    fn ping(&mut self) -> StoreResult<()>;
+
+    /// Starts the transaction that groups the next requests.
+    fn begin(&mut self) -> StoreResult<()>;
+    /// Makes everything since [`Store::begin`] durable.
+    fn commit(&mut self) -> StoreResult<()>;
+    /// Discards everything since [`Store::begin`].
+    fn rollback(&mut self) -> StoreResult<()>;
+
+    /// Reads connector, tenant, replay entry and quota row for one request.
+    fn lookup(&mut self, connector: &Uuid, event_id: &str, now: Timestamp) -> StoreResult<Lookup>;
+    /// Consumes one inbound event of `tenant` with the core's conditional
+    /// upsert ([`erpops_core::quota::shared_store`]) and returns the core's
+    /// decision for what the database did.
+    fn consume_event_quota(
+        &mut self,
+        tenant: &str,
+        plan: Plan,
+        now: Timestamp,
+    ) -> StoreResult<Decision>;
+    /// Records an accepted event.
+    fn insert_event(&mut self, event: &NewEvent<'_>) -> StoreResult<()>;
+    /// Remembers a digest until `expires_at` (inclusive).
+    fn remember_digest(
+        &mut self,
+        event_id: &str,
+        connector: &Uuid,
+        expires_at: Timestamp,
+    ) -> StoreResult<()>;
+    /// Records incident effects: the latest record of each incident (one
+    /// write per incident per call) and the feed of transitions (every kind
+    /// but `updated`).
+    fn record_incident_effects(
+        &mut self,
+        effects: &[IncidentEffect],
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// The tenant owning an incident, if the incident is known.
+    fn incident_tenant(&mut self, incident_id: &str) -> StoreResult<Option<String>>;
+    /// Saves the incident model's snapshot.
+    fn save_incident_model(&mut self, snapshot: &IncidentSnapshot) -> StoreResult<()>;
+    /// The saved incident model snapshot, if any.
+    fn load_incident_model(&mut self) -> StoreResult<Option<IncidentSnapshot>>;
+    /// Drops digests and quota rows that can no longer matter at `now`.
+    fn prune(&mut self, now: Timestamp) -> StoreResult<()>;
+
+    /// Creates a tenant.
+    fn create_tenant(
+        &mut self,
+        id: &str,
+        name: &str,
+        plan: &str,
+        pii: PiiPolicy,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// All tenants, by id.
+    fn tenants(&mut self) -> StoreResult<Vec<TenantRow>>;
+    /// Changes a tenant's plan (applies to the next request).
+    fn set_plan(&mut self, id: &str, plan: &str) -> StoreResult<()>;
+    /// Suspends or reactivates a tenant.
+    fn set_suspended(&mut self, id: &str, suspended: bool) -> StoreResult<()>;
+    /// Creates a connector with its first secret.
+    fn create_connector(
+        &mut self,
+        id: &Uuid,
+        tenant: &str,
+        name: &str,
+        secret: &str,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// Connectors, optionally of one tenant.
+    fn connectors(
+        &mut self,
+        tenant: Option<&str>,
+        now: Timestamp,
+    ) -> StoreResult<Vec<ConnectorRow>>;
+    /// Adds `secret` and lets every older secret expire at `old_expires_at`.
+    fn rotate_secret(
+        &mut self,
+        id: &Uuid,
+        secret: &str,
+        old_expires_at: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// Enables or disables a connector.
+    fn set_connector_enabled(&mut self, id: &Uuid, enabled: bool) -> StoreResult<()>;
+    /// Secrets of a connector that still verify at `now`, newest first.
+    fn active_secrets(&mut self, id: &Uuid, now: Timestamp) -> StoreResult<Vec<String>>;
+    /// The demo tenant and connector, once created.
+    fn demo(&mut self) -> StoreResult<Option<(String, Uuid)>>;
+    /// Records the demo tenant and connector.
+    fn set_demo(&mut self, tenant: &str, connector: &Uuid) -> StoreResult<()>;
+    /// Number of stored events of a tenant (tests, usage).
+    fn event_count(&mut self, tenant: &str) -> StoreResult<u64>;
+    /// Stores an API key's hash under a public id.
+    fn create_api_key(
+        &mut self,
+        id: &str,
+        tenant: &str,
+        key_hash: &str,
+        label: &str,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// API keys, optionally of one tenant.
+    fn api_keys(&mut self, tenant: Option<&str>) -> StoreResult<Vec<ApiKeyRow>>;
+    /// Revokes an API key (it answers 401 from the next request).
+    fn revoke_api_key(&mut self, id: &str, now: Timestamp) -> StoreResult<()>;
+}
+
+/// Parses a stored plan name.
+pub fn plan_from_name(name: &str) -> Option<Plan> {
+    Plan::from_name(name)
+}

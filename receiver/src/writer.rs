@@ -1,0 +1,462 @@
+//! The one writer: a thread that owns the store and the incident model,
+//! takes requests from a queue, and answers each through the core's receive
+//! decision. Requests that arrive together are decided in one transaction
+//! and acknowledged after its single commit (group commit): a 202 is sent
+//! only once the event, its quota, its digest and its incident effects are
+//! durable, and one fsync serves the whole group.
+//!
+//! Being the only writer also makes each decision's lookups and writes
+//! atomic: nothing else changes the quota or digests between them.
+//!
+//! The same thread calls the incident model's `tick` when its
+//! `next_wakeup()` comes (the queue wait times out then).
+
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::time::Duration;
+
+use bytes::Bytes;
+use erpops_core::incident::{Command, CommandError, IncidentConfig, IncidentModel};
+use erpops_core::receive::{
+    decide, incident_id_of, Authenticated, Context, Effect, Outcome, ReceiveConfig, Response,
+};
+use erpops_core::signature::ParsedSignature;
+use erpops_core::Timestamp;
+use tokio::sync::oneshot;
+
+use crate::clock;
+use crate::store::{NewEvent, Store, StoreError, StoreResult};
+
+/// Most requests decided in one transaction.
+pub const MAX_GROUP: usize = 256;
+
+/// Longest time between two `tick`s (which also prune expired digests and
+/// quota rows of past windows).
+pub const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(60);
+
+/// What the HTTP side hands over: a request that passed the core's
+/// lookup-free step ([`authenticate`](fn@erpops_core::receive::authenticate),
+/// run in the HTTP task so malformed requests never reach the writer) and
+/// its whole body.
+#[derive(Debug)]
+pub struct Job {
+    /// The connector named by the header.
+    pub connector_id: uuid::Uuid,
+    /// The claimed signature (verified by the decision).
+    pub signature: ParsedSignature,
+    /// `evt_…` of this connector and body.
+    pub event_id: String,
+    /// The complete body (within the limit).
+    pub body: Bytes,
+    /// Echoed in problem bodies and the `X-Request-Id` header.
+    pub request_id: String,
+    /// Where the answer goes.
+    pub reply: oneshot::Sender<Response>,
+}
+
+/// A message to the writer.
+#[derive(Debug)]
+pub enum Message {
+    /// Decide one receive request.
+    Receive(Job),
+    /// Answer whether the store responds.
+    Ping(oneshot::Sender<bool>),
+    /// An operator command (acknowledge, resolve) from the REST API.
+    IncidentCommand {
+        /// The API key's tenant: another tenant's incident is "not found".
+        tenant: String,
+        /// The command for the core's incident model.
+        command: Command,
+        /// The incident after the command, or why it failed.
+        reply: oneshot::Sender<Result<serde_json::Value, CommandFailure>>,
+    },
+}
+
+/// Why an incident command was not applied (mapped to a problem response).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandFailure {
+    /// HTTP status: 404 unknown, 409 not allowed in this state, 422 invalid,
+    /// 503 store.
+    pub status: u16,
+    /// Stable code.
+    pub code: String,
+    /// How to fix it.
+    pub detail: String,
+}
+
+type CommandReply = oneshot::Sender<Result<serde_json::Value, CommandFailure>>;
+
+/// An answer held until the group's commit.
+enum Pending {
+    Receive(oneshot::Sender<Response>, Response, String),
+    Command(CommandReply, Result<serde_json::Value, CommandFailure>),
+}
+
+fn store_failure() -> CommandFailure {
+    CommandFailure {
+        status: 503,
+        code: "store_unavailable".to_owned(),
+        detail: "the change could not be stored; nothing changed, retry later".to_owned(),
+    }
+}
+
+/// Handle to send work to the writer thread.
+pub type WriterHandle = Sender<Message>;
+
+/// Loads the incident model from its saved snapshot (or a fresh one).
+fn load_model(store: &mut dyn Store) -> StoreResult<IncidentModel> {
+    match store.load_incident_model()? {
+        Some(snapshot) => IncidentModel::restore(IncidentConfig::default(), snapshot)
+            .map_err(|e| StoreError::Corrupt(format!("incident model: {e}"))),
+        None => Ok(IncidentModel::default()),
+    }
+}
+
+/// The writer's state.
+pub struct Writer {
+    /// Incident effects of the open group, written once at its end.
+    group_effects: Vec<erpops_core::incident::Effect>,
+    last_maintenance: Timestamp,
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
+    store: Box<dyn Store>,
+    model: IncidentModel,
+    config: ReceiveConfig,
+}
+
+impl Writer {
+    /// A writer over `store`, resuming its saved incident model.
+    pub fn new(
+        mut store: Box<dyn Store>,
+        config: ReceiveConfig,
+        metrics: std::sync::Arc<crate::metrics::Metrics>,
+    ) -> StoreResult<Self> {
+        let model = load_model(store.as_mut())?;
+        metrics.set_open_incidents(model.active_count());
+        Ok(Writer {
+            group_effects: Vec::new(),
+            last_maintenance: clock::now(),
+            metrics,
+            store,
+            model,
+            config,
+        })
+    }
+
+    /// Runs until every sender is dropped; the last group is committed
+    /// before it returns (graceful shutdown flushes the store).
+    pub fn run(mut self, rx: Receiver<Message>) {
+        loop {
+            let first = match self.wait(&rx) {
+                Some(m) => m,
+                None => break,
+            };
+            let mut group = vec![first];
+            while group.len() < MAX_GROUP {
+                match rx.try_recv() {
+                    Ok(m) => group.push(m),
+                    Err(_) => break,
+                }
+            }
+            self.process(group);
+            // Under steady load the queue never runs dry: timers and
+            // pruning must not depend on an idle moment.
+            if self.due(clock::now()).is_zero() {
+                self.tick(clock::now());
+            }
+        }
+        tracing::info!("writer stopped; store flushed");
+    }
+
+    /// Time until the next `tick`: the incident model's next wakeup, and at
+    /// least every [`MAINTENANCE_INTERVAL`] (pruning digests and old quota
+    /// rows).
+    fn due(&self, now: Timestamp) -> Duration {
+        let maintenance = self
+            .last_maintenance
+            .saturating_add(MAINTENANCE_INTERVAL)
+            .duration_since(now)
+            .unwrap_or(Duration::ZERO);
+        let wakeup = self.model.next_wakeup().map_or(maintenance, |at| {
+            at.duration_since(now).unwrap_or(Duration::ZERO)
+        });
+        wakeup.min(maintenance)
+    }
+
+    /// Waits for the next message, running `tick` when it is due; `None`
+    /// once the queue is closed.
+    fn wait(&mut self, rx: &Receiver<Message>) -> Option<Message> {
+        loop {
+            match rx.recv_timeout(self.due(clock::now())) {
+                Ok(m) => return Some(m),
+                Err(RecvTimeoutError::Disconnected) => return None,
+                Err(RecvTimeoutError::Timeout) => self.tick(clock::now()),
+            }
+        }
+    }
+
+    fn tick(&mut self, now: Timestamp) {
+        self.last_maintenance = now;
+        let result = (|| -> StoreResult<()> {
+            self.store.begin()?;
+            let effects = self.model.tick(now);
+            self.store.record_incident_effects(&effects, now)?;
+            self.store.save_incident_model(&self.model.snapshot())?;
+            self.store.prune(now)?;
+            self.store.commit()
+        })();
+        if let Err(e) = result {
+            tracing::error!(code = e.code(), error = %e, "tick failed; rolled back");
+            self.recover();
+        }
+        self.metrics.set_open_incidents(self.model.active_count());
+    }
+
+    /// After a failed transaction: roll back and reload the model so memory
+    /// matches what is durable.
+    fn recover(&mut self) {
+        if let Err(e) = self.store.rollback() {
+            tracing::error!(error = %e, "rollback failed");
+        }
+        match load_model(self.store.as_mut()) {
+            Ok(m) => self.model = m,
+            Err(e) => tracing::error!(error = %e, "cannot reload the incident model"),
+        }
+    }
+
+    /// Decides a group in one transaction and answers it after the commit.
+    fn process(&mut self, group: Vec<Message>) {
+        let started = std::time::Instant::now();
+        let size = group.len();
+        let now = clock::now();
+        let mut answers: Vec<Pending> = Vec::with_capacity(group.len());
+        let mut failed: Option<StoreError> = self.store.begin().err();
+        let mut touched_incidents = false;
+        for message in group {
+            match message {
+                Message::Ping(reply) => {
+                    let _ = reply.send(self.store.ping().is_ok());
+                }
+                Message::IncidentCommand {
+                    tenant,
+                    command,
+                    reply,
+                } => {
+                    let result = if failed.is_some() {
+                        Err(store_failure())
+                    } else {
+                        match self.command_one(&tenant, &command, now) {
+                            Ok(r) => {
+                                touched_incidents |= r.is_ok();
+                                r
+                            }
+                            Err(e) => {
+                                failed = Some(e);
+                                Err(store_failure())
+                            }
+                        }
+                    };
+                    answers.push(Pending::Command(reply, result));
+                }
+                Message::Receive(job) => {
+                    let response = if failed.is_some() {
+                        None
+                    } else {
+                        match self.decide_one(&job, now, &mut touched_incidents) {
+                            Ok(r) => Some(r),
+                            Err(e) => {
+                                failed = Some(e);
+                                None
+                            }
+                        }
+                    };
+                    let response = response.unwrap_or_else(|| unavailable(&job.request_id));
+                    answers.push(Pending::Receive(job.reply, response, job.request_id));
+                }
+            }
+        }
+        let effects = std::mem::take(&mut self.group_effects);
+        if failed.is_none() && !effects.is_empty() {
+            failed = self.store.record_incident_effects(&effects, now).err();
+        }
+        if failed.is_none() && touched_incidents {
+            failed = self.store.save_incident_model(&self.model.snapshot()).err();
+        }
+        if failed.is_none() {
+            failed = self.store.commit().err();
+        }
+        self.metrics.commit(started.elapsed(), size);
+        self.metrics.set_open_incidents(self.model.active_count());
+        if let Some(e) = failed {
+            tracing::error!(code = e.code(), error = %e, group = answers.len(), "group rolled back; answering 503");
+            self.recover();
+            for pending in answers {
+                match pending {
+                    Pending::Receive(reply, _, request_id) => {
+                        let _ = reply.send(unavailable(&request_id));
+                    }
+                    Pending::Command(reply, _) => {
+                        let _ = reply.send(Err(store_failure()));
+                    }
+                }
+            }
+            return;
+        }
+        for pending in answers {
+            match pending {
+                Pending::Receive(reply, response, _) => {
+                    let _ = reply.send(response);
+                }
+                Pending::Command(reply, result) => {
+                    let _ = reply.send(result);
+                }
+            }
+        }
+    }
+
+    /// One operator command inside the open transaction. The outer error
+    /// is a store failure (the group rolls back); the inner one is the
+    /// command's refusal (nothing changed).
+    fn command_one(
+        &mut self,
+        tenant: &str,
+        command: &Command,
+        now: Timestamp,
+    ) -> StoreResult<Result<serde_json::Value, CommandFailure>> {
+        let id = command.incident_id();
+        let not_found = || CommandFailure {
+            status: 404,
+            code: "incident_not_found".to_owned(),
+            detail: format!("no incident {id} for this API key's tenant; list /v1/incidents"),
+        };
+        if self.store.incident_tenant(id)?.as_deref() != Some(tenant) {
+            return Ok(Err(not_found()));
+        }
+        let effects = match self.model.command(command, now) {
+            Ok(effects) => effects,
+            Err(CommandError::IncidentNotFound { .. }) => return Ok(Err(not_found())),
+            Err(e) => {
+                let status = match e {
+                    CommandError::InvalidActor | CommandError::InvalidNote => 422,
+                    _ => 409,
+                };
+                return Ok(Err(CommandFailure {
+                    status,
+                    code: e.code().to_owned(),
+                    detail: e.to_string(),
+                }));
+            }
+        };
+        // Written with the group's other effects, in order, so the latest
+        // state of an incident wins.
+        self.group_effects.extend(effects);
+        let record = self
+            .model
+            .get(id)
+            .map(serde_json::to_value)
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        Ok(record.ok_or_else(not_found))
+    }
+
+    /// One request through both steps of the core's decision, applying the
+    /// effects of an accepted event to the open transaction.
+    fn decide_one(
+        &mut self,
+        job: &Job,
+        now: Timestamp,
+        touched_incidents: &mut bool,
+    ) -> StoreResult<Response> {
+        let auth = Authenticated {
+            connector_id: job.connector_id,
+            signature: job.signature,
+            event_id: job.event_id.clone(),
+            body: &job.body,
+        };
+        let lookup = self.store.lookup(&auth.connector_id, &auth.event_id, now)?;
+        let context = Context {
+            connector: lookup.connector.as_ref(),
+            tenant: lookup.tenant.as_ref(),
+            replay_expires_at: lookup.replay_expires_at,
+            quota: lookup.quota.as_ref(),
+        };
+        let accepted = match decide(auth, &context, &self.config, now, &job.request_id) {
+            Outcome::Respond(response) => return Ok(response),
+            Outcome::Accepted(accepted) => accepted,
+        };
+        let plan = lookup
+            .tenant
+            .map(|t| t.plan)
+            .ok_or_else(|| StoreError::Corrupt("accepted without a tenant".to_owned()))?;
+        let incident_effects = self.model.ingest(&accepted.event, &accepted.event_id, now);
+        let incident_id = incident_id_of(&incident_effects).map(str::to_owned);
+        let tenant_id = accepted.tenant_id.clone();
+        let response = accepted.respond(incident_id.as_deref(), incident_effects);
+        let mut incident_effects = Vec::new();
+        for effect in &response.effects {
+            match effect {
+                Effect::StoreEvent {
+                    event_id,
+                    event,
+                    raw_body,
+                    redactions,
+                } => self.store.insert_event(&NewEvent {
+                    event_id,
+                    tenant_id: &tenant_id,
+                    event,
+                    raw_body: redactions.is_empty().then_some(raw_body.as_slice()),
+                    incident_id: incident_id.as_deref(),
+                    received_at: now,
+                })?,
+                Effect::ConsumeQuota { tenant_id, .. } => {
+                    // The shared-store upsert re-runs the rule atomically;
+                    // as the only writer it must agree with the decision.
+                    let decision = self.store.consume_event_quota(tenant_id, plan, now)?;
+                    if !decision.is_permitted() {
+                        return Err(StoreError::Corrupt(
+                            "the quota row changed under the writer".to_owned(),
+                        ));
+                    }
+                }
+                Effect::RememberDigest {
+                    event_id,
+                    connector_id,
+                    expires_at,
+                } => self
+                    .store
+                    .remember_digest(event_id, connector_id, *expires_at)?,
+                Effect::Incident(e) => incident_effects.push(e.clone()),
+                _ => {}
+            }
+        }
+        if !incident_effects.is_empty() {
+            *touched_incidents = true;
+            self.group_effects.extend(incident_effects);
+        }
+        Ok(response)
+    }
+}
+
+/// 503 problem when the store failed: nothing was acknowledged, retry.
+pub fn unavailable(request_id: &str) -> Response {
+    let body = serde_json::json!({
+        "type": format!("{}store_unavailable", erpops_core::receive::PROBLEM_TYPE_PREFIX),
+        "title": "Service Unavailable",
+        "status": 503,
+        "detail": "the receiver could not store the event durably; nothing was accepted, retry \
+                   the same bytes later",
+        "code": "store_unavailable",
+        "request_id": request_id,
+    });
+    Response {
+        status: 503,
+        headers: vec![
+            (
+                erpops_core::receive::response::CONTENT_TYPE,
+                erpops_core::receive::PROBLEM_MEDIA_TYPE.to_owned(),
+            ),
+            ("Retry-After", "1".to_owned()),
+        ],
+        body: serde_json::to_vec(&body).unwrap_or_default(),
+        code: None,
+        effects: Vec::new(),
+    }
+}

@@ -1,0 +1,293 @@
+//! The `erpops` binary's client and admin commands, run as a process:
+//! `sign` agrees with openssl, `send` retries 5xx and 429 (waiting for
+//! Retry-After) with the same bytes, and its exit codes tell rejected from
+//! gave-up; `serve --config` refuses unknown keys.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod common;
+
+use std::convert::Infallible;
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use common::*;
+use http_body_util::{BodyExt, Full};
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+
+const BIN: &str = env!("CARGO_BIN_EXE_erpops");
+
+fn erpops(args: &[&str], env: &[(&str, &str)]) -> Output {
+    tokio::task::block_in_place(|| {
+        let mut c = Command::new(BIN);
+        c.args(args);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    })
+}
+
+#[test]
+fn help_lists_the_subcommands() {
+    let out = Command::new(BIN).arg("--help").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for sub in ["serve", "admin", "sign", "send"] {
+        assert!(text.contains(sub), "{text}");
+    }
+}
+
+#[test]
+fn sign_matches_openssl() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("body.json");
+    std::fs::write(&file, b"{\"a\":1}\n").unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "sign",
+            "--secret-env",
+            "S",
+            "--file",
+            file.to_str().unwrap(),
+        ])
+        .env("S", "topsecret")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let ours = String::from_utf8(out.stdout).unwrap();
+    let openssl = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "openssl dgst -sha256 -hmac topsecret < {} | awk '{{print $2}}'",
+            file.display()
+        ))
+        .output()
+        .unwrap();
+    let theirs = String::from_utf8(openssl.stdout).unwrap();
+    assert_eq!(ours.trim(), format!("sha256={}", theirs.trim()));
+    // A missing variable is a clear local error, exit 1.
+    let out = Command::new(BIN)
+        .args(["sign", "--secret-env", "NOPE_NOT_SET"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("NOPE_NOT_SET"));
+}
+
+#[test]
+fn serve_refuses_unknown_config_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("erpops.toml");
+    std::fs::write(&file, "listen = \"127.0.0.1:0\"\nlisten_port = 9\n").unwrap();
+    let out = Command::new(BIN)
+        .args(["serve", "--config", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("listen_port"), "{err}");
+}
+
+/// A stub receiver answering 503, then 429 with Retry-After: 1, then 202;
+/// it records every (signature, body) it got and when.
+async fn stub() -> (String, Arc<Mutex<Vec<(String, Bytes, Instant)>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen: Arc<Mutex<Vec<(String, Bytes, Instant)>>> = Arc::default();
+    let log = seen.clone();
+    tokio::spawn(async move {
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            let log = log.clone();
+            tokio::spawn(async move {
+                let svc = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let log = log.clone();
+                    async move {
+                        let sig = req.headers()["x-erpops-signature"]
+                            .to_str()
+                            .unwrap()
+                            .to_owned();
+                        let body = req.into_body().collect().await.unwrap().to_bytes();
+                        let n = {
+                            let mut l = log.lock().unwrap();
+                            l.push((sig, body, Instant::now()));
+                            l.len()
+                        };
+                        let (status, retry) = match n {
+                            1 => (503, None),
+                            2 => (429, Some("1")),
+                            _ => (202, None),
+                        };
+                        let mut r = hyper::Response::builder().status(status);
+                        if let Some(s) = retry {
+                            r = r.header("Retry-After", s);
+                        }
+                        Ok::<_, Infallible>(
+                            r.body(Full::new(Bytes::from_static(b"{\"status\":\"x\"}")))
+                                .unwrap(),
+                        )
+                    }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), svc)
+                    .await;
+            });
+        }
+    });
+    (format!("http://{addr}{RECEIVE}"), seen)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_retries_5xx_and_waits_for_retry_after_with_the_same_bytes() {
+    let (url, seen) = stub().await;
+    let id = "123e4567-e89b-12d3-a456-426614174000";
+    let out = erpops(
+        &[
+            "send",
+            "--url",
+            &url,
+            "--connector-id",
+            id,
+            "--secret-env",
+            "S",
+            "--event-type",
+            "integration.failed",
+            "--severity",
+            "error",
+            "--source",
+            "PSFT_PAYROLL_BATCH",
+            "--message",
+            "Exit code 1",
+            "--meta",
+            "records_processed=18441",
+            "--meta",
+            "records_total=40000",
+            "--initial-backoff-ms",
+            "10",
+        ],
+        &[("S", "secret")],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 3);
+    assert!(
+        seen.iter()
+            .all(|(s, b, _)| *s == seen[0].0 && *b == seen[0].1),
+        "same bytes every time"
+    );
+    let waited = seen[2].2.duration_since(seen[1].2);
+    assert!(
+        waited >= Duration::from_millis(950),
+        "Retry-After honoured: {waited:?}"
+    );
+    let body: serde_json::Value = serde_json::from_slice(&seen[0].1).unwrap();
+    assert_eq!(body["metadata"]["records_total"], 40000);
+    assert_eq!(seen[0].0, signature("secret", &seen[0].1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_exit_codes_against_the_real_receiver() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = start(dir.path()).await;
+    server.tenant("cli", "free", "redact");
+    let (id, secret) = server.connector("cli");
+    let url = server.url(RECEIVE);
+    let file = dir.path().join("body.json");
+    std::fs::write(&file, body(&id, "from a file")).unwrap();
+    let send = |secret: &str, url: &str| {
+        erpops(
+            &[
+                "send",
+                "--url",
+                url,
+                "--connector-id",
+                &id,
+                "--secret-env",
+                "S",
+                "--file",
+                file.to_str().unwrap(),
+                "--max-attempts",
+                "2",
+                "--initial-backoff-ms",
+                "10",
+            ],
+            &[("S", secret)],
+        )
+    };
+    let ok = send(&secret, &url);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("accepted"));
+    // The same file again: a duplicate is success too.
+    let dup = send(&secret, &url);
+    assert_eq!(dup.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&dup.stdout).contains("duplicate"));
+    // Wrong secret: rejected (4xx), exit 2, no retry.
+    let bad = send("wrong", &url);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stdout).contains("signature_mismatch"));
+    server.stop().await;
+    // Nobody listening any more: gave up, exit 3.
+    let gone = send(&secret, &url);
+    assert_eq!(
+        gone.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&gone.stderr)
+    );
+}
+
+#[test]
+fn admin_commands_on_a_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["admin", "--data", data];
+        all.extend_from_slice(args);
+        Command::new(BIN).args(&all).output().unwrap()
+    };
+    assert!(
+        run(&["tenants", "create", "acme", "--plan", "professional"])
+            .status
+            .success()
+    );
+    let dup = run(&["tenants", "create", "acme"]);
+    assert_eq!(dup.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
+    let bad_plan = run(&["tenants", "create", "x", "--plan", "gold"]);
+    assert!(String::from_utf8_lossy(&bad_plan.stderr).contains("unknown plan"));
+    let created = run(&[
+        "connectors",
+        "create",
+        "--tenant",
+        "acme",
+        "--name",
+        "payroll",
+    ]);
+    let (id, secret) = parse_id_secret(&String::from_utf8_lossy(&created.stdout));
+    assert_eq!(secret.len(), 64);
+    let list = String::from_utf8(run(&["connectors", "list"]).stdout).unwrap();
+    assert!(list.contains(&id) && list.contains("payroll"));
+    assert!(!list.contains(&secret), "secrets are never listed");
+    let tenants = String::from_utf8(run(&["tenants", "list"]).stdout).unwrap();
+    assert!(
+        tenants.contains("acme\tprofessional\tredact\tfalse"),
+        "{tenants}"
+    );
+}

@@ -1,0 +1,195 @@
+//! Shared test helpers: a receiver on an ephemeral loopback port with a
+//! temporary data directory, a tenant and connector, and an HTTP client.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use erpops_core::signature::{sign, Secret};
+use erpops_receiver::cli::{AdminCommand, ApiKeyCommand, ConnectorCommand, TenantCommand};
+use erpops_receiver::serve::{self, Receiver};
+use erpops_receiver::settings::Settings;
+use erpops_receiver::store::SqliteStore;
+use erpops_receiver::{admin, clock};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+
+pub const RECEIVE: &str = "/functions/v1/receive-event";
+
+pub struct TestServer {
+    pub receiver: Option<Receiver>,
+    pub addr: SocketAddr,
+    pub data: PathBuf,
+}
+
+pub fn settings(data: &Path) -> Settings {
+    Settings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data: data.to_path_buf(),
+        max_body_bytes: erpops_core::event::DEFAULT_MAX_BODY_BYTES,
+        max_connections: 64,
+    }
+}
+
+pub async fn start(data: &Path) -> TestServer {
+    let (receiver, _) = serve::start(&settings(data), false).await.unwrap();
+    TestServer {
+        addr: receiver.server.addr,
+        receiver: Some(receiver),
+        data: data.to_path_buf(),
+    }
+}
+
+impl TestServer {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(r) = self.receiver.take() {
+            r.shutdown().await;
+        }
+    }
+
+    /// Runs an admin command on the same data directory while serving.
+    pub fn admin(&self, command: AdminCommand) -> String {
+        let mut store = SqliteStore::open(&self.data).unwrap();
+        admin::run_on(&mut store, &command).unwrap()
+    }
+
+    pub fn tenant(&self, id: &str, plan: &str, pii: &str) {
+        self.admin(AdminCommand::Tenants(TenantCommand::Create {
+            id: id.into(),
+            name: None,
+            plan: plan.into(),
+            pii: pii.into(),
+        }));
+    }
+
+    /// Creates a connector; returns (id, secret) parsed from the output.
+    pub fn connector(&self, tenant: &str) -> (String, String) {
+        let out = self.admin(AdminCommand::Connectors(ConnectorCommand::Create {
+            tenant: tenant.into(),
+            name: "test".into(),
+        }));
+        parse_id_secret(&out)
+    }
+}
+
+impl TestServer {
+    /// Creates an API key for `tenant`; returns (key id, key).
+    pub fn api_key(&self, tenant: &str) -> (String, String) {
+        let out = self.admin(AdminCommand::ApiKeys(ApiKeyCommand::Create {
+            tenant: tenant.into(),
+            label: "test".into(),
+        }));
+        let field = |name: &str| {
+            out.lines()
+                .find_map(|l| l.strip_prefix(name))
+                .unwrap()
+                .trim()
+                .to_owned()
+        };
+        (field("key_id:"), field("api_key:"))
+    }
+
+    /// `method path` with `Authorization: Bearer key`.
+    pub async fn api(&self, method: &str, path: &str, key: &str, body: &str) -> Reply {
+        let auth = format!("Bearer {key}");
+        request(
+            method,
+            &self.url(path),
+            &[
+                ("Authorization", auth.as_str()),
+                ("Content-Type", "application/json"),
+            ],
+            body.as_bytes().to_vec(),
+        )
+        .await
+    }
+}
+
+pub fn parse_id_secret(out: &str) -> (String, String) {
+    let field = |name: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .unwrap()
+            .trim()
+            .to_owned()
+    };
+    (field("connector_id:"), field("secret:"))
+}
+
+pub fn now_rfc3339() -> String {
+    clock::now().to_rfc3339()
+}
+
+/// The API reference's example body for `connector`, timestamped now.
+pub fn body(connector: &str, message: &str) -> String {
+    format!(
+        "{{\"connector_id\":\"{connector}\",\"event_type\":\"integration.failed\",\"timestamp\":\"{}\",\"severity\":\"error\",\"source\":\"PSFT_PAYROLL_BATCH\",\"message\":\"{message}\"}}",
+        now_rfc3339()
+    )
+}
+
+pub fn signature(secret: &str, body: &[u8]) -> String {
+    sign(&Secret::new(secret.as_bytes()).unwrap(), body)
+        .as_str()
+        .to_owned()
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: hyper::HeaderMap,
+    pub body: serde_json::Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+    }
+    pub fn code(&self) -> Option<String> {
+        self.body["code"].as_str().map(str::to_owned)
+    }
+}
+
+pub async fn request(method: &str, url: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Reply {
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let mut b = hyper::Request::builder().method(method).uri(url);
+    for (k, v) in headers {
+        b = b.header(*k, *v);
+    }
+    let response = client
+        .request(b.body(Full::new(Bytes::from(body))).unwrap())
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let body = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// A signed POST of `body` as the API reference describes.
+pub async fn post_signed(server: &TestServer, connector: &str, secret: &str, body: &str) -> Reply {
+    let sig = signature(secret, body.as_bytes());
+    request(
+        "POST",
+        &server.url(RECEIVE),
+        &[
+            ("Content-Type", "application/json"),
+            ("X-ERPOps-Connector-Id", connector),
+            ("X-ERPOps-Signature", &sig),
+        ],
+        body.as_bytes().to_vec(),
+    )
+    .await
+}
