@@ -267,10 +267,16 @@ export interface Invalid {
   syntax?: SyntaxPosition
 }
 
-/** Code of a body that breaks the event contract (contract §4). */
+/**
+ * Code of a body that breaks the event contract (contract §4), from the
+ * core's refusal table.
+ */
 export declare const INVALID_EVENT_CODE: string
 
-/** HTTP status of a body that breaks the event contract (contract §4). */
+/**
+ * HTTP status of a body that breaks the event contract (contract §4),
+ * from the core's refusal table.
+ */
 export declare const INVALID_EVENT_STATUS: number
 
 /** Media type every event body is sent with. */

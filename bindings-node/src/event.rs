@@ -24,13 +24,16 @@ use crate::error::{self, from_core, Result};
 use crate::input::{as_bytes, Bytes};
 use crate::quota::timestamp;
 
-/// HTTP status of a body that breaks the event contract (contract §4).
+/// HTTP status of a body that breaks the event contract (contract §4),
+/// from the core's refusal table.
 #[napi]
-pub const INVALID_EVENT_STATUS: u32 = 422;
+pub const INVALID_EVENT_STATUS: u32 =
+    erpops_core::receive::RefusalCode::InvalidEvent.status() as u32;
 
-/// Code of a body that breaks the event contract (contract §4).
+/// Code of a body that breaks the event contract (contract §4), from the
+/// core's refusal table.
 #[napi]
-pub const INVALID_EVENT_CODE: &str = "invalid_event";
+pub const INVALID_EVENT_CODE: &str = erpops_core::receive::RefusalCode::InvalidEvent.code();
 
 /// Largest body `validate` accepts by default, in bytes (64 KiB).
 #[napi]

@@ -124,7 +124,7 @@ proptest! {
             .into_iter()
             .filter_map(|(k, (p, r))| {
                 let p = p?;
-                let open = r.map_or(true, |r| p > r);
+                let open = r.is_none_or(|r| p > r);
                 Some((k, if open { IncidentStatus::Open } else { IncidentStatus::Resolved }))
             })
             .collect();
@@ -296,7 +296,7 @@ proptest! {
             let fx = m.tick(due);
             prop_assert!(!fx.is_empty());
             prop_assert!(fx.iter().all(|f| f.kind() == "ack_expired"));
-            prop_assert!(m.next_wakeup().map_or(true, |n| n > due));
+            prop_assert!(m.next_wakeup().is_none_or(|n| n > due));
         }
     }
 }

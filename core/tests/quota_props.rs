@@ -82,7 +82,7 @@ proptest! {
                 }
             };
             prop_assert_eq!(got.code(), expected);
-            if row.0 == 0 && row.1.is_empty() && limit.finite().map_or(true, |l| req.cost <= l) {
+            if row.0 == 0 && row.1.is_empty() && limit.finite().is_none_or(|l| req.cost <= l) {
                 prop_assert!(got.is_permitted(), "first request of a window is allowed");
             }
             if got.code() == "allowed" {

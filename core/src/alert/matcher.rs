@@ -89,8 +89,7 @@ impl Matchers {
                 return false;
             }
         }
-        self.min_severity
-            .map_or(true, |min| incident.severity >= min)
+        self.min_severity.is_none_or(|min| incident.severity >= min)
     }
 }
 

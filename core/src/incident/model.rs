@@ -490,7 +490,7 @@ fn attach(inc: &mut Incident, event: &Event, event_id: &str, problem: bool, cap:
     if problem {
         inc.last_problem_at = inc.last_problem_at.max(t);
     }
-    if inc.progress_at.map_or(true, |at| t >= at) {
+    if inc.progress_at.is_none_or(|at| t >= at) {
         if let Some((processed, total)) = Progress::counts(event) {
             let same = inc
                 .progress

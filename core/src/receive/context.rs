@@ -20,7 +20,7 @@ pub struct ConnectorSecret {
 impl ConnectorSecret {
     /// Whether the secret still verifies at `now` (`now < expires_at`).
     pub fn is_active(&self, now: Timestamp) -> bool {
-        self.expires_at.map_or(true, |end| now < end)
+        self.expires_at.is_none_or(|end| now < end)
     }
 }
 

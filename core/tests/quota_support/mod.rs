@@ -242,7 +242,7 @@ impl SqlDb {
                     }
                     Some(used) => {
                         let new = used.checked_add(cost).unwrap();
-                        if limit.map_or(true, |l| new <= l) {
+                        if limit.is_none_or(|l| new <= l) {
                             *used = new;
                             Some(new)
                         } else {
