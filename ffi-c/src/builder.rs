@@ -38,6 +38,25 @@ unsafe fn builder_ref<'a>(ptr: *const erpops_event_builder) -> Result<&'a EventB
     Ok(unsafe { &(*ptr).inner })
 }
 
+/// Runs a text setter: checks the handle and the UTF-8 text, then hands the
+/// text to `set` (the core's setter, which defers every rule to `build`).
+///
+/// # Safety
+/// `builder` NULL or live and used by this thread only; `(text, len)` a
+/// valid input.
+unsafe fn set_text(
+    builder: *mut erpops_event_builder,
+    text: *const u8,
+    len: usize,
+    set: impl FnOnce(&mut EventBuilder, &str),
+) -> Result<(), Failure> {
+    // SAFETY: caller contract.
+    let b = unsafe { builder_mut(builder)? };
+    // SAFETY: caller contract for inputs.
+    set(b, unsafe { input_str(text, len, "text")? });
+    Ok(())
+}
+
 /// Creates an empty builder in `*builder_out`.
 ///
 /// Thread-safe.
@@ -77,12 +96,11 @@ pub unsafe extern "C" fn erpops_event_builder_set_connector_id(
     text: *const u8,
     len: usize,
 ) -> erpops_status {
-    guard(|| {
-        // SAFETY: caller contract.
-        let b = unsafe { builder_mut(builder)? };
-        // SAFETY: caller contract for inputs.
-        b.connector_id_str(unsafe { input_str(text, len, "text")? });
-        Ok(())
+    // SAFETY: caller contract.
+    guard(|| unsafe {
+        set_text(builder, text, len, |b, t| {
+            b.connector_id_str(t);
+        })
     })
 }
 
@@ -96,12 +114,11 @@ pub unsafe extern "C" fn erpops_event_builder_set_event_type(
     text: *const u8,
     len: usize,
 ) -> erpops_status {
-    guard(|| {
-        // SAFETY: caller contract.
-        let b = unsafe { builder_mut(builder)? };
-        // SAFETY: caller contract for inputs.
-        b.event_type(unsafe { input_str(text, len, "text")? });
-        Ok(())
+    // SAFETY: caller contract.
+    guard(|| unsafe {
+        set_text(builder, text, len, |b, t| {
+            b.event_type(t);
+        })
     })
 }
 
@@ -116,12 +133,11 @@ pub unsafe extern "C" fn erpops_event_builder_set_timestamp(
     text: *const u8,
     len: usize,
 ) -> erpops_status {
-    guard(|| {
-        // SAFETY: caller contract.
-        let b = unsafe { builder_mut(builder)? };
-        // SAFETY: caller contract for inputs.
-        b.timestamp_str(unsafe { input_str(text, len, "text")? });
-        Ok(())
+    // SAFETY: caller contract.
+    guard(|| unsafe {
+        set_text(builder, text, len, |b, t| {
+            b.timestamp_str(t);
+        })
     })
 }
 
@@ -152,12 +168,11 @@ pub unsafe extern "C" fn erpops_event_builder_set_severity(
     text: *const u8,
     len: usize,
 ) -> erpops_status {
-    guard(|| {
-        // SAFETY: caller contract.
-        let b = unsafe { builder_mut(builder)? };
-        // SAFETY: caller contract for inputs.
-        b.severity_str(unsafe { input_str(text, len, "text")? });
-        Ok(())
+    // SAFETY: caller contract.
+    guard(|| unsafe {
+        set_text(builder, text, len, |b, t| {
+            b.severity_str(t);
+        })
     })
 }
 
@@ -171,12 +186,11 @@ pub unsafe extern "C" fn erpops_event_builder_set_source(
     text: *const u8,
     len: usize,
 ) -> erpops_status {
-    guard(|| {
-        // SAFETY: caller contract.
-        let b = unsafe { builder_mut(builder)? };
-        // SAFETY: caller contract for inputs.
-        b.source(unsafe { input_str(text, len, "text")? });
-        Ok(())
+    // SAFETY: caller contract.
+    guard(|| unsafe {
+        set_text(builder, text, len, |b, t| {
+            b.source(t);
+        })
     })
 }
 
@@ -191,12 +205,11 @@ pub unsafe extern "C" fn erpops_event_builder_set_message(
     text: *const u8,
     len: usize,
 ) -> erpops_status {
-    guard(|| {
-        // SAFETY: caller contract.
-        let b = unsafe { builder_mut(builder)? };
-        // SAFETY: caller contract for inputs.
-        b.message(unsafe { input_str(text, len, "text")? });
-        Ok(())
+    // SAFETY: caller contract.
+    guard(|| unsafe {
+        set_text(builder, text, len, |b, t| {
+            b.message(t);
+        })
     })
 }
 
