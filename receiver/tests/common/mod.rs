@@ -193,3 +193,5 @@ pub async fn post_signed(server: &TestServer, connector: &str, secret: &str, bod
     )
     .await
 }
+
+pub mod raw;
