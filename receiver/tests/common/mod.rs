@@ -194,4 +194,5 @@ pub async fn post_signed(server: &TestServer, connector: &str, secret: &str, bod
     .await
 }
 
+pub mod process;
 pub mod raw;
