@@ -151,6 +151,16 @@ async fn run_out_of_space(
         refused.push(b);
     }
     let mut server = std::sync::Arc::try_unwrap(server).ok().unwrap();
+    // Recorded, not asserted: /healthz checks that the store answers a
+    // read, which it still does when writes fail.
+    let health = raw::exchange(
+        server.addr,
+        &[Step::Send(raw::request("GET", "/healthz", &[], b""))],
+        1,
+        Duration::from_secs(10),
+    )
+    .await
+    .statuses();
     assert!(
         server.alive(),
         "{label}: the server died when the disk filled"
@@ -198,7 +208,8 @@ async fn run_out_of_space(
     let expected = (accepted.len() + refused.len() + 1) as i64;
     println!(
         "{label}: {} accepted before/while filling, {} refused 503 while full ({statuses:?}), \
-         retried after space returned: {retried:?}; {rows} stored of {expected} sent",
+         /healthz while full: {health:?}; retried after space returned: {retried:?}; {rows} \
+         stored of {expected} sent",
         accepted.len(),
         refused.len()
     );

@@ -37,6 +37,9 @@ enum Expect {
     Sequence(Vec<u16>),
     /// Any 4xx, or closed without a response (bytes that are not HTTP).
     AnyClientErrorOrClose,
+    /// Exactly these responses, then the server closes the connection
+    /// (the client keeps it open and idle).
+    ThenClosed(Vec<u16>),
 }
 
 struct Case {
@@ -1189,6 +1192,19 @@ fn build_corpus(connector: &str, secret: &str) -> Corpus {
         format!("POST {RECEIVE} HTTP/1.1\r\nHost: x\r\n{ct}\r\nExpect: 100-continue\r\nContent-Length: 10000000\r\n\r\n").as_bytes(),
         Expect::Status(413, Some("body_too_large")),
     );
+    let mut continued = format!(
+        "POST {RECEIVE} HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n{}\r\nContent-Length: {}\r\n\r\n",
+        raw::signed_headers(connector, secret, &invalid_body).join("\r\n"),
+        invalid_body.len()
+    )
+    .into_bytes();
+    continued.extend_from_slice(&invalid_body);
+    c.raw(
+        "pipelining",
+        "Expect: 100-continue with a signed invalid event",
+        &continued,
+        INVALID,
+    );
     c.raw(
         "pipelining",
         "Expect: something else",
@@ -1261,6 +1277,7 @@ fn judge(case: &Case, got: &Exchange) -> Option<String> {
     // A hang: the deadline passed with fewer answers than expected.
     let wanted = match &case.expect {
         Expect::Sequence(s) => s.len(),
+        Expect::ThenClosed(s) => s.len(),
         _ => 1,
     };
     if got.end == End::TimedOut && statuses.len() < wanted {
@@ -1299,6 +1316,7 @@ fn judge(case: &Case, got: &Exchange) -> Option<String> {
             (statuses.is_empty() && got.end == End::Closed)
                 || (statuses.len() == 1 && (400..500).contains(&statuses[0]))
         }
+        Expect::ThenClosed(s) => &statuses == s && got.end == End::Closed,
     };
     if ok {
         None
@@ -1369,6 +1387,66 @@ fn slow_cases(connector: &str, secret: &str) -> Vec<Case> {
             steps: Vec::new(),
             expect: Expect::OrClose(&[408, 400]),
             limit: Duration::from_secs(25),
+        });
+    }
+    // A client that keeps its connection after an answer and goes quiet
+    // (idle keep-alive) must not hold a connection slot for ever.
+    let unsigned = raw::request(
+        "POST",
+        RECEIVE,
+        &["Content-Type: application/json".to_owned()],
+        b"{}",
+    );
+    for i in 0..3 {
+        cases.push(Case {
+            kind: "slow",
+            name: format!("idle after one answer (#{i})"),
+            steps: vec![Step::Send(unsigned.clone())],
+            expect: Expect::ThenClosed(vec![401]),
+            limit: Duration::from_secs(25),
+        });
+    }
+    // Answers given without reading the body (405, 413, 415, 404, a
+    // health check): the rest of the declared body never comes. The
+    // connection must still end, not hold a slot for ever.
+    for (name, head, status) in [
+        (
+            "GET of the receive path",
+            format!(
+                "GET {RECEIVE} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{}",
+                "a".repeat(10)
+            ),
+            405u16,
+        ),
+        (
+            "413 on the declared length",
+            format!(
+                "POST {RECEIVE} HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n{}",
+                "a".repeat(10)
+            ),
+            413,
+        ),
+        (
+            "health check with a body",
+            format!(
+                "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{}",
+                "a".repeat(10)
+            ),
+            200,
+        ),
+        (
+            "unknown path with a chunked body",
+            "POST /nowhere HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"
+                .to_owned(),
+            404,
+        ),
+    ] {
+        cases.push(Case {
+            kind: "slow",
+            name: format!("unread body never completed: {name}"),
+            steps: vec![Step::Send(head.into_bytes())],
+            expect: Expect::ThenClosed(vec![status]),
+            limit: Duration::from_secs(45),
         });
     }
     let mut partial = raw::request("POST", RECEIVE, &headers, good.as_bytes());
@@ -1443,7 +1521,11 @@ async fn hostile_requests_get_4xx_never_5xx_panics_or_hangs() {
         .into_iter()
         .map(|case| {
             tokio::spawn(async move {
-                let got = raw::exchange(addr, &case.steps, 1, case.limit).await;
+                let want = match case.expect {
+                    Expect::ThenClosed(_) => 0,
+                    _ => 1,
+                };
+                let got = raw::exchange(addr, &case.steps, want, case.limit).await;
                 (case, got)
             })
         })
