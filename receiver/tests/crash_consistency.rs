@@ -393,6 +393,42 @@ async fn kill_9_at_random_moments_loses_and_duplicates_nothing() {
     }
     let counted: i64 = usage.iter().map(|u| u.2).sum();
     assert_eq!(counted, rows, "every stored event was counted once");
+    // The incident state survived with the events: every stored event's
+    // incident exists, and each incident counts exactly its stored events
+    // (the model snapshot is committed with the events it has seen).
+    let mut incidents = db
+        .prepare(
+            "SELECT i.id, i.record_json, (SELECT COUNT(*) FROM events e WHERE e.incident_id = i.id) \
+             FROM incidents i",
+        )
+        .unwrap();
+    let incidents: Vec<(String, String, i64)> = incidents
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let orphans: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM events WHERE incident_id IS NOT NULL \
+             AND incident_id NOT IN (SELECT id FROM incidents)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(orphans, 0, "events pointing at an incident that was lost");
+    for (id, record, events) in &incidents {
+        let record: serde_json::Value = serde_json::from_str(record).unwrap();
+        assert_eq!(
+            record["event_count"].as_i64(),
+            Some(*events),
+            "incident {id} counts {} events, {events} stored",
+            record["event_count"]
+        );
+    }
+    println!(
+        "{} incidents, each counting exactly its stored events",
+        incidents.len()
+    );
     assert!(
         log.statuses.get("202").copied().unwrap_or(0) > 100,
         "too little traffic to mean anything: {:?}",
