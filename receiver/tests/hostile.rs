@@ -1571,6 +1571,15 @@ async fn hostile_requests_get_4xx_never_5xx_panics_or_hangs() {
         };
         *by_status.entry(key).or_default() += 1;
         *by_kind.entry(case.kind).or_default() += 1;
+        if std::env::var_os("ERPOPS_HOSTILE_VERBOSE").is_some() {
+            println!(
+                "  [{}] {}: {:?} {:?}",
+                case.kind,
+                case.name,
+                got.statuses(),
+                got.end
+            );
+        }
         if let Some(why) = judge(case, got) {
             failures.push(format!("[{}] {}: {why}", case.kind, case.name));
         }
