@@ -1,7 +1,7 @@
 //! Crash consistency (issue #13): the real `erpops serve` binary is killed
 //! with SIGKILL at random moments while concurrent clients send signed
 //! events (and re-send the same bytes), then restarted on the same data
-//! directory, several times. Afterwards the database must hold every event
+//! directory, six times (plus two graceful SIGTERM stops under load). Afterwards the database must hold every event
 //! that was acknowledged (202, or 200 for a retry), each exactly once,
 //! nothing that was not, one replay digest per event, and quota counters
 //! equal to the stored events.
@@ -31,8 +31,10 @@ use erpops_receiver::admin;
 use erpops_receiver::cli::{AdminCommand, ConnectorCommand, TenantCommand};
 use erpops_receiver::store::SqliteStore;
 
-/// How many times the server is killed.
+/// How many times the server is killed with SIGKILL.
 const KILLS: usize = 6;
+/// Stops (0-based) that are an operator's SIGTERM instead, in between.
+const TERMS: [usize; 2] = [3, 6];
 /// Concurrent clients.
 const CLIENTS: usize = 8;
 
@@ -276,18 +278,34 @@ async fn kill_9_at_random_moments_loses_and_duplicates_nothing() {
 
     let mut panics = 0;
     let mut rounds = Vec::new();
-    for kill in 0..KILLS {
+    for stop_no in 0..KILLS + TERMS.len() {
         let up = Duration::from_millis(150 + rng.below(900));
         tokio::time::sleep(up).await;
         let acked_before = log.lock().unwrap().acknowledged.len();
-        panics += server.kill9();
+        // Mostly SIGKILL; now and then an operator's SIGTERM, whose
+        // graceful shutdown must end promptly under load and lose nothing.
+        let how = if TERMS.contains(&stop_no) {
+            let (clean, p) =
+                tokio::task::spawn_blocking(move || server.terminate(Duration::from_secs(15)))
+                    .await
+                    .unwrap();
+            assert!(
+                clean,
+                "SIGTERM under load did not shut down cleanly in 15 s"
+            );
+            panics += p;
+            "SIGTERM"
+        } else {
+            panics += server.kill9();
+            "SIGKILL"
+        };
         let down = Duration::from_millis(rng.below(300));
         tokio::time::sleep(down).await;
         server = start_server(data).await;
         *addr.write().unwrap() = server.addr;
         rounds.push(format!(
-            "kill {}: after {up:?} up, {acked_before} acknowledged, {down:?} down",
-            kill + 1
+            "stop {}: {how} after {up:?} up, {acked_before} acknowledged, {down:?} down",
+            stop_no + 1
         ));
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -325,9 +343,10 @@ async fn kill_9_at_random_moments_loses_and_duplicates_nothing() {
         log.tried, log.statuses
     );
     println!(
-        "after {KILLS} kills: {} acknowledged, {} stored rows ({} distinct bodies), {} digests, \
+        "after {KILLS} SIGKILLs and {} SIGTERMs: {} acknowledged, {} stored rows ({} distinct bodies), {} digests, \
          {} refused 429, {} retries of acknowledged bytes answered 200, {} lost replies found \
          stored on retry",
+        TERMS.len(),
         log.acknowledged.len(),
         rows,
         distinct_bodies,

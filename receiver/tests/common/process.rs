@@ -97,6 +97,27 @@ impl ServerProcess {
         self.panics.load(Ordering::SeqCst)
     }
 
+    /// SIGTERM, then waits up to `grace` for the graceful shutdown;
+    /// returns whether it exited cleanly in time (else it is killed).
+    pub fn terminate(mut self, grace: Duration) -> (bool, usize) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = std::time::Instant::now() + grace;
+        let clean = loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => break status.success(),
+                Ok(None) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                _ => break false,
+            }
+        };
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        (clean, self.panics.load(Ordering::SeqCst))
+    }
+
     /// The process id (for `prlimit --pid`).
     pub fn pid(&self) -> u32 {
         self.child.id()
