@@ -1265,6 +1265,134 @@ fn build_corpus(connector: &str, secret: &str) -> Corpus {
     c
 }
 
+/// Hostile input to the REST API with a valid key: bad query strings,
+/// bad bodies, unknown ids — 400, 404 or 413, never a 5xx.
+fn api_cases(c: &mut Corpus, key: &str) {
+    let auth = format!("Authorization: Bearer {key}");
+    let bad_param = Expect::Status(400, Some("invalid_parameter"));
+    for query in [
+        "limit=0",
+        "limit=-1",
+        "limit=201",
+        "limit=abc",
+        "limit=99999999999999999999999",
+        "limit=1e2",
+        "limit=%31%30%30%30",
+        "cursor=garbage",
+        "cursor=%ff%fe",
+        "cursor=99999999999999999999999999.x",
+        "since=yesterday",
+        "since=-99999999999999999999",
+        "since=2026-13-45T99:99:99Z",
+        "%zz=1",
+        "limit=%g1",
+        "limit=%",
+        "since=%c0%80",
+    ] {
+        for path in ["/v1/incidents", "/v1/events"] {
+            let bytes = raw::request(
+                "GET",
+                &format!("{path}?{query}"),
+                std::slice::from_ref(&auth),
+                b"",
+            );
+            c.raw(
+                "api",
+                format!("GET {path}?{query}"),
+                &bytes,
+                bad_param.clone(),
+            );
+        }
+    }
+    for query in ["unknown=1", "status=open&x=1", "LIMIT=5"] {
+        let bytes = raw::request(
+            "GET",
+            &format!("/v1/incidents?{query}"),
+            std::slice::from_ref(&auth),
+            b"",
+        );
+        c.raw(
+            "api",
+            format!("GET /v1/incidents?{query}"),
+            &bytes,
+            Expect::Status(400, Some("unknown_parameter")),
+        );
+    }
+    for path in [
+        "/v1/incidents/inc_does_not_exist",
+        "/v1/incidents/%00",
+        "/v1/incidents/..%2f..%2fetc%2fpasswd",
+        "/v1/connectors/00000000-0000-0000-0000-000000000000",
+        "/v1/connectors/not-a-uuid",
+        "/v1/nothing",
+        "/v1/incidents/a/b/c/d",
+    ] {
+        let bytes = raw::request("GET", path, std::slice::from_ref(&auth), b"");
+        c.raw(
+            "api",
+            format!("GET {path}"),
+            &bytes,
+            Expect::Status(404, None),
+        );
+    }
+    let ack = "/v1/incidents/inc_does_not_exist/acknowledge";
+    let bad_bodies: Vec<(&str, Vec<u8>)> = vec![
+        ("an open brace", b"{".to_vec()),
+        ("invalid UTF-8", b"{\"note\":\"\xff\"}".to_vec()),
+        ("a NUL", b"{\"note\":\"\0\"}".to_vec()),
+        ("trailing garbage", b"{}x".to_vec()),
+        (
+            "5,000 nested arrays",
+            format!("{}{}", "[".repeat(5_000), "]".repeat(5_000)).into_bytes(),
+        ),
+        ("a huge exponent", b"{\"note\":1e999999}".to_vec()),
+    ];
+    for (name, b) in bad_bodies {
+        let bytes = raw::request(
+            "POST",
+            ack,
+            &[auth.clone(), "Content-Type: application/json".to_owned()],
+            &b,
+        );
+        c.raw(
+            "api",
+            format!("acknowledge with {name}"),
+            &bytes,
+            Expect::Status(400, Some("invalid_body")),
+        );
+    }
+    let big = vec![b' '; 17 * 1024];
+    let bytes = raw::request("POST", ack, std::slice::from_ref(&auth), &big);
+    c.raw(
+        "api",
+        "acknowledge with a 17 KiB body",
+        &bytes,
+        Expect::Status(413, Some("body_too_large")),
+    );
+    for (name, b) in [
+        ("an array body", "[]"),
+        ("a numeric actor", "{\"actor\":1}"),
+        ("a duplicate key", "{\"note\":\"a\",\"note\":\"b\"}"),
+    ] {
+        let bytes = raw::request("POST", ack, std::slice::from_ref(&auth), b.as_bytes());
+        c.raw(
+            "api",
+            format!("acknowledge an unknown incident with {name}"),
+            &bytes,
+            Expect::OneOf(&[400, 404]),
+        );
+    }
+    for method in ["DELETE", "PUT", "PATCH"] {
+        let bytes = raw::request(method, "/v1/incidents", std::slice::from_ref(&auth), b"{}");
+        c.raw(
+            "api",
+            format!("{method} /v1/incidents"),
+            &bytes,
+            Expect::Status(404, None),
+        );
+    }
+}
+
 /// Runs one case and returns what went wrong, if anything.
 fn judge(case: &Case, got: &Exchange) -> Option<String> {
     let statuses = got.statuses();
@@ -1484,7 +1612,9 @@ async fn hostile_requests_get_4xx_never_5xx_panics_or_hangs() {
     let (connector, secret) = server.connector("hostile");
     let addr = server.addr;
 
-    let corpus = build_corpus(&connector, &secret);
+    let (_, key) = server.api_key("hostile");
+    let mut corpus = build_corpus(&connector, &secret);
+    api_cases(&mut corpus, &key);
     let slow = slow_cases(&connector, &secret);
     let total = corpus.cases.len() + slow.len();
     assert!(total >= 300, "the corpus has only {total} cases");
