@@ -87,12 +87,13 @@ async fn send(
 async fn run_out_of_space(
     label: &str,
     data: &Path,
-    server: ServerProcess,
+    start: impl Fn() -> ServerProcess,
     id: &str,
     secret: &str,
-    fill: impl FnOnce(&ServerProcess),
+    fill: impl Fn(&ServerProcess),
     free: impl FnOnce(&ServerProcess),
 ) {
+    let server = start();
     let body = |n: usize| body(id, &format!("disk {n} {}", "x".repeat(2_000))).into_bytes();
     let mut accepted = Vec::new();
     for n in 0..5 {
@@ -169,6 +170,22 @@ async fn run_out_of_space(
         !refused.is_empty(),
         "{label}: the disk never filled ({statuses:?})"
     );
+    // Killed while full and restarted while still full (the supervisor
+    // restarts it): it recovers its WAL, serves, and still refuses.
+    assert_eq!(server.kill9(), 0, "{label}: the server panicked");
+    let mut server = start();
+    fill(&server);
+    for n in 4_000..4_005 {
+        let b = body(n);
+        let (status, code) = send(&server, id, secret, &b).await;
+        assert_eq!(
+            (status, code.as_deref()),
+            (503, Some("store_unavailable")),
+            "{label}: after a restart while full"
+        );
+        *statuses.entry(status).or_default() += 1;
+        refused.push(b);
+    }
 
     free(&server);
     // The same bytes again: accepted now (202). A 200 would mean the
@@ -256,13 +273,12 @@ async fn a_full_tmpfs_gets_503_and_recovers() {
         };
     let data = dir.path().join("data");
     let (id, secret) = setup(&data);
-    let server = process::start(&data);
     let filler = dir.path().join("filler");
     let fill_path = filler.clone();
     run_out_of_space(
         "tmpfs",
         &data,
-        server,
+        || process::start(&data),
         &id,
         &secret,
         move |_| {
@@ -293,15 +309,17 @@ async fn a_file_size_limit_gets_503_and_recovers() {
     let (id, secret) = setup(&data);
     // Ignore SIGXFSZ (inherited through exec) so an over-limit write fails
     // with EFBIG instead of killing the server.
-    let server = process::start_with(
-        &data,
-        &[],
-        &["sh", "-c", "trap '' XFSZ; exec \"$0\" \"$@\""],
-    );
+    let start = || {
+        process::start_with(
+            &data,
+            &[],
+            &["sh", "-c", "trap '' XFSZ; exec \"$0\" \"$@\""],
+        )
+    };
     run_out_of_space(
         "RLIMIT_FSIZE",
         &data,
-        server,
+        start,
         &id,
         &secret,
         // Below the current WAL and database sizes: every write that
