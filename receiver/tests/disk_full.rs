@@ -173,7 +173,7 @@ async fn run_out_of_space(
     // Killed while full and restarted while still full (the supervisor
     // restarts it): it recovers its WAL, serves, and still refuses.
     assert_eq!(server.kill9(), 0, "{label}: the server panicked");
-    let mut server = start();
+    let server = start();
     fill(&server);
     for n in 4_000..4_005 {
         let b = body(n);
