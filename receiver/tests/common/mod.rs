@@ -193,3 +193,6 @@ pub async fn post_signed(server: &TestServer, connector: &str, secret: &str, bod
     )
     .await
 }
+
+pub mod process;
+pub mod raw;
