@@ -8,13 +8,21 @@
 //! Being the only writer also makes each decision's lookups and writes
 //! atomic: nothing else changes the quota or digests between them.
 //!
-//! The same thread calls the incident model's `tick` when its
-//! `next_wakeup()` comes (the queue wait times out then).
+//! The incident model runs inside the core's alert engine
+//! ([`AlertEngine`]): every accepted event, operator command and `tick`
+//! goes through it, and the notifications it produces are recorded in the
+//! same transaction (see [`crate::alerts`]); the delivery task is woken
+//! after the commit. The same thread calls the engine's `tick` when its
+//! `next_wakeup()` comes (heartbeats missed, ack expiry, escalation,
+//! silences ending, repeats), and at least once a second checks the
+//! store's alert configuration generation so rules, silences and
+//! heartbeats changed by `erpops admin` apply while the server runs.
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 
 use bytes::Bytes;
+use erpops_core::alert::{AlertConfig, AlertEffect, AlertEngine, AlertSnapshot};
 use erpops_core::incident::{Command, CommandError, IncidentConfig, IncidentModel};
 use erpops_core::receive::{
     decide, incident_id_of, Authenticated, Context, Effect, Outcome, ReceiveConfig, Response,
@@ -32,6 +40,10 @@ pub const MAX_GROUP: usize = 256;
 /// Longest time between two `tick`s (which also prune expired digests and
 /// quota rows of past windows).
 pub const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(60);
+
+/// How often an idle writer checks whether `erpops admin` changed the
+/// alert configuration (one indexed read, no transaction).
+pub const CONFIG_POLL: Duration = Duration::from_secs(1);
 
 /// What the HTTP side hands over: a request that passed the core's
 /// lookup-free step ([`authenticate`](fn@erpops_core::receive::authenticate),
@@ -111,6 +123,36 @@ fn load_model(store: &mut dyn Store) -> StoreResult<IncidentModel> {
     }
 }
 
+/// The alert engine around the saved incident model, with its saved alert
+/// state (rules, throttling, flapping, held notifications). Saved apart
+/// from the incidents so the incident model keeps its own persistence.
+fn load_engine(store: &mut dyn Store) -> StoreResult<AlertEngine> {
+    let model = load_model(store)?;
+    let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("alert state: {e}"));
+    let mut state = match store.load_alert_state()? {
+        Some(v) => v,
+        None => {
+            serde_json::to_value(AlertEngine::new(alert_config()).snapshot()).map_err(corrupt)?
+        }
+    };
+    let incidents = serde_json::to_value(model.snapshot()).map_err(corrupt)?;
+    if let Some(map) = state.as_object_mut() {
+        map.insert("incidents".to_owned(), incidents);
+    }
+    let snapshot: AlertSnapshot = serde_json::from_value(state).map_err(corrupt)?;
+    AlertEngine::restore(alert_config(), snapshot)
+        .map_err(|e| StoreError::Corrupt(format!("alert state: {e}")))
+}
+
+/// The engine's settings: the incident model's (as [`load_model`] restores
+/// it) and the default flap detection.
+fn alert_config() -> AlertConfig {
+    AlertConfig {
+        incident: IncidentConfig::default(),
+        ..AlertConfig::with_defaults()
+    }
+}
+
 /// The writer's state.
 pub struct Writer {
     /// Incident effects of the open group, written once at its end.
@@ -118,8 +160,24 @@ pub struct Writer {
     last_maintenance: Timestamp,
     metrics: std::sync::Arc<crate::metrics::Metrics>,
     store: Box<dyn Store>,
-    model: IncidentModel,
+    /// The alert engine, which owns the incident model.
+    alerts: AlertEngine,
     config: ReceiveConfig,
+    /// Alert configuration generation loaded (−1: load at the next check).
+    alert_generation: i64,
+    /// Rule id → its tenant (a rule only notifies about its tenant's
+    /// incidents).
+    rule_tenants: std::collections::HashMap<String, String>,
+    /// Connector → tenant, as far as needed (a connector never moves).
+    connector_tenants: std::collections::HashMap<uuid::Uuid, String>,
+    /// Whether the alert engine's state changed in the open transaction.
+    alerts_dirty: bool,
+    /// Notifications recorded in the open transaction.
+    notified: usize,
+    /// Numbers notifications made in the same nanosecond apart.
+    notify_seq: u64,
+    /// Woken after a commit that recorded notifications.
+    delivery_wake: Option<std::sync::Arc<tokio::sync::Notify>>,
 }
 
 impl Writer {
@@ -129,16 +187,30 @@ impl Writer {
         config: ReceiveConfig,
         metrics: std::sync::Arc<crate::metrics::Metrics>,
     ) -> StoreResult<Self> {
-        let model = load_model(store.as_mut())?;
-        metrics.set_open_incidents(model.active_count());
+        let alerts = load_engine(store.as_mut())?;
+        metrics.set_open_incidents(alerts.model().active_count());
         Ok(Writer {
             group_effects: Vec::new(),
             last_maintenance: clock::now(),
             metrics,
             store,
-            model,
+            alerts,
             config,
+            alert_generation: -1,
+            rule_tenants: std::collections::HashMap::new(),
+            connector_tenants: std::collections::HashMap::new(),
+            alerts_dirty: false,
+            notified: 0,
+            notify_seq: 0,
+            delivery_wake: None,
         })
+    }
+
+    /// Wakes `wake` after each commit that recorded notifications (the
+    /// delivery task waits on it).
+    pub fn with_delivery_wake(mut self, wake: std::sync::Arc<tokio::sync::Notify>) -> Self {
+        self.delivery_wake = Some(wake);
+        self
     }
 
     /// Runs until every sender is dropped; the last group is committed
@@ -175,7 +247,7 @@ impl Writer {
             .saturating_add(MAINTENANCE_INTERVAL)
             .duration_since(now)
             .unwrap_or(Duration::ZERO);
-        let wakeup = self.model.next_wakeup().map_or(maintenance, |at| {
+        let wakeup = self.alerts.next_wakeup().map_or(maintenance, |at| {
             at.duration_since(now).unwrap_or(Duration::ZERO)
         });
         wakeup.min(maintenance)
@@ -185,29 +257,48 @@ impl Writer {
     /// once the queue is closed.
     fn wait(&mut self, rx: &Receiver<Message>) -> Option<Message> {
         loop {
-            match rx.recv_timeout(self.due(clock::now())) {
+            let due = self.due(clock::now());
+            match rx.recv_timeout(due.min(CONFIG_POLL)) {
                 Ok(m) => return Some(m),
                 Err(RecvTimeoutError::Disconnected) => return None,
-                Err(RecvTimeoutError::Timeout) => self.tick(clock::now()),
+                Err(RecvTimeoutError::Timeout) => {
+                    if due <= CONFIG_POLL || self.config_changed() {
+                        self.tick(clock::now());
+                    }
+                }
             }
         }
+    }
+
+    /// Whether `erpops admin` changed the alert configuration since it was
+    /// loaded (a failed read counts as a change: the tick retries it).
+    fn config_changed(&mut self) -> bool {
+        self.store
+            .config_generation()
+            .map_or(true, |g| g != self.alert_generation)
     }
 
     fn tick(&mut self, now: Timestamp) {
         self.last_maintenance = now;
         let result = (|| -> StoreResult<()> {
             self.store.begin()?;
-            let effects = self.model.tick(now);
+            self.reload_alert_config(now)?;
+            let effects = self.alerts.tick(now);
+            self.apply_alert_effects(effects, now)?;
+            let effects = std::mem::take(&mut self.group_effects);
             self.store.record_incident_effects(&effects, now)?;
-            self.store.save_incident_model(&self.model.snapshot())?;
+            self.save_engine(true)?;
             self.store.prune(now)?;
             self.store.commit()
         })();
         if let Err(e) = result {
             tracing::error!(code = e.code(), error = %e, "tick failed; rolled back");
             self.recover();
+        } else {
+            self.after_commit();
         }
-        self.metrics.set_open_incidents(self.model.active_count());
+        self.metrics
+            .set_open_incidents(self.alerts.model().active_count());
     }
 
     /// After a failed transaction: roll back and reload the model so memory
@@ -216,10 +307,212 @@ impl Writer {
         if let Err(e) = self.store.rollback() {
             tracing::error!(error = %e, "rollback failed");
         }
-        match load_model(self.store.as_mut()) {
-            Ok(m) => self.model = m,
+        self.group_effects.clear();
+        self.alerts_dirty = false;
+        self.notified = 0;
+        match load_engine(self.store.as_mut()) {
+            Ok(engine) => {
+                self.alerts = engine;
+                // Re-apply the configuration to the reloaded engine.
+                self.alert_generation = -1;
+            }
             Err(e) => tracing::error!(error = %e, "cannot reload the incident model"),
         }
+    }
+
+    /// After a commit: wake the delivery task if notifications were
+    /// recorded.
+    fn after_commit(&mut self) {
+        self.alerts_dirty = false;
+        if std::mem::take(&mut self.notified) > 0 {
+            if let Some(wake) = &self.delivery_wake {
+                wake.notify_one();
+            }
+        }
+    }
+
+    /// Saves the incident model (when `incidents`) and the alert state
+    /// (when it changed) from one engine snapshot.
+    fn save_engine(&mut self, incidents: bool) -> StoreResult<()> {
+        if !incidents && !self.alerts_dirty {
+            return Ok(());
+        }
+        let mut snapshot = self.alerts.snapshot();
+        let model = std::mem::replace(&mut snapshot.incidents, IncidentModel::default().snapshot());
+        if incidents {
+            self.store.save_incident_model(&model)?;
+        }
+        if self.alerts_dirty || incidents {
+            let state = serde_json::to_value(&snapshot)
+                .map_err(|e| StoreError::Corrupt(format!("alert state: {e}")))?;
+            self.store.save_alert_state(&state)?;
+        }
+        Ok(())
+    }
+
+    /// Loads rules, silences and heartbeats into the engine when the
+    /// store's configuration generation moved (inside the open
+    /// transaction; ending a silence may release held notifications).
+    fn reload_alert_config(&mut self, now: Timestamp) -> StoreResult<()> {
+        if self.store.config_generation()? == self.alert_generation {
+            return Ok(());
+        }
+        let config = self.store.alert_config()?;
+        let mut effects = Vec::new();
+        let keep: std::collections::HashSet<&str> =
+            config.rules.iter().map(|r| r.rule.id.as_str()).collect();
+        let gone: Vec<String> = self
+            .alerts
+            .rules()
+            .filter(|r| !keep.contains(r.id.as_str()))
+            .map(|r| r.id.clone())
+            .collect();
+        for id in gone {
+            self.alerts.remove_rule(&id);
+        }
+        self.rule_tenants.clear();
+        for row in &config.rules {
+            if self.alerts.rules().any(|r| r == &row.rule) {
+                self.rule_tenants
+                    .insert(row.rule.id.clone(), row.tenant_id.clone());
+                continue;
+            }
+            match self.alerts.set_rule(row.rule.clone()) {
+                Ok(()) => {
+                    self.rule_tenants
+                        .insert(row.rule.id.clone(), row.tenant_id.clone());
+                }
+                Err(e) => tracing::warn!(rule = %row.rule.id, error = %e, "alert rule skipped"),
+            }
+        }
+        let keep: std::collections::HashSet<&str> =
+            config.silences.iter().map(|s| s.id.as_str()).collect();
+        let gone: Vec<String> = self
+            .alerts
+            .silences()
+            .filter(|s| !keep.contains(s.id.as_str()))
+            .map(|s| s.id.clone())
+            .collect();
+        for id in gone {
+            effects.extend(self.alerts.expire_silence(&id, now));
+        }
+        for silence in &config.silences {
+            if self.alerts.silences().any(|s| s == silence) {
+                continue;
+            }
+            if let Err(e) = self.alerts.set_silence(silence.clone()) {
+                tracing::warn!(silence = %silence.id, error = %e, "silence skipped");
+            }
+        }
+        let keep: std::collections::HashSet<(uuid::Uuid, &str)> = config
+            .heartbeats
+            .iter()
+            .map(|h| (h.connector_id, h.source.as_str()))
+            .collect();
+        let gone: Vec<(uuid::Uuid, String)> = self
+            .alerts
+            .heartbeats()
+            .map(|s| &s.heartbeat)
+            .filter(|h| !keep.contains(&(h.connector_id, h.source.as_str())))
+            .map(|h| (h.connector_id, h.source.clone()))
+            .collect();
+        for (connector, source) in gone {
+            self.alerts.remove_heartbeat(connector, &source);
+        }
+        for heartbeat in &config.heartbeats {
+            if self.alerts.heartbeats().any(|s| &s.heartbeat == heartbeat) {
+                continue;
+            }
+            if let Err(e) = self.alerts.set_heartbeat(heartbeat.clone(), now) {
+                tracing::warn!(source = %heartbeat.source, error = %e, "heartbeat skipped");
+            }
+        }
+        self.alert_generation = config.generation;
+        self.alerts_dirty = true;
+        tracing::info!(
+            generation = config.generation,
+            rules = config.rules.len(),
+            silences = config.silences.len(),
+            heartbeats = config.heartbeats.len(),
+            "alert configuration loaded"
+        );
+        self.apply_alert_effects(effects, now)
+    }
+
+    /// Takes the alert engine's output into the open transaction: incident
+    /// facts join the group's incident effects; each `Notify` whose rule
+    /// belongs to the incident's tenant becomes a pending notification.
+    fn apply_alert_effects(
+        &mut self,
+        effects: Vec<AlertEffect>,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        for effect in effects {
+            match effect {
+                AlertEffect::Incident(e) => self.group_effects.push(e),
+                AlertEffect::Notify {
+                    rule_id,
+                    channel,
+                    incident,
+                    reason,
+                } => {
+                    self.alerts_dirty = true;
+                    let Some(rule_tenant) = self.rule_tenants.get(&rule_id).cloned() else {
+                        continue;
+                    };
+                    let tenant = match self.connector_tenants.get(&incident.connector_id) {
+                        Some(t) => Some(t.clone()),
+                        None => {
+                            let t = self.store.connector_tenant(&incident.connector_id)?;
+                            if let Some(t) = &t {
+                                self.connector_tenants
+                                    .insert(incident.connector_id, t.clone());
+                            }
+                            t
+                        }
+                    };
+                    if tenant.as_deref() != Some(rule_tenant.as_str()) {
+                        // Another tenant's rule: its matchers are not
+                        // scoped to tenants, the receiver is.
+                        continue;
+                    }
+                    let reason = crate::alerts::notify::reason_name(reason);
+                    self.notify_seq = self.notify_seq.wrapping_add(1);
+                    let id = crate::alerts::notify::notification_id(
+                        &rule_id,
+                        &incident.id,
+                        &reason,
+                        now,
+                        self.notify_seq,
+                    );
+                    let payload = crate::alerts::notify::payload(
+                        &id,
+                        &rule_tenant,
+                        &rule_id,
+                        &channel,
+                        &reason,
+                        &incident,
+                        now,
+                    );
+                    let payload = serde_json::to_string(&payload)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    self.store
+                        .insert_notification(&crate::store::alerts::NewNotification {
+                            id: &id,
+                            tenant_id: &rule_tenant,
+                            rule_id: &rule_id,
+                            channel: &channel,
+                            incident_id: &incident.id,
+                            reason: &reason,
+                            payload: &payload,
+                            created_at: now,
+                        })?;
+                    self.notified += 1;
+                }
+                _ => self.alerts_dirty = true,
+            }
+        }
+        Ok(())
     }
 
     /// Decides a group in one transaction and answers it after the commit.
@@ -229,6 +522,9 @@ impl Writer {
         let now = clock::now();
         let mut answers: Vec<Pending> = Vec::with_capacity(group.len());
         let mut failed: Option<StoreError> = self.store.begin().err();
+        if failed.is_none() {
+            failed = self.reload_alert_config(now).err();
+        }
         let mut touched_incidents = false;
         for message in group {
             match message {
@@ -277,14 +573,18 @@ impl Writer {
         if failed.is_none() && !effects.is_empty() {
             failed = self.store.record_incident_effects(&effects, now).err();
         }
-        if failed.is_none() && touched_incidents {
-            failed = self.store.save_incident_model(&self.model.snapshot()).err();
+        if failed.is_none() {
+            failed = self.save_engine(touched_incidents).err();
         }
         if failed.is_none() {
             failed = self.store.commit().err();
         }
+        if failed.is_none() {
+            self.after_commit();
+        }
         self.metrics.commit(started.elapsed(), size);
-        self.metrics.set_open_incidents(self.model.active_count());
+        self.metrics
+            .set_open_incidents(self.alerts.model().active_count());
         if let Some(e) = failed {
             tracing::error!(code = e.code(), error = %e, group = answers.len(), "group rolled back; answering 503");
             self.recover();
@@ -330,7 +630,7 @@ impl Writer {
         if self.store.incident_tenant(id)?.as_deref() != Some(tenant) {
             return Ok(Err(not_found()));
         }
-        let effects = match self.model.command(command, now) {
+        let effects = match self.alerts.command(command, now) {
             Ok(effects) => effects,
             Err(CommandError::IncidentNotFound { .. }) => return Ok(Err(not_found())),
             Err(e) => {
@@ -346,10 +646,11 @@ impl Writer {
             }
         };
         // Written with the group's other effects, in order, so the latest
-        // state of an incident wins.
-        self.group_effects.extend(effects);
+        // state of an incident wins; notifications are recorded now.
+        self.apply_alert_effects(effects, now)?;
         let record = self
-            .model
+            .alerts
+            .model()
             .get(id)
             .map(serde_json::to_value)
             .transpose()
@@ -386,8 +687,35 @@ impl Writer {
             .tenant
             .map(|t| t.plan)
             .ok_or_else(|| StoreError::Corrupt("accepted without a tenant".to_owned()))?;
-        let incident_effects = self.model.ingest(&accepted.event, &accepted.event_id, now);
-        let incident_id = incident_id_of(&incident_effects).map(str::to_owned);
+        // The alert engine ingests through the incident model: its incident
+        // facts answer the request, its notifications are recorded below.
+        let (incident_effects, alert_effects): (Vec<_>, Vec<_>) = self
+            .alerts
+            .ingest(&accepted.event, &accepted.event_id, now)
+            .into_iter()
+            .partition(|e| matches!(e, AlertEffect::Incident(_)));
+        let incident_effects: Vec<_> = incident_effects
+            .into_iter()
+            .filter_map(|e| match e {
+                AlertEffect::Incident(e) => Some(e),
+                _ => None,
+            })
+            .collect();
+        if !alert_effects.is_empty()
+            || self.alerts.heartbeats().next().is_some()
+            || self.alerts.rules().next().is_some()
+        {
+            // Signs of life, throttling and flapping state moved.
+            self.alerts_dirty = true;
+        }
+        // A heartbeat's sign of life may resolve its missed-run incident
+        // first: the answer names the incident this event joined.
+        let incident_id = incident_effects
+            .iter()
+            .map(|e| e.incident())
+            .find(|i| i.recent_event_ids.iter().any(|id| *id == accepted.event_id))
+            .map(|i| i.id.clone())
+            .or_else(|| incident_id_of(&incident_effects).map(str::to_owned));
         let tenant_id = accepted.tenant_id.clone();
         let response = accepted.respond(incident_id.as_deref(), incident_effects);
         let mut incident_effects = Vec::new();
@@ -431,6 +759,7 @@ impl Writer {
             *touched_incidents = true;
             self.group_effects.extend(incident_effects);
         }
+        self.apply_alert_effects(alert_effects, now)?;
         Ok(response)
     }
 }
