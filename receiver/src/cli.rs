@@ -110,6 +110,8 @@ pub struct MatchArgs {
 
 /// `erpops admin rules …`.
 #[derive(Debug, Subcommand)]
+// Parsed once per process: the size of the variants does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum RuleCommand {
     /// Create a rule, or replace the tenant's rule with the same id (its
     /// throttling history is kept).
