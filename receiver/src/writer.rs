@@ -282,7 +282,7 @@ impl Writer {
         self.last_maintenance = now;
         let result = (|| -> StoreResult<()> {
             self.store.begin()?;
-            self.reload_alert_config(now)?;
+            self.reload_alert_config_or_log(now);
             let effects = self.alerts.tick(now);
             self.apply_alert_effects(effects, now)?;
             let effects = std::mem::take(&mut self.group_effects);
@@ -348,6 +348,16 @@ impl Writer {
             self.store.save_alert_state(&state)?;
         }
         Ok(())
+    }
+
+    /// [`Self::reload_alert_config`], logging a failure instead of failing
+    /// the group: a configuration that cannot be read must not stop events
+    /// from being accepted (the generation is not recorded, so the next
+    /// group or tick tries again).
+    fn reload_alert_config_or_log(&mut self, now: Timestamp) {
+        if let Err(e) = self.reload_alert_config(now) {
+            tracing::error!(code = e.code(), error = %e, "alert configuration not loaded; will retry");
+        }
     }
 
     /// Loads rules, silences and heartbeats into the engine when the
@@ -523,7 +533,7 @@ impl Writer {
         let mut answers: Vec<Pending> = Vec::with_capacity(group.len());
         let mut failed: Option<StoreError> = self.store.begin().err();
         if failed.is_none() {
-            failed = self.reload_alert_config(now).err();
+            self.reload_alert_config_or_log(now);
         }
         let mut touched_incidents = false;
         for message in group {
@@ -701,11 +711,15 @@ impl Writer {
                 _ => None,
             })
             .collect();
-        if !alert_effects.is_empty()
-            || self.alerts.heartbeats().next().is_some()
-            || self.alerts.rules().next().is_some()
-        {
-            // Signs of life, throttling and flapping state moved.
+        let sign_of_life = accepted.event.source.as_deref().is_some_and(|source| {
+            self.alerts.heartbeats().any(|h| {
+                h.heartbeat.connector_id == accepted.event.connector_id
+                    && h.heartbeat.source == source
+            })
+        });
+        if sign_of_life || !alert_effects.is_empty() || !incident_effects.is_empty() {
+            // Heartbeats, throttling, held notifications or flapping
+            // moved; nothing else changes the engine's own state.
             self.alerts_dirty = true;
         }
         // A heartbeat's sign of life may resolve its missed-run incident

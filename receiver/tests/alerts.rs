@@ -369,8 +369,7 @@ async fn pending_notifications_are_delivered_after_a_restart() {
         Some(sig),
     )
     .unwrap();
-    // The same rule does not notify the same incident again after the
-    // restart (the engine's state was saved with the event).
+    // Another event on the same open incident is no new transition.
     let r = post_signed(&server, &ca, &sa, &body(&ca, "failed again")).await;
     assert_eq!(r.status, 202);
     assert_eq!(alerts(&server, &key, "").await.len(), 1);
@@ -475,6 +474,12 @@ async fn a_silence_holds_notifications_until_it_is_deleted() {
     let r = post_signed(&server, &ca, &sa, &body(&ca, "failed")).await;
     assert_eq!(r.status, 202);
     assert!(alerts(&server, &key, "").await.is_empty(), "silenced");
+
+    // What the silence holds is engine state saved with the event: it
+    // survives a restart.
+    server.stop().await;
+    let mut server = start(dir.path()).await;
+    assert!(alerts(&server, &key, "").await.is_empty(), "still silenced");
 
     // Deleting the silence releases what it held.
     server.admin(AdminCommand::Silences(SilenceCommand::Delete {
