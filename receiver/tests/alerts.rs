@@ -616,3 +616,11 @@ async fn custom_plans_are_assignable_and_enforced() {
     assert_eq!(r.status, 202, "{:?}", r.body);
     server.stop().await;
 }
+
+#[test]
+fn openapi_describes_alerts() {
+    let spec = include_str!("../../docs/openapi.yaml");
+    assert!(spec.contains("\n  /v1/alerts:\n"));
+    assert!(spec.contains("\n    Notification:\n"));
+    assert!(spec.contains("\n    WebhookNotification:\n"));
+}
