@@ -624,3 +624,52 @@ fn openapi_describes_alerts() {
     assert!(spec.contains("\n    Notification:\n"));
     assert!(spec.contains("\n    WebhookNotification:\n"));
 }
+
+#[test]
+fn the_alert_admin_command_lines_parse() {
+    use clap::{CommandFactory, Parser};
+    use erpops_receiver::cli::{Cli, Command};
+    Cli::command().debug_assert();
+    let parse = |line: &str| match Cli::try_parse_from(line.split_whitespace()) {
+        Ok(Cli {
+            command: Command::Admin(a),
+        }) => a.command,
+        other => panic!("{line}: {other:?}"),
+    };
+    match parse(
+        "erpops admin rules create --tenant a --id p --channel webhook --kinds opened,missed_run \
+         --source PSFT_* --min-severity error --repeat-secs 3600",
+    ) {
+        AdminCommand::Rules(RuleCommand::Create {
+            kinds,
+            matchers,
+            repeat_secs,
+            ..
+        }) => {
+            assert_eq!(kinds, ["opened", "missed_run"]);
+            assert_eq!(matchers.source.as_deref(), Some("PSFT_*"));
+            assert_eq!(repeat_secs, Some(3600));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        parse("erpops admin silences create --id m --duration-secs 600 --connector x"),
+        AdminCommand::Silences(SilenceCommand::Create {
+            duration_secs: Some(600),
+            ..
+        })
+    ));
+    assert!(Cli::try_parse_from(["erpops", "admin", "silences", "create", "--id", "m"]).is_err());
+    assert!(matches!(
+        parse("erpops admin heartbeats create --connector c --source S --period-secs 86400 --grace-secs 3600"),
+        AdminCommand::Heartbeats(HeartbeatCommand::Create { period_secs: 86400, grace_secs: 3600, .. })
+    ));
+    assert!(matches!(
+        parse("erpops admin webhooks set --tenant a --url http://127.0.0.1:9/h"),
+        AdminCommand::Webhooks(WebhookCommand::Set { .. })
+    ));
+    assert!(matches!(
+        parse("erpops admin plans create pilot --events-per-day 500"),
+        AdminCommand::Plans(PlanCommand::Create { .. })
+    ));
+}
