@@ -62,3 +62,53 @@ pub fn migrate(conn: &mut Connection) -> StoreResult<i64> {
     }
     Ok(known)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn versions(conn: &Connection) -> Vec<i64> {
+        conn.prepare("SELECT version FROM schema_migrations ORDER BY version")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_missing_version_below_the_highest_is_still_applied() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let known = migrate(&mut conn).unwrap();
+        let all: Vec<i64> = MIGRATIONS.iter().map(|(v, _)| *v).collect();
+        assert_eq!(versions(&conn), all);
+        // As if a branch adding version 2 merged after one adding 3 had
+        // already migrated this database.
+        conn.execute_batch(
+            "DROP TABLE quota_usage; DROP TABLE quota_receipts; DELETE FROM schema_migrations \
+             WHERE version = 2;",
+        )
+        .unwrap();
+        assert_eq!(migrate(&mut conn).unwrap(), known);
+        assert_eq!(versions(&conn), all);
+        let n: i64 = conn
+            .query_row("SELECT COUNT(*) FROM quota_usage", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 0);
+        // And running it again changes nothing.
+        assert_eq!(migrate(&mut conn).unwrap(), known);
+    }
+
+    #[test]
+    fn a_newer_database_is_refused() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        conn.execute("INSERT INTO schema_migrations (version) VALUES (9999)", [])
+            .unwrap();
+        assert!(matches!(
+            migrate(&mut conn),
+            Err(StoreError::SchemaTooNew { found: 9999, .. })
+        ));
+    }
+}
