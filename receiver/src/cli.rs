@@ -220,6 +220,25 @@ pub enum HeartbeatCommand {
         #[arg(long)]
         tenant: Option<String>,
     },
+    /// Pause an expectation (maintenance, job disabled): no deadline until
+    /// it is resumed; time spent paused is never a missed run.
+    Pause {
+        /// Connector id.
+        #[arg(long)]
+        connector: String,
+        /// The event source.
+        #[arg(long)]
+        source: String,
+    },
+    /// Resume a paused expectation; its next deadline counts from now.
+    Resume {
+        /// Connector id.
+        #[arg(long)]
+        connector: String,
+        /// The event source.
+        #[arg(long)]
+        source: String,
+    },
     /// Delete an expectation.
     Delete {
         /// Connector id.

@@ -395,7 +395,10 @@ async fn a_missed_heartbeat_fires_through_tick_and_a_sign_of_life_resolves_it() 
     let listed = server.admin(AdminCommand::Heartbeats(HeartbeatCommand::List {
         tenant: Some("a".into()),
     }));
-    assert!(listed.contains("NIGHTLY_GL\t1\t0\tcritical"), "{listed}");
+    assert!(
+        listed.contains("NIGHTLY_GL\t1\t0\tcritical\tfalse"),
+        "{listed}"
+    );
 
     // Nobody sends: the engine's timer fires and the writer's tick opens a
     // missed-run incident and records its notification.
@@ -435,6 +438,27 @@ async fn a_missed_heartbeat_fires_through_tick_and_a_sign_of_life_resolves_it() 
     })
     .await;
     assert_eq!(resolved["incident"]["status"], "resolved");
+    // Paused while running: the engine drops its deadline (read back
+    // from the engine state the writer saves).
+    server.admin(AdminCommand::Heartbeats(HeartbeatCommand::Pause {
+        connector: ca.clone(),
+        source: "NIGHTLY_GL".into(),
+    }));
+    let engine_heartbeats = || {
+        let mut store = SqliteStore::open(&server.data).unwrap();
+        let state = erpops_receiver::store::AlertStore::load_alert_state(&mut store)
+            .unwrap()
+            .unwrap();
+        state["heartbeats"].as_array().unwrap().clone()
+    };
+    eventually("the pause to reach the engine", || async {
+        let beats = engine_heartbeats();
+        (beats.len() == 1
+            && beats[0]["heartbeat"]["paused"] == true
+            && beats[0]["deadline"].is_null())
+        .then_some(())
+    })
+    .await;
     // Deleted while running: no more deadlines for it.
     server.admin(AdminCommand::Heartbeats(HeartbeatCommand::Delete {
         connector: ca.clone(),
@@ -444,6 +468,10 @@ async fn a_missed_heartbeat_fires_through_tick_and_a_sign_of_life_resolves_it() 
         tenant: None,
     }));
     assert!(!listed.contains("NIGHTLY_GL"), "{listed}");
+    eventually("the deletion to reach the engine", || async {
+        engine_heartbeats().is_empty().then_some(())
+    })
+    .await;
     server.stop().await;
 }
 
@@ -546,6 +574,12 @@ fn admin_refuses_bad_alert_configuration_with_a_clear_message() {
     }))
     .unwrap_err();
     assert!(e.contains("positive"), "{e}");
+    let e = run(AdminCommand::Heartbeats(HeartbeatCommand::Pause {
+        connector: uuid::Uuid::nil().to_string(),
+        source: "X".into(),
+    }))
+    .unwrap_err();
+    assert!(e.contains("no heartbeat"), "{e}");
     let e = run(AdminCommand::Silences(SilenceCommand::Create {
         id: "s".into(),
         matchers: MatchArgs::default(),

@@ -286,7 +286,7 @@ pub fn heartbeats(store: &mut dyn Store, command: &HeartbeatCommand) -> Result<S
         }
         HeartbeatCommand::List { tenant } => {
             let config = store.alert_config().map_err(err)?;
-            let mut out = String::from("CONNECTOR\tSOURCE\tPERIOD_S\tGRACE_S\tSEVERITY\n");
+            let mut out = String::from("CONNECTOR\tSOURCE\tPERIOD_S\tGRACE_S\tSEVERITY\tPAUSED\n");
             for h in &config.heartbeats {
                 if let Some(t) = tenant {
                     let owner = store.connector_tenant(&h.connector_id).map_err(err)?;
@@ -295,15 +295,36 @@ pub fn heartbeats(store: &mut dyn Store, command: &HeartbeatCommand) -> Result<S
                     }
                 }
                 out.push_str(&format!(
-                    "{}\t{}\t{}\t{}\t{}\n",
+                    "{}\t{}\t{}\t{}\t{}\t{}\n",
                     h.connector_id,
                     h.source,
                     h.period.as_secs(),
                     h.grace.as_secs(),
-                    h.severity.as_str()
+                    h.severity.as_str(),
+                    h.paused
                 ));
             }
             Ok(out.trim_end().to_owned())
+        }
+        HeartbeatCommand::Pause { connector, source }
+        | HeartbeatCommand::Resume { connector, source } => {
+            let paused = matches!(command, HeartbeatCommand::Pause { .. });
+            let id = parse_connector(connector)?;
+            let config = store.alert_config().map_err(err)?;
+            let mut heartbeat = config
+                .heartbeats
+                .into_iter()
+                .find(|h| h.connector_id == id && h.source == *source)
+                .ok_or_else(|| {
+                    format!(
+                        "no heartbeat {source:?} for connector {id}; see `erpops admin heartbeats \
+                         list`"
+                    )
+                })?;
+            heartbeat.paused = paused;
+            store.put_heartbeat(&heartbeat, now).map_err(err)?;
+            let what = if paused { "paused" } else { "resumed" };
+            Ok(format!("heartbeat {source} of connector {id} {what}"))
         }
         HeartbeatCommand::Delete { connector, source } => {
             let id = parse_connector(connector)?;
