@@ -116,16 +116,6 @@ pub async fn start_with(
     let writer = Writer::new(Box::new(store), config, metrics.clone())
         .map_err(|e| e.to_string())?
         .with_delivery_wake(wake.clone());
-    let delivery = if options.deliver {
-        Some(crate::alerts::deliver::spawn(
-            &settings.data,
-            options.delivery,
-            options.deliverers,
-            wake,
-        )?)
-    } else {
-        None
-    };
     let (tx, rx) = mpsc::channel();
     let writer = std::thread::Builder::new()
         .name("erpops-writer".into())
@@ -142,6 +132,17 @@ pub async fn start_with(
     let api = crate::api::Api::open(&settings.data, tx.clone())?;
     let server = server::spawn(listener, tx, api, metrics, config, limits, prefix)
         .map_err(|e| format!("cannot start the server: {e}"))?;
+    // Started last, so a failed start leaves no task behind.
+    let delivery = if options.deliver {
+        Some(crate::alerts::deliver::spawn(
+            &settings.data,
+            options.delivery,
+            options.deliverers,
+            wake,
+        )?)
+    } else {
+        None
+    };
     Ok((
         Receiver {
             server,
