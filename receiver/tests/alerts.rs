@@ -707,3 +707,54 @@ fn the_alert_admin_command_lines_parse() {
         AdminCommand::Plans(PlanCommand::Create { .. })
     ));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unacknowledged_incident_is_notified_again_by_the_repeat_timer() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = start(dir.path()).await;
+    server.tenant("a", "free", "redact");
+    let (ca, sa) = server.connector("a");
+    let (_, key) = server.api_key("a");
+    server.admin(AdminCommand::Rules(RuleCommand::Create {
+        tenant: "a".into(),
+        id: "nag".into(),
+        name: None,
+        channel: "log".into(),
+        kinds: Vec::new(),
+        matchers: MatchArgs {
+            min_severity: Some("error".into()),
+            ..MatchArgs::default()
+        },
+        repeat_secs: Some(1),
+        group_wait_secs: None,
+    }));
+    let r = post_signed(&server, &ca, &sa, &body(&ca, "failed")).await;
+    assert_eq!(r.status, 202);
+    let incident = r.body["incident_id"].as_str().unwrap().to_owned();
+    // The engine's repeat timer comes due; the writer's tick records it.
+    let repeat = eventually("the repeat notification", || async {
+        alerts(&server, &key, "?reason=repeat_elapsed")
+            .await
+            .into_iter()
+            .next()
+    })
+    .await;
+    assert_eq!(repeat["incident_id"], incident.as_str());
+    let first = alerts(&server, &key, "?reason=first").await;
+    assert_eq!(first.len(), 1);
+    // The cursor walks to the next page without repeating a row.
+    let page = server.api("GET", "/v1/alerts?limit=1", &key, "").await;
+    let cursor = page.body["next_cursor"].as_str().unwrap().to_owned();
+    let next = server
+        .api(
+            "GET",
+            &format!("/v1/alerts?limit=1&cursor={cursor}"),
+            &key,
+            "",
+        )
+        .await;
+    assert_eq!(next.status, 200);
+    assert!(next.body["data"][0]["id"].is_string());
+    assert_ne!(page.body["data"][0]["id"], next.body["data"][0]["id"]);
+    server.stop().await;
+}
