@@ -4,7 +4,7 @@
 //! saving the engine's state with the commit.
 
 use erpops_core::alert::{AlertConfig, AlertEffect, AlertEngine, AlertSnapshot};
-use erpops_core::incident::{IncidentConfig, IncidentModel};
+use erpops_core::incident::IncidentConfig;
 use erpops_core::Timestamp;
 
 use super::{load_model, Writer};
@@ -58,17 +58,14 @@ impl Writer {
         if !incidents && !self.alerts_dirty {
             return Ok(());
         }
-        let mut snapshot = self.alerts.snapshot();
-        let model = std::mem::replace(&mut snapshot.incidents, IncidentModel::default().snapshot());
         if incidents {
-            self.store.save_incident_model(&model)?;
+            self.store
+                .save_incident_model(&self.alerts.model().snapshot())?;
         }
-        if self.alerts_dirty || incidents {
-            let state = serde_json::to_value(&snapshot)
-                .map_err(|e| StoreError::Corrupt(format!("alert state: {e}")))?;
-            self.store.save_alert_state(&state)?;
-        }
-        Ok(())
+        // Without the incidents: they have their own persistence.
+        let state = serde_json::to_value(self.alerts.snapshot_without_incidents())
+            .map_err(|e| StoreError::Corrupt(format!("alert state: {e}")))?;
+        self.store.save_alert_state(&state)
     }
 
     /// [`Self::reload_alert_config`], logging a failure instead of failing
