@@ -1,4 +1,5 @@
-//! `erpops admin`: tenants and connectors in a data directory. Each command
+//! `erpops admin`: tenants, connectors and API keys in a data directory
+//! (alert configuration and custom plans: [`crate::alerts::admin`]). Each command
 //! opens the store, does one change and exits; SQLite serializes it with a
 //! running server's writer.
 
@@ -16,12 +17,6 @@ use crate::store::{SqliteStore, Store};
 pub fn run(data: &Path, command: &AdminCommand) -> Result<String, String> {
     let mut store = SqliteStore::open(data).map_err(|e| e.to_string())?;
     run_on(&mut store, command)
-}
-
-fn check_plan(plan: &str) -> Result<(), String> {
-    erpops_core::quota::Plan::from_name(plan)
-        .map(|_| ())
-        .ok_or_else(|| format!("unknown plan {plan:?}; use free, professional or enterprise"))
 }
 
 fn check_tenant_id(id: &str) -> Result<(), String> {
@@ -55,7 +50,7 @@ pub fn run_on(store: &mut dyn Store, command: &AdminCommand) -> Result<String, S
             pii,
         }) => {
             check_tenant_id(id)?;
-            check_plan(plan)?;
+            crate::alerts::admin::check_plan(store, plan)?;
             let policy = PiiPolicy::from_wire(pii).ok_or_else(|| {
                 format!("unknown PII policy {pii:?}; use redact, reject or allow")
             })?;
@@ -76,7 +71,7 @@ pub fn run_on(store: &mut dyn Store, command: &AdminCommand) -> Result<String, S
             Ok(out.trim_end().to_owned())
         }
         AdminCommand::Tenants(TenantCommand::Plan { id, plan }) => {
-            check_plan(plan)?;
+            crate::alerts::admin::check_plan(store, plan)?;
             store.set_plan(id, plan).map_err(err)?;
             Ok(format!("tenant {id} is now on plan {plan}"))
         }
@@ -155,5 +150,10 @@ pub fn run_on(store: &mut dyn Store, command: &AdminCommand) -> Result<String, S
             store.set_connector_enabled(&id, true).map_err(err)?;
             Ok(format!("connector {id} enabled"))
         }
+        AdminCommand::Rules(c) => crate::alerts::admin::rules(store, c),
+        AdminCommand::Silences(c) => crate::alerts::admin::silences(store, c),
+        AdminCommand::Heartbeats(c) => crate::alerts::admin::heartbeats(store, c),
+        AdminCommand::Webhooks(c) => crate::alerts::admin::webhooks(store, c),
+        AdminCommand::Plans(c) => crate::alerts::admin::plans(store, c),
     }
 }

@@ -72,6 +72,227 @@ pub enum AdminCommand {
     /// API keys for the REST API under /v1 (shown once, stored hashed).
     #[command(subcommand, name = "api-keys")]
     ApiKeys(ApiKeyCommand),
+    /// Alert rules: which incident transitions notify which channel.
+    #[command(subcommand)]
+    Rules(RuleCommand),
+    /// Silences: time-ranged mutes of matching notifications.
+    #[command(subcommand)]
+    Silences(SilenceCommand),
+    /// Heartbeats: expect a source to report every period; a missed run
+    /// opens an incident.
+    #[command(subcommand)]
+    Heartbeats(HeartbeatCommand),
+    /// Webhook destination per tenant (channel `webhook`).
+    #[command(subcommand)]
+    Webhooks(WebhookCommand),
+    /// Custom plans with their own limits, assignable like the named plans.
+    #[command(subcommand)]
+    Plans(PlanCommand),
+}
+
+/// Which incidents a rule or silence covers (every condition optional;
+/// none means all).
+#[derive(Debug, Clone, Default, Args)]
+pub struct MatchArgs {
+    /// Only incidents of this connector (UUID).
+    #[arg(long)]
+    pub connector: Option<String>,
+    /// Glob on the incident's source, e.g. `PSFT_*`.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Glob on the event type that opened it, e.g. `integration.*`.
+    #[arg(long)]
+    pub event_type: Option<String>,
+    /// Only incidents at least this severe: info, warn, error, critical.
+    #[arg(long)]
+    pub min_severity: Option<String>,
+}
+
+/// `erpops admin rules …`.
+#[derive(Debug, Subcommand)]
+// Parsed once per process: the size of the variants does not matter.
+#[allow(clippy::large_enum_variant)]
+pub enum RuleCommand {
+    /// Create a rule, or replace the tenant's rule with the same id (its
+    /// throttling history is kept).
+    Create {
+        /// The tenant: the rule only notifies about its incidents.
+        #[arg(long)]
+        tenant: String,
+        /// Rule id (unique across tenants), e.g. `payroll-pager`.
+        #[arg(long)]
+        id: String,
+        /// Display name (defaults to the id).
+        #[arg(long)]
+        name: Option<String>,
+        /// Where notifications go: `log` or `webhook` (the tenant's
+        /// webhook destination).
+        #[arg(long)]
+        channel: String,
+        /// Transitions that notify, comma-separated: opened, escalated,
+        /// reopened, resolved, ack_expired, missed_run, flapping_started,
+        /// flapping_stopped. Default: all.
+        #[arg(long, value_delimiter = ',')]
+        kinds: Vec<String>,
+        /// Which incidents.
+        #[command(flatten)]
+        matchers: MatchArgs,
+        /// Re-notify an incident still open this long after the last
+        /// notification, and hold repeats that say nothing new (seconds).
+        #[arg(long)]
+        repeat_secs: Option<u64>,
+        /// Collect a connector's notifications for this long and send them
+        /// together (seconds).
+        #[arg(long)]
+        group_wait_secs: Option<u64>,
+    },
+    /// List rules.
+    List {
+        /// Only this tenant's.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Delete a rule (its held notifications and timers go with it).
+    Delete {
+        /// Rule id.
+        id: String,
+    },
+}
+
+/// `erpops admin silences …`.
+#[derive(Debug, Subcommand)]
+pub enum SilenceCommand {
+    /// Create a silence (operator-wide: narrow it with the matchers).
+    Create {
+        /// Silence id, e.g. `maint-2026-11-27`.
+        #[arg(long)]
+        id: String,
+        /// What it mutes.
+        #[command(flatten)]
+        matchers: MatchArgs,
+        /// Start (RFC 3339); default now.
+        #[arg(long)]
+        starts_at: Option<String>,
+        /// End (RFC 3339).
+        #[arg(long, required_unless_present = "duration_secs")]
+        ends_at: Option<String>,
+        /// Or: length in seconds from the start.
+        #[arg(long, conflicts_with = "ends_at")]
+        duration_secs: Option<u64>,
+        /// Why (shown in the list).
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// List silences.
+    List,
+    /// Delete a silence: what it held is released now.
+    Delete {
+        /// Silence id.
+        id: String,
+    },
+}
+
+/// `erpops admin heartbeats …`.
+#[derive(Debug, Subcommand)]
+pub enum HeartbeatCommand {
+    /// Expect `source` of a connector to send an event at least every
+    /// period (plus grace); replaces an existing expectation.
+    Create {
+        /// Connector id.
+        #[arg(long)]
+        connector: String,
+        /// The event `source` (exact), e.g. PSFT_PAYROLL_BATCH.
+        #[arg(long)]
+        source: String,
+        /// How often the job runs, in seconds (86400 for nightly).
+        #[arg(long)]
+        period_secs: u64,
+        /// How late a run may be before it counts as missed, in seconds.
+        #[arg(long, default_value_t = 0)]
+        grace_secs: u64,
+        /// Severity of the missed-run incident.
+        #[arg(long, default_value = "error")]
+        severity: String,
+    },
+    /// List heartbeat expectations.
+    List {
+        /// Only this tenant's connectors.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Pause an expectation (maintenance, job disabled): no deadline until
+    /// it is resumed; time spent paused is never a missed run.
+    Pause {
+        /// Connector id.
+        #[arg(long)]
+        connector: String,
+        /// The event source.
+        #[arg(long)]
+        source: String,
+    },
+    /// Resume a paused expectation; its next deadline counts from now.
+    Resume {
+        /// Connector id.
+        #[arg(long)]
+        connector: String,
+        /// The event source.
+        #[arg(long)]
+        source: String,
+    },
+    /// Delete an expectation.
+    Delete {
+        /// Connector id.
+        #[arg(long)]
+        connector: String,
+        /// The event source.
+        #[arg(long)]
+        source: String,
+    },
+}
+
+/// `erpops admin webhooks …`.
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Set a tenant's destination; prints the signing secret ONCE (a new
+    /// one each time).
+    Set {
+        /// Tenant id.
+        #[arg(long)]
+        tenant: String,
+        /// http://host:port/path
+        #[arg(long)]
+        url: String,
+    },
+    /// Show a tenant's destination (never its secret).
+    Show {
+        /// Tenant id.
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Remove a tenant's destination (its webhook notifications then fail).
+    Delete {
+        /// Tenant id.
+        #[arg(long)]
+        tenant: String,
+    },
+}
+
+/// `erpops admin plans …`.
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// Create a custom plan; assign it with `tenants plan <id> <name>`.
+    Create {
+        /// Plan name (letters, digits, `-`, `_`; not a built-in name).
+        name: String,
+        /// Inbound events per UTC day: a number or `unlimited`.
+        #[arg(long)]
+        events_per_day: String,
+        /// AI queries per UTC month: a number or `unlimited`.
+        #[arg(long, default_value = "0")]
+        ai_queries_per_month: String,
+    },
+    /// List custom plans.
+    List,
 }
 
 /// `erpops admin api-keys …`.
@@ -109,7 +330,7 @@ pub enum TenantCommand {
         /// Display name (defaults to the id).
         #[arg(long)]
         name: Option<String>,
-        /// Plan: free, professional or enterprise.
+        /// Plan: free, professional, enterprise or a custom plan's name.
         #[arg(long, default_value = "free")]
         plan: String,
         /// What to do with personal data in events: redact, reject or allow.
@@ -122,7 +343,7 @@ pub enum TenantCommand {
     Plan {
         /// Tenant id.
         id: String,
-        /// free, professional or enterprise.
+        /// free, professional, enterprise or a custom plan's name.
         plan: String,
     },
     /// Suspend a tenant: its connectors get 403 tenant_suspended.

@@ -19,9 +19,12 @@
 //! - [`metrics`]: counters for `GET /metrics`.
 //! - [`demo`]: `serve --demo`.
 //! - [`admin`]: `erpops admin`.
+//! - [`alerts`]: notifications from the core's alerting, their delivery
+//!   (log, signed webhook) and their admin commands.
 //! - [`client`]: `erpops sign` / `erpops send`.
 
 pub mod admin;
+pub mod alerts;
 pub mod api;
 pub mod cli;
 pub mod client;

@@ -8,6 +8,7 @@ use std::thread::JoinHandle;
 use erpops_core::receive::ReceiveConfig;
 use tokio::net::TcpListener;
 
+use crate::alerts::DeliveryConfig;
 use crate::demo;
 use crate::server::{self, HttpLimits, Running};
 use crate::settings::Settings;
@@ -20,6 +21,42 @@ pub struct Receiver {
     /// The HTTP server.
     pub server: Running,
     writer: JoinHandle<()>,
+    delivery: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// How `start_with` runs the parts around the server (tests and embedders;
+/// `erpops serve` uses the defaults).
+#[derive(Clone)]
+pub struct ServeOptions {
+    /// Retry policy of notification delivery.
+    pub delivery: DeliveryConfig,
+    /// Deliverers by channel.
+    pub deliverers: crate::alerts::deliver::Deliverers,
+    /// Whether to run the delivery task. Without it notifications are
+    /// still recorded (`pending`) and the next start delivers them.
+    pub deliver: bool,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            delivery: DeliveryConfig::default(),
+            deliverers: crate::alerts::deliver::default_deliverers(),
+            deliver: true,
+        }
+    }
+}
+
+impl std::fmt::Debug for ServeOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut channels: Vec<_> = self.deliverers.keys().collect();
+        channels.sort();
+        f.debug_struct("ServeOptions")
+            .field("delivery", &self.delivery)
+            .field("channels", &channels)
+            .field("deliver", &self.deliver)
+            .finish()
+    }
 }
 
 impl Receiver {
@@ -27,6 +64,11 @@ impl Receiver {
     /// writer to commit its last group.
     pub async fn shutdown(self) {
         self.server.shutdown().await;
+        // An attempt cut short stays `pending` and is made after restart.
+        if let Some(delivery) = self.delivery {
+            delivery.abort();
+            let _ = delivery.await;
+        }
         let writer = self.writer;
         let _ = tokio::task::spawn_blocking(move || writer.join()).await;
     }
@@ -50,6 +92,15 @@ pub async fn start(
     settings: &Settings,
     with_demo: bool,
 ) -> Result<(Receiver, Option<demo::Demo>), String> {
+    start_with(settings, with_demo, ServeOptions::default()).await
+}
+
+/// [`start`] with explicit delivery options.
+pub async fn start_with(
+    settings: &Settings,
+    with_demo: bool,
+    options: ServeOptions,
+) -> Result<(Receiver, Option<demo::Demo>), String> {
     let config = receive_config(settings)?;
     let mut store = SqliteStore::open(&settings.data).map_err(|e| e.to_string())?;
     let demo = if with_demo {
@@ -61,8 +112,10 @@ pub async fn start(
         .prune(crate::clock::now())
         .map_err(|e| e.to_string())?;
     let metrics = std::sync::Arc::new(crate::metrics::Metrics::default());
-    let writer =
-        Writer::new(Box::new(store), config, metrics.clone()).map_err(|e| e.to_string())?;
+    let wake = std::sync::Arc::new(tokio::sync::Notify::new());
+    let writer = Writer::new(Box::new(store), config, metrics.clone())
+        .map_err(|e| e.to_string())?
+        .with_delivery_wake(wake.clone());
     let (tx, rx) = mpsc::channel();
     let writer = std::thread::Builder::new()
         .name("erpops-writer".into())
@@ -79,7 +132,25 @@ pub async fn start(
     let api = crate::api::Api::open(&settings.data, tx.clone())?;
     let server = server::spawn(listener, tx, api, metrics, config, limits, prefix)
         .map_err(|e| format!("cannot start the server: {e}"))?;
-    Ok((Receiver { server, writer }, demo))
+    // Started last, so a failed start leaves no task behind.
+    let delivery = if options.deliver {
+        Some(crate::alerts::deliver::spawn(
+            &settings.data,
+            options.delivery,
+            options.deliverers,
+            wake,
+        )?)
+    } else {
+        None
+    };
+    Ok((
+        Receiver {
+            server,
+            writer,
+            delivery,
+        },
+        demo,
+    ))
 }
 
 /// Resolves when SIGINT or SIGTERM arrives.

@@ -8,13 +8,21 @@
 //! Being the only writer also makes each decision's lookups and writes
 //! atomic: nothing else changes the quota or digests between them.
 //!
-//! The same thread calls the incident model's `tick` when its
-//! `next_wakeup()` comes (the queue wait times out then).
+//! The incident model runs inside the core's alert engine
+//! ([`AlertEngine`]): every accepted event, operator command and `tick`
+//! goes through it, and the notifications it produces are recorded in the
+//! same transaction (see [`crate::alerts`]); the delivery task is woken
+//! after the commit. The same thread calls the engine's `tick` when its
+//! `next_wakeup()` comes (heartbeats missed, ack expiry, escalation,
+//! silences ending, repeats), and at least once a second checks the
+//! store's alert configuration generation so rules, silences and
+//! heartbeats changed by `erpops admin` apply while the server runs.
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 
 use bytes::Bytes;
+use erpops_core::alert::{AlertEffect, AlertEngine};
 use erpops_core::incident::{Command, CommandError, IncidentConfig, IncidentModel};
 use erpops_core::receive::{
     decide, incident_id_of, Authenticated, Context, Effect, Outcome, ReceiveConfig, Response,
@@ -23,6 +31,9 @@ use erpops_core::signature::ParsedSignature;
 use erpops_core::Timestamp;
 use tokio::sync::oneshot;
 
+mod alerts;
+
+use self::alerts::load_engine;
 use crate::clock;
 use crate::store::{NewEvent, Store, StoreError, StoreResult};
 
@@ -32,6 +43,10 @@ pub const MAX_GROUP: usize = 256;
 /// Longest time between two `tick`s (which also prune expired digests and
 /// quota rows of past windows).
 pub const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(60);
+
+/// How often an idle writer checks whether `erpops admin` changed the
+/// alert configuration (one indexed read, no transaction).
+pub const CONFIG_POLL: Duration = Duration::from_secs(1);
 
 /// What the HTTP side hands over: a request that passed the core's
 /// lookup-free step ([`authenticate`](fn@erpops_core::receive::authenticate),
@@ -118,8 +133,24 @@ pub struct Writer {
     last_maintenance: Timestamp,
     metrics: std::sync::Arc<crate::metrics::Metrics>,
     store: Box<dyn Store>,
-    model: IncidentModel,
+    /// The alert engine, which owns the incident model.
+    alerts: AlertEngine,
     config: ReceiveConfig,
+    /// Alert configuration generation loaded (−1: load at the next check).
+    alert_generation: i64,
+    /// Rule id → its tenant (a rule only notifies about its tenant's
+    /// incidents).
+    rule_tenants: std::collections::HashMap<String, String>,
+    /// Connector → tenant, as far as needed (a connector never moves).
+    connector_tenants: std::collections::HashMap<uuid::Uuid, String>,
+    /// Whether the alert engine's state changed in the open transaction.
+    alerts_dirty: bool,
+    /// Notifications recorded in the open transaction.
+    notified: usize,
+    /// Numbers notifications made in the same nanosecond apart.
+    notify_seq: u64,
+    /// Woken after a commit that recorded notifications.
+    delivery_wake: Option<std::sync::Arc<tokio::sync::Notify>>,
 }
 
 impl Writer {
@@ -129,16 +160,30 @@ impl Writer {
         config: ReceiveConfig,
         metrics: std::sync::Arc<crate::metrics::Metrics>,
     ) -> StoreResult<Self> {
-        let model = load_model(store.as_mut())?;
-        metrics.set_open_incidents(model.active_count());
+        let alerts = load_engine(store.as_mut())?;
+        metrics.set_open_incidents(alerts.model().active_count());
         Ok(Writer {
             group_effects: Vec::new(),
             last_maintenance: clock::now(),
             metrics,
             store,
-            model,
+            alerts,
             config,
+            alert_generation: -1,
+            rule_tenants: std::collections::HashMap::new(),
+            connector_tenants: std::collections::HashMap::new(),
+            alerts_dirty: false,
+            notified: 0,
+            notify_seq: 0,
+            delivery_wake: None,
         })
+    }
+
+    /// Wakes `wake` after each commit that recorded notifications (the
+    /// delivery task waits on it).
+    pub fn with_delivery_wake(mut self, wake: std::sync::Arc<tokio::sync::Notify>) -> Self {
+        self.delivery_wake = Some(wake);
+        self
     }
 
     /// Runs until every sender is dropped; the last group is committed
@@ -175,7 +220,7 @@ impl Writer {
             .saturating_add(MAINTENANCE_INTERVAL)
             .duration_since(now)
             .unwrap_or(Duration::ZERO);
-        let wakeup = self.model.next_wakeup().map_or(maintenance, |at| {
+        let wakeup = self.alerts.next_wakeup().map_or(maintenance, |at| {
             at.duration_since(now).unwrap_or(Duration::ZERO)
         });
         wakeup.min(maintenance)
@@ -185,29 +230,48 @@ impl Writer {
     /// once the queue is closed.
     fn wait(&mut self, rx: &Receiver<Message>) -> Option<Message> {
         loop {
-            match rx.recv_timeout(self.due(clock::now())) {
+            let due = self.due(clock::now());
+            match rx.recv_timeout(due.min(CONFIG_POLL)) {
                 Ok(m) => return Some(m),
                 Err(RecvTimeoutError::Disconnected) => return None,
-                Err(RecvTimeoutError::Timeout) => self.tick(clock::now()),
+                Err(RecvTimeoutError::Timeout) => {
+                    if due <= CONFIG_POLL || self.config_changed() {
+                        self.tick(clock::now());
+                    }
+                }
             }
         }
+    }
+
+    /// Whether `erpops admin` changed the alert configuration since it was
+    /// loaded (a failed read counts as a change: the tick retries it).
+    fn config_changed(&mut self) -> bool {
+        self.store
+            .config_generation()
+            .map_or(true, |g| g != self.alert_generation)
     }
 
     fn tick(&mut self, now: Timestamp) {
         self.last_maintenance = now;
         let result = (|| -> StoreResult<()> {
             self.store.begin()?;
-            let effects = self.model.tick(now);
+            self.reload_alert_config_or_log(now);
+            let effects = self.alerts.tick(now);
+            self.apply_alert_effects(effects, now)?;
+            let effects = std::mem::take(&mut self.group_effects);
             self.store.record_incident_effects(&effects, now)?;
-            self.store.save_incident_model(&self.model.snapshot())?;
+            self.save_engine(true)?;
             self.store.prune(now)?;
             self.store.commit()
         })();
         if let Err(e) = result {
             tracing::error!(code = e.code(), error = %e, "tick failed; rolled back");
             self.recover();
+        } else {
+            self.after_commit();
         }
-        self.metrics.set_open_incidents(self.model.active_count());
+        self.metrics
+            .set_open_incidents(self.alerts.model().active_count());
     }
 
     /// After a failed transaction: roll back and reload the model so memory
@@ -216,8 +280,15 @@ impl Writer {
         if let Err(e) = self.store.rollback() {
             tracing::error!(error = %e, "rollback failed");
         }
-        match load_model(self.store.as_mut()) {
-            Ok(m) => self.model = m,
+        self.group_effects.clear();
+        self.alerts_dirty = false;
+        self.notified = 0;
+        match load_engine(self.store.as_mut()) {
+            Ok(engine) => {
+                self.alerts = engine;
+                // Re-apply the configuration to the reloaded engine.
+                self.alert_generation = -1;
+            }
             Err(e) => tracing::error!(error = %e, "cannot reload the incident model"),
         }
     }
@@ -229,6 +300,9 @@ impl Writer {
         let now = clock::now();
         let mut answers: Vec<Pending> = Vec::with_capacity(group.len());
         let mut failed: Option<StoreError> = self.store.begin().err();
+        if failed.is_none() {
+            self.reload_alert_config_or_log(now);
+        }
         let mut touched_incidents = false;
         for message in group {
             match message {
@@ -277,14 +351,18 @@ impl Writer {
         if failed.is_none() && !effects.is_empty() {
             failed = self.store.record_incident_effects(&effects, now).err();
         }
-        if failed.is_none() && touched_incidents {
-            failed = self.store.save_incident_model(&self.model.snapshot()).err();
+        if failed.is_none() {
+            failed = self.save_engine(touched_incidents).err();
         }
         if failed.is_none() {
             failed = self.store.commit().err();
         }
+        if failed.is_none() {
+            self.after_commit();
+        }
         self.metrics.commit(started.elapsed(), size);
-        self.metrics.set_open_incidents(self.model.active_count());
+        self.metrics
+            .set_open_incidents(self.alerts.model().active_count());
         if let Some(e) = failed {
             tracing::error!(code = e.code(), error = %e, group = answers.len(), "group rolled back; answering 503");
             self.recover();
@@ -330,7 +408,7 @@ impl Writer {
         if self.store.incident_tenant(id)?.as_deref() != Some(tenant) {
             return Ok(Err(not_found()));
         }
-        let effects = match self.model.command(command, now) {
+        let effects = match self.alerts.command(command, now) {
             Ok(effects) => effects,
             Err(CommandError::IncidentNotFound { .. }) => return Ok(Err(not_found())),
             Err(e) => {
@@ -346,10 +424,11 @@ impl Writer {
             }
         };
         // Written with the group's other effects, in order, so the latest
-        // state of an incident wins.
-        self.group_effects.extend(effects);
+        // state of an incident wins; notifications are recorded now.
+        self.apply_alert_effects(effects, now)?;
         let record = self
-            .model
+            .alerts
+            .model()
             .get(id)
             .map(serde_json::to_value)
             .transpose()
@@ -386,8 +465,39 @@ impl Writer {
             .tenant
             .map(|t| t.plan)
             .ok_or_else(|| StoreError::Corrupt("accepted without a tenant".to_owned()))?;
-        let incident_effects = self.model.ingest(&accepted.event, &accepted.event_id, now);
-        let incident_id = incident_id_of(&incident_effects).map(str::to_owned);
+        // The alert engine ingests through the incident model: its incident
+        // facts answer the request, its notifications are recorded below.
+        let (incident_effects, alert_effects): (Vec<_>, Vec<_>) = self
+            .alerts
+            .ingest(&accepted.event, &accepted.event_id, now)
+            .into_iter()
+            .partition(|e| matches!(e, AlertEffect::Incident(_)));
+        let incident_effects: Vec<_> = incident_effects
+            .into_iter()
+            .filter_map(|e| match e {
+                AlertEffect::Incident(e) => Some(e),
+                _ => None,
+            })
+            .collect();
+        let sign_of_life = accepted.event.source.as_deref().is_some_and(|source| {
+            self.alerts.heartbeats().any(|h| {
+                h.heartbeat.connector_id == accepted.event.connector_id
+                    && h.heartbeat.source == source
+            })
+        });
+        if sign_of_life || !alert_effects.is_empty() || !incident_effects.is_empty() {
+            // Heartbeats, throttling, held notifications or flapping
+            // moved; nothing else changes the engine's own state.
+            self.alerts_dirty = true;
+        }
+        // A heartbeat's sign of life may resolve its missed-run incident
+        // first: the answer names the incident this event joined.
+        let incident_id = incident_effects
+            .iter()
+            .map(|e| e.incident())
+            .find(|i| i.recent_event_ids.iter().any(|id| *id == accepted.event_id))
+            .map(|i| i.id.clone())
+            .or_else(|| incident_id_of(&incident_effects).map(str::to_owned));
         let tenant_id = accepted.tenant_id.clone();
         let response = accepted.respond(incident_id.as_deref(), incident_effects);
         let mut incident_effects = Vec::new();
@@ -431,6 +541,7 @@ impl Writer {
             *touched_incidents = true;
             self.group_effects.extend(incident_effects);
         }
+        self.apply_alert_effects(alert_effects, now)?;
         Ok(response)
     }
 }

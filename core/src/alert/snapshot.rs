@@ -149,9 +149,22 @@ impl std::error::Error for AlertSnapshotError {}
 impl AlertEngine {
     /// The engine's state as serde data, in a fixed order.
     pub fn snapshot(&self) -> AlertSnapshot {
+        self.snapshot_with(self.model.snapshot())
+    }
+
+    /// The engine's own state with an empty `incidents`: for embedders that
+    /// persist the incident model separately (per correlation key, say)
+    /// and must not copy every incident to save the alerting state. To
+    /// restore, put the incident model's snapshot into `incidents` and call
+    /// [`AlertEngine::restore`].
+    pub fn snapshot_without_incidents(&self) -> AlertSnapshot {
+        self.snapshot_with(IncidentModel::new(self.config.incident.clone()).snapshot())
+    }
+
+    fn snapshot_with(&self, incidents: IncidentSnapshot) -> AlertSnapshot {
         AlertSnapshot {
             version: ALERT_SNAPSHOT_VERSION,
-            incidents: self.model.snapshot(),
+            incidents,
             rules: self.rules.values().cloned().collect(),
             silences: self.silences.values().cloned().collect(),
             heartbeats: self.heartbeats.values().cloned().collect(),

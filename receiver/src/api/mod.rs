@@ -11,7 +11,8 @@
 //! `POST /v1/incidents/{id}/acknowledge|resolve` (optional JSON body
 //! `{"actor":…, "note":…}`), `GET /v1/connectors`, `GET /v1/connectors/{id}`,
 //! `GET /v1/events` (connector, event_type, severity, source, since, limit,
-//! cursor), `GET /v1/usage`.
+//! cursor), `GET /v1/alerts` (state, incident, rule, reason, since, limit,
+//! cursor: notifications with their delivery state), `GET /v1/usage`.
 
 pub mod query;
 
@@ -355,6 +356,40 @@ impl Api {
                 let (limit, cursor) = (params.limit()?, params.cursor()?);
                 let rows = self
                     .read(move |s| s.list_events(&tenant, &filter, cursor.as_ref(), limit))
+                    .await?;
+                Ok(ok(200, &page(rows, limit)))
+            }
+            (&Method::GET, ["alerts"]) => {
+                params.only(&[
+                    "state", "incident", "rule", "reason", "since", "limit", "cursor",
+                ])?;
+                let filter = crate::store::alerts::AlertFilter {
+                    state: params.get("state"),
+                    incident: params.get("incident"),
+                    rule: params.get("rule"),
+                    reason: params.get("reason"),
+                    since: params.since()?,
+                };
+                if let Some(state) = &filter.state {
+                    if !["pending", "delivered", "failed"].contains(&state.as_str()) {
+                        return Err((
+                            400,
+                            "invalid_parameter",
+                            "state must be pending, delivered or failed".to_owned(),
+                        ));
+                    }
+                }
+                let (limit, cursor) = (params.limit()?, params.cursor()?);
+                let rows = self
+                    .read(move |s| {
+                        crate::store::AlertStore::list_alerts(
+                            s,
+                            &tenant,
+                            &filter,
+                            cursor.as_ref(),
+                            limit,
+                        )
+                    })
                     .await?;
                 Ok(ok(200, &page(rows, limit)))
             }

@@ -1,6 +1,11 @@
 //! Versioned migrations: `receiver/migrations/NNNN_*.sql`, applied in order
 //! inside one transaction each, recorded in `schema_migrations`. A database
 //! newer than the binary is refused rather than guessed at.
+//!
+//! Versions need not be contiguous, and every version this binary knows and
+//! the database has not recorded is applied (not only those above the
+//! highest recorded one): branches that add migrations in parallel can
+//! merge in any order.
 
 use rusqlite::Connection;
 
@@ -11,6 +16,7 @@ use super::{StoreError, StoreResult};
 pub const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/0001_init.sql")),
     (2, erpops_core::quota::shared_store::SCHEMA_SQL),
+    (3, include_str!("../../migrations/0003_alerts.sql")),
 ];
 
 /// Brings the schema up to date; returns the version reached.
@@ -24,14 +30,18 @@ pub fn migrate(conn: &mut Connection) -> StoreResult<i64> {
         [],
         |r| r.get(0),
     )?;
-    let known = MIGRATIONS.last().map_or(0, |(v, _)| *v);
+    let known = MIGRATIONS.iter().map(|(v, _)| *v).max().unwrap_or(0);
     if current > known {
         return Err(StoreError::SchemaTooNew {
             known,
             found: current,
         });
     }
-    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+    let applied: Vec<i64> = conn
+        .prepare("SELECT version FROM schema_migrations")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| !applied.contains(v)) {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         // Another process (the server and an admin command) may have
         // applied it meanwhile: the check runs under the write lock.
@@ -51,4 +61,54 @@ pub fn migrate(conn: &mut Connection) -> StoreResult<i64> {
         tx.commit()?;
     }
     Ok(known)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn versions(conn: &Connection) -> Vec<i64> {
+        conn.prepare("SELECT version FROM schema_migrations ORDER BY version")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_missing_version_below_the_highest_is_still_applied() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let known = migrate(&mut conn).unwrap();
+        let all: Vec<i64> = MIGRATIONS.iter().map(|(v, _)| *v).collect();
+        assert_eq!(versions(&conn), all);
+        // As if a branch adding version 2 merged after one adding 3 had
+        // already migrated this database.
+        conn.execute_batch(
+            "DROP TABLE quota_usage; DROP TABLE quota_receipts; DELETE FROM schema_migrations \
+             WHERE version = 2;",
+        )
+        .unwrap();
+        assert_eq!(migrate(&mut conn).unwrap(), known);
+        assert_eq!(versions(&conn), all);
+        let n: i64 = conn
+            .query_row("SELECT COUNT(*) FROM quota_usage", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 0);
+        // And running it again changes nothing.
+        assert_eq!(migrate(&mut conn).unwrap(), known);
+    }
+
+    #[test]
+    fn a_newer_database_is_refused() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        conn.execute("INSERT INTO schema_migrations (version) VALUES (9999)", [])
+            .unwrap();
+        assert!(matches!(
+            migrate(&mut conn),
+            Err(StoreError::SchemaTooNew { found: 9999, .. })
+        ));
+    }
 }

@@ -8,7 +8,10 @@
 //!
 //! - [`sqlite`]: the embedded store (WAL, `synchronous=FULL`).
 //! - [`migrate`]: versioned schema migrations kept in `receiver/migrations/`.
+//! - [`alerts`]: the alerting half ([`AlertStore`]): rules, silences,
+//!   heartbeats, webhooks, custom plans, notifications.
 
+pub mod alerts;
 pub mod migrate;
 pub mod sqlite;
 
@@ -21,6 +24,7 @@ use erpops_core::receive::{ConnectorRecord, TenantRecord};
 use erpops_core::{Event, Timestamp};
 use uuid::Uuid;
 
+pub use alerts::AlertStore;
 pub use sqlite::SqliteStore;
 
 /// Why a store call failed. Codes are stable; messages say what to do.
@@ -257,7 +261,7 @@ pub trait ReadStore: Send {
 }
 
 /// Durable state of one receiver. See the module docs.
-pub trait Store: Send {
+pub trait Store: Send + AlertStore {
     /// Whether the store answers (for `/healthz`).
     fn ping(&mut self) -> StoreResult<()>;
 

@@ -14,6 +14,8 @@ use erpops_core::Timestamp;
 use rusqlite::{params, Connection, OptionalExtension, ToSql};
 use uuid::Uuid;
 
+mod alerts;
+
 use super::migrate::migrate;
 use super::{
     ApiKeyRow, ConnectorRow, Cursor, EventFilter, IncidentFilter, Listed, Lookup, NewEvent,
@@ -160,7 +162,8 @@ impl SqliteStore {
         tenant
             .map(|(plan, pii, suspended)| {
                 Ok(TenantRecord {
-                    plan: Plan::from_name(&plan)
+                    plan: self
+                        .resolve_plan(&plan)?
                         .ok_or_else(|| StoreError::Corrupt(format!("unknown plan {plan:?}")))?,
                     pii_policy: PiiPolicy::from_wire(&pii).ok_or_else(|| {
                         StoreError::Corrupt(format!("unknown PII policy {pii:?}"))
@@ -871,7 +874,8 @@ impl ReadStore for SqliteStore {
             what: "tenant",
             id: tenant.to_owned(),
         })?;
-        let plan = Plan::from_name(&plan_name)
+        let plan = self
+            .resolve_plan(&plan_name)?
             .ok_or_else(|| StoreError::Corrupt(format!("unknown plan {plan_name:?}")))?;
         let mut metrics = Vec::new();
         for metric in Metric::ALL {

@@ -1,0 +1,245 @@
+//! The writer's alerting part: loading the alert engine with its saved
+//! state, applying the operator's configuration when its generation moves,
+//! recording the engine's notifications in the open transaction, and
+//! saving the engine's state with the commit.
+
+use erpops_core::alert::{AlertConfig, AlertEffect, AlertEngine, AlertSnapshot};
+use erpops_core::incident::IncidentConfig;
+use erpops_core::Timestamp;
+
+use super::{load_model, Writer};
+use crate::store::{Store, StoreError, StoreResult};
+
+/// The alert engine around the saved incident model, with its saved alert
+/// state (rules, throttling, flapping, held notifications). Saved apart
+/// from the incidents so the incident model keeps its own persistence.
+pub(super) fn load_engine(store: &mut dyn Store) -> StoreResult<AlertEngine> {
+    let model = load_model(store)?;
+    let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("alert state: {e}"));
+    let mut state = match store.load_alert_state()? {
+        Some(v) => v,
+        None => {
+            serde_json::to_value(AlertEngine::new(alert_config()).snapshot()).map_err(corrupt)?
+        }
+    };
+    let incidents = serde_json::to_value(model.snapshot()).map_err(corrupt)?;
+    if let Some(map) = state.as_object_mut() {
+        map.insert("incidents".to_owned(), incidents);
+    }
+    let snapshot: AlertSnapshot = serde_json::from_value(state).map_err(corrupt)?;
+    AlertEngine::restore(alert_config(), snapshot)
+        .map_err(|e| StoreError::Corrupt(format!("alert state: {e}")))
+}
+
+/// The engine's settings: the incident model's (as [`load_model`] restores
+/// it) and the default flap detection.
+fn alert_config() -> AlertConfig {
+    AlertConfig {
+        incident: IncidentConfig::default(),
+        ..AlertConfig::with_defaults()
+    }
+}
+
+impl Writer {
+    /// After a commit: wake the delivery task if notifications were
+    /// recorded.
+    pub(super) fn after_commit(&mut self) {
+        self.alerts_dirty = false;
+        if std::mem::take(&mut self.notified) > 0 {
+            if let Some(wake) = &self.delivery_wake {
+                wake.notify_one();
+            }
+        }
+    }
+
+    /// Saves the incident model (when `incidents`) and the alert state
+    /// (when it changed) from one engine snapshot.
+    pub(super) fn save_engine(&mut self, incidents: bool) -> StoreResult<()> {
+        if !incidents && !self.alerts_dirty {
+            return Ok(());
+        }
+        if incidents {
+            self.store
+                .save_incident_model(&self.alerts.model().snapshot())?;
+        }
+        // Without the incidents: they have their own persistence.
+        let state = serde_json::to_value(self.alerts.snapshot_without_incidents())
+            .map_err(|e| StoreError::Corrupt(format!("alert state: {e}")))?;
+        self.store.save_alert_state(&state)
+    }
+
+    /// [`Self::reload_alert_config`], logging a failure instead of failing
+    /// the group: a configuration that cannot be read must not stop events
+    /// from being accepted (the generation is not recorded, so the next
+    /// group or tick tries again).
+    pub(super) fn reload_alert_config_or_log(&mut self, now: Timestamp) {
+        if let Err(e) = self.reload_alert_config(now) {
+            tracing::error!(code = e.code(), error = %e, "alert configuration not loaded; will retry");
+        }
+    }
+
+    /// Loads rules, silences and heartbeats into the engine when the
+    /// store's configuration generation moved (inside the open
+    /// transaction; ending a silence may release held notifications).
+    pub(super) fn reload_alert_config(&mut self, now: Timestamp) -> StoreResult<()> {
+        if self.store.config_generation()? == self.alert_generation {
+            return Ok(());
+        }
+        let config = self.store.alert_config()?;
+        let mut effects = Vec::new();
+        let keep: std::collections::HashSet<&str> =
+            config.rules.iter().map(|r| r.rule.id.as_str()).collect();
+        let gone: Vec<String> = self
+            .alerts
+            .rules()
+            .filter(|r| !keep.contains(r.id.as_str()))
+            .map(|r| r.id.clone())
+            .collect();
+        for id in gone {
+            self.alerts.remove_rule(&id);
+        }
+        self.rule_tenants.clear();
+        for row in &config.rules {
+            if self.alerts.rules().any(|r| r == &row.rule) {
+                self.rule_tenants
+                    .insert(row.rule.id.clone(), row.tenant_id.clone());
+                continue;
+            }
+            match self.alerts.set_rule(row.rule.clone()) {
+                Ok(()) => {
+                    self.rule_tenants
+                        .insert(row.rule.id.clone(), row.tenant_id.clone());
+                }
+                Err(e) => tracing::warn!(rule = %row.rule.id, error = %e, "alert rule skipped"),
+            }
+        }
+        let keep: std::collections::HashSet<&str> =
+            config.silences.iter().map(|s| s.id.as_str()).collect();
+        let gone: Vec<String> = self
+            .alerts
+            .silences()
+            .filter(|s| !keep.contains(s.id.as_str()))
+            .map(|s| s.id.clone())
+            .collect();
+        for id in gone {
+            effects.extend(self.alerts.expire_silence(&id, now));
+        }
+        for silence in &config.silences {
+            if self.alerts.silences().any(|s| s == silence) {
+                continue;
+            }
+            if let Err(e) = self.alerts.set_silence(silence.clone()) {
+                tracing::warn!(silence = %silence.id, error = %e, "silence skipped");
+            }
+        }
+        let keep: std::collections::HashSet<(uuid::Uuid, &str)> = config
+            .heartbeats
+            .iter()
+            .map(|h| (h.connector_id, h.source.as_str()))
+            .collect();
+        let gone: Vec<(uuid::Uuid, String)> = self
+            .alerts
+            .heartbeats()
+            .map(|s| &s.heartbeat)
+            .filter(|h| !keep.contains(&(h.connector_id, h.source.as_str())))
+            .map(|h| (h.connector_id, h.source.clone()))
+            .collect();
+        for (connector, source) in gone {
+            self.alerts.remove_heartbeat(connector, &source);
+        }
+        for heartbeat in &config.heartbeats {
+            if self.alerts.heartbeats().any(|s| &s.heartbeat == heartbeat) {
+                continue;
+            }
+            if let Err(e) = self.alerts.set_heartbeat(heartbeat.clone(), now) {
+                tracing::warn!(source = %heartbeat.source, error = %e, "heartbeat skipped");
+            }
+        }
+        self.alert_generation = config.generation;
+        self.alerts_dirty = true;
+        tracing::info!(
+            generation = config.generation,
+            rules = config.rules.len(),
+            silences = config.silences.len(),
+            heartbeats = config.heartbeats.len(),
+            "alert configuration loaded"
+        );
+        self.apply_alert_effects(effects, now)
+    }
+
+    /// Takes the alert engine's output into the open transaction: incident
+    /// facts join the group's incident effects; each `Notify` whose rule
+    /// belongs to the incident's tenant becomes a pending notification.
+    pub(super) fn apply_alert_effects(
+        &mut self,
+        effects: Vec<AlertEffect>,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        for effect in effects {
+            match effect {
+                AlertEffect::Incident(e) => self.group_effects.push(e),
+                AlertEffect::Notify {
+                    rule_id,
+                    channel,
+                    incident,
+                    reason,
+                } => {
+                    self.alerts_dirty = true;
+                    let Some(rule_tenant) = self.rule_tenants.get(&rule_id).cloned() else {
+                        continue;
+                    };
+                    let tenant = match self.connector_tenants.get(&incident.connector_id) {
+                        Some(t) => Some(t.clone()),
+                        None => {
+                            let t = self.store.connector_tenant(&incident.connector_id)?;
+                            if let Some(t) = &t {
+                                self.connector_tenants
+                                    .insert(incident.connector_id, t.clone());
+                            }
+                            t
+                        }
+                    };
+                    if tenant.as_deref() != Some(rule_tenant.as_str()) {
+                        // Another tenant's rule: its matchers are not
+                        // scoped to tenants, the receiver is.
+                        continue;
+                    }
+                    let reason = crate::alerts::notify::reason_name(reason);
+                    self.notify_seq = self.notify_seq.wrapping_add(1);
+                    let id = crate::alerts::notify::notification_id(
+                        &rule_id,
+                        &incident.id,
+                        &reason,
+                        now,
+                        self.notify_seq,
+                    );
+                    let payload = crate::alerts::notify::payload(
+                        &id,
+                        &rule_tenant,
+                        &rule_id,
+                        &channel,
+                        &reason,
+                        &incident,
+                        now,
+                    );
+                    let payload = serde_json::to_string(&payload)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    self.store
+                        .insert_notification(&crate::store::alerts::NewNotification {
+                            id: &id,
+                            tenant_id: &rule_tenant,
+                            rule_id: &rule_id,
+                            channel: &channel,
+                            incident_id: &incident.id,
+                            reason: &reason,
+                            payload: &payload,
+                            created_at: now,
+                        })?;
+                    self.notified += 1;
+                }
+                _ => self.alerts_dirty = true,
+            }
+        }
+        Ok(())
+    }
+}
