@@ -499,3 +499,21 @@ async fn logs_never_carry_secrets_keys_signatures_or_bodies() {
         assert!(!log.contains(needle), "the log holds the {what}:\n{log}");
     }
 }
+
+/// The data directory holds connector secrets in clear (HMAC needs them)
+/// and event bodies: a new one is readable by its owner only.
+#[cfg(unix)]
+#[test]
+fn a_new_data_directory_is_private_to_its_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("nested").join("data");
+    let mut store = SqliteStore::open(&data).unwrap();
+    store.ping().unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    for entry in std::fs::read_dir(&data).unwrap() {
+        let path = entry.unwrap().path();
+        assert_eq!(mode(&path), 0o600, "{}", path.display());
+    }
+}
