@@ -63,7 +63,7 @@ fn create_private(data_dir: &Path) -> std::io::Result<()> {
     let mut dir = std::fs::DirBuilder::new();
     dir.recursive(true);
     let mut file = std::fs::OpenOptions::new();
-    file.create(true).append(true);
+    file.create_new(true).write(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -71,7 +71,10 @@ fn create_private(data_dir: &Path) -> std::io::Result<()> {
         file.mode(0o600);
     }
     dir.create(data_dir)?;
-    file.open(data_dir.join(DB_FILE)).map(drop)
+    match file.open(data_dir.join(DB_FILE)) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => Err(e),
+        _ => Ok(()),
+    }
 }
 
 impl SqliteStore {
