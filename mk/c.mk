@@ -5,6 +5,7 @@
 LIBDIR := $(TARGET_DIR)/debug
 VECTOR_TSV := $(TARGET_DIR)/vectors
 CFLAGS_TEST := -std=c11 -Wall -Wextra -Werror -O1 -g
+C_SUITE := tests/c/test_erpops.c tests/c/receive_vectors.c
 VALGRIND := valgrind -q --error-exitcode=9 --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all
 PREFIX ?= /usr/local
 
@@ -29,10 +30,10 @@ test-c: deps-apt pkgconfig
 	@# The shared library exports erpops_* symbols and nothing else.
 	@extra=$$(nm -D --defined-only $(LIBDIR)/libERPOps.so | awk '{print $$3}' | grep -v '^erpops_' || true); \
 	  if [ -n "$$extra" ]; then echo "libERPOps.so exports non-erpops symbols: $$extra"; exit 1; fi
-	cc $(CFLAGS_TEST) -Iffi-c/include tests/c/test_erpops.c $(LIBDIR)/libERPOps.a \
+	cc $(CFLAGS_TEST) -Iffi-c/include $(C_SUITE) $(LIBDIR)/libERPOps.a \
 	  $$(PKG_CONFIG_PATH=$(TARGET_DIR)/pkgconfig pkg-config --static --libs-only-l erpops | sed 's/-lERPOps//') \
 	  -o $(TARGET_DIR)/test_c_static
-	cc $(CFLAGS_TEST) tests/c/test_erpops.c \
+	cc $(CFLAGS_TEST) $(C_SUITE) \
 	  $$(PKG_CONFIG_PATH=$(TARGET_DIR)/pkgconfig pkg-config --cflags --libs erpops) \
 	  -Wl,-rpath,$(LIBDIR) -o $(TARGET_DIR)/test_c_dynamic
 	$(TARGET_DIR)/test_c_static $(VECTOR_TSV)

@@ -428,6 +428,35 @@ fn rotation_keeps_the_old_secret_for_the_overlap_only() {
 }
 
 #[test]
+fn an_added_secret_verifies_until_its_own_expiry() {
+    let mut e = engine_with(Plan::Professional);
+    let id = Uuid::parse_str(C).unwrap();
+    let extra = Secret::new("whsec_extra").unwrap();
+    let end = now().saturating_add(Duration::from_secs(10));
+    e.add_secret(id, extra.clone(), Some(end)).unwrap();
+    let b1 = body_at("2026-04-20T03:00:01Z", "integration.failed");
+    let b2 = body_at("2026-04-20T03:00:02Z", "integration.failed");
+    let before_end = now().saturating_add(Duration::from_secs(9));
+    assert_eq!(
+        send(&mut e, &b1, sign(&extra, &b1).as_str(), before_end).status,
+        202
+    );
+    assert_eq!(
+        send(&mut e, &b2, sign(&extra, &b2).as_str(), end).status,
+        401
+    );
+    // The connector's first secret is untouched.
+    assert_eq!(
+        send(&mut e, &b2, sign(&secret(), &b2).as_str(), end).status,
+        202
+    );
+    assert_eq!(
+        e.add_secret(Uuid::nil(), extra, None).unwrap_err().code(),
+        "connector_not_found"
+    );
+}
+
+#[test]
 fn admin_errors_have_codes() {
     let mut e = engine_with(Plan::Free);
     let id = Uuid::parse_str(C).unwrap();

@@ -45,6 +45,18 @@
 
 
 /**
+ * A limit of `erpops_engine_add_tenant_custom` meaning "no limit" (usage is
+ * still counted for reporting).
+ */
+#define ERPOPS_UNLIMITED UINT64_MAX
+
+/**
+ * An `expires_at_unix_ms` of `erpops_engine_add_connector_secret` meaning
+ * "never expires".
+ */
+#define ERPOPS_NO_EXPIRY INT64_MAX
+
+/**
  * Bit of `kinds_found` for an e-mail address.
  */
 #define ERPOPS_PII_EMAIL 1
@@ -207,6 +219,35 @@ typedef struct erpops_signer erpops_signer;
  * Opaque result of `erpops_validate`; free with `erpops_validation_free`.
  */
 typedef struct erpops_validation erpops_validation;
+
+/**
+ * Limits of an engine. Get the defaults from
+ * `erpops_engine_config_default()` and change what you need.
+ * `struct_size` lets the struct grow in later versions.
+ */
+typedef struct erpops_engine_config {
+  /**
+   * `sizeof(erpops_engine_config)`.
+   */
+  size_t struct_size;
+  /**
+   * Largest accepted body in bytes (default 65536).
+   */
+  size_t max_body_bytes;
+  /**
+   * How far ahead of `now` an event timestamp may be (default 300 s).
+   */
+  uint64_t future_skew_secs;
+  /**
+   * How old an event may be (default 86400 s).
+   */
+  uint64_t max_age_secs;
+  /**
+   * How long an accepted event's digest is remembered; at least
+   * `max_age_secs + future_skew_secs` (default 86700 s).
+   */
+  uint64_t replay_window_secs;
+} erpops_engine_config;
 
 /**
  * Options of `erpops_validate`. Get the defaults from
@@ -439,7 +480,8 @@ erpops_status erpops_event_builder_build_signed(const struct erpops_event_builde
 
 /**
  * Creates an engine with the contract's defaults (64 KiB bodies, 5 min
- * future skew, 24 h maximum age and replay window to match).
+ * future skew, 24 h maximum age and replay window to match);
+ * `erpops_engine_new_with_config` sets other limits.
  *
  * Thread-safe.
  */
@@ -453,38 +495,11 @@ ERPOPS_MUST_USE erpops_status erpops_engine_new(struct erpops_engine **engine_ou
 void erpops_engine_free(struct erpops_engine *engine);
 
 /**
- * Adds a tenant: `plan` is `free`, `professional` or `enterprise`;
- * `pii_policy` one of `ERPOPS_PII_POLICY_*`.
- *
- * Not thread-safe on one handle (nor is any `erpops_engine_*` call).
- */
-ERPOPS_MUST_USE
-erpops_status erpops_engine_add_tenant(struct erpops_engine *engine,
-                                       const uint8_t *tenant_id,
-                                       size_t tenant_id_len,
-                                       const uint8_t *plan,
-                                       size_t plan_len,
-                                       int32_t pii_policy);
-
-/**
- * Adds an enabled connector (hyphenated UUID text) of an existing tenant
- * with one secret.
- *
- * Not thread-safe on one handle.
- */
-ERPOPS_MUST_USE
-erpops_status erpops_engine_add_connector(struct erpops_engine *engine,
-                                          const uint8_t *tenant_id,
-                                          size_t tenant_id_len,
-                                          const uint8_t *connector_id,
-                                          size_t connector_id_len,
-                                          const uint8_t *secret,
-                                          size_t secret_len);
-
-/**
- * Decides one `POST /functions/v1/receive-event` request at `now_unix_ms`
- * and applies its effects (quota, replay memory, incidents). Header values
- * are the raw bytes; a NULL header pointer means the header is absent.
+ * Decides one request to `/functions/v1/receive-event` at `now_unix_ms`
+ * and applies its effects (quota, replay memory, incidents). `method` is
+ * the request's HTTP method (anything but `POST` is answered 405). Header
+ * values are the raw bytes; a NULL header pointer means the header is
+ * absent.
  * `body_len` larger than the engine's limit is answered 413 without
  * reading the body. `request_id` is echoed in problem bodies.
  *
@@ -495,6 +510,8 @@ erpops_status erpops_engine_add_connector(struct erpops_engine *engine,
  */
 ERPOPS_MUST_USE
 erpops_status erpops_engine_receive(struct erpops_engine *engine,
+                                    const uint8_t *method,
+                                    size_t method_len,
                                     const uint8_t *content_type,
                                     size_t content_type_len,
                                     const uint8_t *signature,
@@ -576,6 +593,141 @@ erpops_status erpops_response_code(const struct erpops_response *response,
                                    char *out,
                                    size_t cap,
                                    size_t *out_len);
+
+/**
+ * The contract's defaults: 64 KiB, 5 min skew, 24 h age, 24 h 5 min
+ * replay window.
+ *
+ * Thread-safe.
+ */
+struct erpops_engine_config erpops_engine_config_default(void);
+
+/**
+ * Creates an engine with `config`'s limits. A replay window shorter than
+ * `max_age_secs + future_skew_secs` is refused with
+ * `ERPOPS_STATUS_INVALID_ARGUMENT`, and the last error message starts with
+ * `replay_window_too_short:`.
+ *
+ * Thread-safe.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_engine_new_with_config(const struct erpops_engine_config *config,
+                                            struct erpops_engine **engine_out);
+
+/**
+ * Adds an active tenant: `plan` is `free`, `professional` or `enterprise`;
+ * `pii_policy` one of `ERPOPS_PII_POLICY_*`.
+ *
+ * Not thread-safe on one handle (nor is any `erpops_engine_*` call).
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_engine_add_tenant(struct erpops_engine *engine,
+                                       const uint8_t *tenant_id,
+                                       size_t tenant_id_len,
+                                       const uint8_t *plan,
+                                       size_t plan_len,
+                                       int32_t pii_policy);
+
+/**
+ * Adds an active tenant on a negotiated plan: at most
+ * `inbound_events_per_day` accepted events per UTC day and
+ * `ai_queries_per_month` AI queries per UTC month (`ERPOPS_UNLIMITED` for
+ * no limit; 0 refuses everything).
+ *
+ * Not thread-safe on one handle.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_engine_add_tenant_custom(struct erpops_engine *engine,
+                                              const uint8_t *tenant_id,
+                                              size_t tenant_id_len,
+                                              uint64_t inbound_events_per_day,
+                                              uint64_t ai_queries_per_month,
+                                              int32_t pii_policy);
+
+/**
+ * Moves a tenant to a named plan (`free`, `professional`, `enterprise`);
+ * the next request is metered against it.
+ *
+ * Not thread-safe on one handle.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_engine_set_tenant_plan(struct erpops_engine *engine,
+                                            const uint8_t *tenant_id,
+                                            size_t tenant_id_len,
+                                            const uint8_t *plan,
+                                            size_t plan_len);
+
+/**
+ * Suspends (`true`) or reinstates (`false`) a tenant: a suspended tenant's
+ * connectors are answered 403 `tenant_suspended`.
+ *
+ * Not thread-safe on one handle.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_engine_set_tenant_suspended(struct erpops_engine *engine,
+                                                 const uint8_t *tenant_id,
+                                                 size_t tenant_id_len,
+                                                 bool suspended);
+
+/**
+ * Adds an enabled connector (hyphenated UUID text) of an existing tenant
+ * with one secret that never expires.
+ *
+ * Not thread-safe on one handle.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_engine_add_connector(struct erpops_engine *engine,
+                                          const uint8_t *tenant_id,
+                                          size_t tenant_id_len,
+                                          const uint8_t *connector_id,
+                                          size_t connector_id_len,
+                                          const uint8_t *secret,
+                                          size_t secret_len);
+
+/**
+ * Gives a connector one more secret, verifying while
+ * `now < expires_at_unix_ms` (`ERPOPS_NO_EXPIRY`: always). This restores a
+ * rotation recorded elsewhere; `erpops_engine_rotate_connector_secret`
+ * starts one.
+ *
+ * Not thread-safe on one handle.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_engine_add_connector_secret(struct erpops_engine *engine,
+                                                 const uint8_t *connector_id,
+                                                 size_t connector_id_len,
+                                                 const uint8_t *secret,
+                                                 size_t secret_len,
+                                                 int64_t expires_at_unix_ms);
+
+/**
+ * Rotates a connector's secret at `now_unix_ms`: `secret` becomes the
+ * current one and every older secret keeps verifying for `overlap_secs`
+ * more (or until its own earlier expiry), so senders can switch without a
+ * refused event.
+ *
+ * Not thread-safe on one handle.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_engine_rotate_connector_secret(struct erpops_engine *engine,
+                                                    const uint8_t *connector_id,
+                                                    size_t connector_id_len,
+                                                    const uint8_t *secret,
+                                                    size_t secret_len,
+                                                    int64_t now_unix_ms,
+                                                    uint64_t overlap_secs);
+
+/**
+ * Enables (`true`) or disables (`false`) a connector: a disabled
+ * connector's requests are answered 403 `connector_disabled`.
+ *
+ * Not thread-safe on one handle.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_engine_set_connector_enabled(struct erpops_engine *engine,
+                                                  const uint8_t *connector_id,
+                                                  size_t connector_id_len,
+                                                  bool enabled);
 
 /**
  * Writes `text` (UTF-8) with every e-mail address, SSN, card number, IBAN

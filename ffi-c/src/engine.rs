@@ -9,21 +9,15 @@
 
 use core::ffi::c_char;
 
-use erpops_core::pii::PiiPolicy;
-use erpops_core::quota::Plan;
-use erpops_core::receive::{Body, Engine, InboundRequest, ReceiveConfig, Response, TenantRecord};
-use erpops_core::signature::Secret;
+use erpops_core::receive::{Body, Engine, InboundRequest, ReceiveConfig, Response};
 use erpops_core::Timestamp;
 
 use crate::boundary::{guard, guard_or, input, input_str, required, write_out, Failure};
 use crate::status::erpops_status;
-use crate::validate::{
-    ERPOPS_PII_POLICY_ALLOW, ERPOPS_PII_POLICY_REDACT, ERPOPS_PII_POLICY_REJECT,
-};
 
 /// Opaque in-memory receive engine.
 pub struct erpops_engine {
-    inner: Engine,
+    pub(crate) inner: Engine,
 }
 
 /// Opaque response of `erpops_engine_receive`.
@@ -31,13 +25,13 @@ pub struct erpops_response {
     inner: Response,
 }
 
-fn admin(e: erpops_core::receive::AdminError) -> Failure {
-    Failure::new(erpops_status::InvalidArgument, e.to_string())
+pub(crate) fn admin(e: erpops_core::receive::AdminError) -> Failure {
+    Failure::new(erpops_status::InvalidArgument, format!("{}: {e}", e.code()))
 }
 
 /// # Safety
 /// `ptr` must be NULL or a live engine used by this thread only.
-unsafe fn engine_mut<'a>(ptr: *mut erpops_engine) -> Result<&'a mut Engine, Failure> {
+pub(crate) unsafe fn engine_mut<'a>(ptr: *mut erpops_engine) -> Result<&'a mut Engine, Failure> {
     let ptr = required(ptr, "engine")?;
     // SAFETY: live handle, exclusive use (caller contract).
     Ok(unsafe { &mut (*ptr).inner })
@@ -65,7 +59,8 @@ unsafe fn header<'a>(ptr: *const u8, len: usize, name: &str) -> Result<Option<&'
 }
 
 /// Creates an engine with the contract's defaults (64 KiB bodies, 5 min
-/// future skew, 24 h maximum age and replay window to match).
+/// future skew, 24 h maximum age and replay window to match);
+/// `erpops_engine_new_with_config` sets other limits.
 ///
 /// Thread-safe.
 #[no_mangle]
@@ -95,87 +90,11 @@ pub unsafe extern "C" fn erpops_engine_free(engine: *mut erpops_engine) {
     })
 }
 
-/// Adds a tenant: `plan` is `free`, `professional` or `enterprise`;
-/// `pii_policy` one of `ERPOPS_PII_POLICY_*`.
-///
-/// Not thread-safe on one handle (nor is any `erpops_engine_*` call).
-#[no_mangle]
-#[must_use]
-pub unsafe extern "C" fn erpops_engine_add_tenant(
-    engine: *mut erpops_engine,
-    tenant_id: *const u8,
-    tenant_id_len: usize,
-    plan: *const u8,
-    plan_len: usize,
-    pii_policy: i32,
-) -> erpops_status {
-    guard(|| {
-        // SAFETY: caller contract.
-        let e = unsafe { engine_mut(engine)? };
-        // SAFETY: caller contract for inputs.
-        let id = unsafe { input_str(tenant_id, tenant_id_len, "tenant_id")? };
-        // SAFETY: caller contract for inputs.
-        let plan_name = unsafe { input_str(plan, plan_len, "plan")? };
-        let plan = Plan::from_name(plan_name).ok_or_else(|| {
-            Failure::new(
-                erpops_status::InvalidArgument,
-                format!("plan {plan_name:?} is not one of free, professional, enterprise"),
-            )
-        })?;
-        let pii_policy = match pii_policy {
-            ERPOPS_PII_POLICY_REDACT => PiiPolicy::Redact,
-            ERPOPS_PII_POLICY_REJECT => PiiPolicy::Reject,
-            ERPOPS_PII_POLICY_ALLOW => PiiPolicy::Allow,
-            other => {
-                return Err(Failure::new(
-                    erpops_status::InvalidArgument,
-                    format!("pii_policy {other} is not an ERPOPS_PII_POLICY_* value"),
-                ))
-            }
-        };
-        let mut record = TenantRecord::new(plan);
-        record.pii_policy = pii_policy;
-        e.add_tenant(id, record).map_err(admin)
-    })
-}
-
-/// Adds an enabled connector (hyphenated UUID text) of an existing tenant
-/// with one secret.
-///
-/// Not thread-safe on one handle.
-#[no_mangle]
-#[must_use]
-pub unsafe extern "C" fn erpops_engine_add_connector(
-    engine: *mut erpops_engine,
-    tenant_id: *const u8,
-    tenant_id_len: usize,
-    connector_id: *const u8,
-    connector_id_len: usize,
-    secret: *const u8,
-    secret_len: usize,
-) -> erpops_status {
-    guard(|| {
-        // SAFETY: caller contract.
-        let e = unsafe { engine_mut(engine)? };
-        // SAFETY: caller contract for inputs.
-        let tenant = unsafe { input_str(tenant_id, tenant_id_len, "tenant_id")? };
-        // SAFETY: caller contract for inputs.
-        let id_text = unsafe { input_str(connector_id, connector_id_len, "connector_id")? };
-        let id = erpops_core::event::parse_connector_id(id_text).ok_or_else(|| {
-            Failure::new(
-                erpops_status::InvalidArgument,
-                format!("connector_id {id_text:?} is not a hyphenated UUID"),
-            )
-        })?;
-        // SAFETY: caller contract for inputs.
-        let secret = Secret::new(unsafe { input(secret, secret_len, "secret")? })?;
-        e.add_connector(id, tenant, secret).map_err(admin)
-    })
-}
-
-/// Decides one `POST /functions/v1/receive-event` request at `now_unix_ms`
-/// and applies its effects (quota, replay memory, incidents). Header values
-/// are the raw bytes; a NULL header pointer means the header is absent.
+/// Decides one request to `/functions/v1/receive-event` at `now_unix_ms`
+/// and applies its effects (quota, replay memory, incidents). `method` is
+/// the request's HTTP method (anything but `POST` is answered 405). Header
+/// values are the raw bytes; a NULL header pointer means the header is
+/// absent.
 /// `body_len` larger than the engine's limit is answered 413 without
 /// reading the body. `request_id` is echoed in problem bodies.
 ///
@@ -187,6 +106,8 @@ pub unsafe extern "C" fn erpops_engine_add_connector(
 #[must_use]
 pub unsafe extern "C" fn erpops_engine_receive(
     engine: *mut erpops_engine,
+    method: *const u8,
+    method_len: usize,
     content_type: *const u8,
     content_type_len: usize,
     signature: *const u8,
@@ -205,8 +126,9 @@ pub unsafe extern "C" fn erpops_engine_receive(
         // SAFETY: caller contract.
         let e = unsafe { engine_mut(engine)? };
         // SAFETY: caller contract for inputs (each below).
-        let (content_type, signature, connector_id, request_id) = unsafe {
+        let (method, content_type, signature, connector_id, request_id) = unsafe {
             (
+                input_str(method, method_len, "method")?,
                 header(content_type, content_type_len, "content_type")?,
                 header(signature, signature_len, "signature")?,
                 header(connector_id, connector_id_len, "connector_id")?,
@@ -222,7 +144,7 @@ pub unsafe extern "C" fn erpops_engine_receive(
             Body::Bytes(unsafe { input(body, body_len, "body")? })
         };
         let request = InboundRequest {
-            method: "POST",
+            method,
             content_type,
             signature,
             connector_id,

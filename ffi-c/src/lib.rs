@@ -33,6 +33,7 @@
 pub mod boundary;
 pub mod builder;
 pub mod engine;
+pub mod engine_setup;
 pub mod redact;
 pub mod sign;
 pub mod signer;

@@ -1,7 +1,7 @@
 /*
  * C conformance suite for libERPOps.
  *
- * Runs the shared signature vectors (TSV mirrors of the tests/vectors JSON files made by
+ * Runs the shared vectors (TSV mirrors of the tests/vectors JSON files made by
  * tests/vectors/generate/tsv.py) and every status path of the C API: NULL
  * arguments, too-small buffers, empty secrets, the streaming signer, versions.
  * Built with -Wall -Wextra -Werror, linked once statically and once dynamically,
@@ -10,33 +10,13 @@
  * usage: test_erpops VECTOR_DIR
  */
 #define _POSIX_C_SOURCE 200809L
-#include "erpops.h"
+#include "suite.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                  \
-    do {                                                                  \
-        if (cond) {                                                       \
-            passed++;                                                     \
-        } else {                                                          \
-            failed++;                                                     \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);          \
-            fprintf(stderr, __VA_ARGS__);                                 \
-            fputc('\n', stderr);                                          \
-        }                                                                 \
-    } while (0)
-
-#define CHECK_STATUS(got, want, what)                                            \
-    CHECK((got) == (want), "%s: got %s (%d), want %s (%d)", what,               \
-          erpops_status_name(got), (int)(got), erpops_status_name(want), (int)(want))
+int passed, failed;
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static size_t unhex(const char *hex, uint8_t **out) {
+size_t unhex(const char *hex, uint8_t **out) {
     size_t n = strcmp(hex, "-") == 0 ? 0 : strlen(hex) / 2;
     uint8_t *buf = malloc(n ? n : 1);
     for (size_t i = 0; i < n; i++) {
@@ -48,8 +28,7 @@ static size_t unhex(const char *hex, uint8_t **out) {
     return n;
 }
 
-/* Splits a line on tabs in place; empty fields are kept. */
-static int split(char *line, char **fields, int max) {
+int split(char *line, char **fields, int max) {
     int n = 0;
     fields[n++] = line;
     for (char *p = line; *p && n < max; p++) {
@@ -65,7 +44,7 @@ static int split(char *line, char **fields, int max) {
     return n;
 }
 
-static const char *last_error(void) {
+const char *last_error(void) {
     static char buf[1024];
     size_t len = 0;
     if (erpops_last_error_message(buf, sizeof buf, &len) != ERPOPS_STATUS_OK) return "?";
@@ -489,6 +468,8 @@ static const char *header_of(const erpops_response *r, const char *name) {
     return NULL;
 }
 
+#define POST ((const uint8_t *)"POST")
+
 static void test_engine(void) {
     const char *tenant = "acme", *id = "3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d";
     erpops_engine *e = NULL;
@@ -526,7 +507,7 @@ static void test_engine(void) {
     erpops_response *r = NULL;
     char out[2048];
     size_t len = 0;
-    CHECK_STATUS(erpops_engine_receive(e, ct, ctl, (const uint8_t *)sig, slen, (const uint8_t *)id, strlen(id),
+    CHECK_STATUS(erpops_engine_receive(e, POST, 4, ct, ctl, (const uint8_t *)sig, slen, (const uint8_t *)id, strlen(id),
                                        (const uint8_t *)body, blen, now, (const uint8_t *)"req-1", 5, &r),
                  ERPOPS_STATUS_OK, "receive");
     CHECK(erpops_response_status(r) == 202, "accepted: %u", erpops_response_status(r));
@@ -541,7 +522,7 @@ static void test_engine(void) {
     erpops_response_free(r);
 
     /* the same bytes again: a duplicate, nothing consumed */
-    CHECK_STATUS(erpops_engine_receive(e, ct, ctl, (const uint8_t *)sig, slen, (const uint8_t *)id, strlen(id),
+    CHECK_STATUS(erpops_engine_receive(e, POST, 4, ct, ctl, (const uint8_t *)sig, slen, (const uint8_t *)id, strlen(id),
                                        (const uint8_t *)body, blen, now + 5000, (const uint8_t *)"req-2", 5, &r),
                  ERPOPS_STATUS_OK, "receive again");
     CHECK(erpops_response_status(r) == 200, "duplicate: %u", erpops_response_status(r));
@@ -551,7 +532,7 @@ static void test_engine(void) {
 
     /* one byte changed: 401 signature_mismatch, problem+json, no RateLimit */
     body[blen - 2] = body[blen - 2] == '1' ? '2' : '1';
-    CHECK_STATUS(erpops_engine_receive(e, ct, ctl, (const uint8_t *)sig, slen, (const uint8_t *)id, strlen(id),
+    CHECK_STATUS(erpops_engine_receive(e, POST, 4, ct, ctl, (const uint8_t *)sig, slen, (const uint8_t *)id, strlen(id),
                                        (const uint8_t *)body, blen, now, (const uint8_t *)"req-3", 5, &r),
                  ERPOPS_STATUS_OK, "receive tampered");
     CHECK(erpops_response_status(r) == 401, "mismatch: %u", erpops_response_status(r));
@@ -565,23 +546,23 @@ static void test_engine(void) {
     erpops_response_free(r);
 
     /* absent headers, an unknown connector, a body over the limit */
-    CHECK_STATUS(erpops_engine_receive(e, ct, ctl, NULL, 0, (const uint8_t *)id, strlen(id), (const uint8_t *)body,
+    CHECK_STATUS(erpops_engine_receive(e, POST, 4, ct, ctl, NULL, 0, (const uint8_t *)id, strlen(id), (const uint8_t *)body,
                                        blen, now, (const uint8_t *)"r", 1, &r),
                  ERPOPS_STATUS_OK, "no signature");
     CHECK(erpops_response_status(r) == 401, "missing signature: %u", erpops_response_status(r));
     erpops_response_free(r);
     const char *other = "00000000-0000-4000-8000-000000000000";
-    CHECK_STATUS(erpops_engine_receive(e, ct, ctl, (const uint8_t *)sig, slen, (const uint8_t *)other,
+    CHECK_STATUS(erpops_engine_receive(e, POST, 4, ct, ctl, (const uint8_t *)sig, slen, (const uint8_t *)other,
                                        strlen(other), (const uint8_t *)body, blen, now, (const uint8_t *)"r", 1, &r),
                  ERPOPS_STATUS_OK, "unknown connector");
     CHECK(erpops_response_status(r) == 403, "unknown connector: %u", erpops_response_status(r));
     erpops_response_free(r);
-    CHECK_STATUS(erpops_engine_receive(e, ct, ctl, (const uint8_t *)sig, slen, (const uint8_t *)id, strlen(id), NULL,
+    CHECK_STATUS(erpops_engine_receive(e, POST, 4, ct, ctl, (const uint8_t *)sig, slen, (const uint8_t *)id, strlen(id), NULL,
                                        1 << 20, now, (const uint8_t *)"r", 1, &r),
                  ERPOPS_STATUS_OK, "too large");
     CHECK(erpops_response_status(r) == 413, "too large: %u", erpops_response_status(r));
     erpops_response_free(r);
-    CHECK_STATUS(erpops_engine_receive(e, (const uint8_t *)"text/plain", 10, (const uint8_t *)sig, slen,
+    CHECK_STATUS(erpops_engine_receive(e, POST, 4, (const uint8_t *)"text/plain", 10, (const uint8_t *)sig, slen,
                                        (const uint8_t *)id, strlen(id), (const uint8_t *)body, blen, now,
                                        (const uint8_t *)"r", 1, &r),
                  ERPOPS_STATUS_OK, "wrong type");
@@ -590,9 +571,9 @@ static void test_engine(void) {
                  "header index");
     erpops_response_free(r);
 
-    CHECK_STATUS(erpops_engine_receive(NULL, ct, ctl, NULL, 0, NULL, 0, NULL, 0, now, NULL, 0, &r),
+    CHECK_STATUS(erpops_engine_receive(NULL, POST, 4, ct, ctl, NULL, 0, NULL, 0, NULL, 0, now, NULL, 0, &r),
                  ERPOPS_STATUS_NULL_ARGUMENT, "NULL engine");
-    CHECK_STATUS(erpops_engine_receive(e, ct, ctl, NULL, 0, NULL, 0, NULL, 0, now, NULL, 0, NULL),
+    CHECK_STATUS(erpops_engine_receive(e, POST, 4, ct, ctl, NULL, 0, NULL, 0, NULL, 0, now, NULL, 0, NULL),
                  ERPOPS_STATUS_NULL_ARGUMENT, "NULL response_out");
     CHECK(erpops_response_status(NULL) == 0 && erpops_response_header_count(NULL) == 0, "NULL response readers");
     erpops_response_free(NULL);
@@ -602,6 +583,118 @@ static void test_engine(void) {
 
 /* ---- status paths ----------------------------------------------------- */
 
+
+/* Starts with `prefix` followed by ':' (admin errors carry the core's machine code first). */
+static int coded(const char *prefix) {
+    const char *m = last_error();
+    return strncmp(m, prefix, strlen(prefix)) == 0 && m[strlen(prefix)] == ':';
+}
+
+/* Status of one signed event from `secret` at `now`, on a fresh body each call. */
+static unsigned send_signed(erpops_engine *e, const char *id, const uint8_t *secret, size_t secret_len,
+                            int64_t event_ms, int64_t now) {
+    erpops_event_builder *b = NULL;
+    char body[512], sig[72];
+    size_t blen = 0, slen = 0;
+    unsigned status = 0;
+    if (erpops_event_builder_new(&b) == ERPOPS_STATUS_OK &&
+        erpops_event_builder_set_connector_id(b, (const uint8_t *)id, strlen(id)) == ERPOPS_STATUS_OK &&
+        erpops_event_builder_set_event_type(b, (const uint8_t *)"integration.failed", 18) == ERPOPS_STATUS_OK &&
+        erpops_event_builder_set_timestamp_ms(b, event_ms) == ERPOPS_STATUS_OK &&
+        erpops_event_builder_build_signed(b, secret, secret_len, body, sizeof body, &blen, sig, sizeof sig, &slen) ==
+            ERPOPS_STATUS_OK) {
+        erpops_response *r = NULL;
+        if (erpops_engine_receive(e, POST, 4, (const uint8_t *)"application/json", 16, (const uint8_t *)sig, slen,
+                                  (const uint8_t *)id, strlen(id), (const uint8_t *)body, blen, now,
+                                  (const uint8_t *)"r", 1, &r) == ERPOPS_STATUS_OK)
+            status = erpops_response_status(r);
+        erpops_response_free(r);
+    }
+    erpops_event_builder_free(b);
+    return status;
+}
+
+/* Limits, custom plans, suspension, secrets with expiry, rotation and disabling: each admin call
+ * changes the very next decision, and each mistake is refused with the core's code. */
+static void test_engine_admin(void) {
+    erpops_engine *e = NULL;
+    erpops_engine_config c = erpops_engine_config_default();
+    CHECK(c.struct_size == sizeof c && c.max_body_bytes == 65536 && c.future_skew_secs == 300 &&
+              c.max_age_secs == 86400 && c.replay_window_secs == 86700,
+          "config defaults");
+    CHECK_STATUS(erpops_engine_new_with_config(NULL, &e), ERPOPS_STATUS_NULL_ARGUMENT, "NULL config");
+    CHECK_STATUS(erpops_engine_new_with_config(&c, NULL), ERPOPS_STATUS_NULL_ARGUMENT, "NULL engine_out");
+    c.struct_size = 8;
+    CHECK_STATUS(erpops_engine_new_with_config(&c, &e), ERPOPS_STATUS_INVALID_ARGUMENT, "struct_size");
+    CHECK(strstr(last_error(), "erpops_engine_config_default") != NULL, "struct_size message: %s", last_error());
+    c = erpops_engine_config_default();
+    CHECK_STATUS(erpops_engine_new_with_config(&c, &e), ERPOPS_STATUS_OK, "new_with_config");
+
+    const char *id = "5d6f7a8b-9c0d-4e7b-8c21-3f2b8c1e9a4d";
+    const uint8_t *t = (const uint8_t *)"t-two";
+    const uint8_t OLD[] = "whsec_old", NEW[] = "whsec_new";
+    const int64_t at = 1776654000000LL;
+    CHECK_STATUS(erpops_engine_add_tenant_custom(e, t, 5, 2, ERPOPS_UNLIMITED, ERPOPS_PII_POLICY_REDACT),
+                 ERPOPS_STATUS_OK, "custom tenant");
+    CHECK_STATUS(erpops_engine_add_tenant_custom(e, t, 5, 2, 2, 7), ERPOPS_STATUS_INVALID_ARGUMENT, "bad policy");
+    CHECK_STATUS(erpops_engine_add_connector(e, t, 5, (const uint8_t *)id, strlen(id), OLD, 9), ERPOPS_STATUS_OK,
+                 "connector");
+
+    /* a custom plan of 2 events a day: the third is 429 */
+    CHECK(send_signed(e, id, OLD, 9, at, at) == 202, "first of two");
+    CHECK(send_signed(e, id, OLD, 9, at + 1, at) == 202, "second of two");
+    CHECK(send_signed(e, id, OLD, 9, at + 2, at) == 429, "third refused by the custom plan");
+    CHECK_STATUS(erpops_engine_set_tenant_plan(e, t, 5, (const uint8_t *)"enterprise", 10), ERPOPS_STATUS_OK,
+                 "plan");
+    CHECK(send_signed(e, id, OLD, 9, at + 3, at) == 202, "unlimited after the plan change");
+    CHECK_STATUS(erpops_engine_set_tenant_plan(e, t, 5, (const uint8_t *)"gold", 4), ERPOPS_STATUS_INVALID_ARGUMENT,
+                 "unknown plan");
+
+    /* suspension and disabling apply to the next request */
+    CHECK_STATUS(erpops_engine_set_tenant_suspended(e, t, 5, true), ERPOPS_STATUS_OK, "suspend");
+    CHECK(send_signed(e, id, OLD, 9, at + 4, at) == 403, "suspended");
+    CHECK_STATUS(erpops_engine_set_tenant_suspended(e, t, 5, false), ERPOPS_STATUS_OK, "reinstate");
+    CHECK_STATUS(erpops_engine_set_connector_enabled(e, (const uint8_t *)id, strlen(id), false), ERPOPS_STATUS_OK,
+                 "disable");
+    CHECK(send_signed(e, id, OLD, 9, at + 5, at) == 403, "disabled");
+    CHECK_STATUS(erpops_engine_set_connector_enabled(e, (const uint8_t *)id, strlen(id), true), ERPOPS_STATUS_OK,
+                 "enable");
+    CHECK(send_signed(e, id, OLD, 9, at + 6, at) == 202, "enabled again");
+
+    /* rotation: the old secret verifies for the overlap only, the new one from now on */
+    CHECK_STATUS(erpops_engine_rotate_connector_secret(e, (const uint8_t *)id, strlen(id), NEW, 9, at, 60),
+                 ERPOPS_STATUS_OK, "rotate");
+    CHECK(send_signed(e, id, OLD, 9, at + 7, at + 59999) == 202, "old secret inside the overlap");
+    CHECK(send_signed(e, id, OLD, 9, at + 8, at + 60000) == 401, "old secret at the end of the overlap");
+    CHECK(send_signed(e, id, NEW, 9, at + 9, at + 60000) == 202, "new secret");
+
+    /* a secret added with its own expiry */
+    const uint8_t EXTRA[] = "whsec_extra";
+    CHECK_STATUS(erpops_engine_add_connector_secret(e, (const uint8_t *)id, strlen(id), EXTRA, 11, at + 70000),
+                 ERPOPS_STATUS_OK, "add secret");
+    CHECK(send_signed(e, id, EXTRA, 11, at + 10, at + 69999) == 202, "extra secret before its expiry");
+    CHECK(send_signed(e, id, EXTRA, 11, at + 11, at + 70000) == 401, "extra secret at its expiry");
+
+    /* mistakes: the core's machine code leads the message */
+    CHECK_STATUS(erpops_engine_set_tenant_suspended(e, (const uint8_t *)"nobody", 6, true),
+                 ERPOPS_STATUS_INVALID_ARGUMENT, "unknown tenant");
+    CHECK(coded("tenant_not_found"), "tenant_not_found: %s", last_error());
+    const char *unknown = "00000000-0000-4000-8000-000000000000";
+    CHECK_STATUS(erpops_engine_set_connector_enabled(e, (const uint8_t *)unknown, strlen(unknown), true),
+                 ERPOPS_STATUS_INVALID_ARGUMENT, "unknown connector");
+    CHECK(coded("connector_not_found"), "connector_not_found: %s", last_error());
+    CHECK_STATUS(erpops_engine_add_tenant_custom(e, t, 5, 1, 1, 0), ERPOPS_STATUS_INVALID_ARGUMENT, "tenant twice");
+    CHECK(coded("tenant_exists"), "tenant_exists: %s", last_error());
+    CHECK_STATUS(erpops_engine_add_connector_secret(e, (const uint8_t *)"nope", 4, EXTRA, 11, ERPOPS_NO_EXPIRY),
+                 ERPOPS_STATUS_INVALID_ARGUMENT, "not a UUID");
+    CHECK_STATUS(erpops_engine_add_connector_secret(e, (const uint8_t *)id, strlen(id), EXTRA, 0, ERPOPS_NO_EXPIRY),
+                 ERPOPS_STATUS_SECRET_EMPTY, "empty secret");
+    CHECK_STATUS(erpops_engine_rotate_connector_secret(NULL, (const uint8_t *)id, strlen(id), NEW, 9, at, 1),
+                 ERPOPS_STATUS_NULL_ARGUMENT, "NULL engine");
+    CHECK_STATUS(erpops_engine_set_tenant_plan(e, NULL, 5, (const uint8_t *)"free", 4), ERPOPS_STATUS_NULL_ARGUMENT,
+                 "NULL tenant");
+    erpops_engine_free(e);
+}
 
 static void test_null_arguments(void) {
     char header[80];
@@ -756,10 +849,12 @@ int main(int argc, char **argv) {
     run_verify_vectors(argv[1]);
     run_event_vectors(argv[1]);
     run_pii_vectors(argv[1]);
+    run_receive_vectors(argv[1]);
     test_builder();
     test_validate_api();
     test_redact();
     test_engine();
+    test_engine_admin();
     test_null_arguments();
     test_buffers();
     test_secrets_and_verify();

@@ -327,6 +327,23 @@ impl Engine {
         Ok(())
     }
 
+    /// Adds one more secret to a connector, verifying while
+    /// `now < expires_at` (`None`: no expiry). This restores a rotation that
+    /// was started elsewhere (a C or Python receiver rebuilding its engine
+    /// from its own records); [`rotate_secret`](Engine::rotate_secret) is
+    /// the way to start one.
+    pub fn add_secret(
+        &mut self,
+        id: Uuid,
+        secret: Secret,
+        expires_at: Option<Timestamp>,
+    ) -> Result<(), AdminError> {
+        self.connector_mut(id)?
+            .secrets
+            .push(ConnectorSecret { secret, expires_at });
+        Ok(())
+    }
+
     /// Enables or disables a connector.
     pub fn set_connector_enabled(&mut self, id: Uuid, enabled: bool) -> Result<(), AdminError> {
         self.connector_mut(id)?.enabled = enabled;

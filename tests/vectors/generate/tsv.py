@@ -34,6 +34,7 @@ def main():
             f.write("\t".join(map(field, [c["name"], secrets, c["body_hex"], header, c["expect"], index])) + "\n")
     write_events(out)
     write_pii(out)
+    write_receive(out)
     print(f"wrote TSV vector mirrors to {out}")
 
 
@@ -81,6 +82,74 @@ def write_events(out):
             row = [c["name"], c["body_hex"] or "-", o["header_connector_id"] or "-", str(o["now_unix_ms"]),
                    str(o["future_skew_seconds"] * 1000), str(o["max_age_seconds"] * 1000),
                    str(o["max_body_bytes"]), str(POLICY[o["pii_policy"]]), c["expect"], fields, violations]
+            f.write("\t".join(map(field, row)) + "\n")
+
+
+def unix_ms(text):
+    """RFC 3339 (as written in the vectors: `Z` or an offset) to Unix milliseconds."""
+    from datetime import datetime
+
+    return round(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+NO_EXPIRY = str(2**63 - 1)  # ERPOPS_NO_EXPIRY
+UNLIMITED = str(2**64 - 1)  # ERPOPS_UNLIMITED
+
+
+def opt_hex(value):
+    return "-" if value is None else hexs(value)
+
+
+def expected_body(body):
+    """The expected body as compact JSON, in the vector's member order. For problem
+    bodies the C runner first removes `detail` and each `errors[].message` (human
+    text, checked to be non-empty strings) from the actual body, then compares bytes."""
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+
+
+def write_receive(out):
+    """receive.tsv: one record per line, the first field says which.
+
+    config_error  max_body_bytes future_skew_secs max_age_secs replay_window_secs code|-
+    scenario      name max_body_bytes future_skew_secs max_age_secs replay_window_secs
+    tenant        id plan(free|professional|enterprise|custom) inbound_events_per_day
+                  (custom: a number or ERPOPS_UNLIMITED) pii_policy suspended(0|1)
+    connector     id tenant enabled(0|1) secrets: `secret_hex:expires_unix_ms` joined by `,`
+                  (ERPOPS_NO_EXPIRY for none)
+    step          name now_ms method content_type_hex|- signature_hex|- connector_id_hex|-
+                  body_hex|- body_too_large_length|- request_id status
+                  headers_hex (`name: value` lines joined by newlines) body_hex (compact JSON)
+    Records of a scenario follow its `scenario` line; its steps run in order on one engine."""
+    rec = json.loads((VECTORS / "receive.json").read_text())
+    rows = []
+    for c in rec["config_errors"]:
+        k = c["config"]
+        rows.append(["config_error", str(k["max_body_bytes"]), str(k["future_skew_secs"]), str(k["max_age_secs"]),
+                     str(k["replay_window_secs"]), c["code"] or "-"])
+    for s in rec["scenarios"]:
+        k = s["config"]
+        rows.append(["scenario", s["name"], str(k["max_body_bytes"]), str(k["future_skew_secs"]),
+                     str(k["max_age_secs"]), str(k["replay_window_secs"])])
+        for t in s["tenants"]:
+            plan, limit = t["plan"], "-"
+            if isinstance(plan, dict):
+                limit = UNLIMITED if plan["inbound_events"] is None else str(plan["inbound_events"])
+                plan = "custom"
+            rows.append(["tenant", t["id"], plan, limit, str(POLICY[t["pii_policy"]]), str(int(t["suspended"]))])
+        for c in s["connectors"]:
+            secrets = ",".join(
+                f"{x['secret_hex']}:{NO_EXPIRY if x['expires_at'] is None else unix_ms(x['expires_at'])}"
+                for x in c["secrets"])
+            rows.append(["connector", c["id"], c["tenant"], str(int(c["enabled"])), secrets])
+        for st in s["steps"]:
+            r, w = st["request"], st["response"]
+            headers = "\n".join(f"{n}: {v}" for n, v in w["headers"])
+            rows.append(["step", st["name"], str(unix_ms(st["now"])), r["method"], opt_hex(r["content_type"]),
+                         opt_hex(r["signature"]), opt_hex(r["connector_id"]), r.get("body_hex") or "-",
+                         str(r.get("body_too_large_length", "-")), r["request_id"], str(w["status"]),
+                         hexs(headers) or "-", hexs(expected_body(w["body"]))])
+    with open(out / "receive.tsv", "w") as f:
+        for row in rows:
             f.write("\t".join(map(field, row)) + "\n")
 
 
