@@ -88,7 +88,7 @@ TEST_SUITES += test-c-asan
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 test-c-asan: test-c
-	cc $(CFLAGS_TEST) $(SANITIZE) -Iffi-c/include tests/c/test_erpops.c $(LIBDIR)/libERPOps.a \
+	cc $(CFLAGS_TEST) $(SANITIZE) -Iffi-c/include $(C_SUITE) $(LIBDIR)/libERPOps.a \
 	  $$(PKG_CONFIG_PATH=$(TARGET_DIR)/pkgconfig pkg-config --static --libs-only-l erpops | sed 's/-lERPOps//') \
 	  -o $(TARGET_DIR)/test_c_asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1 \
