@@ -80,3 +80,17 @@ install-c:
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(PREFIX)/lib|' -e 's|@INCLUDEDIR@|$(PREFIX)/include|' \
 	  -e 's|@VERSION@|$(VERSION)|' ffi-c/erpops.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/erpops.pc
 
+
+## The same C suite under AddressSanitizer + UndefinedBehaviorSanitizer (issue #13), linked
+## against the static Rust library (only the C side is instrumented; ASan still intercepts
+## every malloc/free, so leaks and bad frees across the boundary are seen). Any report fails.
+TEST_SUITES += test-c-asan
+SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+test-c-asan: test-c
+	cc $(CFLAGS_TEST) $(SANITIZE) -Iffi-c/include $(C_SUITE) $(LIBDIR)/libERPOps.a \
+	  $$(PKG_CONFIG_PATH=$(TARGET_DIR)/pkgconfig pkg-config --static --libs-only-l erpops | sed 's/-lERPOps//') \
+	  -o $(TARGET_DIR)/test_c_asan
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1 \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  $(TARGET_DIR)/test_c_asan $(VECTOR_TSV)

@@ -233,6 +233,9 @@ impl Api {
                 "send `Authorization: Bearer <api key>`; create a key with `erpops admin api-keys create`"
                     .to_owned(),
             ))?;
+        // Looked up by digest, never by the key: the lookup's timing depends
+        // only on SHA-256(key), which a caller cannot steer towards a stored
+        // digest without a preimage (docs/security.md, "Enumeration").
         let hash = clock::hash_api_key(&key);
         let (key_id, tenant) = self.read(move |s| s.api_key(&hash)).await?.ok_or((
             401,

@@ -57,10 +57,32 @@ pub fn from_db(n: i64) -> Timestamp {
     Timestamp::from_unix_nanos(i128::from(n)).unwrap_or(Timestamp::from_unix_seconds(0))
 }
 
+/// Creates the data directory (owner-only on Unix) and an empty database file
+/// readable by the owner only, unless they exist. The file holds connector
+/// secrets in clear (HMAC needs them) and event bodies; SQLite gives its WAL
+/// and shared-memory files the database file's permissions.
+fn create_private(data_dir: &Path) -> std::io::Result<()> {
+    let mut dir = std::fs::DirBuilder::new();
+    dir.recursive(true);
+    let mut file = std::fs::OpenOptions::new();
+    file.create_new(true).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+        dir.mode(0o700);
+        file.mode(0o600);
+    }
+    dir.create(data_dir)?;
+    match file.open(data_dir.join(DB_FILE)) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => Err(e),
+        _ => Ok(()),
+    }
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the store in `data_dir` and migrates it.
     pub fn open(data_dir: &Path) -> StoreResult<Self> {
-        std::fs::create_dir_all(data_dir).map_err(|e| {
+        create_private(data_dir).map_err(|e| {
             StoreError::Database(format!("cannot create {}: {e}", data_dir.display()))
         })?;
         let mut conn = Connection::open(data_dir.join(DB_FILE))?;
