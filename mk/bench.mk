@@ -27,7 +27,7 @@ bench:
 	@$(MAKE) --no-print-directory bench-env
 	@failed=""; for s in $(BENCH_SUITES); do \
 	  echo "== make $$s"; \
-	  $(MAKE) --no-print-directory $$s || { echo "== $$s FAILED (reported as not measured)"; failed="$$failed $$s"; rm -f $(BENCH_RESULTS)/$${s#bench-}.json; }; \
+	  $(MAKE) --no-print-directory $$s || { echo "== $$s FAILED (reported as not measured)"; failed="$$failed $$s"; n=$${s#bench-}; rm -f $(BENCH_RESULTS)/$${n%-json}.json; }; \
 	done; \
 	$(MAKE) --no-print-directory bench-report; \
 	if [ -n "$$failed" ]; then echo "make bench: failed suites:$$failed"; exit 1; fi
