@@ -22,7 +22,8 @@ Subcommands (stdlib only, so it runs before any venv exists):
     c OUT JSON...                    benches/c/bench_sign --json outputs (one per body)
     python OUT JSON                  benches/python/bench.py --json output
     node OUT LOG                     `BENCH_JSON=1 node benches/node/bench.mjs` stdout
-    receiver OUT LOG                 benches/receiver/run.sh stdout
+    receiver OUT LOG [RSS]           benches/receiver/run.sh stdout (+ peak RSS per server)
+    run-with-rss RSS LOG CMD...      runs CMD (run.sh), output to LOG, peak RSS of its servers to RSS
 """
 
 from __future__ import annotations
@@ -178,13 +179,79 @@ def cmd_node(out: str, log: str) -> None:
     write(out, "node", "benches/node/bench.mjs (median of alternating rounds; ratio = median of per-round ratios)", rows)
 
 
-def cmd_receiver(out: str, log: str) -> None:
+# Server processes of benches/receiver/run.sh, by the name its result lines use; matched on
+# the program and its arguments (not anywhere in the command line: cargo and rustc name
+# `bare_hyper` too while run.sh builds it).
+SERVERS = {
+    "erpops": lambda argv: argv[0].endswith("/erpops") and argv[1:2] == ["serve"],
+    "bare hyper": lambda argv: argv[0].endswith("/bare_hyper"),
+    "node http": lambda argv: Path(argv[0]).name == "node" and any(a.endswith("node_receiver.mjs") for a in argv[1:]),
+}
+
+
+def descendants(root: int) -> dict[int, list[str]]:
+    """pid -> argv of every live descendant of `root` (from /proc)."""
+    parent, cmd = {}, {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                stat = (d / "stat").read_text(encoding="utf-8")
+                parent[int(d.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+                cmd[int(d.name)] = (d / "cmdline").read_bytes().decode(errors="replace").split("\0")
+            except (OSError, ValueError, IndexError):
+                continue
+    out = {}
+    for pid in parent:
+        p = pid
+        while p in parent and p not in (root, 0, 1):
+            p = parent[p]
+        if p == root and pid != root:
+            out[pid] = cmd.get(pid, [""])
+    return out
+
+
+def cmd_run_with_rss(rss_out: str, log: str, *command: str) -> None:
+    """Runs `command` (output to LOG) and records each server's peak RSS.
+
+    The peak is the kernel's high-water mark (VmHWM) of the server processes
+    that `command` started, sampled until they exit; only descendants of the
+    command are looked at, so servers of other runs on the machine are not.
+    """
+    import time
+
+    peaks: dict[str, int] = {}
+    with open(log, "w", encoding="utf-8") as sink:
+        child = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
+        while child.poll() is None:
+            for pid, argv in descendants(child.pid).items():
+                name = next((n for n, matches in SERVERS.items() if argv and matches(argv)), None)
+                if name is None:
+                    continue
+                try:
+                    status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+                except OSError:
+                    continue
+                m = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
+                if m:
+                    peaks[name] = max(peaks.get(name, 0), int(m.group(1)))
+            time.sleep(0.25)
+    Path(rss_out).write_text(json.dumps(peaks) + "\n", encoding="utf-8")
+    print(Path(log).read_text(encoding="utf-8"), end="")
+    if child.returncode:
+        sys.exit(child.returncode)
+
+
+def cmd_receiver(out: str, log: str, rss: str | None = None) -> None:
+    peaks = json.loads(Path(rss).read_text(encoding="utf-8")) if rss and Path(rss).exists() else {}
     rows = []
     for line in Path(log).read_text(encoding="utf-8").splitlines():
         m = re.match(r"^([A-Za-z][\w ()+-]*?):\s+(\{.*\})\s*$", line)
         if m:
             r = json.loads(m.group(2))
-            rows.append({"group": "receiver", "name": m.group(1).strip(), "anchor": m.group(1).strip() == "bare hyper", **r})
+            name = m.group(1).strip()
+            rows.append({"group": "receiver", "name": name, "anchor": name == "bare hyper", **r})
+            if name in peaks:
+                rows[-1]["peak_rss_kib"] = peaks[name]
     if not rows:
         sys.exit(f"collect receiver: no result lines in {log}")
     write(out, "receiver", "benches/receiver/run.sh (50 connections, closed loop, loopback)", rows)
@@ -192,7 +259,7 @@ def cmd_receiver(out: str, log: str) -> None:
 
 def main() -> None:
     commands = {"env": cmd_env, "env-end": cmd_env_end, "criterion": cmd_criterion, "c": cmd_c, "python": cmd_python,
-                "node": cmd_node, "receiver": cmd_receiver}
+                "node": cmd_node, "receiver": cmd_receiver, "run-with-rss": cmd_run_with_rss}
     if len(sys.argv) < 3 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     commands[sys.argv[1]](*sys.argv[2:])

@@ -54,6 +54,14 @@ class Targets(unittest.TestCase):
         self.assertEqual(verdict("Receiver ≥ 2×"), ("1.50×", "**missed**"))
         self.assertEqual(verdict("Receiver p99"), ("12.50 ms", "**missed**"))
 
+    def test_scaling_compares_the_same_row_across_groups(self) -> None:
+        rows = {"rust": {"suite": "rust", "source": "test", "rows": [
+            {"group": "incident ingest, 10 open keys", "name": "erpops IncidentModel::ingest", "median_ns": 200.0, "anchor": False},
+            {"group": "incident ingest, 1,000,000 open keys", "name": "erpops IncidentModel::ingest", "median_ns": 260.0, "anchor": False},
+        ]}}
+        target = next(t for t in report.TARGETS if t[0].startswith("Incident ingest flat"))
+        self.assertEqual(report.check(target, rows), ("1.30×", "met"))
+
     def test_missing_suite_is_not_measured(self) -> None:
         self.assertEqual(verdict("Python verify"), ("not measured", "—"))
 

@@ -58,10 +58,11 @@ bench-node-json:
 	cat $(BENCH_RAW)/node.log
 	$(PYTHON) benches/collect.py node $(BENCH_RESULTS)/node.json $(BENCH_RAW)/node.log
 
+## run.sh under a watcher that records each server's peak RSS (VmHWM) from /proc.
 bench-receiver-json:
-	bash benches/receiver/run.sh $(RECEIVER_CONNECTIONS) $(RECEIVER_SECONDS) > $(BENCH_RAW)/receiver.log 2>&1 || { cat $(BENCH_RAW)/receiver.log; exit 1; }
-	cat $(BENCH_RAW)/receiver.log
-	$(PYTHON) benches/collect.py receiver $(BENCH_RESULTS)/receiver.json $(BENCH_RAW)/receiver.log
+	$(PYTHON) benches/collect.py run-with-rss $(BENCH_RAW)/receiver-rss.json $(BENCH_RAW)/receiver.log \
+	  bash benches/receiver/run.sh $(RECEIVER_CONNECTIONS) $(RECEIVER_SECONDS)
+	$(PYTHON) benches/collect.py receiver $(BENCH_RESULTS)/receiver.json $(BENCH_RAW)/receiver.log $(BENCH_RAW)/receiver-rss.json
 
 bench-report:
 	$(PYTHON) benches/collect.py env-end $(BENCH_RESULTS)/env.json

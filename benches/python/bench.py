@@ -1,6 +1,7 @@
 """erpops against what Python services use today, in one process, on the same bodies.
 
-Run with `make bench-python` (release build of the extension, pinned anchors).
+Run with `make bench-python` (release build of the extension, pinned anchors);
+`make bench` runs it with `--json OUT` to collect the rows for BENCHMARKS.md.
 Prints a Markdown table: the time per call of each contender and its ratio to
 the anchor measured in the same run (lower is better). Benchmarks are not
 tests: nothing here asserts a speed.
