@@ -9,7 +9,8 @@
  * Prints one line per implementation: median ns/op over several rounds, and the ratio to
  * the faster anchor. Not a test: timings are never asserted.
  *
- * usage: bench_sign [BODY_FILE]
+ * usage: bench_sign [--json OUT] [BODY_FILE]
+ *   --json OUT also writes the rows as JSON (read by benches/report.py for BENCHMARKS.md).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "erpops.h"
@@ -130,6 +131,12 @@ static double median_ns(op_fn op) {
 
 int main(int argc, char **argv) {
     static unsigned char file_buf[1 << 20];
+    const char *json_path = NULL;
+    if (argc > 2 && strcmp(argv[1], "--json") == 0) {
+        json_path = argv[2];
+        argv += 2;
+        argc -= 2;
+    }
     if (argc > 1) {
         FILE *f = fopen(argv[1], "rb");
         if (!f) {
@@ -185,6 +192,20 @@ int main(int argc, char **argv) {
     printf("%-34s %12s %10s\n", "implementation", "median ns", "ratio");
     for (size_t i = 0; i < count; i++)
         printf("%-34s %12.1f %9.2fx\n", rows[i].name, rows[i].ns, rows[i].ns / anchor);
+    if (json_path) {
+        FILE *j = fopen(json_path, "w");
+        if (!j) {
+            perror(json_path);
+            return 2;
+        }
+        fprintf(j, "{\"body_bytes\": %zu, \"openssl\": \"%s\", \"rows\": [", body_len,
+                OpenSSL_version(OPENSSL_VERSION));
+        for (size_t i = 0; i < count; i++)
+            fprintf(j, "%s{\"name\": \"%s\", \"median_ns\": %.1f, \"anchor\": %s}", i ? ", " : "",
+                    rows[i].name, rows[i].ns, rows[i].ns == anchor ? "true" : "false");
+        fprintf(j, "]}\n");
+        fclose(j);
+    }
     EVP_MAC_CTX_free(evp_ctx);
     EVP_MAC_free(mac);
     erpops_signer_free(signer);

@@ -1,6 +1,7 @@
 """erpops against what Python services use today, in one process, on the same bodies.
 
-Run with `make bench-python` (release build of the extension, pinned anchors).
+Run with `make bench-python` (release build of the extension, pinned anchors);
+`make bench` runs it with `--json OUT` to collect the rows for BENCHMARKS.md.
 Prints a Markdown table: the time per call of each contender and its ratio to
 the anchor measured in the same run (lower is better). Benchmarks are not
 tests: nothing here asserts a speed.
@@ -58,7 +59,12 @@ def fmt(seconds: float) -> str:
     return f"{seconds * 1e9:,.0f} ns" if seconds < 1e-5 else f"{seconds * 1e6:,.1f} µs"
 
 
+# Every row printed, for `--json OUT` (benches/report.py renders BENCHMARKS.md from it).
+RESULTS: list[dict[str, object]] = []
+
+
 def table(title: str, rows: list[tuple[str, float]], anchor: float) -> None:
+    RESULTS.extend({"group": title, "name": n, "median_ns": t * 1e9, "anchor": t == anchor} for n, t in rows)
     print(f"\n### {title}\n")
     print("| contender | per call | ratio to anchor |")
     print("|---|---:|---:|")
@@ -149,12 +155,37 @@ def bench_validate() -> None:
     )
     print(f"\nerpops.validate / jsonschema: {ours / js:.3f}×")
 
+    # check_request end to end (headers, signature, parse, validation) against
+    # the hand-written receiver: stdlib hmac + compare_digest, then pydantic.
+    header = erpops.sign(body, KEY)
+    headers = {"Content-Type": "application/json", "X-ERPOps-Connector-Id": cid, "X-ERPOps-Signature": header}
+    erpops.check_request(headers, body, secrets=KEY)
+
+    def by_hand() -> object:
+        want = "sha256=" + hmac.new(KEY, body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(want, headers["X-ERPOps-Signature"]):
+            raise ValueError("bad signature")
+        return PydanticEvent.model_validate_json(body)
+
+    hand = per_call(by_hand)
+    table(
+        f"check_request end to end, seed event ({len(body)} B)",
+        [
+            ("stdlib hmac + compare_digest + pydantic v2 (anchor)", hand),
+            ("erpops.check_request(headers, body, secrets=key)", per_call(lambda: erpops.check_request(headers, body, secrets=KEY))),
+        ],
+        hand,
+    )
+
 
 def main() -> None:
     print(f"## Python benchmark: erpops {erpops.__version__}, CPython {platform.python_version()}, {platform.machine()}")
     print(f"\n(sys.version: {sys.version.splitlines()[0]})")
     bench_signatures()
     bench_validate()
+    if len(sys.argv) > 2 and sys.argv[1] == "--json":
+        with open(sys.argv[2], "w", encoding="utf-8") as out:
+            json.dump({"erpops": erpops.__version__, "python": platform.python_version(), "rows": RESULTS}, out, indent=1)
 
 
 if __name__ == "__main__":
