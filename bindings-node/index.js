@@ -8,6 +8,7 @@ const { ErpopsError } = require('./lib/errors.js')
 const args = require('./lib/args.js')
 const { QuotaLedger } = require('./lib/quota.js')
 const { IncidentModel } = require('./lib/incident.js')
+const { Alerting, AlertEngine, wakeup } = require('./lib/alert.js')
 const { makeMiddleware } = require('./lib/middleware.js')
 const event = require('./lib/event.js')
 const { checkRequest } = require('./lib/receive.js')
@@ -53,8 +54,29 @@ class Signer extends native.Signer {
  * is a Date or Unix ms (the clock when omitted).
  */
 class ReceiveEngine extends native.ReceiveEngine {
+  #alerts
+
+  /** The response; `alerts` lists the alerting layer's effects (`notify`, …). */
   receive(request, now = undefined, requestId = undefined) {
-    return super.receive(request, args.nowMs(now), args.string(requestId ?? `req_${randomUUID()}`, 'requestId'))
+    const r = super.receive(request, args.nowMs(now), args.string(requestId ?? `req_${randomUUID()}`, 'requestId'))
+    r.alerts = JSON.parse(r.alerts)
+    return r
+  }
+
+  /** The alerting layer every accepted event runs through: rules, silences, heartbeats, commands. */
+  get alerts() {
+    this.#alerts ??= new Alerting(this, native.ReceiveEngine.prototype)
+    return this.#alerts
+  }
+
+  /** Runs every due timer (heartbeats, ack expiry, flapping, group_wait, repeats); returns the effects. */
+  tick(now = undefined) {
+    return JSON.parse(super.tick(args.nowMs(now)))
+  }
+
+  /** When to call `tick` next, or `null` when no timer is pending. */
+  nextWakeup() {
+    return wakeup(super.nextWakeupMs())
   }
 }
 
@@ -68,6 +90,8 @@ exports.redact = event.redact
 exports.ErpopsError = ErpopsError
 exports.QuotaLedger = QuotaLedger
 exports.IncidentModel = IncidentModel
+exports.AlertEngine = AlertEngine
+exports.Alerting = Alerting
 exports.ReceiveEngine = ReceiveEngine
 exports.checkRequest = checkRequest
 // The middleware's decision is the core's receive decision.

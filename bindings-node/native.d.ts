@@ -10,6 +10,58 @@
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
+ * The alerting layer: the incident model plus rules, silences, flap
+ * detection and heartbeats. Each call returns the effects (JSON text of an
+ * array) the caller performs: incident facts and `notify`/`suppressed`.
+ */
+export declare class AlertEngine {
+  /** An engine with no rules, with the defaults or `options` applied. */
+  constructor(options?: AlertOptions | undefined | null)
+  /** Adds or replaces a rule (JSON); throws with the core's code. */
+  setRule(ruleJson: string): void
+  /** Removes a rule; its JSON, or `null`. */
+  removeRule(ruleId: string): string | null
+  /** The rules (JSON array). */
+  rules(): string
+  /** Adds or replaces a silence (JSON); throws with the core's code. */
+  setSilence(silenceJson: string): void
+  /** Ends a silence now; the effects (JSON array). */
+  expireSilence(silenceId: string, nowMs: number): string
+  /** The silences (JSON array). */
+  silences(): string
+  /** Sets or changes a heartbeat (JSON) at `now_ms`. */
+  setHeartbeat(heartbeatJson: string, nowMs: number): void
+  /** Pauses or resumes a heartbeat at `now_ms`. */
+  setHeartbeatPaused(connectorId: string, source: string, paused: boolean, nowMs: number): void
+  /** Removes a heartbeat; its JSON, or `null`. */
+  removeHeartbeat(connectorId: string, source: string): string | null
+  /** The heartbeats and their state (JSON array). */
+  heartbeats(): string
+  /**
+   * Ingests one accepted event (normalized event JSON) with its id at
+   * `now_ms`; the effects (JSON array).
+   */
+  ingest(eventJson: string, eventId: string, nowMs: number): string
+  /** Applies an operator command (JSON); the effects (JSON array). */
+  command(commandJson: string, nowMs: number): string
+  /** Runs every timer due at `now_ms`; the effects (JSON array). */
+  tick(nowMs: number): string
+  /** When to call `tick` next (Unix milliseconds), or `null`. */
+  nextWakeupMs(): number | null
+  /** Every incident (JSON array). */
+  incidents(): string
+  /** The incident with `incident_id` (JSON), or `null`. */
+  get(incidentId: string): string | null
+  /** The whole state as snapshot JSON, to persist and `restore` later. */
+  snapshot(): string
+  /**
+   * An engine rebuilt from `snapshot` JSON with `options`; throws with
+   * the core's `snapshot_*` code for a snapshot it cannot restore.
+   */
+  static restore(snapshot: string, options?: AlertOptions | undefined | null): AlertEngine
+}
+
+/**
  * The incident model: ingest events, apply commands, tick timers. Each call
  * returns the effects (JSON text of an array) the caller performs.
  */
@@ -99,6 +151,39 @@ export declare class ReceiveEngine {
    * quota, incidents) and returns the response to send.
    */
   receive(request: EngineRequest, nowMs: number, requestId: string): EngineResponse
+  /** Adds or replaces an alert rule (JSON); throws with the core's code. */
+  setRule(ruleJson: string): void
+  /** Removes an alert rule; its JSON, or `null`. */
+  removeRule(ruleId: string): string | null
+  /** The alert rules (JSON array). */
+  rules(): string
+  /** Adds or replaces a silence (JSON); throws with the core's code. */
+  setSilence(silenceJson: string): void
+  /** Ends a silence now; the effects (JSON array). */
+  expireSilence(silenceId: string, nowMs: number): string
+  /** The silences (JSON array). */
+  silences(): string
+  /** Sets or changes a heartbeat (JSON) at `now_ms`. */
+  setHeartbeat(heartbeatJson: string, nowMs: number): void
+  /** Pauses or resumes a heartbeat at `now_ms`. */
+  setHeartbeatPaused(connectorId: string, source: string, paused: boolean, nowMs: number): void
+  /** Removes a heartbeat; its JSON, or `null`. */
+  removeHeartbeat(connectorId: string, source: string): string | null
+  /** The heartbeats and their state (JSON array). */
+  heartbeats(): string
+  /** Applies an operator command (JSON) to an incident; the effects. */
+  command(commandJson: string, nowMs: number): string
+  /**
+   * Runs every timer due at `now_ms` (heartbeats, ack expiry, flapping,
+   * group_wait, repeats); the effects (JSON array).
+   */
+  tick(nowMs: number): string
+  /** When to call `tick` next (Unix milliseconds), or `null`. */
+  nextWakeupMs(): number | null
+  /** Every incident (JSON array). */
+  incidents(): string
+  /** The incident with `incident_id` (JSON), or `null`. */
+  get(incidentId: string): string | null
 }
 
 /**
@@ -138,6 +223,19 @@ export declare class Signer {
  * panic reaches JavaScript as a thrown error and the process lives on.
  */
 export declare function __panicForTests(): void
+
+/** Overrides of the engine's defaults (seconds). */
+export interface AlertOptions {
+  /**
+   * A problem within this long after a resolution reopens the incident
+   * (default 1800).
+   */
+  reopenWindowSecs?: number
+  /** An acknowledgement expires after this long; 0 = never (default 1800). */
+  ackTimeoutSecs?: number
+  /** `false` turns flap detection off; an object changes its settings. */
+  flapping?: false | FlappingOptions
+}
 
 /**
  * The compact JSON body of an event (fixed field order), or every
@@ -212,6 +310,11 @@ export interface EngineResponse {
   body: Buffer
   /** The refusal code, `null` for 200/202. */
   code?: string
+  /**
+   * The alerting layer's effects of an accepted event (`notify`,
+   * `suppressed`, `flapping_*`), as JSON text of an array.
+   */
+  alerts: string
 }
 
 /** One secret of a connector; it verifies only while `now < expiresAtMs`. */
@@ -244,6 +347,19 @@ export interface EventFields {
    * object's entries).
    */
   metadata?: Array<[string, string | number | bigint | boolean | null]>
+}
+
+/**
+ * Flap detection settings (seconds); omitted ones take the defaults
+ * (4 transitions in 3600 s, quiet for 3600 s).
+ */
+export interface FlappingOptions {
+  /** Transitions within `windowSecs` that make a key flap. */
+  maxTransitions?: number
+  /** The window transitions are counted in. */
+  windowSecs?: number
+  /** How long a flapping key must stay quiet to stop flapping. */
+  quietPeriodSecs?: number
 }
 
 /** Overrides of the model's defaults (seconds). */

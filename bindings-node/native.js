@@ -835,6 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.AlertEngine = nativeBinding.AlertEngine
 module.exports.IncidentModel = nativeBinding.IncidentModel
 module.exports.QuotaLedger = nativeBinding.QuotaLedger
 module.exports.ReceiveEngine = nativeBinding.ReceiveEngine

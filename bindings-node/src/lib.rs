@@ -20,11 +20,14 @@
 //! - [`engine`]: `ReceiveEngine`, the core's in-memory receiver.
 //! - [`quota`]: the `QuotaLedger` class over the core's quota ledger.
 //! - [`incident`]: the `IncidentModel` class over the core's incident model.
+//! - [`alert`]: the `AlertEngine` class over the core's alerting layer, and
+//!   the same operations on `ReceiveEngine`.
 //!
 //! Every export carries `#[napi(catch_unwind)]`: a panic becomes a thrown
 //! JavaScript error instead of aborting the Node process. A test in
 //! `__test__/boundary.test.mjs` reads these sources and fails if one does not.
 
+pub mod alert;
 pub mod engine;
 pub mod error;
 pub mod event;
