@@ -60,6 +60,14 @@ const cases = {
   sign: () => erpops.sign(body, 'secret'),
   'verify (match, rotation list)': () => erpops.verify(body, header, ['new', 'secret']),
   'verify (malformed)': () => erpops.verify(body, 'sha256=zz', 'secret'),
+  // A byte secret is keyed per call: each call makes a handle GC must free.
+  'verify (keyed path, byte secret)': () => erpops.verify(body, header, Buffer.from('secret')),
+  'alerts (rule set and removed, effects)': () => {
+    const a = new erpops.AlertEngine()
+    a.setRule({ id: 'r', name: 'n', channel: 'c' })
+    a.ingest(event, 'evt_1', now)
+    a.removeRule('r')
+  },
   'sign (empty secret throws)': () => {
     try {
       erpops.sign(body, '')

@@ -14,6 +14,7 @@
 //! - [`input`]: `Buffer | Uint8Array | string` arguments, borrowed in place.
 //! - [`error`]: core error codes as the JavaScript `err.code`.
 //! - [`sign`]: `sign`, `verify`, the `Signer` class and wire constants.
+//! - [`fast`]: `verify`'s per-request hot path, outside the generated glue.
 //! - [`event`]: `validate`, `buildEvent`, `signedRequest` and `redact`.
 //! - [`receive`]: `checkRequest`, the core's receive decision for existing
 //!   receivers.
@@ -31,6 +32,7 @@ pub mod alert;
 pub mod engine;
 pub mod error;
 pub mod event;
+pub mod fast;
 pub mod incident;
 pub mod input;
 pub mod quota;
