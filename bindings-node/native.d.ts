@@ -245,6 +245,18 @@ export interface AlertOptions {
 }
 
 /**
+ * An argument the core cannot use (an option out of range, a connector id
+ * that is not a UUID): `{ code, message }` for the JavaScript layer to
+ * throw. A closure-made function cannot throw a custom `code` itself.
+ */
+export interface ArgumentError {
+  /** Stable code (`invalid_argument`). */
+  code: string
+  /** What is wrong and how to fix it. */
+  message: string
+}
+
+/**
  * The compact JSON body of an event (fixed field order), or every
  * violation of the fields. The builder checks every rule except the time
  * window.
@@ -254,8 +266,8 @@ export declare function buildEvent(fields: EventFields): Buffer | Invalid
 /**
  * Decides one request with the core's receive ladder. Header values are
  * the raw values (`null` when absent); `too_large_length` is set when the
- * caller stopped reading past the limit. Returns the accepted event as JSON
- * text (like `validate`), or the refusal.
+ * caller stopped reading past the limit. Returns the accepted event packed
+ * (like `validate`, see [`crate::packed`]), or the refusal.
  */
 export declare function checkRequest(method: string, contentType: Uint8Array | string | null | undefined, signature: Uint8Array | string | null | undefined, connectorId: Uint8Array | string | null | undefined, body: Uint8Array | string, tooLargeLength: number | undefined | null, secrets: Array<Uint8Array | string> | null | undefined, nowMs: number, requestId: string, maxBodyBytes?: number | undefined | null, piiPolicy?: string | undefined | null): string | Refusal
 
@@ -527,15 +539,6 @@ export interface SyntaxPosition {
   /** 0-based byte offset. */
   offset: number
 }
-
-/**
- * Parses and validates `body` with the core's rules (every violation is
- * reported). Returns the event as JSON text, or `{ errors, message,
- * syntax }`.
- * Options are positional: reading named properties of an options object
- * through napi is slower than the validation.
- */
-export declare function validate(body: Uint8Array | string, nowMs: number, connectorId?: string | undefined | null, futureSkewSeconds?: number | undefined | null, maxAgeSeconds?: number | undefined | null, maxBodyBytes?: number | undefined | null, piiPolicy?: string | undefined | null): string | Invalid
 
 /**
  * Whether `signature` (the raw header value, or `null`/`undefined` when the

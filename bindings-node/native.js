@@ -856,5 +856,4 @@ module.exports.redact = nativeBinding.redact
 module.exports.sign = nativeBinding.sign
 module.exports.SIGNATURE_HEADER = nativeBinding.SIGNATURE_HEADER
 module.exports.signedRequest = nativeBinding.signedRequest
-module.exports.validate = nativeBinding.validate
 module.exports.verify = nativeBinding.verify

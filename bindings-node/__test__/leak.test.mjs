@@ -56,17 +56,20 @@ const event = Buffer.from(
 const bad = Buffer.from('{"event_type":"X","timestamp":"yesterday","severity":"loud","extra":1}')
 const fields = { connector_id: '3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d', event_type: 'a.b', timestamp: now, metadata: { n: 1 } }
 
+const alerts = new erpops.AlertEngine()
+
 const cases = {
   sign: () => erpops.sign(body, 'secret'),
   'verify (match, rotation list)': () => erpops.verify(body, header, ['new', 'secret']),
   'verify (malformed)': () => erpops.verify(body, 'sha256=zz', 'secret'),
   // A byte secret is keyed per call: each call makes a handle GC must free.
   'verify (keyed path, byte secret)': () => erpops.verify(body, header, Buffer.from('secret')),
-  'alerts (rule set and removed, effects)': () => {
-    const a = new erpops.AlertEngine()
-    a.setRule({ id: 'r', name: 'n', channel: 'c' })
-    a.ingest(event, 'evt_1', now)
-    a.removeRule('r')
+  // One engine: per-call engines would measure the GC's pace, not leaks.
+  'alerts (rules set, listed, removed; tick)': () => {
+    alerts.setRule({ id: 'r', name: 'n', channel: 'c', matchers: { source: 'PSFT_*' } })
+    alerts.rules()
+    alerts.removeRule('r')
+    alerts.tick(now)
   },
   'sign (empty secret throws)': () => {
     try {

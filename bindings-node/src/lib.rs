@@ -14,8 +14,11 @@
 //! - [`input`]: `Buffer | Uint8Array | string` arguments, borrowed in place.
 //! - [`error`]: core error codes as the JavaScript `err.code`.
 //! - [`sign`]: `sign`, `verify`, the `Signer` class and wire constants.
-//! - [`fast`]: `verify`'s per-request hot path, outside the generated glue.
-//! - [`event`]: `validate`, `buildEvent`, `signedRequest` and `redact`.
+//! - [`fast`]: the per-request calls (`verify`, `validate`) outside the
+//!   generated glue.
+//! - [`event`]: `validate`'s options and violations, `buildEvent`,
+//!   `signedRequest` and `redact`.
+//! - [`packed`]: the accepted event as one packed string for JavaScript.
 //! - [`receive`]: `checkRequest`, the core's receive decision for existing
 //!   receivers.
 //! - [`engine`]: `ReceiveEngine`, the core's in-memory receiver.
@@ -35,6 +38,7 @@ pub mod event;
 pub mod fast;
 pub mod incident;
 pub mod input;
+pub mod packed;
 pub mod quota;
 pub mod receive;
 pub mod sign;
