@@ -19,9 +19,9 @@ export {
   type EngineConfig,
   type EngineSecret,
   type EngineRequest,
-  type EngineResponse,
+  type FlappingOptions,
 } from './native'
-import type { Redacted, Redaction, SyntaxPosition, EngineConfig, EngineSecret, EngineRequest, EngineResponse } from './native'
+import type { Redacted, Redaction, SyntaxPosition, EngineConfig, EngineSecret, EngineRequest, EngineResponse as NativeResponse, FlappingOptions } from './native'
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 
 /** A byte input: a Buffer or Uint8Array is read in place; a string is UTF-8. */
@@ -374,4 +374,128 @@ export declare class ReceiveEngine {
   addConnector(id: string, tenantId: string, secrets: EngineSecret[], enabled?: boolean): void
   /** Decides one request at `now` (default: the clock) and applies its effects. */
   receive(request: EngineRequest, now?: Now, requestId?: string): EngineResponse
+  /** The alerting layer every accepted event runs through (the core's `alerts_mut()`). */
+  readonly alerts: Alerting
+  /** Runs every due timer (heartbeats, ack expiry, flapping, group_wait, repeats). */
+  tick(now?: Now): AlertEffect[]
+  /** When to call `tick` next, or `null` when no timer is pending. */
+  nextWakeup(): Date | null
+}
+
+/** The response `ReceiveEngine.receive` decided. */
+export interface EngineResponse extends Omit<NativeResponse, 'alerts'> {
+  /** The alerting layer's effects of an accepted event (`notify`, `suppressed`, `flapping_*`). */
+  alerts: AlertEffect[]
+}
+
+/** Overrides of the alerting layer's defaults (seconds). */
+export interface AlertOptions extends IncidentOptions {
+  /** `false` turns flap detection off (default on: 4 transitions in 3600 s, quiet 3600 s). */
+  flapping?: false | FlappingOptions
+}
+
+/** Which incidents a rule or silence concerns; `*` and `?` globs. */
+export interface AlertMatchers {
+  connector_id?: string
+  source?: string
+  event_type?: string
+  min_severity?: 'info' | 'warn' | 'error' | 'critical'
+}
+
+/** Who hears about which incident transitions, and how often (durations in whole seconds). */
+export interface AlertRule {
+  id: string
+  name: string
+  channel: string
+  /** `opened escalated reopened resolved ack_expired missed_run flapping_started flapping_stopped`; absent = all. */
+  kinds?: string[]
+  matchers?: AlertMatchers
+  repeat_interval?: number
+  group_wait?: number
+}
+
+/** A time-ranged mute, active on `[starts_at, ends_at)` (RFC 3339). */
+export interface Silence {
+  id: string
+  matchers?: AlertMatchers
+  starts_at: string
+  ends_at: string
+  comment?: string
+}
+
+/** An expectation that `source` reports at least every `period` (+ `grace`) seconds. */
+export interface Heartbeat {
+  connector_id: string
+  source: string
+  period: number
+  grace: number
+  severity?: 'info' | 'warn' | 'error' | 'critical'
+  paused?: boolean
+}
+
+/**
+ * One effect of the alerting layer, in the core's JSON form: the incident
+ * model's facts (`opened`, `resolved`, …), `notify { rule_id, channel,
+ * incident, reason }` (deliver it), `suppressed { rule_id, channel,
+ * incident, would_notify, reason, silence_id? }`, `flapping_started { key }`,
+ * `flapping_stopped { key }`.
+ */
+export interface AlertEffect {
+  kind: string
+  [member: string]: unknown
+}
+
+/**
+ * Rules, silences, heartbeats and incident commands of an alerting layer
+ * (an `AlertEngine`, or a `ReceiveEngine`'s `alerts`). Invalid input throws
+ * with the core's code (`invalid_name`, `invalid_duration`,
+ * `invalid_time_range`, `unknown_heartbeat`, `incident_not_found`, …).
+ */
+export declare class Alerting {
+  protected constructor()
+  /** Adds or replaces a rule. */
+  setRule(rule: AlertRule | string): void
+  /** Removes a rule; the removed rule, or `null`. */
+  removeRule(ruleId: string): AlertRule | null
+  /** The rules, in id order. */
+  rules(): AlertRule[]
+  /** Adds or replaces a silence. */
+  setSilence(silence: Silence | string): void
+  /** Ends a silence at `now`; the effects of what it held back. */
+  expireSilence(silenceId: string, now?: Now): AlertEffect[]
+  /** The silences, in id order. */
+  silences(): Silence[]
+  /** Sets or changes a heartbeat; a new one starts counting at `now`. */
+  setHeartbeat(heartbeat: Heartbeat | string, now?: Now): void
+  /** Pauses or resumes a heartbeat at `now`. */
+  setHeartbeatPaused(connectorId: string, source: string, paused: boolean, now?: Now): void
+  /** Removes a heartbeat; the removed heartbeat, or `null`. */
+  removeHeartbeat(connectorId: string, source: string): Heartbeat | null
+  /** The heartbeats with their state. */
+  heartbeats(): Array<{ heartbeat: Heartbeat; [member: string]: unknown }>
+  /** Applies an operator command; changes nothing when it throws. */
+  command(command: IncidentCommand | string, now?: Now): AlertEffect[]
+  /** Every incident the engine holds. */
+  incidents(): Incident[]
+  /** The incident with `incidentId`, or `null`. */
+  get(incidentId: string): Incident | null
+}
+
+/**
+ * The core's alerting layer (contract §6): the incident model plus rules,
+ * silences, flap detection and heartbeats. Every call returns the effects to
+ * perform; `notify` effects are the notifications to deliver.
+ */
+export declare class AlertEngine extends Alerting {
+  constructor(options?: AlertOptions)
+  /** Ingests an accepted event with its id at the receiver's `now`. */
+  ingest(event: object | string | Uint8Array, eventId: string, now?: Now): AlertEffect[]
+  /** Runs every timer due at `now`. */
+  tick(now?: Now): AlertEffect[]
+  /** When to call `tick` next, or `null` when no timer is pending. */
+  nextWakeup(): Date | null
+  /** The whole state as snapshot JSON text. */
+  snapshot(): string
+  /** An engine rebuilt from `snapshot()` text; throws `code: 'snapshot_*'`. */
+  static restore(snapshot: string, options?: AlertOptions): AlertEngine
 }

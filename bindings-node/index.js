@@ -8,31 +8,30 @@ const { ErpopsError } = require('./lib/errors.js')
 const args = require('./lib/args.js')
 const { QuotaLedger } = require('./lib/quota.js')
 const { IncidentModel } = require('./lib/incident.js')
+const { Alerting, AlertEngine, wakeup } = require('./lib/alert.js')
 const { makeMiddleware } = require('./lib/middleware.js')
 const event = require('./lib/event.js')
 const { checkRequest } = require('./lib/receive.js')
+const { verify, verifyWith } = require('./lib/verify.js')
 
 /** `sha256=<hex>` signature of the exact body bytes. */
 function sign(body, secret) {
   return native.sign(args.bytes(body, 'body'), args.bytes(secret, 'secret'))
 }
 
-/** Constant-time check of a signature header against one or more secrets. */
-function verify(body, signature, secretOrSecrets) {
-  return native.verify(
-    args.bytes(body, 'body'),
-    args.optionalBytes(signature, 'signature'),
-    args.secrets(secretOrSecrets, 'secretOrSecrets'),
-  )
-}
 
 /**
  * A secret keyed once, for many bodies or one body fed in pieces. The
  * native class with argument checks that throw `TypeError`.
  */
 class Signer extends native.Signer {
+  #keyed
+
   constructor(secret) {
     super(args.bytes(secret, 'secret'))
+    // The same secret keyed for the per-request verify path (copied, like
+    // the native signer's).
+    this.#keyed = native.keySecret(secret)
   }
 
   sign(body) {
@@ -40,7 +39,7 @@ class Signer extends native.Signer {
   }
 
   verify(body, signature) {
-    return super.verify(args.bytes(body, 'body'), args.optionalBytes(signature, 'signature'))
+    return verifyWith(args.bytes(body, 'body'), args.optionalBytes(signature, 'signature'), this.#keyed)
   }
 
   update(chunk) {
@@ -53,8 +52,29 @@ class Signer extends native.Signer {
  * is a Date or Unix ms (the clock when omitted).
  */
 class ReceiveEngine extends native.ReceiveEngine {
+  #alerts
+
+  /** The response; `alerts` lists the alerting layer's effects (`notify`, …). */
   receive(request, now = undefined, requestId = undefined) {
-    return super.receive(request, args.nowMs(now), args.string(requestId ?? `req_${randomUUID()}`, 'requestId'))
+    const r = super.receive(request, args.nowMs(now), args.string(requestId ?? `req_${randomUUID()}`, 'requestId'))
+    r.alerts = JSON.parse(r.alerts)
+    return r
+  }
+
+  /** The alerting layer every accepted event runs through: rules, silences, heartbeats, commands. */
+  get alerts() {
+    this.#alerts ??= new Alerting(this, native.ReceiveEngine.prototype)
+    return this.#alerts
+  }
+
+  /** Runs every due timer (heartbeats, ack expiry, flapping, group_wait, repeats); returns the effects. */
+  tick(now = undefined) {
+    return JSON.parse(super.tick(args.nowMs(now)))
+  }
+
+  /** When to call `tick` next, or `null` when no timer is pending. */
+  nextWakeup() {
+    return wakeup(super.nextWakeupMs())
   }
 }
 
@@ -68,6 +88,8 @@ exports.redact = event.redact
 exports.ErpopsError = ErpopsError
 exports.QuotaLedger = QuotaLedger
 exports.IncidentModel = IncidentModel
+exports.AlertEngine = AlertEngine
+exports.Alerting = Alerting
 exports.ReceiveEngine = ReceiveEngine
 exports.checkRequest = checkRequest
 // The middleware's decision is the core's receive decision.

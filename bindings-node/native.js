@@ -835,6 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.AlertEngine = nativeBinding.AlertEngine
 module.exports.IncidentModel = nativeBinding.IncidentModel
 module.exports.QuotaLedger = nativeBinding.QuotaLedger
 module.exports.ReceiveEngine = nativeBinding.ReceiveEngine
@@ -849,10 +850,10 @@ module.exports.DEFAULT_MAX_BODY_BYTES = nativeBinding.DEFAULT_MAX_BODY_BYTES
 module.exports.INVALID_EVENT_CODE = nativeBinding.INVALID_EVENT_CODE
 module.exports.INVALID_EVENT_STATUS = nativeBinding.INVALID_EVENT_STATUS
 module.exports.JSON_MEDIA_TYPE = nativeBinding.JSON_MEDIA_TYPE
+module.exports.keySecret = nativeBinding.keySecret
 module.exports.RECEIVE_PATH = nativeBinding.RECEIVE_PATH
 module.exports.redact = nativeBinding.redact
 module.exports.sign = nativeBinding.sign
 module.exports.SIGNATURE_HEADER = nativeBinding.SIGNATURE_HEADER
 module.exports.signedRequest = nativeBinding.signedRequest
-module.exports.validate = nativeBinding.validate
 module.exports.verify = nativeBinding.verify

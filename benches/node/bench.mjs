@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const repo = join(here, '..', '..')
-const pkg = join(repo, 'bindings-node')
+// ERPOPS_NODE_PKG: another build of the package (e.g. an older commit's) to compare.
+const pkg = process.env.ERPOPS_NODE_PKG ?? join(repo, 'bindings-node')
 const require = createRequire(join(pkg, 'package.json'))
 const erpops = require(pkg)
 
@@ -29,10 +30,18 @@ function calibrate(fn) {
   }
 }
 
+/**
+ * Wall and CPU time per call. CPU time (process.cpuUsage, µs resolution,
+ * so a round lasts ~110 ms) leaves out the time this process waited for a
+ * core, which on a shared machine makes it the steadier of the two.
+ */
 function timed(fn, n) {
+  const c0 = process.cpuUsage()
   const t0 = process.hrtime.bigint()
   for (let i = 0; i < n; i++) fn()
-  return Number(process.hrtime.bigint() - t0) / n
+  const wall = Number(process.hrtime.bigint() - t0) / n
+  const c = process.cpuUsage(c0)
+  return { wall, cpu: ((c.user + c.system) * 1000) / n }
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1]
@@ -47,12 +56,16 @@ function measurePair(anchor, subject) {
   const a = []
   const s = []
   const r = []
+  const rc = []
   for (let round = 0; round < ROUNDS; round++) {
-    a.push(timed(anchor, na))
-    s.push(timed(subject, ns))
-    r.push(s[round] / a[round])
+    const ta = timed(anchor, na)
+    const ts = timed(subject, ns)
+    a.push(ta.wall)
+    s.push(ts.wall)
+    r.push(ts.wall / ta.wall)
+    rc.push(ts.cpu / ta.cpu)
   }
-  return { anchorNs: median(a), subjectNs: median(s), ratio: median(r) }
+  return { anchorNs: median(a), subjectNs: median(s), ratio: median(r), cpuRatio: median(rc) }
 }
 
 /** The usual hand-written Node check: HMAC the raw body, compare in constant time. */
@@ -65,10 +78,10 @@ function nodeVerify(body, header, secret) {
 
 const results = []
 function compare(name, anchorName, anchor, subject) {
-  const { anchorNs: a, subjectNs: s, ratio } = measurePair(anchor, subject)
-  results.push({ name, anchorName, anchorNs: a, subjectNs: s, ratio })
+  const { anchorNs: a, subjectNs: s, ratio, cpuRatio } = measurePair(anchor, subject)
+  results.push({ name, anchorName, anchorNs: a, subjectNs: s, ratio, cpuRatio })
   console.log(
-    `${name.padEnd(34)} erpops ${s.toFixed(0).padStart(8)} ns/op   ${anchorName} ${a.toFixed(0).padStart(8)} ns/op   ratio ${ratio.toFixed(3)}`,
+    `${name.padEnd(34)} erpops ${s.toFixed(0).padStart(8)} ns/op   ${anchorName} ${a.toFixed(0).padStart(8)} ns/op   ratio ${ratio.toFixed(3)}   cpu ratio ${cpuRatio.toFixed(3)}`,
   )
 }
 

@@ -56,10 +56,13 @@ const event = Buffer.from(
 const bad = Buffer.from('{"event_type":"X","timestamp":"yesterday","severity":"loud","extra":1}')
 const fields = { connector_id: '3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d', event_type: 'a.b', timestamp: now, metadata: { n: 1 } }
 
+const alerts = new erpops.AlertEngine()
+
 const cases = {
   sign: () => erpops.sign(body, 'secret'),
   'verify (match, rotation list)': () => erpops.verify(body, header, ['new', 'secret']),
   'verify (malformed)': () => erpops.verify(body, 'sha256=zz', 'secret'),
+
   'sign (empty secret throws)': () => {
     try {
       erpops.sign(body, '')
@@ -85,6 +88,18 @@ const cases = {
     const s = new erpops.Signer('secret')
     s.update(body)
     s.finish()
+  },
+  // Last on purpose: after these, the allocator and GC kept growing RSS
+  // during the next case (validate, 1.5 MiB per stretch) though validate
+  // alone stays flat over 360,000 calls; measured here they are flat too.
+  // A byte secret is keyed per call: each call makes a handle GC must free.
+  'verify (keyed path, byte secret)': () => erpops.verify(body, header, Buffer.from('secret')),
+  // One engine: per-call engines would measure the GC's pace, not leaks.
+  'alerts (rules set, listed, removed; tick)': () => {
+    alerts.setRule({ id: 'r', name: 'n', channel: 'c', matchers: { source: 'PSFT_*' } })
+    alerts.rules()
+    alerts.removeRule('r')
+    alerts.tick(now)
   },
 }
 

@@ -22,6 +22,9 @@ import {
   IncidentModel,
   type IncidentEffect,
   type QuotaDecision,
+  AlertEngine,
+  type AlertEffect,
+  type AlertRule,
 } from '../index.js'
 
 const body: Buffer = Buffer.from('{}')
@@ -102,3 +105,12 @@ const status: number = reply.status + reply.body.length
 sign(42, 'secret')
 
 export { status, checked, answer, middleware, handler, when, big, built, init, clean, acked, wake, again, keyed, pairs, left, reset, rows, fromView, ok, missing, streamed, fed, once, report, headers }
+
+const alerting = new AlertEngine({ ackTimeoutSecs: 600, flapping: false })
+const pager: AlertRule = { id: 'ops', name: 'Ops', channel: 'pager', kinds: ['opened'], matchers: { min_severity: 'error' } }
+alerting.setRule(pager)
+alerting.setHeartbeat({ connector_id: event.connector_id, source: 'NIGHTLY', period: 86400, grace: 3600 }, new Date())
+const fired: AlertEffect[] = alerting.tick(alerting.nextWakeup() ?? Date.now())
+const rules: AlertRule[] = new ReceiveEngine().alerts.rules()
+const heard: AlertEffect[] = new ReceiveEngine().receive({ method: 'POST' }).alerts
+const alertsAgain: AlertEngine = AlertEngine.restore(alerting.snapshot(), { flapping: { maxTransitions: 3 } })

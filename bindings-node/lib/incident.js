@@ -82,4 +82,4 @@ class IncidentModel {
   }
 }
 
-module.exports = { IncidentModel }
+module.exports = { IncidentModel, json }

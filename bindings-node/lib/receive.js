@@ -8,7 +8,7 @@ const { randomUUID } = require('node:crypto')
 const native = require('../native.js')
 const { ErpopsError } = require('./errors.js')
 const args = require('./args.js')
-const { eventFromJson } = require('./event.js')
+const { eventFromPacked } = require('./event.js')
 
 /** The first value of header `name` from Node's, fetch's or any-case headers. */
 function header(headers, name) {
@@ -56,7 +56,7 @@ function checkRequest(headers, rawBody, options) {
     if (e && e.code === 'InvalidArg') throw new TypeError(e.message)
     throw e
   }
-  if (typeof r === 'string') return eventFromJson(r)
+  if (typeof r === 'string') return eventFromPacked(r)
   const problem = JSON.parse(r.problem)
   throw new ErpopsError({
     message: problem.detail ?? problem.title ?? r.code,

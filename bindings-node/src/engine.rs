@@ -9,7 +9,8 @@ use std::time::Duration;
 use erpops_core::pii::PiiPolicy;
 use erpops_core::quota::{Limit, Plan};
 use erpops_core::receive::{
-    Body, ConnectorRecord, ConnectorSecret, Engine, InboundRequest, ReceiveConfig, TenantRecord,
+    Body, ConnectorRecord, ConnectorSecret, Effect, Engine, InboundRequest, ReceiveConfig,
+    TenantRecord,
 };
 use erpops_core::signature::Secret;
 use napi::bindgen_prelude::Buffer;
@@ -17,7 +18,9 @@ use napi::Either;
 use napi_derive::napi;
 use uuid::Uuid;
 
+use crate::alert;
 use crate::error::{self, from_core, Result};
+use crate::incident::to_json;
 use crate::input::{as_bytes, Bytes};
 use crate::quota::timestamp;
 
@@ -90,6 +93,9 @@ pub struct EngineResponse {
     pub body: Buffer,
     /// The refusal code, `null` for 200/202.
     pub code: Option<String>,
+    /// The alerting layer's effects of an accepted event (`notify`,
+    /// `suppressed`, `flapping_*`), as JSON text of an array.
+    pub alerts: String,
 }
 
 /// The core's in-memory receiver.
@@ -235,7 +241,17 @@ impl ReceiveEngine {
             body,
         };
         let r = self.engine.receive(&inbound, now, &request_id);
+        let alerts: Vec<_> = r
+            .effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Alert(a) => Some(a),
+                _ => None,
+            })
+            .collect();
+        let alerts = to_json(&alerts)?;
         Ok(EngineResponse {
+            alerts,
             status: u32::from(r.status),
             headers: r
                 .headers
@@ -245,5 +261,116 @@ impl ReceiveEngine {
             code: r.code.map(|c| c.code().to_owned()),
             body: r.body.into(),
         })
+    }
+
+    // ----- the alerting layer (`Engine::alerts_mut`) ---------------------
+    // Same operations, names and JSON forms as `AlertEngine`; the JavaScript
+    // layer exposes them as `engine.alerts`.
+
+    /// Adds or replaces an alert rule (JSON); throws with the core's code.
+    #[napi(catch_unwind)]
+    pub fn set_rule(&mut self, rule_json: String) -> Result<()> {
+        alert::set_rule(self.engine.alerts_mut(), &rule_json)
+    }
+
+    /// Removes an alert rule; its JSON, or `null`.
+    #[napi(catch_unwind)]
+    pub fn remove_rule(&mut self, rule_id: String) -> Result<Option<String>> {
+        alert::remove_rule(self.engine.alerts_mut(), &rule_id)
+    }
+
+    /// The alert rules (JSON array).
+    #[napi(catch_unwind)]
+    pub fn rules(&self) -> Result<String> {
+        alert::rules(self.engine.alerts())
+    }
+
+    /// Adds or replaces a silence (JSON); throws with the core's code.
+    #[napi(catch_unwind)]
+    pub fn set_silence(&mut self, silence_json: String) -> Result<()> {
+        alert::set_silence(self.engine.alerts_mut(), &silence_json)
+    }
+
+    /// Ends a silence now; the effects (JSON array).
+    #[napi(catch_unwind)]
+    pub fn expire_silence(&mut self, silence_id: String, now_ms: f64) -> Result<String> {
+        alert::expire_silence(self.engine.alerts_mut(), &silence_id, now_ms)
+    }
+
+    /// The silences (JSON array).
+    #[napi(catch_unwind)]
+    pub fn silences(&self) -> Result<String> {
+        alert::silences(self.engine.alerts())
+    }
+
+    /// Sets or changes a heartbeat (JSON) at `now_ms`.
+    #[napi(catch_unwind)]
+    pub fn set_heartbeat(&mut self, heartbeat_json: String, now_ms: f64) -> Result<()> {
+        alert::set_heartbeat(self.engine.alerts_mut(), &heartbeat_json, now_ms)
+    }
+
+    /// Pauses or resumes a heartbeat at `now_ms`.
+    #[napi(catch_unwind)]
+    pub fn set_heartbeat_paused(
+        &mut self,
+        connector_id: String,
+        source: String,
+        paused: bool,
+        now_ms: f64,
+    ) -> Result<()> {
+        alert::set_heartbeat_paused(
+            self.engine.alerts_mut(),
+            &connector_id,
+            &source,
+            paused,
+            now_ms,
+        )
+    }
+
+    /// Removes a heartbeat; its JSON, or `null`.
+    #[napi(catch_unwind)]
+    pub fn remove_heartbeat(
+        &mut self,
+        connector_id: String,
+        source: String,
+    ) -> Result<Option<String>> {
+        alert::remove_heartbeat(self.engine.alerts_mut(), &connector_id, &source)
+    }
+
+    /// The heartbeats and their state (JSON array).
+    #[napi(catch_unwind)]
+    pub fn heartbeats(&self) -> Result<String> {
+        alert::heartbeats(self.engine.alerts())
+    }
+
+    /// Applies an operator command (JSON) to an incident; the effects.
+    #[napi(catch_unwind)]
+    pub fn command(&mut self, command_json: String, now_ms: f64) -> Result<String> {
+        alert::command(self.engine.alerts_mut(), &command_json, now_ms)
+    }
+
+    /// Runs every timer due at `now_ms` (heartbeats, ack expiry, flapping,
+    /// group_wait, repeats); the effects (JSON array).
+    #[napi(catch_unwind)]
+    pub fn tick(&mut self, now_ms: f64) -> Result<String> {
+        to_json(&self.engine.tick(timestamp(now_ms)?))
+    }
+
+    /// When to call `tick` next (Unix milliseconds), or `null`.
+    #[napi(catch_unwind)]
+    pub fn next_wakeup_ms(&self) -> Option<f64> {
+        alert::next_wakeup_ms(self.engine.alerts())
+    }
+
+    /// Every incident (JSON array).
+    #[napi(catch_unwind)]
+    pub fn incidents(&self) -> Result<String> {
+        alert::incidents(self.engine.alerts())
+    }
+
+    /// The incident with `incident_id` (JSON), or `null`.
+    #[napi(catch_unwind)]
+    pub fn get(&self, incident_id: String) -> Result<Option<String>> {
+        alert::get(self.engine.alerts(), &incident_id)
     }
 }

@@ -1,17 +1,19 @@
 //! The event contract (contract §3.2–3.4): `validate`, `buildEvent`,
 //! `signedRequest` and `redact`.
 //!
-//! `validate` borrows the body bytes in place and returns the normalized
-//! event as a plain JavaScript object with the wire's field names and the
-//! `timestamp` as a `Date`; metadata integers beyond 2^53 become `BigInt`s
-//! so that every 64-bit value stays exact. A body that breaks the contract
-//! comes back as `{ errors, message, syntax }` (the core's violations, every
-//! one of them) for the JavaScript layer to throw as an `ErpopsError`.
+//! `validate` itself is in [`crate::fast`] (a per-request call, outside the
+//! generated glue); this module holds what it shares with the rest: the
+//! options, the violations' JavaScript form and the builder. An accepted
+//! event crosses as a packed string ([`crate::packed`]) that the JavaScript
+//! layer turns into a plain object (`timestamp` a `Date`, metadata integers
+//! beyond 2^53 exact `BigInt`s). A body that breaks the contract comes back
+//! as `{ errors, message, syntax }` (the core's violations, every one of
+//! them) for the JavaScript layer to throw as an `ErpopsError`.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use erpops_core::event::{parse_event, EventBuilder, MetadataValue, ParseOptions, Violations};
+use erpops_core::event::{EventBuilder, MetadataValue, ParseOptions, Violations};
 use erpops_core::pii::{self, PiiPolicy};
 use erpops_core::signature::Secret;
 use erpops_core::wire;
@@ -164,90 +166,6 @@ pub(crate) fn parse_options(
     Ok(opts)
 }
 
-/// The normalized event as JSON text for `JSON.parse` in the JavaScript
-/// layer: V8 builds the object from one string much faster than napi sets
-/// its properties one by one (which cost more than the parse itself).
-/// `timestamp` is Unix milliseconds (made a `Date` in JavaScript); metadata
-/// integers beyond 2^53 are written as decimal strings and their keys listed
-/// in `bigints`, so JavaScript can make them exact `BigInt`s.
-#[derive(serde::Serialize)]
-struct EventOut<'a> {
-    connector_id: String,
-    event_type: &'a str,
-    timestamp: i64,
-    severity: &'static str,
-    source: Option<&'a str>,
-    message: Option<&'a str>,
-    metadata: MetadataOut<'a>,
-    redactions: Vec<RedactionOut<'a>>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    bigints: Vec<&'a str>,
-}
-
-struct MetadataOut<'a>(&'a erpops_core::event::Metadata);
-
-impl serde::Serialize for MetadataOut<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(Some(self.0.len()))?;
-        for (key, value) in self.0.iter() {
-            match value {
-                MetadataValue::Int(i) if !(-MAX_SAFE..=MAX_SAFE).contains(i) => {
-                    map.serialize_entry(key, &i.to_string())?
-                }
-                MetadataValue::UInt(u) if *u > MAX_SAFE as u64 => {
-                    map.serialize_entry(key, &u.to_string())?
-                }
-                other => map.serialize_entry(key, other)?,
-            }
-        }
-        map.end()
-    }
-}
-
-fn is_big(value: &MetadataValue) -> bool {
-    match value {
-        MetadataValue::Int(i) => !(-MAX_SAFE..=MAX_SAFE).contains(i),
-        MetadataValue::UInt(u) => *u > MAX_SAFE as u64,
-        _ => false,
-    }
-}
-
-#[derive(serde::Serialize)]
-struct RedactionOut<'a> {
-    pointer: &'a str,
-    kinds: Vec<&'static str>,
-}
-
-pub(crate) fn event_json(
-    e: &erpops_core::event::Event,
-    redactions: &[erpops_core::event::Redaction],
-) -> Result<String> {
-    let out = EventOut {
-        connector_id: e.connector_id.hyphenated().to_string(),
-        event_type: &e.event_type,
-        timestamp: i64::try_from(e.timestamp.unix_millis()).unwrap_or(i64::MAX),
-        severity: e.severity.as_str(),
-        source: e.source.as_deref(),
-        message: e.message.as_deref(),
-        metadata: MetadataOut(&e.metadata),
-        redactions: redactions
-            .iter()
-            .map(|r| RedactionOut {
-                pointer: &r.pointer,
-                kinds: r.kinds.iter().map(|k| k.as_str()).collect(),
-            })
-            .collect(),
-        bigints: e
-            .metadata
-            .iter()
-            .filter(|(_, v)| is_big(v))
-            .map(|(k, _)| k)
-            .collect(),
-    };
-    serde_json::to_string(&out).map_err(|e| from_core("internal", e))
-}
-
 /// A field where the `redact` policy replaced personal data.
 #[napi(object)]
 pub struct Redaction {
@@ -255,35 +173,6 @@ pub struct Redaction {
     pub pointer: String,
     /// The kinds replaced: `email`, `ssn`, `card`, `iban`, `phone`.
     pub kinds: Vec<String>,
-}
-
-/// Parses and validates `body` with the core's rules (every violation is
-/// reported). Returns the event as JSON text, or `{ errors, message,
-/// syntax }`.
-/// Options are positional: reading named properties of an options object
-/// through napi is slower than the validation.
-#[napi(catch_unwind, ts_return_type = "string | Invalid")]
-pub fn validate(
-    #[napi(ts_arg_type = "Uint8Array | string")] body: Bytes,
-    now_ms: f64,
-    connector_id: Option<String>,
-    future_skew_seconds: Option<f64>,
-    max_age_seconds: Option<f64>,
-    max_body_bytes: Option<f64>,
-    pii_policy: Option<String>,
-) -> Result<Either<String, Invalid>> {
-    let opts = parse_options(
-        now_ms,
-        connector_id.as_deref(),
-        future_skew_seconds,
-        max_age_seconds,
-        max_body_bytes,
-        pii_policy.as_deref(),
-    )?;
-    match parse_event(as_bytes(&body), &opts) {
-        Ok(parsed) => Ok(Either::A(event_json(&parsed.event, &parsed.redactions)?)),
-        Err(violations) => Ok(Either::B(violations.into())),
-    }
 }
 
 /// Fields of an event to build, with the wire's names. Unset fields are

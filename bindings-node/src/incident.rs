@@ -16,14 +16,14 @@ use crate::error::{from_core, Result};
 use crate::quota::timestamp;
 
 /// The error for JSON that is not the core's form of the expected value.
-fn json_error(what: &str, e: serde_json::Error) -> napi::Error<crate::error::Code> {
+pub(crate) fn json_error(what: &str, e: serde_json::Error) -> napi::Error<crate::error::Code> {
     from_core(
         "invalid_argument",
         format!("{what} is not a valid {what} object: {e}"),
     )
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| from_core("internal", e))
 }
 

@@ -14,22 +14,31 @@
 //! - [`input`]: `Buffer | Uint8Array | string` arguments, borrowed in place.
 //! - [`error`]: core error codes as the JavaScript `err.code`.
 //! - [`sign`]: `sign`, `verify`, the `Signer` class and wire constants.
-//! - [`event`]: `validate`, `buildEvent`, `signedRequest` and `redact`.
+//! - [`fast`]: the per-request calls (`verify`, `validate`) outside the
+//!   generated glue.
+//! - [`event`]: `validate`'s options and violations, `buildEvent`,
+//!   `signedRequest` and `redact`.
+//! - [`packed`]: the accepted event as one packed string for JavaScript.
 //! - [`receive`]: `checkRequest`, the core's receive decision for existing
 //!   receivers.
 //! - [`engine`]: `ReceiveEngine`, the core's in-memory receiver.
 //! - [`quota`]: the `QuotaLedger` class over the core's quota ledger.
 //! - [`incident`]: the `IncidentModel` class over the core's incident model.
+//! - [`alert`]: the `AlertEngine` class over the core's alerting layer, and
+//!   the same operations on `ReceiveEngine`.
 //!
 //! Every export carries `#[napi(catch_unwind)]`: a panic becomes a thrown
 //! JavaScript error instead of aborting the Node process. A test in
 //! `__test__/boundary.test.mjs` reads these sources and fails if one does not.
 
+pub mod alert;
 pub mod engine;
 pub mod error;
 pub mod event;
+pub mod fast;
 pub mod incident;
 pub mod input;
+pub mod packed;
 pub mod quota;
 pub mod receive;
 pub mod sign;

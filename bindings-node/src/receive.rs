@@ -20,8 +20,8 @@ use napi::Either;
 use napi_derive::napi;
 
 use crate::error::{self, from_core, Result};
-use crate::event::event_json;
 use crate::input::{as_bytes, Bytes};
+use crate::packed::event_packed;
 use crate::quota::timestamp;
 
 /// A refusal exactly as an ERPOps receiver answers it.
@@ -52,8 +52,8 @@ fn refusal(r: Response) -> Refusal {
 
 /// Decides one request with the core's receive ladder. Header values are
 /// the raw values (`null` when absent); `too_large_length` is set when the
-/// caller stopped reading past the limit. Returns the accepted event as JSON
-/// text (like `validate`), or the refusal.
+/// caller stopped reading past the limit. Returns the accepted event packed
+/// (like `validate`, see [`crate::packed`]), or the refusal.
 #[napi(catch_unwind, ts_return_type = "string | Refusal")]
 #[allow(clippy::too_many_arguments)]
 pub fn check_request(
@@ -143,7 +143,7 @@ pub fn check_request(
     };
     match decide(auth, &context, &config, now, &request_id) {
         Outcome::Respond(response) => Ok(Either::B(refusal(response))),
-        Outcome::Accepted(accepted) => Ok(Either::A(event_json(
+        Outcome::Accepted(accepted) => Ok(Either::A(event_packed(
             &accepted.event,
             &accepted.redactions,
         )?)),
