@@ -54,9 +54,12 @@ fn counter(used: u64) -> Counter {
     }
 }
 
-/// What a test compares: the answer and, for an accepted event, its effects
-/// once respond()ed without incident effects.
-fn answer(outcome: Outcome<'_>) -> (u16, Option<RefusalCode>, Vec<u8>, String) {
+/// What a test compares: status, code, body and (as debug text) effects.
+type Answer = (u16, Option<RefusalCode>, Vec<u8>, String);
+
+/// The answer and, for an accepted event, its effects once respond()ed
+/// without incident effects.
+fn answer(outcome: Outcome<'_>) -> Answer {
     let r: Response = match outcome {
         Outcome::Respond(r) => r,
         Outcome::Accepted(a) => a.respond(None, Vec::new()),
@@ -65,14 +68,7 @@ fn answer(outcome: Outcome<'_>) -> (u16, Option<RefusalCode>, Vec<u8>, String) {
     (r.status, r.code, r.body, effects)
 }
 
-fn run_both(
-    body: &[u8],
-    sig: &str,
-    context: &Context<'_>,
-) -> (
-    (u16, Option<RefusalCode>, Vec<u8>, String),
-    (u16, Option<RefusalCode>, Vec<u8>, String),
-) {
+fn run_both(body: &[u8], sig: &str, context: &Context<'_>) -> (Answer, Answer) {
     let config = ReceiveConfig::default();
     let request = InboundRequest::post_json(sig.as_bytes(), C.as_bytes(), body);
     let auth = authenticate(&request, &config, "req-1").unwrap();
@@ -130,6 +126,10 @@ fn one_admission_settles_differently_with_the_state() {
     assert_eq!(admitted.tenant_id(), "t1");
     assert_eq!(admitted.plan(), Plan::Free);
     assert!(admitted.event_id().starts_with("evt_"));
+    assert_eq!(
+        admitted.event().map(|e| e.timestamp),
+        Some(Timestamp::from_unix_seconds(NOW - 5))
+    );
 
     let fresh = settle(admitted.clone(), &b, &State::default(), &config, now(), "r");
     assert_eq!(answer(fresh).0, 202);
@@ -169,6 +169,7 @@ fn an_invalid_body_is_answered_by_settle_with_quota_headers() {
     };
     let admitted = admit(auth, &ctx, &config, now(), "r").unwrap();
     assert!(!admitted.is_valid());
+    assert!(admitted.event().is_none());
     let used = counter(7);
     let state = State {
         replay_expires_at: Some(now()),

@@ -1,12 +1,18 @@
 //! The one writer: a thread that owns the store and the incident model,
-//! takes requests from a queue, and answers each through the core's receive
-//! decision. Requests that arrive together are decided in one transaction
-//! and acknowledged after its single commit (group commit): a 202 is sent
-//! only once the event, its quota, its digest and its incident effects are
-//! durable, and one fsync serves the whole group.
+//! takes requests from a queue, and finishes each through the stateful half
+//! of the core's receive decision ([`settle`]). The HTTP tasks already ran
+//! the stateless half ([`admit`](erpops_core::receive::admit): records, MAC,
+//! parsing), so the writer only reads the replay entry and the quota row,
+//! ingests into the incident model and writes. Requests that arrive
+//! together are settled in one transaction and acknowledged after its
+//! single commit (group commit): a 202 is sent only once the event, its
+//! quota, its digest and its incident effects are durable, and one fsync
+//! serves the whole group.
 //!
-//! Being the only writer also makes each decision's lookups and writes
-//! atomic: nothing else changes the quota or digests between them.
+//! Being the only writer also makes each decision's state lookups and
+//! writes atomic: nothing else changes the quota or digests between them.
+//! The incident model is persisted as one row per correlation key, and a
+//! group writes only the keys it touched.
 //!
 //! The same thread calls the incident model's `tick` when its
 //! `next_wakeup()` comes (the queue wait times out then).
@@ -15,11 +21,14 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 
 use bytes::Bytes;
-use erpops_core::incident::{Command, CommandError, IncidentConfig, IncidentModel};
-use erpops_core::receive::{
-    decide, incident_id_of, Authenticated, Context, Effect, Outcome, ReceiveConfig, Response,
+use std::collections::BTreeSet;
+
+use erpops_core::incident::{
+    Command, CommandError, CorrelationKey, IncidentConfig, IncidentModel, KeySnapshot,
 };
-use erpops_core::signature::ParsedSignature;
+use erpops_core::receive::{
+    incident_id_of, settle, Admitted, Effect, Outcome, ReceiveConfig, Response, State,
+};
 use erpops_core::Timestamp;
 use tokio::sync::oneshot;
 
@@ -34,18 +43,15 @@ pub const MAX_GROUP: usize = 256;
 pub const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(60);
 
 /// What the HTTP side hands over: a request that passed the core's
-/// lookup-free step ([`authenticate`](fn@erpops_core::receive::authenticate),
-/// run in the HTTP task so malformed requests never reach the writer) and
-/// its whole body.
+/// [`authenticate`](fn@erpops_core::receive::authenticate) and
+/// [`admit`](fn@erpops_core::receive::admit) in the HTTP task (so refused
+/// requests never reach the writer, and the MAC and parsing run on every
+/// core instead of the writer's one), and its whole body.
 #[derive(Debug)]
 pub struct Job {
-    /// The connector named by the header.
-    pub connector_id: uuid::Uuid,
-    /// The claimed signature (verified by the decision).
-    pub signature: ParsedSignature,
-    /// `evt_…` of this connector and body.
-    pub event_id: String,
-    /// The complete body (within the limit).
+    /// The verified, parsed request, waiting for the state rungs.
+    pub admitted: Admitted,
+    /// The complete body (within the limit), stored with the event.
     pub body: Bytes,
     /// Echoed in problem bodies and the `X-Request-Id` header.
     pub request_id: String,
@@ -56,8 +62,8 @@ pub struct Job {
 /// A message to the writer.
 #[derive(Debug)]
 pub enum Message {
-    /// Decide one receive request.
-    Receive(Job),
+    /// Decide one receive request (boxed: it carries the parsed event).
+    Receive(Box<Job>),
     /// Answer whether the store responds.
     Ping(oneshot::Sender<bool>),
     /// An operator command (acknowledge, resolve) from the REST API.
@@ -115,6 +121,9 @@ fn load_model(store: &mut dyn Store) -> StoreResult<IncidentModel> {
 pub struct Writer {
     /// Incident effects of the open group, written once at its end.
     group_effects: Vec<erpops_core::incident::Effect>,
+    /// Correlation keys the open group changed: their rows are written
+    /// once at its end.
+    group_keys: BTreeSet<CorrelationKey>,
     last_maintenance: Timestamp,
     metrics: std::sync::Arc<crate::metrics::Metrics>,
     store: Box<dyn Store>,
@@ -133,6 +142,7 @@ impl Writer {
         metrics.set_open_incidents(model.active_count());
         Ok(Writer {
             group_effects: Vec::new(),
+            group_keys: BTreeSet::new(),
             last_maintenance: clock::now(),
             metrics,
             store,
@@ -199,7 +209,9 @@ impl Writer {
             self.store.begin()?;
             let effects = self.model.tick(now);
             self.store.record_incident_effects(&effects, now)?;
-            self.store.save_incident_model(&self.model.snapshot())?;
+            let keys: BTreeSet<CorrelationKey> =
+                effects.iter().map(|e| e.incident().key.clone()).collect();
+            self.store.write_incident_keys(&self.key_rows(keys))?;
             self.store.prune(now)?;
             self.store.commit()
         })();
@@ -210,9 +222,24 @@ impl Writer {
         self.metrics.set_open_incidents(self.model.active_count());
     }
 
+    /// The current rows of `keys` (`None`: no longer remembered).
+    fn key_rows(
+        &self,
+        keys: BTreeSet<CorrelationKey>,
+    ) -> Vec<(CorrelationKey, Option<KeySnapshot>)> {
+        keys.into_iter()
+            .map(|k| {
+                let row = self.model.key_snapshot(&k);
+                (k, row)
+            })
+            .collect()
+    }
+
     /// After a failed transaction: roll back and reload the model so memory
     /// matches what is durable.
     fn recover(&mut self) {
+        self.group_effects.clear();
+        self.group_keys.clear();
         if let Err(e) = self.store.rollback() {
             tracing::error!(error = %e, "rollback failed");
         }
@@ -229,7 +256,6 @@ impl Writer {
         let now = clock::now();
         let mut answers: Vec<Pending> = Vec::with_capacity(group.len());
         let mut failed: Option<StoreError> = self.store.begin().err();
-        let mut touched_incidents = false;
         for message in group {
             match message {
                 Message::Ping(reply) => {
@@ -244,10 +270,7 @@ impl Writer {
                         Err(store_failure())
                     } else {
                         match self.command_one(&tenant, &command, now) {
-                            Ok(r) => {
-                                touched_incidents |= r.is_ok();
-                                r
-                            }
+                            Ok(r) => r,
                             Err(e) => {
                                 failed = Some(e);
                                 Err(store_failure())
@@ -257,10 +280,16 @@ impl Writer {
                     answers.push(Pending::Command(reply, result));
                 }
                 Message::Receive(job) => {
+                    let Job {
+                        admitted,
+                        body,
+                        request_id,
+                        reply,
+                    } = *job;
                     let response = if failed.is_some() {
                         None
                     } else {
-                        match self.decide_one(&job, now, &mut touched_incidents) {
+                        match self.settle_one(admitted, &body, &request_id, now) {
                             Ok(r) => Some(r),
                             Err(e) => {
                                 failed = Some(e);
@@ -268,8 +297,8 @@ impl Writer {
                             }
                         }
                     };
-                    let response = response.unwrap_or_else(|| unavailable(&job.request_id));
-                    answers.push(Pending::Receive(job.reply, response, job.request_id));
+                    let response = response.unwrap_or_else(|| unavailable(&request_id));
+                    answers.push(Pending::Receive(reply, response, request_id));
                 }
             }
         }
@@ -277,8 +306,10 @@ impl Writer {
         if failed.is_none() && !effects.is_empty() {
             failed = self.store.record_incident_effects(&effects, now).err();
         }
-        if failed.is_none() && touched_incidents {
-            failed = self.store.save_incident_model(&self.model.snapshot()).err();
+        let keys = std::mem::take(&mut self.group_keys);
+        if failed.is_none() && !keys.is_empty() {
+            let rows = self.key_rows(keys);
+            failed = self.store.write_incident_keys(&rows).err();
         }
         if failed.is_none() {
             failed = self.store.commit().err();
@@ -347,6 +378,8 @@ impl Writer {
         };
         // Written with the group's other effects, in order, so the latest
         // state of an incident wins.
+        self.group_keys
+            .extend(effects.iter().map(|e| e.incident().key.clone()));
         self.group_effects.extend(effects);
         let record = self
             .model
@@ -357,39 +390,42 @@ impl Writer {
         Ok(record.ok_or_else(not_found))
     }
 
-    /// One request through both steps of the core's decision, applying the
-    /// effects of an accepted event to the open transaction.
-    fn decide_one(
+    /// One admitted request through the state rungs of the core's
+    /// decision, applying the effects of an accepted event to the open
+    /// transaction.
+    fn settle_one(
         &mut self,
-        job: &Job,
+        admitted: Admitted,
+        body: &[u8],
+        request_id: &str,
         now: Timestamp,
-        touched_incidents: &mut bool,
     ) -> StoreResult<Response> {
-        let auth = Authenticated {
-            connector_id: job.connector_id,
-            signature: job.signature,
-            event_id: job.event_id.clone(),
-            body: &job.body,
+        let replay = admitted.event().map(|e| (admitted.event_id(), e.timestamp));
+        let (replay_expires_at, quota) =
+            self.store.lookup_state(admitted.tenant_id(), replay, now)?;
+        let state = State {
+            replay_expires_at,
+            quota: quota.as_ref(),
         };
-        let lookup = self.store.lookup(&auth.connector_id, &auth.event_id, now)?;
-        let context = Context {
-            connector: lookup.connector.as_ref(),
-            tenant: lookup.tenant.as_ref(),
-            replay_expires_at: lookup.replay_expires_at,
-            quota: lookup.quota.as_ref(),
-        };
-        let accepted = match decide(auth, &context, &self.config, now, &job.request_id) {
+        // The quota effect is applied with the plan the decision used.
+        let plan = admitted.plan();
+        let accepted = match settle(admitted, body, &state, &self.config, now, request_id) {
             Outcome::Respond(response) => return Ok(response),
             Outcome::Accepted(accepted) => accepted,
         };
-        let plan = lookup
-            .tenant
-            .map(|t| t.plan)
-            .ok_or_else(|| StoreError::Corrupt("accepted without a tenant".to_owned()))?;
+        // The key changes even when no incident effect comes out (a
+        // recovery's time, a quiet key's retention).
+        self.group_keys.insert(CorrelationKey::of(&accepted.event));
         let incident_effects = self.model.ingest(&accepted.event, &accepted.event_id, now);
         let incident_id = incident_id_of(&incident_effects).map(str::to_owned);
         let tenant_id = accepted.tenant_id.clone();
         let response = accepted.respond(incident_id.as_deref(), incident_effects);
+        // The digest is remembered in the event's row (one write, no
+        // random-key index): find its expiry before storing the event.
+        let replay_expires_at = response.effects.iter().find_map(|e| match e {
+            Effect::RememberDigest { expires_at, .. } => Some(*expires_at),
+            _ => None,
+        });
         let mut incident_effects = Vec::new();
         for effect in &response.effects {
             match effect {
@@ -405,6 +441,7 @@ impl Writer {
                     raw_body: redactions.is_empty().then_some(raw_body.as_slice()),
                     incident_id: incident_id.as_deref(),
                     received_at: now,
+                    replay_expires_at,
                 })?,
                 Effect::ConsumeQuota { tenant_id, .. } => {
                     // The shared-store upsert re-runs the rule atomically;
@@ -416,21 +453,13 @@ impl Writer {
                         ));
                     }
                 }
-                Effect::RememberDigest {
-                    event_id,
-                    connector_id,
-                    expires_at,
-                } => self
-                    .store
-                    .remember_digest(event_id, connector_id, *expires_at)?,
+                // Recorded with the event above.
+                Effect::RememberDigest { .. } => {}
                 Effect::Incident(e) => incident_effects.push(e.clone()),
                 _ => {}
             }
         }
-        if !incident_effects.is_empty() {
-            *touched_incidents = true;
-            self.group_effects.extend(incident_effects);
-        }
+        self.group_effects.extend(incident_effects);
         Ok(response)
     }
 }

@@ -189,6 +189,14 @@ impl Admitted {
         self.plan
     }
 
+    /// The normalized event, when the body parsed and validated. A store
+    /// can key its replay entries by the event's own time as well as its id
+    /// (a duplicate has the same bytes, hence the same time), which keeps
+    /// its index appending instead of writing at random places.
+    pub fn event(&self) -> Option<&Event> {
+        self.parsed.as_ref().ok().map(|p| &p.event)
+    }
+
     /// Whether the body parsed and validated (otherwise [`settle`] answers
     /// 422 without looking at the replay entry).
     pub fn is_valid(&self) -> bool {

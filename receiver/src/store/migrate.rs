@@ -11,6 +11,7 @@ use super::{StoreError, StoreResult};
 pub const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/0001_init.sql")),
     (2, erpops_core::quota::shared_store::SCHEMA_SQL),
+    (4, include_str!("../../migrations/0004_incident_rows.sql")),
 ];
 
 /// Brings the schema up to date; returns the version reached.
@@ -31,7 +32,14 @@ pub fn migrate(conn: &mut Connection) -> StoreResult<i64> {
             found: current,
         });
     }
-    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+    // Every missing version, not only those above the highest applied: a
+    // migration numbered below one already applied (two branches adding
+    // migrations side by side, 0003 merged after 0004) still runs.
+    let applied: std::collections::BTreeSet<i64> = conn
+        .prepare("SELECT version FROM schema_migrations")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| !applied.contains(v)) {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         // Another process (the server and an admin command) may have
         // applied it meanwhile: the check runs under the write lock.

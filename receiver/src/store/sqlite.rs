@@ -4,7 +4,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use erpops_core::incident::{Effect as IncidentEffect, IncidentSnapshot};
+use erpops_core::incident::snapshot::SNAPSHOT_VERSION;
+use erpops_core::incident::{
+    CorrelationKey, Effect as IncidentEffect, IncidentSnapshot, KeySnapshot,
+};
 use erpops_core::pii::PiiPolicy;
 use erpops_core::quota::shared_store::{self, SqlValue, Statement, StoreOutcome};
 use erpops_core::quota::{self, Counter, Decision, Metric, Plan, Window};
@@ -16,8 +19,8 @@ use uuid::Uuid;
 
 use super::migrate::migrate;
 use super::{
-    ApiKeyRow, ConnectorRow, Cursor, EventFilter, IncidentFilter, Listed, Lookup, NewEvent,
-    ReadStore, Store, StoreError, StoreResult, TenantRow,
+    ApiKeyRow, ConnectorRow, Cursor, EventFilter, IncidentFilter, Listed, NewEvent, ReadStore,
+    Records, Store, StoreError, StoreResult, TenantRow,
 };
 
 /// File name of the database inside the data directory.
@@ -48,6 +51,12 @@ const CACHE_LIMIT: usize = 10_000;
 /// A `Timestamp` as stored: Unix nanoseconds (fits `i64` until 2262).
 pub fn to_db(t: Timestamp) -> i64 {
     i64::try_from(t.unix_nanos()).unwrap_or(i64::MAX)
+}
+
+/// The replay index's leading column: the event's own time in whole Unix
+/// seconds (floor), as migration 0004 computes it for older rows.
+pub fn event_second(t: Timestamp) -> i64 {
+    t.unix_seconds()
 }
 
 /// A stored time back as a `Timestamp`.
@@ -171,6 +180,34 @@ impl SqliteStore {
             .transpose()
     }
 
+    /// Connector and tenant records through the lookup cache (whose
+    /// validity the caller checked against `data_version`).
+    fn cached_records(&mut self, connector: &Uuid) -> StoreResult<Records> {
+        let cid = connector.to_string();
+        let record = match self.cache.connectors.get(&cid) {
+            Some(r) => Some(r.clone()),
+            None => {
+                let r = self.read_connector(&cid)?;
+                if let Some(r) = &r {
+                    self.cache.connectors.insert(cid, r.clone());
+                }
+                r
+            }
+        };
+        let Some(record) = record else {
+            return Ok((None, None));
+        };
+        let tenant = match self.cache.tenants.get(&record.tenant_id) {
+            Some(t) => *t,
+            None => {
+                let t = self.read_tenant(&record.tenant_id)?;
+                self.cache.tenants.insert(record.tenant_id.clone(), t);
+                t
+            }
+        };
+        Ok((Some(record), tenant))
+    }
+
     fn touch(
         &mut self,
         sql: &str,
@@ -233,54 +270,49 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn lookup(&mut self, connector: &Uuid, event_id: &str, now: Timestamp) -> StoreResult<Lookup> {
-        let cid = connector.to_string();
-        let record = match self.cache.connectors.get(&cid) {
-            Some(r) => Some(r.clone()),
-            None => {
-                let r = self.read_connector(&cid)?;
-                if let Some(r) = &r {
-                    self.cache.connectors.insert(cid.clone(), r.clone());
-                }
-                r
-            }
-        };
-        let Some(record) = record else {
-            return Ok(Lookup::default());
-        };
-        let tenant_id = record.tenant_id.clone();
-        let tenant = match self.cache.tenants.get(&tenant_id) {
-            Some(t) => *t,
-            None => {
-                let t = self.read_tenant(&tenant_id)?;
-                self.cache.tenants.insert(tenant_id.clone(), t);
-                t
-            }
-        };
-        let replay: Option<i64> = self
+    fn records(&mut self, connector: &Uuid) -> StoreResult<Records> {
+        // Outside a transaction: `data_version` moves whenever another
+        // connection (the writer, an admin command) committed since the
+        // cache was filled, so a cached record is never older than the
+        // last commit before this call.
+        let version: i64 = self
             .conn
-            .prepare_cached("SELECT expires_at FROM seen_digests WHERE event_id = ?1")?
-            .query_row([event_id], |r| r.get(0))
-            .optional()?;
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0))?;
+        if version != self.cache.data_version || self.cache.connectors.len() > CACHE_LIMIT {
+            self.cache = LookupCache {
+                data_version: version,
+                ..LookupCache::default()
+            };
+        }
+        self.cached_records(connector)
+    }
+
+    fn lookup_state(
+        &mut self,
+        tenant: &str,
+        replay: Option<(&str, Timestamp)>,
+        now: Timestamp,
+    ) -> StoreResult<(Option<Timestamp>, Option<Counter>)> {
+        let replay: Option<i64> = match replay {
+            Some((event_id, event_time)) => self
+                .conn
+                .prepare_cached(
+                    "SELECT MAX(replay_expires_at) FROM events WHERE event_second = ?1 AND \
+                     event_id = ?2",
+                )?
+                .query_row(params![event_second(event_time), event_id], |r| r.get(0))?,
+            None => None,
+        };
         let window = Window::containing(Metric::InboundEvent.period(), now);
-        let probe = quota::Request::new(
-            &tenant_id,
-            Metric::InboundEvent,
-            quota::Limit::Unlimited,
-            now,
-        );
+        let probe = quota::Request::new(tenant, Metric::InboundEvent, quota::Limit::Unlimited, now);
         let used = self.run_returning(&shared_store::read_statement(&probe))?;
         let quota = used.map(|u| Counter {
             window_start: window.start,
             used: u64::try_from(u).unwrap_or(0),
             idempotency_keys: Default::default(),
         });
-        Ok(Lookup {
-            connector: Some(record),
-            tenant,
-            replay_expires_at: replay.map(from_db),
-            quota,
-        })
+        Ok((replay.map(from_db), quota))
     }
 
     fn consume_event_quota(
@@ -313,8 +345,8 @@ impl Store for SqliteStore {
         self.conn
             .prepare_cached(
                 "INSERT INTO events (event_id, tenant_id, connector_id, received_at, event_type, \
-                 severity, source, incident_id, event_json, raw_body) VALUES (?1, ?2, ?3, ?4, ?5, \
-                 ?6, ?7, ?8, ?9, ?10)",
+                 severity, source, incident_id, event_json, raw_body, event_second, \
+                 replay_expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?
             .execute(params![
                 e.event_id,
@@ -327,22 +359,9 @@ impl Store for SqliteStore {
                 e.incident_id,
                 json,
                 e.raw_body,
+                event_second(e.event.timestamp),
+                e.replay_expires_at.map(to_db),
             ])?;
-        Ok(())
-    }
-
-    fn remember_digest(
-        &mut self,
-        event_id: &str,
-        connector: &Uuid,
-        expires_at: Timestamp,
-    ) -> StoreResult<()> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO seen_digests (event_id, connector_id, expires_at) VALUES (?1, ?2, ?3) \
-                 ON CONFLICT (event_id) DO UPDATE SET expires_at = excluded.expires_at",
-            )?
-            .execute(params![event_id, connector.to_string(), to_db(expires_at)])?;
         Ok(())
     }
 
@@ -401,19 +420,68 @@ impl Store for SqliteStore {
         Ok(row.flatten())
     }
 
-    fn save_incident_model(&mut self, snapshot: &IncidentSnapshot) -> StoreResult<()> {
-        let json =
-            serde_json::to_string(snapshot).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-        self.conn
-            .prepare_cached(
-                "INSERT INTO incident_model (id, snapshot_json) VALUES (1, ?1) ON CONFLICT (id) \
-                 DO UPDATE SET snapshot_json = excluded.snapshot_json",
-            )?
-            .execute([json])?;
+    fn write_incident_keys(
+        &mut self,
+        rows: &[(CorrelationKey, Option<KeySnapshot>)],
+    ) -> StoreResult<()> {
+        for (key, row) in rows {
+            let bytes = key.canonical_bytes();
+            match row {
+                Some(row) => {
+                    let json = serde_json::to_string(row)
+                        .map_err(|err| StoreError::Corrupt(err.to_string()))?;
+                    self.conn
+                        .prepare_cached(
+                            "INSERT INTO incident_keys (key, forget_at, state_json) VALUES (?1, \
+                             ?2, ?3) ON CONFLICT (key) DO UPDATE SET forget_at = \
+                             excluded.forget_at, state_json = excluded.state_json",
+                        )?
+                        .execute(params![bytes, row.state.forget_at.map(to_db), json])?;
+                }
+                None => {
+                    self.conn
+                        .prepare_cached("DELETE FROM incident_keys WHERE key = ?1")?
+                        .execute([bytes])?;
+                }
+            }
+        }
         Ok(())
     }
 
+    fn save_incident_model(&mut self, snapshot: &IncidentSnapshot) -> StoreResult<()> {
+        self.conn.execute("DELETE FROM incident_keys", [])?;
+        self.conn.execute("DELETE FROM incident_model", [])?;
+        let rows: Vec<(CorrelationKey, Option<KeySnapshot>)> = snapshot
+            .keys
+            .iter()
+            .map(|k| (k.key.clone(), Some(k.clone())))
+            .collect();
+        self.write_incident_keys(&rows)
+    }
+
     fn load_incident_model(&mut self) -> StoreResult<Option<IncidentSnapshot>> {
+        let mut keys = Vec::new();
+        {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT state_json FROM incident_keys ORDER BY key")?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let json: String = r.get(0)?;
+                let key: KeySnapshot = serde_json::from_str(&json)
+                    .map_err(|e| StoreError::Corrupt(format!("incident key row: {e}")))?;
+                keys.push(key);
+            }
+        }
+        if !keys.is_empty() {
+            return Ok(Some(IncidentSnapshot {
+                version: SNAPSHOT_VERSION,
+                keys,
+            }));
+        }
+        // Before migration 0004 the model was one snapshot row: read it,
+        // and when not inside a caller's transaction, convert it to rows
+        // once (it is never written again).
         let json: Option<String> = self
             .conn
             .query_row(
@@ -422,16 +490,30 @@ impl Store for SqliteStore {
                 |r| r.get(0),
             )
             .optional()?;
-        json.map(|j| {
-            serde_json::from_str(&j)
-                .map_err(|e| StoreError::Corrupt(format!("incident model: {e}")))
-        })
-        .transpose()
+        let Some(json) = json else {
+            return Ok(None);
+        };
+        let snapshot: IncidentSnapshot = serde_json::from_str(&json)
+            .map_err(|e| StoreError::Corrupt(format!("incident model: {e}")))?;
+        if self.conn.is_autocommit() {
+            self.conn.execute_batch("BEGIN IMMEDIATE")?;
+            let converted = self.save_incident_model(&snapshot);
+            match converted {
+                Ok(()) => self.conn.execute_batch("COMMIT")?,
+                Err(e) => {
+                    self.conn.execute_batch("ROLLBACK")?;
+                    return Err(e);
+                }
+            }
+        }
+        Ok(Some(snapshot))
     }
 
     fn prune(&mut self, now: Timestamp) -> StoreResult<()> {
+        // Keys the model forgets by retention at `now` (it forgets them
+        // silently, so no write removed their rows).
         self.conn.execute(
-            "DELETE FROM seen_digests WHERE expires_at < ?1",
+            "DELETE FROM incident_keys WHERE forget_at IS NOT NULL AND forget_at <= ?1",
             [to_db(now)],
         )?;
         for st in shared_store::prune_statements(now) {
