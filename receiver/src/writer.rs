@@ -17,6 +17,8 @@
 //! The same thread calls the incident model's `tick` when its
 //! `next_wakeup()` comes (the queue wait times out then).
 
+mod sync;
+
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 
@@ -124,6 +126,9 @@ pub struct Writer {
     /// Correlation keys the open group changed: their rows are written
     /// once at its end.
     group_keys: BTreeSet<CorrelationKey>,
+    /// Where committed groups' answers wait for the sync (pipelined group
+    /// commit); `None`: the commit itself synced.
+    to_sync: Option<Sender<sync::Batch>>,
     last_maintenance: Timestamp,
     metrics: std::sync::Arc<crate::metrics::Metrics>,
     store: Box<dyn Store>,
@@ -143,6 +148,7 @@ impl Writer {
         Ok(Writer {
             group_effects: Vec::new(),
             group_keys: BTreeSet::new(),
+            to_sync: None,
             last_maintenance: clock::now(),
             metrics,
             store,
@@ -152,10 +158,39 @@ impl Writer {
     }
 
     /// Runs until every sender is dropped; the last group is committed
-    /// before it returns (graceful shutdown flushes the store).
+    /// and synced before it returns (graceful shutdown flushes the store).
     pub fn run(mut self, rx: Receiver<Message>) {
+        // Pipelined group commit when the store supports it; otherwise
+        // every commit waits for the disk on this thread.
+        let syncer = match self.store.defer_sync() {
+            Ok(f) => match sync::spawn(f, std::sync::Arc::clone(&self.metrics)) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    tracing::warn!(error = %e, "no sync thread; committing inline");
+                    None
+                }
+            },
+            Err(e) => {
+                tracing::warn!(code = e.code(), error = %e, "no deferred sync; committing inline");
+                None
+            }
+        };
+        let (to_sync, sync_thread) = match syncer {
+            Some((tx, handle)) => (Some(tx), Some(handle)),
+            None => (None, None),
+        };
+        self.to_sync = to_sync;
+        self.run_groups(&rx);
+        self.to_sync = None;
+        if let Some(handle) = sync_thread {
+            let _ = handle.join();
+        }
+        tracing::info!("writer stopped; store flushed");
+    }
+
+    fn run_groups(&mut self, rx: &Receiver<Message>) {
         loop {
-            let first = match self.wait(&rx) {
+            let first = match self.wait(rx) {
                 Some(m) => m,
                 None => break,
             };
@@ -173,7 +208,6 @@ impl Writer {
                 self.tick(clock::now());
             }
         }
-        tracing::info!("writer stopped; store flushed");
     }
 
     /// Time until the next `tick`: the incident model's next wakeup, and at
@@ -314,31 +348,30 @@ impl Writer {
         if failed.is_none() {
             failed = self.store.commit().err();
         }
-        self.metrics.commit(started.elapsed(), size);
         self.metrics.set_open_incidents(self.model.active_count());
         if let Some(e) = failed {
+            self.metrics.commit(started.elapsed(), size);
             tracing::error!(code = e.code(), error = %e, group = answers.len(), "group rolled back; answering 503");
             self.recover();
-            for pending in answers {
-                match pending {
-                    Pending::Receive(reply, _, request_id) => {
-                        let _ = reply.send(unavailable(&request_id));
-                    }
-                    Pending::Command(reply, _) => {
-                        let _ = reply.send(Err(store_failure()));
-                    }
-                }
-            }
+            fail(answers);
             return;
         }
-        for pending in answers {
-            match pending {
-                Pending::Receive(reply, response, _) => {
-                    let _ = reply.send(response);
+        let batch = sync::Batch {
+            answers,
+            started,
+            size,
+        };
+        match &self.to_sync {
+            Some(tx) => {
+                // The sync thread answers once the log is on disk; if it is
+                // gone, nothing can make the group durable: 503.
+                if let Err(mpsc_error) = tx.send(batch) {
+                    fail(mpsc_error.0.answers);
                 }
-                Pending::Command(reply, result) => {
-                    let _ = reply.send(result);
-                }
+            }
+            None => {
+                self.metrics.commit(started.elapsed(), size);
+                deliver(batch.answers);
             }
         }
     }
@@ -461,6 +494,35 @@ impl Writer {
         }
         self.group_effects.extend(incident_effects);
         Ok(response)
+    }
+}
+
+/// Sends the answers of a durable group.
+fn deliver(answers: Vec<Pending>) {
+    for pending in answers {
+        match pending {
+            Pending::Receive(reply, response, _) => {
+                let _ = reply.send(response);
+            }
+            Pending::Command(reply, result) => {
+                let _ = reply.send(result);
+            }
+        }
+    }
+}
+
+/// Answers a group that is not (known to be) durable: 503 to every
+/// request, retry the same bytes.
+fn fail(answers: Vec<Pending>) {
+    for pending in answers {
+        match pending {
+            Pending::Receive(reply, _, request_id) => {
+                let _ = reply.send(unavailable(&request_id));
+            }
+            Pending::Command(reply, _) => {
+                let _ = reply.send(Err(store_failure()));
+            }
+        }
     }
 }
 

@@ -106,6 +106,9 @@ impl From<rusqlite::Error> for StoreError {
 /// Result alias for store calls.
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Makes every commit made so far durable (see [`Store::defer_sync`]).
+pub type SyncFn = Box<dyn FnMut() -> StoreResult<()> + Send>;
+
 /// A tenant as listed by admin commands.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct TenantRow {
@@ -264,6 +267,13 @@ pub trait Store: Send {
     fn commit(&mut self) -> StoreResult<()>;
     /// Discards everything since [`Store::begin`].
     fn rollback(&mut self) -> StoreResult<()>;
+    /// Switches this connection to commits that return once written but
+    /// before they are on disk, and returns the function that makes every
+    /// commit so far durable. The writer calls it from another thread and
+    /// answers only after it returned, so the next group runs while the
+    /// disk syncs (pipelined group commit) and what is acknowledged is on
+    /// disk as with synchronous commits.
+    fn defer_sync(&mut self) -> StoreResult<SyncFn>;
 
     /// The connector and tenant records as of the last commit, read outside
     /// any transaction: what [`erpops_core::receive::admit`] needs. Called

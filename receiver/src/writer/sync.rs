@@ -1,0 +1,140 @@
+//! Pipelined group commit: the writer commits a group without waiting for
+//! the disk and hands its answers here; this thread makes every commit so
+//! far durable with one `fsync` of the write-ahead log and only then sends
+//! the answers. While it waits for the disk the writer already runs the
+//! next group, and one `fsync` covers every group committed meanwhile.
+//!
+//! The guarantee is the one of `synchronous=FULL`: no answer (202,
+//! duplicate, 429, 422 with quota, an incident command's result) leaves
+//! before the commit it depends on is on disk. An answer that depends on
+//! an earlier group (a duplicate of an event accepted just before) waits
+//! for an `fsync` that started after its own group's commit, which covers
+//! the earlier group too: batches are answered in commit order.
+
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use crate::metrics::Metrics;
+use crate::store::SyncFn;
+
+use super::Pending;
+
+/// The answers of one committed (not yet durable) group.
+pub(super) struct Batch {
+    /// In request order.
+    pub answers: Vec<Pending>,
+    /// When the group started (the commit latency runs until durable).
+    pub started: Instant,
+    /// Messages in the group.
+    pub size: usize,
+}
+
+/// Starts the sync thread; dropping the sender lets it finish the last
+/// batches and stop.
+pub(super) fn spawn(
+    sync: SyncFn,
+    metrics: Arc<Metrics>,
+) -> std::io::Result<(Sender<Batch>, JoinHandle<()>)> {
+    let (tx, rx) = mpsc::channel();
+    let handle = std::thread::Builder::new()
+        .name("erpops-sync".into())
+        .spawn(move || run(&rx, sync, &metrics))?;
+    Ok((tx, handle))
+}
+
+fn run(rx: &Receiver<Batch>, mut sync: SyncFn, metrics: &Metrics) {
+    while let Ok(first) = rx.recv() {
+        let mut batches = vec![first];
+        batches.extend(rx.try_iter());
+        // Everything in `batches` was committed before it was sent, so
+        // this one sync makes all of it durable.
+        let result = sync();
+        if let Err(e) = &result {
+            tracing::error!(code = e.code(), error = %e, "fsync of the log failed; answering 503");
+        }
+        for batch in batches {
+            metrics.commit(batch.started.elapsed(), batch.size);
+            if result.is_ok() {
+                super::deliver(batch.answers);
+            } else {
+                super::fail(batch.answers);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use std::sync::mpsc;
+
+    use erpops_core::receive::Response;
+    use tokio::sync::oneshot;
+
+    use super::*;
+    use crate::store::StoreError;
+
+    fn accepted() -> Response {
+        Response {
+            status: 202,
+            headers: Vec::new(),
+            body: b"{}".to_vec(),
+            code: None,
+            effects: Vec::new(),
+        }
+    }
+
+    /// A sync that reports when it started and returns what the test says.
+    fn gated() -> (SyncFn, Receiver<()>, Sender<bool>) {
+        let (entered_tx, entered_rx) = mpsc::channel();
+        let (gate_tx, gate_rx) = mpsc::channel::<bool>();
+        let f: SyncFn = Box::new(move || {
+            entered_tx.send(()).unwrap();
+            if gate_rx.recv().unwrap() {
+                Ok(())
+            } else {
+                Err(StoreError::Database("disk gone".to_owned()))
+            }
+        });
+        (f, entered_rx, gate_tx)
+    }
+
+    fn batch(reply: oneshot::Sender<Response>) -> Batch {
+        Batch {
+            answers: vec![Pending::Receive(reply, accepted(), "req_1".to_owned())],
+            started: Instant::now(),
+            size: 1,
+        }
+    }
+
+    #[test]
+    fn nothing_is_answered_before_the_sync_returns() {
+        let (f, entered, gate) = gated();
+        let (tx, handle) = spawn(f, Arc::new(Metrics::default())).unwrap();
+        let (reply, mut answer) = oneshot::channel();
+        tx.send(batch(reply)).unwrap();
+        entered.recv().unwrap();
+        assert!(answer.try_recv().is_err(), "answered before the sync");
+        gate.send(true).unwrap();
+        assert_eq!(answer.blocking_recv().unwrap().status, 202);
+        drop(tx);
+        handle.join().unwrap();
+    }
+
+    #[test]
+    fn a_failed_sync_answers_503() {
+        let (f, entered, gate) = gated();
+        let (tx, handle) = spawn(f, Arc::new(Metrics::default())).unwrap();
+        let (reply, answer) = oneshot::channel();
+        tx.send(batch(reply)).unwrap();
+        entered.recv().unwrap();
+        gate.send(false).unwrap();
+        let r = answer.blocking_recv().unwrap();
+        assert_eq!(r.status, 503);
+        assert_eq!(r.header("Retry-After"), Some("1"));
+        drop(tx);
+        handle.join().unwrap();
+    }
+}
