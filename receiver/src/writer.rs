@@ -121,8 +121,15 @@ fn load_model(store: &mut dyn Store) -> StoreResult<IncidentModel> {
 
 /// The writer's state.
 pub struct Writer {
-    /// Incident effects of the open group, written once at its end.
+    /// Incident transitions of the open group (every kind but `updated`),
+    /// written to the feed once at its end.
     group_effects: Vec<erpops_core::incident::Effect>,
+    /// Keys whose incident changed in the open group: the latest record of
+    /// each is written once at its end, read from the model. Holding no
+    /// `updated` effect (nor any in the answers) keeps the model's record
+    /// unshared, so the next event on it changes it in place instead of
+    /// copying it.
+    group_incident_keys: BTreeSet<CorrelationKey>,
     /// Correlation keys the open group changed: their rows are written
     /// once at its end.
     group_keys: BTreeSet<CorrelationKey>,
@@ -147,6 +154,7 @@ impl Writer {
         metrics.set_open_incidents(model.active_count());
         Ok(Writer {
             group_effects: Vec::new(),
+            group_incident_keys: BTreeSet::new(),
             group_keys: BTreeSet::new(),
             to_sync: None,
             last_maintenance: clock::now(),
@@ -273,6 +281,7 @@ impl Writer {
     /// matches what is durable.
     fn recover(&mut self) {
         self.group_effects.clear();
+        self.group_incident_keys.clear();
         self.group_keys.clear();
         if let Err(e) = self.store.rollback() {
             tracing::error!(error = %e, "rollback failed");
@@ -336,7 +345,13 @@ impl Writer {
                 }
             }
         }
-        let effects = std::mem::take(&mut self.group_effects);
+        let mut effects = std::mem::take(&mut self.group_effects);
+        for key in std::mem::take(&mut self.group_incident_keys) {
+            if let Some(incident) = self.model.key_snapshot(&key).and_then(|k| k.state.incident) {
+                // Last in the list, so it is the record the store keeps.
+                effects.push(erpops_core::incident::Effect::Updated { incident });
+            }
+        }
         if failed.is_none() && !effects.is_empty() {
             failed = self.store.record_incident_effects(&effects, now).err();
         }
@@ -411,9 +426,12 @@ impl Writer {
         };
         // Written with the group's other effects, in order, so the latest
         // state of an incident wins.
-        self.group_keys
-            .extend(effects.iter().map(|e| e.incident().key.clone()));
-        self.group_effects.extend(effects);
+        for e in &effects {
+            self.group_keys.insert(e.incident().key.clone());
+            self.group_incident_keys.insert(e.incident().key.clone());
+        }
+        self.group_effects
+            .extend(effects.into_iter().filter(|e| e.kind() != "updated"));
         let record = self
             .model
             .get(id)
@@ -452,7 +470,7 @@ impl Writer {
         let incident_effects = self.model.ingest(&accepted.event, &accepted.event_id, now);
         let incident_id = incident_id_of(&incident_effects).map(str::to_owned);
         let tenant_id = accepted.tenant_id.clone();
-        let response = accepted.respond(incident_id.as_deref(), incident_effects);
+        let mut response = accepted.respond(incident_id.as_deref(), incident_effects);
         // The digest is remembered in the event's row (one write, no
         // random-key index): find its expiry before storing the event.
         let replay_expires_at = response.effects.iter().find_map(|e| match e {
@@ -488,11 +506,22 @@ impl Writer {
                 }
                 // Recorded with the event above.
                 Effect::RememberDigest { .. } => {}
-                Effect::Incident(e) => incident_effects.push(e.clone()),
+                Effect::Incident(e) => {
+                    self.group_incident_keys.insert(e.incident().key.clone());
+                    if e.kind() != "updated" {
+                        incident_effects.push(e.clone());
+                    }
+                }
                 _ => {}
             }
         }
         self.group_effects.extend(incident_effects);
+        // The HTTP side needs status, headers and body only; dropping the
+        // incident effects here releases the shared records (see
+        // `group_incident_keys`).
+        response
+            .effects
+            .retain(|e| !matches!(e, Effect::Incident(_)));
         Ok(response)
     }
 }
