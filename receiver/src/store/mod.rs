@@ -109,6 +109,15 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Makes every commit made so far durable (see [`Store::defer_sync`]).
 pub type SyncFn = Box<dyn FnMut() -> StoreResult<()> + Send>;
 
+/// What [`Store::defer_sync`] hands to the sync thread.
+pub struct Deferred {
+    /// Makes every commit so far durable; answers wait for it.
+    pub sync: SyncFn,
+    /// Housekeeping of the log (a checkpoint), run by the sync thread
+    /// after it answered, so the writer never does it between groups.
+    pub checkpoint: SyncFn,
+}
+
 /// A tenant as listed by admin commands.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct TenantRow {
@@ -272,8 +281,9 @@ pub trait Store: Send {
     /// commit so far durable. The writer calls it from another thread and
     /// answers only after it returned, so the next group runs while the
     /// disk syncs (pipelined group commit) and what is acknowledged is on
-    /// disk as with synchronous commits.
-    fn defer_sync(&mut self) -> StoreResult<SyncFn>;
+    /// disk as with synchronous commits. Log checkpoints move to the sync
+    /// thread as well.
+    fn defer_sync(&mut self) -> StoreResult<Deferred>;
 
     /// The connector and tenant records as of the last commit, read outside
     /// any transaction: what [`erpops_core::receive::admit`] needs. Called

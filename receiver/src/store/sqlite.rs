@@ -19,8 +19,8 @@ use uuid::Uuid;
 
 use super::migrate::migrate;
 use super::{
-    ApiKeyRow, ConnectorRow, Cursor, EventFilter, IncidentFilter, Listed, NewEvent, ReadStore,
-    Records, Store, StoreError, StoreResult, SyncFn, TenantRow,
+    ApiKeyRow, ConnectorRow, Cursor, Deferred, EventFilter, IncidentFilter, Listed, NewEvent,
+    ReadStore, Records, Store, StoreError, StoreResult, SyncFn, TenantRow,
 };
 
 /// File name of the database inside the data directory.
@@ -227,6 +227,22 @@ impl SqliteStore {
     }
 }
 
+/// Log pages after which the writer's own checkpoint runs at a commit: it
+/// starts the log over, which only the writer can do without waiting for
+/// it. By then the sync thread's PASSIVE checkpoints have copied nearly
+/// everything, so the writer's one is short (16 MiB).
+const WRITER_CHECKPOINT_PAGES: i64 = 4_096;
+
+/// Size the log file is cut back to when it starts over (bytes).
+const LOG_SIZE_LIMIT: i64 = 32 * 1024 * 1024;
+
+/// One PASSIVE checkpoint on its own connection: copies what it can
+/// without blocking the writer.
+fn run_checkpoint(conn: &mut Connection) -> StoreResult<()> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+    Ok(())
+}
+
 fn is_unique_violation(e: &rusqlite::Error) -> bool {
     matches!(
         e,
@@ -263,7 +279,7 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn defer_sync(&mut self) -> StoreResult<SyncFn> {
+    fn defer_sync(&mut self) -> StoreResult<Deferred> {
         // `synchronous=NORMAL` in WAL mode: a commit writes its frames to
         // the log without syncing it (checkpoints still sync the log before
         // copying it into the database). Syncing the log file afterwards
@@ -279,16 +295,28 @@ impl Store for SqliteStore {
             .ok_or_else(|| StoreError::Database("the database has no file".to_owned()))?;
         let wal = std::fs::File::open(&path)
             .map_err(|e| StoreError::Database(format!("cannot open {path}: {e}")))?;
+        let db = path.trim_end_matches("-wal").to_owned();
+        let mut checkpointer = Connection::open(&db)?;
+        checkpointer.busy_timeout(Duration::from_secs(10))?;
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // Checkpoints copy the log into the database and sync it: the
+        // sync thread runs them (PASSIVE: beside the writer); the writer's
+        // own, rarer, only finishes the copy and starts the log over.
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)?;
+        self.conn
+            .pragma_update(None, "journal_size_limit", LOG_SIZE_LIMIT)?;
         // The writer reads through the memory map and writes through the
         // log; a large page cache only makes its end-of-transaction cache
         // maintenance longer (it scans the cache's hash table), so the
         // writer keeps SQLite's default 2 MiB.
         self.conn.pragma_update(None, "cache_size", -2000)?;
-        Ok(Box::new(move || {
+        let sync: SyncFn = Box::new(move || {
             wal.sync_data()
                 .map_err(|e| StoreError::Database(format!("cannot sync the log: {e}")))
-        }))
+        });
+        let checkpoint: SyncFn = Box::new(move || run_checkpoint(&mut checkpointer));
+        Ok(Deferred { sync, checkpoint })
     }
 
     fn rollback(&mut self) -> StoreResult<()> {

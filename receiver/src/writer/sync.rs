@@ -14,10 +14,10 @@
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::metrics::Metrics;
-use crate::store::SyncFn;
+use crate::store::Deferred;
 
 use super::Pending;
 
@@ -34,17 +34,25 @@ pub(super) struct Batch {
 /// Starts the sync thread; dropping the sender lets it finish the last
 /// batches and stop.
 pub(super) fn spawn(
-    sync: SyncFn,
+    deferred: Deferred,
     metrics: Arc<Metrics>,
 ) -> std::io::Result<(Sender<Batch>, JoinHandle<()>)> {
     let (tx, rx) = mpsc::channel();
     let handle = std::thread::Builder::new()
         .name("erpops-sync".into())
-        .spawn(move || run(&rx, sync, &metrics))?;
+        .spawn(move || run(&rx, deferred, &metrics))?;
     Ok((tx, handle))
 }
 
-fn run(rx: &Receiver<Batch>, mut sync: SyncFn, metrics: &Metrics) {
+/// Least time between two log checkpoints.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+
+fn run(rx: &Receiver<Batch>, deferred: Deferred, metrics: &Metrics) {
+    let Deferred {
+        mut sync,
+        mut checkpoint,
+    } = deferred;
+    let mut last_checkpoint = Instant::now();
     while let Ok(first) = rx.recv() {
         let mut batches = vec![first];
         batches.extend(rx.try_iter());
@@ -62,6 +70,13 @@ fn run(rx: &Receiver<Batch>, mut sync: SyncFn, metrics: &Metrics) {
                 super::fail(batch.answers);
             }
         }
+        // After the answers: a checkpoint never delays one.
+        if last_checkpoint.elapsed() >= CHECKPOINT_EVERY {
+            last_checkpoint = Instant::now();
+            if let Err(e) = checkpoint() {
+                tracing::warn!(code = e.code(), error = %e, "log checkpoint failed; retrying later");
+            }
+        }
     }
 }
 
@@ -74,7 +89,7 @@ mod tests {
     use tokio::sync::oneshot;
 
     use super::*;
-    use crate::store::StoreError;
+    use crate::store::{StoreError, SyncFn};
 
     fn accepted() -> Response {
         Response {
@@ -87,7 +102,7 @@ mod tests {
     }
 
     /// A sync that reports when it started and returns what the test says.
-    fn gated() -> (SyncFn, Receiver<()>, Sender<bool>) {
+    fn gated() -> (Deferred, Receiver<()>, Sender<bool>) {
         let (entered_tx, entered_rx) = mpsc::channel();
         let (gate_tx, gate_rx) = mpsc::channel::<bool>();
         let f: SyncFn = Box::new(move || {
@@ -98,7 +113,15 @@ mod tests {
                 Err(StoreError::Database("disk gone".to_owned()))
             }
         });
-        (f, entered_rx, gate_tx)
+        let checkpoint: SyncFn = Box::new(|| Ok(()));
+        (
+            Deferred {
+                sync: f,
+                checkpoint,
+            },
+            entered_rx,
+            gate_tx,
+        )
     }
 
     fn batch(reply: oneshot::Sender<Response>) -> Batch {
