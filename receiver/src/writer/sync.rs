@@ -10,6 +10,11 @@
 //! an earlier group (a duplicate of an event accepted just before) waits
 //! for an `fsync` that started after its own group's commit, which covers
 //! the earlier group too: batches are answered in commit order.
+//!
+//! A third thread runs PASSIVE log checkpoints (copying the log into the
+//! database) beside both, so neither the writer nor an answer waits for
+//! one; the writer's own checkpoint only finishes the remainder now and
+//! then and starts the log over.
 
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
@@ -17,7 +22,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::metrics::Metrics;
-use crate::store::Deferred;
+use crate::store::{Deferred, SyncFn};
 
 use super::Pending;
 
@@ -31,8 +36,9 @@ pub(super) struct Batch {
     pub size: usize,
 }
 
-/// Starts the sync thread; dropping the sender lets it finish the last
-/// batches and stop.
+/// Starts the sync thread and the checkpoint thread; dropping the sender
+/// lets the sync thread finish the last batches and stop (the checkpoint
+/// thread stops with it).
 pub(super) fn spawn(
     deferred: Deferred,
     metrics: Arc<Metrics>,
@@ -40,19 +46,35 @@ pub(super) fn spawn(
     let (tx, rx) = mpsc::channel();
     let handle = std::thread::Builder::new()
         .name("erpops-sync".into())
-        .spawn(move || run(&rx, deferred, &metrics))?;
+        .spawn(move || {
+            let Deferred { sync, checkpoint } = deferred;
+            let (stop, stopped) = mpsc::channel::<()>();
+            let checkpoints = std::thread::Builder::new()
+                .name("erpops-checkpoint".into())
+                .spawn(move || checkpoint_loop(&stopped, checkpoint));
+            run(&rx, sync, &metrics);
+            drop(stop);
+            if let Ok(handle) = checkpoints {
+                let _ = handle.join();
+            }
+        })?;
     Ok((tx, handle))
+}
+
+/// A PASSIVE checkpoint every [`CHECKPOINT_EVERY`] on its own thread, so
+/// neither the writer nor an answer ever waits for one.
+fn checkpoint_loop(stopped: &Receiver<()>, mut checkpoint: SyncFn) {
+    while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
+        if let Err(e) = checkpoint() {
+            tracing::warn!(code = e.code(), error = %e, "log checkpoint failed; retrying later");
+        }
+    }
 }
 
 /// Least time between two log checkpoints.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 
-fn run(rx: &Receiver<Batch>, deferred: Deferred, metrics: &Metrics) {
-    let Deferred {
-        mut sync,
-        mut checkpoint,
-    } = deferred;
-    let mut last_checkpoint = Instant::now();
+fn run(rx: &Receiver<Batch>, mut sync: SyncFn, metrics: &Metrics) {
     while let Ok(first) = rx.recv() {
         let mut batches = vec![first];
         batches.extend(rx.try_iter());
@@ -70,13 +92,6 @@ fn run(rx: &Receiver<Batch>, deferred: Deferred, metrics: &Metrics) {
                 super::fail(batch.answers);
             }
         }
-        // After the answers: a checkpoint never delays one.
-        if last_checkpoint.elapsed() >= CHECKPOINT_EVERY {
-            last_checkpoint = Instant::now();
-            if let Err(e) = checkpoint() {
-                tracing::warn!(code = e.code(), error = %e, "log checkpoint failed; retrying later");
-            }
-        }
     }
 }
 
@@ -89,7 +104,7 @@ mod tests {
     use tokio::sync::oneshot;
 
     use super::*;
-    use crate::store::{StoreError, SyncFn};
+    use crate::store::StoreError;
 
     fn accepted() -> Response {
         Response {
