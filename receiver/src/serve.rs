@@ -130,7 +130,8 @@ pub async fn start_with(
         ..HttpLimits::default()
     };
     let api = crate::api::Api::open(&settings.data, tx.clone())?;
-    let server = server::spawn(listener, tx, api, metrics, config, limits, prefix)
+    let records = server::records::RecordReader::open(&settings.data).map_err(|e| e.to_string())?;
+    let server = server::spawn(listener, tx, records, api, metrics, config, limits, prefix)
         .map_err(|e| format!("cannot start the server: {e}"))?;
     // Started last, so a failed start leaves no task behind.
     let delivery = if options.deliver {

@@ -1,12 +1,18 @@
 //! The one writer: a thread that owns the store and the incident model,
-//! takes requests from a queue, and answers each through the core's receive
-//! decision. Requests that arrive together are decided in one transaction
-//! and acknowledged after its single commit (group commit): a 202 is sent
-//! only once the event, its quota, its digest and its incident effects are
-//! durable, and one fsync serves the whole group.
+//! takes requests from a queue, and finishes each through the stateful half
+//! of the core's receive decision ([`settle`]). The HTTP tasks already ran
+//! the stateless half ([`admit`](erpops_core::receive::admit): records, MAC,
+//! parsing), so the writer only reads the replay entry and the quota row,
+//! ingests into the incident model and writes. Requests that arrive
+//! together are settled in one transaction and acknowledged after its
+//! single commit (group commit): a 202 is sent only once the event, its
+//! quota, its digest and its incident effects are durable, and one fsync
+//! serves the whole group.
 //!
-//! Being the only writer also makes each decision's lookups and writes
-//! atomic: nothing else changes the quota or digests between them.
+//! Being the only writer also makes each decision's state lookups and
+//! writes atomic: nothing else changes the quota or digests between them.
+//! The incident model is persisted as one row per correlation key, and a
+//! group writes only the keys it touched.
 //!
 //! The incident model runs inside the core's alert engine
 //! ([`AlertEngine`]): every accepted event, operator command and `tick`
@@ -18,20 +24,24 @@
 //! store's alert configuration generation so rules, silences and
 //! heartbeats changed by `erpops admin` apply while the server runs.
 
+mod alerts;
+mod sync;
+
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 
 use bytes::Bytes;
+use std::collections::BTreeSet;
+
 use erpops_core::alert::{AlertEffect, AlertEngine};
-use erpops_core::incident::{Command, CommandError, IncidentConfig, IncidentModel};
-use erpops_core::receive::{
-    decide, incident_id_of, Authenticated, Context, Effect, Outcome, ReceiveConfig, Response,
+use erpops_core::incident::{
+    Command, CommandError, CorrelationKey, IncidentConfig, IncidentModel, KeySnapshot,
 };
-use erpops_core::signature::ParsedSignature;
+use erpops_core::receive::{
+    incident_id_of, settle, Admitted, Effect, Outcome, ReceiveConfig, Response, State,
+};
 use erpops_core::Timestamp;
 use tokio::sync::oneshot;
-
-mod alerts;
 
 use self::alerts::load_engine;
 use crate::clock;
@@ -49,18 +59,15 @@ pub const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(60);
 pub const CONFIG_POLL: Duration = Duration::from_secs(1);
 
 /// What the HTTP side hands over: a request that passed the core's
-/// lookup-free step ([`authenticate`](fn@erpops_core::receive::authenticate),
-/// run in the HTTP task so malformed requests never reach the writer) and
-/// its whole body.
+/// [`authenticate`](fn@erpops_core::receive::authenticate) and
+/// [`admit`](fn@erpops_core::receive::admit) in the HTTP task (so refused
+/// requests never reach the writer, and the MAC and parsing run on every
+/// core instead of the writer's one), and its whole body.
 #[derive(Debug)]
 pub struct Job {
-    /// The connector named by the header.
-    pub connector_id: uuid::Uuid,
-    /// The claimed signature (verified by the decision).
-    pub signature: ParsedSignature,
-    /// `evt_…` of this connector and body.
-    pub event_id: String,
-    /// The complete body (within the limit).
+    /// The verified, parsed request, waiting for the state rungs.
+    pub admitted: Admitted,
+    /// The complete body (within the limit), stored with the event.
     pub body: Bytes,
     /// Echoed in problem bodies and the `X-Request-Id` header.
     pub request_id: String,
@@ -71,8 +78,8 @@ pub struct Job {
 /// A message to the writer.
 #[derive(Debug)]
 pub enum Message {
-    /// Decide one receive request.
-    Receive(Job),
+    /// Decide one receive request (boxed: it carries the parsed event).
+    Receive(Box<Job>),
     /// Answer whether the store responds.
     Ping(oneshot::Sender<bool>),
     /// An operator command (acknowledge, resolve) from the REST API.
@@ -128,8 +135,21 @@ fn load_model(store: &mut dyn Store) -> StoreResult<IncidentModel> {
 
 /// The writer's state.
 pub struct Writer {
-    /// Incident effects of the open group, written once at its end.
+    /// Incident transitions of the open group (every kind but `updated`),
+    /// written to the feed once at its end.
     group_effects: Vec<erpops_core::incident::Effect>,
+    /// Keys whose incident changed in the open group: the latest record of
+    /// each is written once at its end, read from the model. Holding no
+    /// `updated` effect (nor any in the answers) keeps the model's record
+    /// unshared, so the next event on it changes it in place instead of
+    /// copying it.
+    group_incident_keys: BTreeSet<CorrelationKey>,
+    /// Correlation keys the open group changed: their rows are written
+    /// once at its end.
+    group_keys: BTreeSet<CorrelationKey>,
+    /// Where committed groups' answers wait for the sync (pipelined group
+    /// commit); `None`: the commit itself synced.
+    to_sync: Option<Sender<sync::Batch>>,
     last_maintenance: Timestamp,
     metrics: std::sync::Arc<crate::metrics::Metrics>,
     store: Box<dyn Store>,
@@ -164,6 +184,9 @@ impl Writer {
         metrics.set_open_incidents(alerts.model().active_count());
         Ok(Writer {
             group_effects: Vec::new(),
+            group_incident_keys: BTreeSet::new(),
+            group_keys: BTreeSet::new(),
+            to_sync: None,
             last_maintenance: clock::now(),
             metrics,
             store,
@@ -187,10 +210,39 @@ impl Writer {
     }
 
     /// Runs until every sender is dropped; the last group is committed
-    /// before it returns (graceful shutdown flushes the store).
+    /// and synced before it returns (graceful shutdown flushes the store).
     pub fn run(mut self, rx: Receiver<Message>) {
+        // Pipelined group commit when the store supports it; otherwise
+        // every commit waits for the disk on this thread.
+        let syncer = match self.store.defer_sync() {
+            Ok(f) => match sync::spawn(f, std::sync::Arc::clone(&self.metrics)) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    tracing::warn!(error = %e, "no sync thread; committing inline");
+                    None
+                }
+            },
+            Err(e) => {
+                tracing::warn!(code = e.code(), error = %e, "no deferred sync; committing inline");
+                None
+            }
+        };
+        let (to_sync, sync_thread) = match syncer {
+            Some((tx, handle)) => (Some(tx), Some(handle)),
+            None => (None, None),
+        };
+        self.to_sync = to_sync;
+        self.run_groups(&rx);
+        self.to_sync = None;
+        if let Some(handle) = sync_thread {
+            let _ = handle.join();
+        }
+        tracing::info!("writer stopped; store flushed");
+    }
+
+    fn run_groups(&mut self, rx: &Receiver<Message>) {
         loop {
-            let first = match self.wait(&rx) {
+            let first = match self.wait(rx) {
                 Some(m) => m,
                 None => break,
             };
@@ -208,7 +260,6 @@ impl Writer {
                 self.tick(clock::now());
             }
         }
-        tracing::info!("writer stopped; store flushed");
     }
 
     /// Time until the next `tick`: the incident model's next wakeup, and at
@@ -258,9 +309,8 @@ impl Writer {
             self.reload_alert_config_or_log(now);
             let effects = self.alerts.tick(now);
             self.apply_alert_effects(effects, now)?;
-            let effects = std::mem::take(&mut self.group_effects);
-            self.store.record_incident_effects(&effects, now)?;
-            self.save_engine(true)?;
+            self.write_group_incidents(now)?;
+            self.save_engine()?;
             self.store.prune(now)?;
             self.store.commit()
         })();
@@ -274,15 +324,69 @@ impl Writer {
             .set_open_incidents(self.alerts.model().active_count());
     }
 
+    /// Writes the open group's incident changes: the feed of transitions,
+    /// then the latest record of each changed incident (read from the
+    /// model, last so it is the record the store keeps), then the rows of
+    /// the correlation keys it touched.
+    fn write_group_incidents(&mut self, now: Timestamp) -> StoreResult<()> {
+        let mut effects = std::mem::take(&mut self.group_effects);
+        for key in std::mem::take(&mut self.group_incident_keys) {
+            if let Some(incident) = self
+                .alerts
+                .model()
+                .key_snapshot(&key)
+                .and_then(|k| k.state.incident)
+            {
+                effects.push(erpops_core::incident::Effect::Updated { incident });
+            }
+        }
+        if !effects.is_empty() {
+            self.store.record_incident_effects(&effects, now)?;
+        }
+        let keys = std::mem::take(&mut self.group_keys);
+        if !keys.is_empty() {
+            let rows = self.key_rows(keys);
+            self.store.write_incident_keys(&rows)?;
+        }
+        Ok(())
+    }
+
+    /// Takes one incident effect into the open group: its key's row and
+    /// its incident's record are written at the end; only transitions
+    /// (not `updated`) are held, so the model's record stays unshared.
+    fn note_incident_effect(&mut self, effect: erpops_core::incident::Effect) {
+        let key = effect.incident().key.clone();
+        self.group_keys.insert(key.clone());
+        self.group_incident_keys.insert(key);
+        if effect.kind() != "updated" {
+            self.group_effects.push(effect);
+        }
+    }
+
+    /// The current rows of `keys` (`None`: no longer remembered).
+    fn key_rows(
+        &self,
+        keys: BTreeSet<CorrelationKey>,
+    ) -> Vec<(CorrelationKey, Option<KeySnapshot>)> {
+        keys.into_iter()
+            .map(|k| {
+                let row = self.alerts.model().key_snapshot(&k);
+                (k, row)
+            })
+            .collect()
+    }
+
     /// After a failed transaction: roll back and reload the model so memory
     /// matches what is durable.
     fn recover(&mut self) {
+        self.group_effects.clear();
+        self.group_incident_keys.clear();
+        self.group_keys.clear();
+        self.alerts_dirty = false;
+        self.notified = 0;
         if let Err(e) = self.store.rollback() {
             tracing::error!(error = %e, "rollback failed");
         }
-        self.group_effects.clear();
-        self.alerts_dirty = false;
-        self.notified = 0;
         match load_engine(self.store.as_mut()) {
             Ok(engine) => {
                 self.alerts = engine;
@@ -303,7 +407,6 @@ impl Writer {
         if failed.is_none() {
             self.reload_alert_config_or_log(now);
         }
-        let mut touched_incidents = false;
         for message in group {
             match message {
                 Message::Ping(reply) => {
@@ -318,10 +421,7 @@ impl Writer {
                         Err(store_failure())
                     } else {
                         match self.command_one(&tenant, &command, now) {
-                            Ok(r) => {
-                                touched_incidents |= r.is_ok();
-                                r
-                            }
+                            Ok(r) => r,
                             Err(e) => {
                                 failed = Some(e);
                                 Err(store_failure())
@@ -331,10 +431,16 @@ impl Writer {
                     answers.push(Pending::Command(reply, result));
                 }
                 Message::Receive(job) => {
+                    let Job {
+                        admitted,
+                        body,
+                        request_id,
+                        reply,
+                    } = *job;
                     let response = if failed.is_some() {
                         None
                     } else {
-                        match self.decide_one(&job, now, &mut touched_incidents) {
+                        match self.settle_one(admitted, &body, &request_id, now) {
                             Ok(r) => Some(r),
                             Err(e) => {
                                 failed = Some(e);
@@ -342,17 +448,16 @@ impl Writer {
                             }
                         }
                     };
-                    let response = response.unwrap_or_else(|| unavailable(&job.request_id));
-                    answers.push(Pending::Receive(job.reply, response, job.request_id));
+                    let response = response.unwrap_or_else(|| unavailable(&request_id));
+                    answers.push(Pending::Receive(reply, response, request_id));
                 }
             }
         }
-        let effects = std::mem::take(&mut self.group_effects);
-        if failed.is_none() && !effects.is_empty() {
-            failed = self.store.record_incident_effects(&effects, now).err();
+        if failed.is_none() {
+            failed = self.write_group_incidents(now).err();
         }
         if failed.is_none() {
-            failed = self.save_engine(touched_incidents).err();
+            failed = self.save_engine().err();
         }
         if failed.is_none() {
             failed = self.store.commit().err();
@@ -360,32 +465,31 @@ impl Writer {
         if failed.is_none() {
             self.after_commit();
         }
-        self.metrics.commit(started.elapsed(), size);
         self.metrics
             .set_open_incidents(self.alerts.model().active_count());
         if let Some(e) = failed {
+            self.metrics.commit(started.elapsed(), size);
             tracing::error!(code = e.code(), error = %e, group = answers.len(), "group rolled back; answering 503");
             self.recover();
-            for pending in answers {
-                match pending {
-                    Pending::Receive(reply, _, request_id) => {
-                        let _ = reply.send(unavailable(&request_id));
-                    }
-                    Pending::Command(reply, _) => {
-                        let _ = reply.send(Err(store_failure()));
-                    }
-                }
-            }
+            fail(answers);
             return;
         }
-        for pending in answers {
-            match pending {
-                Pending::Receive(reply, response, _) => {
-                    let _ = reply.send(response);
+        let batch = sync::Batch {
+            answers,
+            started,
+            size,
+        };
+        match &self.to_sync {
+            Some(tx) => {
+                // The sync thread answers once the log is on disk; if it is
+                // gone, nothing can make the group durable: 503.
+                if let Err(mpsc_error) = tx.send(batch) {
+                    fail(mpsc_error.0.answers);
                 }
-                Pending::Command(reply, result) => {
-                    let _ = reply.send(result);
-                }
+            }
+            None => {
+                self.metrics.commit(started.elapsed(), size);
+                deliver(batch.answers);
             }
         }
     }
@@ -436,35 +540,32 @@ impl Writer {
         Ok(record.ok_or_else(not_found))
     }
 
-    /// One request through both steps of the core's decision, applying the
-    /// effects of an accepted event to the open transaction.
-    fn decide_one(
+    /// One admitted request through the state rungs of the core's
+    /// decision, applying the effects of an accepted event to the open
+    /// transaction.
+    fn settle_one(
         &mut self,
-        job: &Job,
+        admitted: Admitted,
+        body: &[u8],
+        request_id: &str,
         now: Timestamp,
-        touched_incidents: &mut bool,
     ) -> StoreResult<Response> {
-        let auth = Authenticated {
-            connector_id: job.connector_id,
-            signature: job.signature,
-            event_id: job.event_id.clone(),
-            body: &job.body,
+        let replay = admitted.event().map(|e| (admitted.event_id(), e.timestamp));
+        let (replay_expires_at, quota) =
+            self.store.lookup_state(admitted.tenant_id(), replay, now)?;
+        let state = State {
+            replay_expires_at,
+            quota: quota.as_ref(),
         };
-        let lookup = self.store.lookup(&auth.connector_id, &auth.event_id, now)?;
-        let context = Context {
-            connector: lookup.connector.as_ref(),
-            tenant: lookup.tenant.as_ref(),
-            replay_expires_at: lookup.replay_expires_at,
-            quota: lookup.quota.as_ref(),
-        };
-        let accepted = match decide(auth, &context, &self.config, now, &job.request_id) {
+        // The quota effect is applied with the plan the decision used.
+        let plan = admitted.plan();
+        let accepted = match settle(admitted, body, &state, &self.config, now, request_id) {
             Outcome::Respond(response) => return Ok(response),
             Outcome::Accepted(accepted) => accepted,
         };
-        let plan = lookup
-            .tenant
-            .map(|t| t.plan)
-            .ok_or_else(|| StoreError::Corrupt("accepted without a tenant".to_owned()))?;
+        // The key changes even when no incident effect comes out (a
+        // recovery's time, a quiet key's retention).
+        self.group_keys.insert(CorrelationKey::of(&accepted.event));
         // The alert engine ingests through the incident model: its incident
         // facts answer the request, its notifications are recorded below.
         let (incident_effects, alert_effects): (Vec<_>, Vec<_>) = self
@@ -499,8 +600,13 @@ impl Writer {
             .map(|i| i.id.clone())
             .or_else(|| incident_id_of(&incident_effects).map(str::to_owned));
         let tenant_id = accepted.tenant_id.clone();
-        let response = accepted.respond(incident_id.as_deref(), incident_effects);
-        let mut incident_effects = Vec::new();
+        let mut response = accepted.respond(incident_id.as_deref(), incident_effects);
+        // The digest is remembered in the event's row (one write, no
+        // random-key index): find its expiry before storing the event.
+        let replay_expires_at = response.effects.iter().find_map(|e| match e {
+            Effect::RememberDigest { expires_at, .. } => Some(*expires_at),
+            _ => None,
+        });
         for effect in &response.effects {
             match effect {
                 Effect::StoreEvent {
@@ -515,6 +621,7 @@ impl Writer {
                     raw_body: redactions.is_empty().then_some(raw_body.as_slice()),
                     incident_id: incident_id.as_deref(),
                     received_at: now,
+                    replay_expires_at,
                 })?,
                 Effect::ConsumeQuota { tenant_id, .. } => {
                     // The shared-store upsert re-runs the rule atomically;
@@ -526,23 +633,55 @@ impl Writer {
                         ));
                     }
                 }
-                Effect::RememberDigest {
-                    event_id,
-                    connector_id,
-                    expires_at,
-                } => self
-                    .store
-                    .remember_digest(event_id, connector_id, *expires_at)?,
-                Effect::Incident(e) => incident_effects.push(e.clone()),
+                // Recorded with the event above; incidents below.
                 _ => {}
             }
         }
-        if !incident_effects.is_empty() {
-            *touched_incidents = true;
-            self.group_effects.extend(incident_effects);
+        // The HTTP side needs status, headers and body only: the incident
+        // effects move into the group (keys other than the event's may
+        // change too: a sign of life resolving a heartbeat's missed-run
+        // incident), and `updated` ones are dropped there, releasing the
+        // shared records (see `group_incident_keys`).
+        let (incidents, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut response.effects)
+            .into_iter()
+            .partition(|e| matches!(e, Effect::Incident(_)));
+        response.effects = rest;
+        for effect in incidents {
+            if let Effect::Incident(e) = effect {
+                self.note_incident_effect(e);
+            }
         }
         self.apply_alert_effects(alert_effects, now)?;
         Ok(response)
+    }
+}
+
+/// Sends the answers of a durable group.
+fn deliver(answers: Vec<Pending>) {
+    for pending in answers {
+        match pending {
+            Pending::Receive(reply, response, _) => {
+                let _ = reply.send(response);
+            }
+            Pending::Command(reply, result) => {
+                let _ = reply.send(result);
+            }
+        }
+    }
+}
+
+/// Answers a group that is not (known to be) durable: 503 to every
+/// request, retry the same bytes.
+fn fail(answers: Vec<Pending>) {
+    for pending in answers {
+        match pending {
+            Pending::Receive(reply, _, request_id) => {
+                let _ = reply.send(unavailable(&request_id));
+            }
+            Pending::Command(reply, _) => {
+                let _ = reply.send(Err(store_failure()));
+            }
+        }
     }
 }
 

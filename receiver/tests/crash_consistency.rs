@@ -334,7 +334,11 @@ async fn kill_9_at_random_moments_loses_and_duplicates_nothing() {
         })
         .unwrap();
     let digests: i64 = db
-        .query_row("SELECT COUNT(*) FROM seen_digests", [], |r| r.get(0))
+        .query_row(
+            "SELECT COUNT(*) FROM events WHERE replay_expires_at IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
 
     println!("{}", rounds.join("\n"));

@@ -282,14 +282,14 @@ fn decide_at(store: &mut SqliteStore, connector: &str, secret: &str, now: Timest
         body: Body::Bytes(body.as_bytes()),
     };
     let auth = authenticate(&request, &config, "t").unwrap();
-    let lookup = store
-        .lookup(&auth.connector_id, &auth.event_id, now)
-        .unwrap();
+    let (connector, tenant) = store.records(&auth.connector_id).unwrap();
+    let tenant_id = connector.as_ref().unwrap().tenant_id.clone();
+    let (replay_expires_at, quota) = store.lookup_state(&tenant_id, None, now).unwrap();
     let context = Context {
-        connector: lookup.connector.as_ref(),
-        tenant: lookup.tenant.as_ref(),
-        replay_expires_at: lookup.replay_expires_at,
-        quota: lookup.quota.as_ref(),
+        connector: connector.as_ref(),
+        tenant: tenant.as_ref(),
+        replay_expires_at,
+        quota: quota.as_ref(),
     };
     match decide(auth, &context, &config, now, "t") {
         Outcome::Respond(r) => r.status,

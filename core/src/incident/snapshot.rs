@@ -118,6 +118,18 @@ impl IncidentModel {
         }
     }
 
+    /// What the model remembers about one key, as the entry
+    /// [`snapshot`](Self::snapshot) would hold for it; `None` when the key is
+    /// not (or no longer) remembered. A store that keeps one row per key
+    /// writes the keys an operation touched instead of the whole snapshot;
+    /// the rows together restore like the snapshot.
+    pub fn key_snapshot(&self, key: &CorrelationKey) -> Option<KeySnapshot> {
+        self.keys.get(key).map(|state| KeySnapshot {
+            key: key.clone(),
+            state: state.clone(),
+        })
+    }
+
     /// A model with `config` and the state of `snapshot`, its timers
     /// rebuilt from the records (`ack_expires_at`, `forget_at`).
     pub fn restore(

@@ -4,9 +4,9 @@
 
 use serde::Serialize;
 
-use crate::event::{parse_event, Event, ParseOptions, Redaction};
+use crate::event::{parse_event, Event, ParseOptions, ParsedEvent, Redaction, Violations};
 use crate::incident;
-use crate::quota::{self, Decision, Metric};
+use crate::quota::{self, Counter, Decision, Metric, Plan};
 use crate::signature::{verify_parsed, SignatureError};
 use crate::time::Timestamp;
 
@@ -119,6 +119,10 @@ pub fn incident_id_of(effects: &[incident::Effect]) -> Option<&str> {
 
 /// Runs the lookup-dependent rungs of the ladder. `now` is the receiver's
 /// clock; `request_id` is echoed in problem bodies.
+///
+/// Exactly [`admit`] then [`settle`] with the same `context` and `now`: a
+/// receiver that wants the stateless work (MAC, parsing) out of its store
+/// transaction calls the two halves itself.
 pub fn decide<'a>(
     auth: Authenticated<'a>,
     context: &Context<'_>,
@@ -126,35 +130,120 @@ pub fn decide<'a>(
     now: Timestamp,
     request_id: &str,
 ) -> Outcome<'a> {
-    let refuse = |code: RefusalCode, detail: &str| {
-        Outcome::Respond(Response::refuse(code, detail, request_id))
-    };
+    let body = auth.body;
+    match admit(auth, context, config, now, request_id) {
+        Ok(admitted) => settle(admitted, body, &State::of(context), config, now, request_id),
+        Err(response) => Outcome::Respond(response),
+    }
+}
+
+/// The stateful part of a [`Context`]: what changes with every accepted
+/// event (replay entries, quota counters), as opposed to the connector and
+/// tenant records an operator changes now and then.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct State<'c> {
+    /// See [`Context::replay_expires_at`].
+    pub replay_expires_at: Option<Timestamp>,
+    /// See [`Context::quota`].
+    pub quota: Option<&'c Counter>,
+}
+
+impl<'c> State<'c> {
+    /// The state fields of a full context.
+    pub fn of(context: &Context<'c>) -> Self {
+        State {
+            replay_expires_at: context.replay_expires_at,
+            quota: context.quota,
+        }
+    }
+}
+
+/// A request that passed the record-dependent rungs (403, 401 mismatch) and
+/// was parsed: the result of [`admit`], input of [`settle`].
+///
+/// It owns everything it holds (no borrow of the body), so a receiver can
+/// compute it on any thread and hand it to the one that owns the state.
+#[derive(Debug, Clone)]
+pub struct Admitted {
+    event_id: String,
+    connector_id: uuid::Uuid,
+    tenant_id: String,
+    plan: Plan,
+    parsed: Result<ParsedEvent, Violations>,
+}
+
+impl Admitted {
+    /// `evt_…`: the replay key to look up for [`settle`].
+    pub fn event_id(&self) -> &str {
+        &self.event_id
+    }
+
+    /// The tenant whose quota row to look up for [`settle`].
+    pub fn tenant_id(&self) -> &str {
+        &self.tenant_id
+    }
+
+    /// The tenant's plan as read by [`admit`]; the quota effect of an
+    /// accepted event must be applied with this plan's limit.
+    pub fn plan(&self) -> Plan {
+        self.plan
+    }
+
+    /// The normalized event, when the body parsed and validated. A store
+    /// can key its replay entries by the event's own time as well as its id
+    /// (a duplicate has the same bytes, hence the same time), which keeps
+    /// its index appending instead of writing at random places.
+    pub fn event(&self) -> Option<&Event> {
+        self.parsed.as_ref().ok().map(|p| &p.event)
+    }
+
+    /// Whether the body parsed and validated (otherwise [`settle`] answers
+    /// 422 without looking at the replay entry).
+    pub fn is_valid(&self) -> bool {
+        self.parsed.is_ok()
+    }
+}
+
+/// The record-dependent rungs: 403 (unknown or disabled connector,
+/// suspended tenant) → 401 `signature_mismatch` (MAC before the body is
+/// parsed) → parse and validate. Reads only `context.connector` and
+/// `context.tenant`; needs no state that accepted events change, so it can
+/// run outside the store transaction. A parse failure is not answered here:
+/// the 422 carries quota headers, which [`settle`] computes.
+pub fn admit(
+    auth: Authenticated<'_>,
+    context: &Context<'_>,
+    config: &ReceiveConfig,
+    now: Timestamp,
+    request_id: &str,
+) -> Result<Admitted, Response> {
+    let refuse = |code: RefusalCode, detail: &str| Response::refuse(code, detail, request_id);
     let Some(connector) = context.connector else {
-        return refuse(
+        return Err(refuse(
             RefusalCode::ConnectorNotFound,
             "no connector has this X-ERPOps-Connector-Id; check the id shown when the connector \
              was created",
-        );
+        ));
     };
     if !connector.enabled {
-        return refuse(
+        return Err(refuse(
             RefusalCode::ConnectorDisabled,
             "this connector is disabled; ask the ERPOps administrator to enable it or use an \
              active connector",
-        );
+        ));
     }
     let Some(tenant) = context.tenant else {
-        return refuse(
+        return Err(refuse(
             RefusalCode::ConnectorNotFound,
             "no connector has this X-ERPOps-Connector-Id; check the id shown when the connector \
              was created",
-        );
+        ));
     };
     if tenant.suspended {
-        return refuse(
+        return Err(refuse(
             RefusalCode::TenantSuspended,
             "the account that owns this connector is suspended; contact the ERPOps administrator",
-        );
+        ));
     }
 
     // Every active secret is tried, each in constant time, without stopping
@@ -166,24 +255,51 @@ pub fn decide<'a>(
         matched |= ok.is_ok();
     }
     if !matched {
-        return refuse(
+        return Err(refuse(
             RefusalCode::SignatureMismatch,
             &SignatureError::Mismatch.to_string(),
-        );
+        ));
     }
 
-    let limit = tenant.plan.limit(Metric::InboundEvent);
-    let tenant_id = connector.tenant_id.as_str();
-    let unchanged = quota::Request::new(tenant_id, Metric::InboundEvent, limit, now).with_cost(0);
     let opts = ParseOptions::new(now)
         .with_header_connector_id(auth.connector_id)
         .with_window(config.future_skew(), config.max_age())
         .with_max_body_bytes(config.max_body_bytes())
         .with_pii_policy(tenant.pii_policy);
-    let parsed = match parse_event(auth.body, &opts) {
+    Ok(Admitted {
+        event_id: auth.event_id,
+        connector_id: auth.connector_id,
+        tenant_id: connector.tenant_id.clone(),
+        plan: tenant.plan,
+        parsed: parse_event(auth.body, &opts),
+    })
+}
+
+/// The state-dependent rungs: 422 `invalid_event` → 200 `duplicate` → 429
+/// `quota_exceeded` → [`Accepted`]. `state` must be read for
+/// [`Admitted::event_id`] and [`Admitted::tenant_id`] in the transaction
+/// that applies the effects; `raw_body` is the body `admit` saw.
+pub fn settle<'a>(
+    admitted: Admitted,
+    raw_body: &'a [u8],
+    state: &State<'_>,
+    config: &ReceiveConfig,
+    now: Timestamp,
+    request_id: &str,
+) -> Outcome<'a> {
+    let Admitted {
+        event_id,
+        connector_id,
+        tenant_id,
+        plan,
+        parsed,
+    } = admitted;
+    let limit = plan.limit(Metric::InboundEvent);
+    let unchanged = quota::Request::new(&tenant_id, Metric::InboundEvent, limit, now).with_cost(0);
+    let parsed = match parsed {
         Ok(p) => p,
         Err(violations) => {
-            let (quota_state, _) = quota::decide(context.quota, &unchanged);
+            let (quota_state, _) = quota::decide(state.quota, &unchanged);
             let detail = format!(
                 "the event breaks the contract in {} place(s); see `errors` (each with a JSON \
                  pointer, a code and how to fix it)",
@@ -199,18 +315,18 @@ pub fn decide<'a>(
         }
     };
 
-    if context.replay_expires_at.is_some_and(|end| now <= end) {
-        let (quota_state, _) = quota::decide(context.quota, &unchanged);
+    if state.replay_expires_at.is_some_and(|end| now <= end) {
+        let (quota_state, _) = quota::decide(state.quota, &unchanged);
         let body = serde_json::to_vec(&DuplicateBody {
             status: "duplicate",
-            event_id: &auth.event_id,
+            event_id: &event_id,
         })
         .unwrap_or_default();
         return Outcome::Respond(Response::success(200, body, &quota_state));
     }
 
-    let request = quota::Request::new(tenant_id, Metric::InboundEvent, limit, now);
-    let (decision, next) = quota::decide(context.quota, &request);
+    let request = quota::Request::new(&tenant_id, Metric::InboundEvent, limit, now);
+    let (decision, next) = quota::decide(state.quota, &request);
     let Some(next_counter) = next.filter(|_| matches!(decision, Decision::Allowed { .. })) else {
         // `Denied` waits for the next window; `Impossible` only happens
         // for a plan whose limit is 0, where waiting does not help (no
@@ -232,12 +348,12 @@ pub fn decide<'a>(
     };
 
     Outcome::Accepted(Box::new(Accepted {
-        event_id: auth.event_id,
+        event_id,
         event: parsed.event,
         redactions: parsed.redactions,
-        raw_body: auth.body,
-        connector_id: auth.connector_id,
-        tenant_id: connector.tenant_id.clone(),
+        raw_body,
+        connector_id,
+        tenant_id,
         quota: decision,
         next_counter,
         remember_until: now.saturating_add(config.replay_window()),

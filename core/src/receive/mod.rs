@@ -16,6 +16,13 @@
 //!    event into its incident model and calls [`Accepted::respond`] for the
 //!    202 and its [`Effect`]s.
 //!
+//! A receiver whose store has one writer can split step 2 in two:
+//! [`admit()`] reads only the connector and tenant records (403, 401
+//! mismatch, parsing: the CPU work) and can run on any thread; [`settle()`]
+//! reads only the replay entry and the quota row ([`State`]: what accepted
+//! events change) and runs in the writer's transaction. [`decide()`] is
+//! exactly `admit` then `settle`.
+//!
 //! [`Engine`] does all of it in memory: the reference implementation.
 //!
 //! Read top-down: [`request`], [`config`], [`event_id`](mod@event_id),
@@ -36,7 +43,7 @@ pub mod response;
 pub use authenticate::{authenticate, Authenticated};
 pub use config::{ConfigError, ReceiveConfig};
 pub use context::{ConnectorRecord, ConnectorSecret, Context, TenantRecord};
-pub use decide::{decide, incident_id_of, Accepted, Outcome};
+pub use decide::{admit, decide, incident_id_of, settle, Accepted, Admitted, Outcome, State};
 pub use engine::{AdminError, Engine, StoredEvent};
 pub use event_id::{event_id, EVENT_ID_PREFIX};
 pub use problem::{RefusalCode, PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_PREFIX};

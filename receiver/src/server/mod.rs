@@ -1,8 +1,10 @@
 //! `erpops serve`: hyper 1.x on tokio. Routes:
 //!
-//! - `/functions/v1/receive-event`: answered by the core's decision via
-//!   the [writer](crate::writer); this module only reads the request and
-//!   writes the response, adding `X-Request-Id`.
+//! - `/functions/v1/receive-event`: answered by the core's decision. The
+//!   stateless half (headers, records, MAC, parsing: `authenticate` and
+//!   `admit`) runs here, on every async worker; the stateful half (replay,
+//!   quota, incidents) in the [writer](crate::writer). This module also
+//!   reads the request and writes the response, adding `X-Request-Id`.
 //! - `GET /healthz`: 200 when the store answers through the writer.
 //! - anything else: 404 problem.
 //!
@@ -11,6 +13,7 @@
 //! in-flight requests finish and flush the store.
 
 pub mod body;
+pub mod records;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -20,7 +23,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use erpops_core::receive::{
-    authenticate, Body as CoreBody, InboundRequest, ReceiveConfig, Response as CoreResponse,
+    admit, authenticate, Body as CoreBody, Context, InboundRequest, ReceiveConfig,
+    Response as CoreResponse,
 };
 use erpops_core::wire;
 use http_body_util::Full;
@@ -61,6 +65,7 @@ impl Default for HttpLimits {
 struct App {
     metrics: Arc<crate::metrics::Metrics>,
     writer: WriterHandle,
+    records: records::RecordReader,
     api: crate::api::Api,
     config: ReceiveConfig,
     limits: HttpLimits,
@@ -170,21 +175,36 @@ async fn receive(app: &App, req: Request<Incoming>, request_id: &str) -> CoreRes
             None => CoreBody::Bytes(&bytes),
         },
     };
-    let (connector_id, signature, event_id) = match authenticate(&request, &app.config, request_id)
-    {
-        Ok(auth) => (auth.connector_id, auth.signature, auth.event_id),
+    let auth = match authenticate(&request, &app.config, request_id) {
+        Ok(auth) => auth,
+        Err(response) => return response,
+    };
+    // The record rungs (403, 401 mismatch) and the parse, here rather than
+    // in the writer: they need no state that accepted events change.
+    let (connector, tenant) = match app.records.records(&auth.connector_id) {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(code = e.code(), error = %e, "record read failed");
+            return unavailable(request_id);
+        }
+    };
+    let context = Context {
+        connector: connector.as_ref(),
+        tenant: tenant.as_ref(),
+        ..Context::default()
+    };
+    let admitted = match admit(auth, &context, &app.config, crate::clock::now(), request_id) {
+        Ok(a) => a,
         Err(response) => return response,
     };
     let (tx, rx) = oneshot::channel();
     let job = Job {
-        connector_id,
-        signature,
-        event_id,
+        admitted,
         body: bytes.clone(),
         request_id: request_id.to_owned(),
         reply: tx,
     };
-    if app.writer.send(Message::Receive(job)).is_err() {
+    if app.writer.send(Message::Receive(Box::new(job))).is_err() {
         return unavailable(request_id);
     }
     rx.await.unwrap_or_else(|_| unavailable(request_id))
@@ -304,9 +324,11 @@ impl Running {
 
 /// Serves on `listener` until [`Running::shutdown`]. The writer handle is
 /// dropped when the last connection ends, which lets the writer flush.
+#[allow(clippy::too_many_arguments)]
 pub fn spawn(
     listener: TcpListener,
     writer: WriterHandle,
+    records: records::RecordReader,
     api: crate::api::Api,
     metrics: Arc<crate::metrics::Metrics>,
     config: ReceiveConfig,
@@ -318,6 +340,7 @@ pub fn spawn(
     let app = Arc::new(App {
         metrics,
         writer,
+        records,
         api,
         config,
         limits,

@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/0001_init.sql")),
     (2, erpops_core::quota::shared_store::SCHEMA_SQL),
     (3, include_str!("../../migrations/0003_alerts.sql")),
+    (4, include_str!("../../migrations/0004_incident_rows.sql")),
 ];
 
 /// Brings the schema up to date; returns the version reached.
@@ -37,7 +38,7 @@ pub fn migrate(conn: &mut Connection) -> StoreResult<i64> {
             found: current,
         });
     }
-    let applied: Vec<i64> = conn
+    let applied: std::collections::BTreeSet<i64> = conn
         .prepare("SELECT version FROM schema_migrations")?
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;

@@ -17,7 +17,9 @@ pub mod sqlite;
 
 use core::fmt;
 
-use erpops_core::incident::{Effect as IncidentEffect, IncidentSnapshot};
+use erpops_core::incident::{
+    CorrelationKey, Effect as IncidentEffect, IncidentSnapshot, KeySnapshot,
+};
 use erpops_core::pii::PiiPolicy;
 use erpops_core::quota::{Counter, Decision, Plan};
 use erpops_core::receive::{ConnectorRecord, TenantRecord};
@@ -108,6 +110,18 @@ impl From<rusqlite::Error> for StoreError {
 /// Result alias for store calls.
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Makes every commit made so far durable (see [`Store::defer_sync`]).
+pub type SyncFn = Box<dyn FnMut() -> StoreResult<()> + Send>;
+
+/// What [`Store::defer_sync`] hands to the sync thread.
+pub struct Deferred {
+    /// Makes every commit so far durable; answers wait for it.
+    pub sync: SyncFn,
+    /// Housekeeping of the log (a checkpoint), run by the sync thread
+    /// after it answered, so the writer never does it between groups.
+    pub checkpoint: SyncFn,
+}
+
 /// A tenant as listed by admin commands.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct TenantRow {
@@ -138,18 +152,9 @@ pub struct ConnectorRow {
     pub active_secrets: usize,
 }
 
-/// Everything the receive decision needs to look up for one request.
-#[derive(Debug, Clone, Default)]
-pub struct Lookup {
-    /// The connector, if known.
-    pub connector: Option<ConnectorRecord>,
-    /// Its tenant, if known.
-    pub tenant: Option<TenantRecord>,
-    /// Expiry of the remembered digest, if the event was accepted before.
-    pub replay_expires_at: Option<Timestamp>,
-    /// The tenant's inbound-event counter for the window of `now`.
-    pub quota: Option<Counter>,
-}
+/// A connector's record and its tenant's, as [`Store::records`] reads them
+/// (`(None, _)`: unknown connector; `(_, None)`: unknown tenant).
+pub type Records = (Option<ConnectorRecord>, Option<TenantRecord>);
 
 /// An accepted event, as [`Store::insert_event`] records it.
 #[derive(Debug, Clone, Copy)]
@@ -166,6 +171,10 @@ pub struct NewEvent<'a> {
     pub raw_body: Option<&'a [u8]>,
     /// The incident it was attached to.
     pub incident_id: Option<&'a str>,
+    /// Until when the same bytes answer `duplicate` (the core's
+    /// `RememberDigest` effect): kept in the event's row, so remembering
+    /// the digest costs no write of its own.
+    pub replay_expires_at: Option<Timestamp>,
     /// The receiver's clock.
     pub received_at: Timestamp,
 }
@@ -271,9 +280,31 @@ pub trait Store: Send + AlertStore {
     fn commit(&mut self) -> StoreResult<()>;
     /// Discards everything since [`Store::begin`].
     fn rollback(&mut self) -> StoreResult<()>;
+    /// Switches this connection to commits that return once written but
+    /// before they are on disk, and returns the function that makes every
+    /// commit so far durable. The writer calls it from another thread and
+    /// answers only after it returned, so the next group runs while the
+    /// disk syncs (pipelined group commit) and what is acknowledged is on
+    /// disk as with synchronous commits. Log checkpoints move to the sync
+    /// thread as well.
+    fn defer_sync(&mut self) -> StoreResult<Deferred>;
 
-    /// Reads connector, tenant, replay entry and quota row for one request.
-    fn lookup(&mut self, connector: &Uuid, event_id: &str, now: Timestamp) -> StoreResult<Lookup>;
+    /// The connector and tenant records as of the last commit, read outside
+    /// any transaction: what [`erpops_core::receive::admit`] needs. Called
+    /// on reader connections by the HTTP tasks, so the MAC and parsing stay
+    /// off the writer; records may be cached while nothing was committed.
+    fn records(&mut self, connector: &Uuid) -> StoreResult<Records>;
+    /// The replay expiry of `replay` (event id and the event's own
+    /// timestamp; `None` for a body that did not parse, which is refused
+    /// before the replay rung) and the inbound-event counter of `tenant`
+    /// for the window of `now`: what [`erpops_core::receive::settle`]
+    /// needs, read in the writer's transaction.
+    fn lookup_state(
+        &mut self,
+        tenant: &str,
+        replay: Option<(&str, Timestamp)>,
+        now: Timestamp,
+    ) -> StoreResult<(Option<Timestamp>, Option<Counter>)>;
     /// Consumes one inbound event of `tenant` with the core's conditional
     /// upsert ([`erpops_core::quota::shared_store`]) and returns the core's
     /// decision for what the database did.
@@ -285,13 +316,6 @@ pub trait Store: Send + AlertStore {
     ) -> StoreResult<Decision>;
     /// Records an accepted event.
     fn insert_event(&mut self, event: &NewEvent<'_>) -> StoreResult<()>;
-    /// Remembers a digest until `expires_at` (inclusive).
-    fn remember_digest(
-        &mut self,
-        event_id: &str,
-        connector: &Uuid,
-        expires_at: Timestamp,
-    ) -> StoreResult<()>;
     /// Records incident effects: the latest record of each incident (one
     /// write per incident per call) and the feed of transitions (every kind
     /// but `updated`).
@@ -302,11 +326,20 @@ pub trait Store: Send + AlertStore {
     ) -> StoreResult<()>;
     /// The tenant owning an incident, if the incident is known.
     fn incident_tenant(&mut self, incident_id: &str) -> StoreResult<Option<String>>;
-    /// Saves the incident model's snapshot.
+    /// Writes the rows of the correlation keys a group touched: the key's
+    /// [`KeySnapshot`], or `None` to drop a key the model no longer
+    /// remembers. The rows together are the model's snapshot, so a group
+    /// writes what it changed, not the whole model.
+    fn write_incident_keys(
+        &mut self,
+        rows: &[(CorrelationKey, Option<KeySnapshot>)],
+    ) -> StoreResult<()>;
+    /// Replaces every key row with the snapshot's (conversion, repair).
     fn save_incident_model(&mut self, snapshot: &IncidentSnapshot) -> StoreResult<()>;
-    /// The saved incident model snapshot, if any.
+    /// The incident model assembled from its key rows, if any.
     fn load_incident_model(&mut self) -> StoreResult<Option<IncidentSnapshot>>;
-    /// Drops digests and quota rows that can no longer matter at `now`.
+    /// Drops quota rows and incident key rows that can no longer matter at
+    /// `now` (replay digests expire in place, in their event's row).
     fn prune(&mut self, now: Timestamp) -> StoreResult<()>;
 
     /// Creates a tenant.

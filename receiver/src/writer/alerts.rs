@@ -52,17 +52,12 @@ impl Writer {
         }
     }
 
-    /// Saves the incident model (when `incidents`) and the alert state
-    /// (when it changed) from one engine snapshot.
-    pub(super) fn save_engine(&mut self, incidents: bool) -> StoreResult<()> {
-        if !incidents && !self.alerts_dirty {
+    /// Saves the alert state when it changed, without the incidents: the
+    /// writer persists those as one row per correlation key.
+    pub(super) fn save_engine(&mut self) -> StoreResult<()> {
+        if !self.alerts_dirty {
             return Ok(());
         }
-        if incidents {
-            self.store
-                .save_incident_model(&self.alerts.model().snapshot())?;
-        }
-        // Without the incidents: they have their own persistence.
         let state = serde_json::to_value(self.alerts.snapshot_without_incidents())
             .map_err(|e| StoreError::Corrupt(format!("alert state: {e}")))?;
         self.store.save_alert_state(&state)
@@ -177,7 +172,7 @@ impl Writer {
     ) -> StoreResult<()> {
         for effect in effects {
             match effect {
-                AlertEffect::Incident(e) => self.group_effects.push(e),
+                AlertEffect::Incident(e) => self.note_incident_effect(e),
                 AlertEffect::Notify {
                     rule_id,
                     channel,
