@@ -553,3 +553,41 @@ fn the_engine_runs_alert_rules_on_accepted_events() {
     // The engine exposes the alert timer.
     assert_eq!(e.next_wakeup(), e.alerts().next_wakeup());
 }
+
+#[test]
+fn a_sign_of_life_answers_with_the_incident_the_event_joined() {
+    use erpops_core::alert::Heartbeat;
+    use erpops_core::event::Severity;
+    let mut e = engine_with(Plan::Professional);
+    let start = Timestamp::from_unix_seconds(NOW - 7200);
+    e.alerts_mut()
+        .set_heartbeat(
+            Heartbeat {
+                connector_id: Uuid::parse_str(C).unwrap(),
+                source: "PSFT_PAYROLL_BATCH".into(),
+                period: Duration::from_secs(1800),
+                grace: Duration::from_secs(600),
+                severity: Severity::Error,
+                paused: false,
+            },
+            start,
+        )
+        .unwrap();
+    // The run is missed: the tick opens the missed-run incident.
+    let missed = e.tick(Timestamp::from_unix_seconds(NOW - 3600));
+    assert!(!missed.is_empty(), "missed run opens an incident");
+    let missed_id = e
+        .incidents()
+        .incidents()
+        .next()
+        .map(|i| i.id.clone())
+        .unwrap();
+    // The job then reports a failure from that source: the sign of life
+    // resolves the missed-run incident first, and the event opens its own.
+    let r = signed(&mut e, &good_body(), now());
+    assert_eq!(r.status, 202);
+    let answered = json(&r)["incident_id"].as_str().unwrap().to_owned();
+    assert_ne!(answered, missed_id, "the answer names the event's incident");
+    let joined = e.incidents().get(&answered).unwrap();
+    assert_eq!(joined.recent_event_ids.len(), 1);
+}

@@ -593,12 +593,7 @@ impl Writer {
         }
         // A heartbeat's sign of life may resolve its missed-run incident
         // first: the answer names the incident this event joined.
-        let incident_id = incident_effects
-            .iter()
-            .map(|e| e.incident())
-            .find(|i| i.recent_event_ids.iter().any(|id| *id == accepted.event_id))
-            .map(|i| i.id.clone())
-            .or_else(|| incident_id_of(&incident_effects).map(str::to_owned));
+        let incident_id = incident_id_of(&incident_effects, &accepted.event_id).map(str::to_owned);
         let tenant_id = accepted.tenant_id.clone();
         let mut response = accepted.respond(incident_id.as_deref(), incident_effects);
         // The digest is remembered in the event's row (one write, no

@@ -111,10 +111,17 @@ impl Accepted<'_> {
     }
 }
 
-/// The incident an ingested event was attached to: that of the first
-/// effect, `None` when the event touched no incident.
-pub fn incident_id_of(effects: &[incident::Effect]) -> Option<&str> {
-    effects.first().map(|e| e.incident().id.as_str())
+/// The incident an ingested event joined: the one whose recent events
+/// include `event_id` (a sign of life may first resolve a heartbeat's
+/// missed-run incident, whose effect then comes first), else that of the
+/// first effect; `None` when the event touched no incident.
+pub fn incident_id_of<'e>(effects: &'e [incident::Effect], event_id: &str) -> Option<&'e str> {
+    effects
+        .iter()
+        .map(|e| e.incident())
+        .find(|i| i.recent_event_ids.iter().any(|id| id == event_id))
+        .or_else(|| effects.first().map(|e| e.incident()))
+        .map(|i| i.id.as_str())
 }
 
 /// Runs the lookup-dependent rungs of the ladder. `now` is the receiver's

@@ -168,7 +168,7 @@ impl Engine {
                 _ => None,
             })
             .collect();
-        let incident_id = incident_id_of(&incident_effects).map(str::to_owned);
+        let incident_id = incident_id_of(&incident_effects, &accepted.event_id).map(str::to_owned);
         let mut response = accepted.respond(incident_id.as_deref(), incident_effects);
         response
             .effects
