@@ -568,18 +568,8 @@ impl Writer {
         self.group_keys.insert(CorrelationKey::of(&accepted.event));
         // The alert engine ingests through the incident model: its incident
         // facts answer the request, its notifications are recorded below.
-        let (incident_effects, alert_effects): (Vec<_>, Vec<_>) = self
-            .alerts
-            .ingest(&accepted.event, &accepted.event_id, now)
-            .into_iter()
-            .partition(|e| matches!(e, AlertEffect::Incident(_)));
-        let incident_effects: Vec<_> = incident_effects
-            .into_iter()
-            .filter_map(|e| match e {
-                AlertEffect::Incident(e) => Some(e),
-                _ => None,
-            })
-            .collect();
+        let (incident_effects, alert_effects) =
+            AlertEffect::split(self.alerts.ingest(&accepted.event, &accepted.event_id, now));
         let sign_of_life = accepted.event.source.as_deref().is_some_and(|source| {
             self.alerts.heartbeats().any(|h| {
                 h.heartbeat.connector_id == accepted.event.connector_id

@@ -91,23 +91,25 @@ static void header_lines(const erpops_response *r, char *out, size_t cap) {
     }
 }
 
-static erpops_engine *new_engine(char **f) {
+/* The engine limits in four consecutive fields starting at f[0]. */
+static erpops_engine_config config_at(char **f) {
     erpops_engine_config c = erpops_engine_config_default();
-    c.max_body_bytes = (size_t)strtoull(f[2], NULL, 10);
-    c.future_skew_secs = strtoull(f[3], NULL, 10);
-    c.max_age_secs = strtoull(f[4], NULL, 10);
-    c.replay_window_secs = strtoull(f[5], NULL, 10);
+    c.max_body_bytes = (size_t)strtoull(f[0], NULL, 10);
+    c.future_skew_secs = strtoull(f[1], NULL, 10);
+    c.max_age_secs = strtoull(f[2], NULL, 10);
+    c.replay_window_secs = strtoull(f[3], NULL, 10);
+    return c;
+}
+
+static erpops_engine *new_engine(char **f) {
+    erpops_engine_config c = config_at(f + 2);
     erpops_engine *e = NULL;
     CHECK_STATUS(erpops_engine_new_with_config(&c, &e), ERPOPS_STATUS_OK, f[1]);
     return e;
 }
 
 static void config_error(char **f) {
-    erpops_engine_config c = erpops_engine_config_default();
-    c.max_body_bytes = (size_t)strtoull(f[1], NULL, 10);
-    c.future_skew_secs = strtoull(f[2], NULL, 10);
-    c.max_age_secs = strtoull(f[3], NULL, 10);
-    c.replay_window_secs = strtoull(f[4], NULL, 10);
+    erpops_engine_config c = config_at(f + 1);
     erpops_engine *e = NULL;
     erpops_status s = erpops_engine_new_with_config(&c, &e);
     if (strcmp(f[5], "-") == 0) {

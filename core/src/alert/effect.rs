@@ -124,6 +124,22 @@ pub enum AlertEffect {
 }
 
 impl AlertEffect {
+    /// Splits the engine's output into the incident model's facts (which
+    /// answer a request and are persisted as incidents) and everything
+    /// else (notifications and the rest, recorded by the alerting side),
+    /// each in its original order.
+    pub fn split(effects: Vec<AlertEffect>) -> (Vec<Effect>, Vec<AlertEffect>) {
+        let mut incidents = Vec::new();
+        let mut others = Vec::new();
+        for effect in effects {
+            match effect {
+                AlertEffect::Incident(e) => incidents.push(e),
+                other => others.push(other),
+            }
+        }
+        (incidents, others)
+    }
+
     /// The stable kind name (`notify`, `suppressed`, `flapping_started`,
     /// `flapping_stopped`, or the incident effect's kind).
     pub fn kind(&self) -> &'static str {

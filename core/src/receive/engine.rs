@@ -156,18 +156,8 @@ impl Engine {
         };
         // The alerting layer ingests through the incident model: its
         // incident facts answer the request, its notifications ride along.
-        let (incident_effects, alert_effects): (Vec<_>, Vec<_>) = self
-            .alerts
-            .ingest(&accepted.event, &accepted.event_id, now)
-            .into_iter()
-            .partition(|e| matches!(e, AlertEffect::Incident(_)));
-        let incident_effects: Vec<_> = incident_effects
-            .into_iter()
-            .filter_map(|e| match e {
-                AlertEffect::Incident(e) => Some(e),
-                _ => None,
-            })
-            .collect();
+        let (incident_effects, alert_effects) =
+            AlertEffect::split(self.alerts.ingest(&accepted.event, &accepted.event_id, now));
         let incident_id = incident_id_of(&incident_effects, &accepted.event_id).map(str::to_owned);
         let mut response = accepted.respond(incident_id.as_deref(), incident_effects);
         response
