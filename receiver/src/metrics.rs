@@ -105,7 +105,7 @@ impl Metrics {
             get(&self.open_incidents)
         );
         out.push_str(
-            "# HELP erpops_commit_seconds Duration of one group commit (decide + store + fsync).\n",
+            "# HELP erpops_commit_seconds Time from a group's first decision until it is durable and answered (settle + write + commit + fsync).\n",
         );
         out.push_str("# TYPE erpops_commit_seconds histogram\n");
         for (bound, c) in BUCKETS.iter().zip(&self.commit_buckets) {
