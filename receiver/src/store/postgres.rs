@@ -49,7 +49,8 @@ const MIGRATION_LOCK: i64 = 0x6572_706f_7073_6d67;
 
 /// See the module docs.
 pub struct PgStore {
-    client: Client,
+    /// Always `Some` but while being dropped (see the `Drop` impl).
+    client: Option<Client>,
     /// Prepared statements by SQL text: one round trip per call instead of
     /// a parse each time.
     prepared: HashMap<String, postgres::Statement>,
@@ -71,6 +72,32 @@ impl From<postgres::Error> for StoreError {
         match e.as_db_error() {
             Some(db) => StoreError::Database(format!("{}: {}", db.code().code(), db.message())),
             None => StoreError::Database(e.to_string()),
+        }
+    }
+}
+
+/// Runs blocking driver work where it may block. The sync client drives
+/// its own small runtime, which cannot run on a thread that is already
+/// driving the server's: on a worker of the multi-threaded runtime (the
+/// HTTP tasks reading records, `serve`'s start-up) the worker hands its
+/// other tasks off first (`block_in_place`). The writer, the blocking pool
+/// and admin commands are not runtime workers and run it directly. (A
+/// current-thread runtime cannot lend its only thread: the PostgreSQL
+/// store needs the multi-threaded one, which `erpops serve` uses.)
+fn off_runtime<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        // Closing the connection blocks on the driver's runtime too.
+        if let Some(client) = self.client.take() {
+            off_runtime(move || drop(client));
         }
     }
 }
@@ -105,14 +132,14 @@ impl PgStore {
     /// Connects to `url` (`postgres://user:password@host:port/database`)
     /// and brings its schema up to date.
     pub fn open(url: &str) -> StoreResult<Self> {
-        let client = Client::connect(url, NoTls).map_err(|e| {
+        let client = off_runtime(|| Client::connect(url, NoTls)).map_err(|e| {
             StoreError::Database(format!(
                 "cannot connect to the PostgreSQL store ({e}); check the host, port, user and \
                  database of --store"
             ))
         })?;
         let mut store = PgStore {
-            client,
+            client: Some(client),
             prepared: HashMap::new(),
             in_tx: false,
         };
@@ -129,65 +156,98 @@ impl PgStore {
             .map(|(v, _)| *v)
             .max()
             .unwrap_or(0);
-        self.client.batch_execute(
+        self.batch(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, \
              applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
         )?;
         for (version, sql) in POSTGRES_MIGRATIONS {
-            let mut tx = self.client.transaction()?;
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
-            let current: i64 = tx
-                .query_one(
-                    "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-                    &[],
-                )?
-                .get(0);
-            if current > known {
-                return Err(StoreError::SchemaTooNew {
-                    known,
-                    found: current,
-                });
+            let found = self.call(
+                |c| {
+                    let mut tx = c.transaction()?;
+                    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+                    let current: i64 = tx
+                        .query_one(
+                            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                            &[],
+                        )?
+                        .get(0);
+                    if current > known {
+                        return Ok(Some(current));
+                    }
+                    let done = tx
+                        .query_opt(
+                            "SELECT 1 FROM schema_migrations WHERE version = $1",
+                            &[version],
+                        )?
+                        .is_some();
+                    if !done {
+                        tx.batch_execute(sql)?;
+                        tx.execute(
+                            "INSERT INTO schema_migrations (version) VALUES ($1)",
+                            &[version],
+                        )?;
+                    }
+                    tx.commit()?;
+                    Ok(None)
+                },
+                StoreError::from,
+            )?;
+            if let Some(found) = found {
+                return Err(StoreError::SchemaTooNew { known, found });
             }
-            let done = tx
-                .query_opt(
-                    "SELECT 1 FROM schema_migrations WHERE version = $1",
-                    &[version],
-                )?
-                .is_some();
-            if !done {
-                tx.batch_execute(sql)?;
-                tx.execute(
-                    "INSERT INTO schema_migrations (version) VALUES ($1)",
-                    &[version],
-                )?;
-            }
-            tx.commit()?;
         }
         Ok(known)
+    }
+
+    /// Runs `f` on the connection, off the async runtime's worker (see
+    /// [`off_runtime`]); `on_err` maps the driver's error.
+    fn call<T>(
+        &mut self,
+        f: impl FnOnce(&mut Client) -> Result<T, postgres::Error>,
+        on_err: impl FnOnce(postgres::Error) -> StoreError,
+    ) -> StoreResult<T> {
+        let client = self
+            .client
+            .as_mut()
+            .ok_or_else(|| StoreError::Database("the connection was closed".to_owned()))?;
+        off_runtime(|| f(client)).map_err(on_err)
+    }
+
+    fn batch(&mut self, sql: &str) -> StoreResult<()> {
+        self.call(|c| c.batch_execute(sql), StoreError::from)
     }
 
     fn stmt(&mut self, sql: &str) -> StoreResult<postgres::Statement> {
         if let Some(s) = self.prepared.get(sql) {
             return Ok(s.clone());
         }
-        let s = self.client.prepare(sql)?;
+        let s = self.call(|c| c.prepare(sql), StoreError::from)?;
         self.prepared.insert(sql.to_owned(), s.clone());
         Ok(s)
     }
 
-    fn exec(&mut self, sql: &str, p: &[&(dyn ToSql + Sync)]) -> StoreResult<u64> {
+    fn exec_or(
+        &mut self,
+        sql: &str,
+        p: &[&(dyn ToSql + Sync)],
+        on_err: impl FnOnce(postgres::Error) -> StoreError,
+    ) -> StoreResult<u64> {
         let s = self.stmt(sql)?;
-        Ok(self.client.execute(&s, p)?)
+        self.call(|c| c.execute(&s, p), on_err)
+    }
+
+    fn exec(&mut self, sql: &str, p: &[&(dyn ToSql + Sync)]) -> StoreResult<u64> {
+        self.exec_or(sql, p, StoreError::from)
     }
 
     fn opt(&mut self, sql: &str, p: &[&(dyn ToSql + Sync)]) -> StoreResult<Option<Row>> {
         let s = self.stmt(sql)?;
-        Ok(self.client.query_opt(&s, p)?)
+        self.call(|c| c.query_opt(&s, p), StoreError::from)
     }
 
     fn all(&mut self, sql: &str, p: &[&(dyn ToSql + Sync)]) -> StoreResult<Vec<Row>> {
         let s = self.stmt(sql)?;
-        Ok(self.client.query(&s, p)?)
+        self.call(|c| c.query(&s, p), StoreError::from)
     }
 
     fn run_quota(&mut self, st: &shared_store::Statement) -> StoreResult<Option<i64>> {
@@ -202,17 +262,17 @@ impl PgStore {
         if self.in_tx {
             return f(self);
         }
-        self.client.batch_execute("BEGIN")?;
+        self.batch("BEGIN")?;
         self.in_tx = true;
         let out = f(self);
         self.in_tx = false;
         match out {
             Ok(v) => {
-                self.client.batch_execute("COMMIT")?;
+                self.batch("COMMIT")?;
                 Ok(v)
             }
             Err(e) => {
-                self.client.batch_execute("ROLLBACK")?;
+                self.batch("ROLLBACK")?;
                 Err(e)
             }
         }
@@ -316,26 +376,26 @@ fn no_op() -> SyncFn {
 
 impl Store for PgStore {
     fn ping(&mut self) -> StoreResult<()> {
-        self.client.batch_execute("SELECT 1")?;
+        self.batch("SELECT 1")?;
         Ok(())
     }
 
     fn begin(&mut self) -> StoreResult<()> {
-        self.client.batch_execute("BEGIN")?;
+        self.batch("BEGIN")?;
         self.in_tx = true;
         Ok(())
     }
 
     fn commit(&mut self) -> StoreResult<()> {
         self.in_tx = false;
-        self.client.batch_execute("COMMIT")?;
+        self.batch("COMMIT")?;
         Ok(())
     }
 
     fn rollback(&mut self) -> StoreResult<()> {
         if self.in_tx {
             self.in_tx = false;
-            self.client.batch_execute("ROLLBACK")?;
+            self.batch("ROLLBACK")?;
         }
         Ok(())
     }
@@ -551,13 +611,12 @@ impl Store for PgStore {
         pii: PiiPolicy,
         now: Timestamp,
     ) -> StoreResult<()> {
-        let s = self.stmt(
+        self.exec_or(
             "INSERT INTO tenants (id, name, plan, pii_policy, suspended, created_at) VALUES ($1, \
              $2, $3, $4, FALSE, $5)",
+            &[&id, &name, &plan, &pii.as_str(), &to_db(now)],
+            |e| exists_or(e, "tenant", id),
         )?;
-        self.client
-            .execute(&s, &[&id, &name, &plan, &pii.as_str(), &to_db(now)])
-            .map_err(|e| exists_or(e, "tenant", id))?;
         Ok(())
     }
 
@@ -614,13 +673,12 @@ impl Store for PgStore {
                     id: tenant.to_owned(),
                 });
             }
-            let st = s.stmt(
+            s.exec_or(
                 "INSERT INTO connectors (id, tenant_id, name, enabled, created_at) VALUES ($1, \
                  $2, $3, TRUE, $4)",
+                &[&cid, &tenant, &name, &to_db(now)],
+                |e| exists_or(e, "connector", &cid),
             )?;
-            s.client
-                .execute(&st, &[&cid, &tenant, &name, &to_db(now)])
-                .map_err(|e| exists_or(e, "connector", &cid))?;
             s.exec(
                 "INSERT INTO connector_secrets (connector_id, secret, created_at, expires_at) \
                  VALUES ($1, $2, $3, NULL)",
@@ -743,13 +801,12 @@ impl Store for PgStore {
         label: &str,
         now: Timestamp,
     ) -> StoreResult<()> {
-        let s = self.stmt(
+        self.exec_or(
             "INSERT INTO api_keys (id, tenant_id, key_hash, label, created_at) VALUES ($1, $2, \
              $3, $4, $5)",
+            &[&id, &tenant, &key_hash, &label, &to_db(now)],
+            |e| missing_or(e, "tenant", tenant),
         )?;
-        self.client
-            .execute(&s, &[&id, &tenant, &key_hash, &label, &to_db(now)])
-            .map_err(|e| missing_or(e, "tenant", tenant))?;
         Ok(())
     }
 

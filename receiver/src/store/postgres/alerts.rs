@@ -139,13 +139,12 @@ impl AlertStore for PgStore {
                     id: rule.id.clone(),
                 });
             }
-            let st = s.stmt(
+            s.exec_or(
                 "INSERT INTO alert_rules (id, tenant_id, rule_json, created_at) VALUES ($1, $2, \
                  $3, $4) ON CONFLICT (id) DO UPDATE SET rule_json = excluded.rule_json",
+                &[&rule.id, &tenant, &json, &to_db(now)],
+                |e| missing_or(e, "tenant", tenant),
             )?;
-            s.client
-                .execute(&st, &[&rule.id, &tenant, &json, &to_db(now)])
-                .map_err(|e| missing_or(e, "tenant", tenant))?;
             s.exec(BUMP, &[])?;
             Ok(())
         })
@@ -181,14 +180,13 @@ impl AlertStore for PgStore {
         let json = to_json(heartbeat)?;
         let cid = heartbeat.connector_id.to_string();
         self.atomically(|s| {
-            let st = s.stmt(
+            s.exec_or(
                 "INSERT INTO heartbeats (connector_id, source, heartbeat_json, created_at) VALUES \
                  ($1, $2, $3, $4) ON CONFLICT (connector_id, source) DO UPDATE SET \
                  heartbeat_json = excluded.heartbeat_json",
+                &[&cid, &heartbeat.source, &json, &to_db(now)],
+                |e| missing_or(e, "connector", &cid),
             )?;
-            s.client
-                .execute(&st, &[&cid, &heartbeat.source, &json, &to_db(now)])
-                .map_err(|e| missing_or(e, "connector", &cid))?;
             s.exec(BUMP, &[])?;
             Ok(())
         })
@@ -205,22 +203,18 @@ impl AlertStore for PgStore {
     }
 
     fn put_webhook(&mut self, webhook: &WebhookRow, now: Timestamp) -> StoreResult<()> {
-        let st = self.stmt(
+        self.exec_or(
             "INSERT INTO webhooks (tenant_id, url, secret, updated_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (tenant_id) DO UPDATE SET url = excluded.url, secret = excluded.secret, \
              updated_at = excluded.updated_at",
+            &[
+                &webhook.tenant_id,
+                &webhook.url,
+                &webhook.secret,
+                &to_db(now),
+            ],
+            |e| missing_or(e, "tenant", &webhook.tenant_id),
         )?;
-        self.client
-            .execute(
-                &st,
-                &[
-                    &webhook.tenant_id,
-                    &webhook.url,
-                    &webhook.secret,
-                    &to_db(now),
-                ],
-            )
-            .map_err(|e| missing_or(e, "tenant", &webhook.tenant_id))?;
         Ok(())
     }
 
@@ -248,21 +242,17 @@ impl AlertStore for PgStore {
     }
 
     fn create_plan(&mut self, name: &str, plan: CustomPlan, now: Timestamp) -> StoreResult<()> {
-        let st = self.stmt(
+        self.exec_or(
             "INSERT INTO custom_plans (name, inbound_events_per_day, ai_queries_per_month, \
              created_at) VALUES ($1, $2, $3, $4)",
+            &[
+                &name,
+                &limit_to_db(plan.inbound_events),
+                &limit_to_db(plan.ai_queries),
+                &to_db(now),
+            ],
+            |e| super::exists_or(e, "plan", name),
         )?;
-        self.client
-            .execute(
-                &st,
-                &[
-                    &name,
-                    &limit_to_db(plan.inbound_events),
-                    &limit_to_db(plan.ai_queries),
-                    &to_db(now),
-                ],
-            )
-            .map_err(|e| super::exists_or(e, "plan", name))?;
         Ok(())
     }
 
