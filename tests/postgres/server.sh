@@ -4,6 +4,7 @@
 # this machine can reach it), stopped and deleted by `stop`.
 #
 #   tests/postgres/server.sh start DIR PORT   # prints nothing; URL below
+#   tests/postgres/server.sh createdb DIR PORT NAME
 #   tests/postgres/server.sh stop DIR
 #
 # Its URL is postgres://erpops@127.0.0.1:PORT/postgres. PostgreSQL refuses
@@ -40,6 +41,10 @@ start)
     -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200" start >/dev/null \
     || { cat "$dir/server.log" >&2; exit 1; }
   ;;
+createdb)
+  # createdb DIR PORT NAME: an empty database for one suite.
+  "$bindir/createdb" -h 127.0.0.1 -p "$3" -U erpops "$4"
+  ;;
 stop)
   if [ -d "$dir/data" ]; then
     as_owner "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
@@ -47,7 +52,7 @@ stop)
   rm -rf "$dir"
   ;;
 *)
-  echo "usage: $0 start DIR PORT | stop DIR" >&2
+  echo "usage: $0 start DIR PORT | createdb DIR PORT NAME | stop DIR" >&2
   exit 2
   ;;
 esac

@@ -156,9 +156,11 @@ impl PgStore {
             .map(|(v, _)| *v)
             .max()
             .unwrap_or(0);
+        // (Without the notice "already exists, skipping" at each start.)
         self.batch(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, \
-             applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+            "SET client_min_messages TO warning; CREATE TABLE IF NOT EXISTS schema_migrations \
+             (version BIGINT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now()); RESET \
+             client_min_messages",
         )?;
         for (version, sql) in POSTGRES_MIGRATIONS {
             let found = self.call(
