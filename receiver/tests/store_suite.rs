@@ -662,3 +662,45 @@ fn concurrent_receivers_never_over_admit() {
     let (_, counter) = first.lookup_state("t1", None, now()).unwrap();
     assert_eq!(counter.unwrap().used, 50);
 }
+
+/// The same bytes at two receivers at once: the second writer's replay
+/// read waits for the first one's group to commit, then sees the expiry,
+/// so the event is stored once (the receive ladder then answers
+/// `duplicate`).
+#[test]
+fn the_same_event_at_two_receivers_is_stored_once() {
+    let Some(Location::Postgres(url)) = pg_location() else {
+        return;
+    };
+    use erpops_receiver::store::Store;
+    let mut a = PgStore::open(&url).unwrap();
+    seed(&mut a);
+    let ev = event("ORDERS", now());
+    a.begin().unwrap();
+    let (replay, _) = a
+        .lookup_state("t1", Some(("evt_same", ev.timestamp)), now())
+        .unwrap();
+    assert_eq!(replay, None);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let second = {
+        let url = url.clone();
+        let ev = ev.clone();
+        std::thread::spawn(move || {
+            let mut b = PgStore::open(&url).unwrap();
+            b.begin().unwrap();
+            tx.send(()).unwrap();
+            let (replay, _) = b
+                .lookup_state("t1", Some(("evt_same", ev.timestamp)), now())
+                .unwrap();
+            b.commit().unwrap();
+            replay
+        })
+    };
+    rx.recv().unwrap();
+    // Whether or not the second read has started, it can only finish
+    // after this commit.
+    insert(&mut a, "evt_same", &ev, now());
+    a.commit().unwrap();
+    assert_eq!(second.join().unwrap(), Some(later(now(), 600)));
+    assert_eq!(a.event_count("t1").unwrap(), 1);
+}

@@ -427,6 +427,18 @@ impl Store for PgStore {
         replay: Option<(&str, Timestamp)>,
         now: Timestamp,
     ) -> StoreResult<(Option<Timestamp>, Option<Counter>)> {
+        if let Some((event_id, _)) = replay {
+            // Two receivers given the same bytes at once would both read
+            // "not seen" under READ COMMITTED and both store the event: the
+            // first to lock the event id holds the other until its group
+            // commits, which then reads the expiry and answers `duplicate`.
+            // (Crossed orders across two groups are a deadlock PostgreSQL
+            // breaks by failing one group; its senders retry.)
+            self.exec(
+                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                &[&event_id],
+            )?;
+        }
         let replay: Option<i64> = match replay {
             Some((event_id, event_time)) => self
                 .opt(
