@@ -24,8 +24,8 @@ test-postgres: deps-postgres
 	tests/postgres/server.sh start "$$dir" "$$port"; \
 	url="postgres://erpops@127.0.0.1:$$port"; \
 	echo "PostgreSQL test server on 127.0.0.1:$$port"; \
-	ERPOPS_TEST_PG="$$url/postgres" timeout 120 $(CARGO) test -q -p erpops-receiver --test store_suite; \
+	ERPOPS_TEST_PG="$$url/postgres" timeout 120 $(CARGO) test -q -p erpops-receiver --test store_suite --test two_receivers; \
 	tests/postgres/server.sh createdb "$$dir" "$$port" ladder; \
 	ERPOPS_TEST_STORE="$$url/ladder" timeout 120 $(CARGO) test -q -p erpops-receiver --test http every_rung_of_the_ladder; \
 	timeout 60 $(CARGO) run -q -p erpops-receiver --bin erpops -- admin --store "$$url/ladder" tenants list | grep -q '^acme'; \
-	echo "test-postgres: store suite (SQLite + PostgreSQL), HTTP ladder and admin --store passed"
+	echo "test-postgres: store suite (SQLite + PostgreSQL), two receivers, HTTP ladder and admin --store passed"

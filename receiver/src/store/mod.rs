@@ -281,6 +281,22 @@ pub trait Store: Send + AlertStore {
     fn begin(&mut self) -> StoreResult<()>;
     /// Makes everything since [`Store::begin`] durable.
     fn commit(&mut self) -> StoreResult<()>;
+    /// Called right after [`Store::begin`] with the tenants and event ids
+    /// of the group's requests: a store shared by several receivers takes
+    /// the locks the group's decisions need here, all at once and in one
+    /// global order (tenants sorted, then event ids sorted), so that two
+    /// receivers' groups wait for each other instead of deadlocking, and
+    /// the quota counter each decision reads is the one its upsert will
+    /// see. SQLite has one writer and needs nothing (the default).
+    fn lock_group(
+        &mut self,
+        tenants: &[&str],
+        event_ids: &[&str],
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        let _ = (tenants, event_ids, now);
+        Ok(())
+    }
     /// Discards everything since [`Store::begin`].
     fn rollback(&mut self) -> StoreResult<()>;
     /// Switches this connection to commits that return once written but

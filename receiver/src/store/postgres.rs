@@ -394,6 +394,35 @@ impl Store for PgStore {
         Ok(())
     }
 
+    fn lock_group(
+        &mut self,
+        tenants: &[&str],
+        event_ids: &[&str],
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        let tenants: std::collections::BTreeSet<&str> = tenants.iter().copied().collect();
+        for tenant in tenants {
+            // The core's upsert with a cost of 0 and no limit: creates the
+            // window's row if needed and locks it until the commit without
+            // changing it. Another receiver's group for this tenant waits
+            // here, and this group's reads of the counter are exact.
+            let lock =
+                quota::Request::new(tenant, Metric::InboundEvent, quota::Limit::Unlimited, now)
+                    .with_cost(0);
+            if let Some(st) = shared_store::upsert_statement(&lock).map_err(corrupt)? {
+                self.run_quota(&st)?;
+            }
+        }
+        let ids: std::collections::BTreeSet<&str> = event_ids.iter().copied().collect();
+        for id in ids {
+            self.exec(
+                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                &[&id],
+            )?;
+        }
+        Ok(())
+    }
+
     fn rollback(&mut self) -> StoreResult<()> {
         if self.in_tx {
             self.in_tx = false;
@@ -432,8 +461,8 @@ impl Store for PgStore {
             // "not seen" under READ COMMITTED and both store the event: the
             // first to lock the event id holds the other until its group
             // commits, which then reads the expiry and answers `duplicate`.
-            // (Crossed orders across two groups are a deadlock PostgreSQL
-            // breaks by failing one group; its senders retry.)
+            // The writer already took it in `lock_group` (in order, with the
+            // group's other locks); taking it again costs nothing.
             self.exec(
                 "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
                 &[&event_id],
