@@ -51,7 +51,7 @@ impl RecordReader {
         let pooled = self.idle.lock().ok().and_then(|mut idle| idle.pop());
         let mut store = match pooled {
             Some(s) => s,
-            None => self.location.open()?,
+            None => self.location.open_more()?,
         };
         let result = store.records(connector);
         // A connection that failed is dropped rather than reused.

@@ -461,6 +461,15 @@ impl Location {
             Location::Postgres(url) => Box::new(PgStore::open(url)?),
         })
     }
+
+    /// Another connection to a store this process already opened (and so
+    /// migrated) with [`Location::open`].
+    pub fn open_more(&self) -> StoreResult<Box<dyn AnyStore>> {
+        Ok(match self {
+            Location::Sqlite(dir) => Box::new(SqliteStore::open(dir)?),
+            Location::Postgres(url) => Box::new(PgStore::connect(url)?),
+        })
+    }
 }
 
 impl fmt::Debug for Location {

@@ -132,19 +132,26 @@ impl PgStore {
     /// Connects to `url` (`postgres://user:password@host:port/database`)
     /// and brings its schema up to date.
     pub fn open(url: &str) -> StoreResult<Self> {
+        let mut store = Self::connect(url)?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Connects without migrating: for the extra connections a receiver
+    /// opens after its first one migrated (a burst of record reads must
+    /// not run the migration check, four transactions, per connection).
+    pub fn connect(url: &str) -> StoreResult<Self> {
         let client = off_runtime(|| Client::connect(url, NoTls)).map_err(|e| {
             StoreError::Database(format!(
                 "cannot connect to the PostgreSQL store ({e}); check the host, port, user and \
                  database of --store"
             ))
         })?;
-        let mut store = PgStore {
+        Ok(PgStore {
             client: Some(client),
             prepared: HashMap::new(),
             in_tx: false,
-        };
-        store.migrate()?;
-        Ok(store)
+        })
     }
 
     /// Applies every known migration the database has not recorded, each
