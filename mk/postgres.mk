@@ -17,6 +17,9 @@ deps-postgres:
 ## The storage suite against SQLite and PostgreSQL, the HTTP ladder and an
 ## admin command with --store postgres://… (bounded: each step under 2 min).
 test-postgres: deps-postgres
+	@# Built first, so the timeouts below bound the runs, not a cold compile.
+	$(CARGO) test -q --no-run -p erpops-receiver --test store_suite --test two_receivers --test http
+	$(CARGO) build -q -p erpops-receiver --bin erpops
 	@dir=$$(mktemp -d /tmp/erpops-pg.XXXXXX); \
 	port=$$($(PYTHON) -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
 	trap 'tests/postgres/server.sh stop "$$dir"' EXIT INT TERM; \
