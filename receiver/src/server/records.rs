@@ -4,9 +4,11 @@
 //!
 //! A small pool of read connections to the same data directory (WAL lets
 //! them read beside the writer). Each connection caches records until any
-//! connection commits ([`Store::records`] checks SQLite's `data_version`),
-//! so an admin command's change (disable, rotate, suspend, change plan)
-//! applies from the next request, exactly as when the writer read them.
+//! connection commits ([`Store::records`](crate::store::Store::records)
+//! checks SQLite's `data_version`; the PostgreSQL store does not cache, as
+//! another receiver may change the rows), so an admin command's change
+//! (disable, rotate, suspend, change plan) applies from the next request,
+//! exactly as when the writer read them.
 //!
 //! A read is a few microseconds from the page cache and runs inline on the
 //! async worker, like the MAC and the parse that follow it: cheaper than a
