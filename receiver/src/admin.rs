@@ -3,7 +3,6 @@
 //! opens the store, does one change and exits; SQLite serializes it with a
 //! running server's writer.
 
-use std::path::Path;
 use std::time::Duration;
 
 use erpops_core::pii::PiiPolicy;
@@ -11,12 +10,12 @@ use uuid::Uuid;
 
 use crate::cli::{AdminCommand, ApiKeyCommand, ConnectorCommand, TenantCommand};
 use crate::clock;
-use crate::store::{SqliteStore, Store};
+use crate::store::{Location, Store};
 
 /// Runs one admin command; the text to print, or an error message.
-pub fn run(data: &Path, command: &AdminCommand) -> Result<String, String> {
-    let mut store = SqliteStore::open(data).map_err(|e| e.to_string())?;
-    run_on(&mut store, command)
+pub fn run(location: &Location, command: &AdminCommand) -> Result<String, String> {
+    let mut store = location.open().map_err(|e| e.to_string())?;
+    run_on(store.as_mut(), command)
 }
 
 fn check_tenant_id(id: &str) -> Result<(), String> {

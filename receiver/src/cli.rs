@@ -39,8 +39,12 @@ pub struct ServeArgs {
     /// ./erpops-data].
     #[arg(long)]
     pub data: Option<PathBuf>,
+    /// Shared PostgreSQL store, `postgres://user:password@host:port/db`,
+    /// instead of SQLite in the data directory [env: ERPOPS_STORE].
+    #[arg(long)]
+    pub store: Option<String>,
     /// TOML settings file (keys: listen, data, max_body_bytes,
-    /// max_connections); environment and flags override it.
+    /// max_connections, store); environment and flags override it.
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// Create (once) a demo tenant on the Free plan and a connector, and
@@ -55,6 +59,10 @@ pub struct AdminArgs {
     /// Data directory [env: ERPOPS_DATA] [default: ./erpops-data].
     #[arg(long, global = true)]
     pub data: Option<PathBuf>,
+    /// The PostgreSQL store the receivers share, when they use one
+    /// [env: ERPOPS_STORE].
+    #[arg(long, global = true)]
+    pub store: Option<String>,
     /// What to manage.
     #[command(subcommand)]
     pub command: AdminCommand,

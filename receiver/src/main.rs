@@ -42,6 +42,7 @@ fn main() -> ExitCode {
             let flags = Overrides {
                 listen: args.listen,
                 data: args.data,
+                store: args.store,
             };
             let resolved = match settings::resolve(
                 args.config.as_deref(),
@@ -71,7 +72,14 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             })
         }
-        Command::Admin(args) => match admin::run(&data_dir(args.data), &args.command) {
+        Command::Admin(args) => match erpops_receiver::store::Location::of(
+            args.store
+                .or_else(|| std::env::var("ERPOPS_STORE").ok())
+                .as_deref(),
+            &data_dir(args.data),
+        )
+        .and_then(|location| admin::run(&location, &args.command))
+        {
             Ok(text) => {
                 println!("{text}");
                 ExitCode::SUCCESS

@@ -12,7 +12,6 @@ use crate::alerts::DeliveryConfig;
 use crate::demo;
 use crate::server::{self, HttpLimits, Running};
 use crate::settings::Settings;
-use crate::store::{SqliteStore, Store};
 use crate::writer::Writer;
 
 /// A started receiver (used by `main` and by the tests).
@@ -102,9 +101,9 @@ pub async fn start_with(
     options: ServeOptions,
 ) -> Result<(Receiver, Option<demo::Demo>), String> {
     let config = receive_config(settings)?;
-    let mut store = SqliteStore::open(&settings.data).map_err(|e| e.to_string())?;
+    let mut store = settings.store.open().map_err(|e| e.to_string())?;
     let demo = if with_demo {
-        Some(demo::ensure(&mut store)?)
+        Some(demo::ensure(store.as_mut())?)
     } else {
         None
     };
@@ -113,7 +112,7 @@ pub async fn start_with(
         .map_err(|e| e.to_string())?;
     let metrics = std::sync::Arc::new(crate::metrics::Metrics::default());
     let wake = std::sync::Arc::new(tokio::sync::Notify::new());
-    let writer = Writer::new(Box::new(store), config, metrics.clone())
+    let writer = Writer::new(store, config, metrics.clone())
         .map_err(|e| e.to_string())?
         .with_delivery_wake(wake.clone());
     let (tx, rx) = mpsc::channel();
@@ -129,14 +128,15 @@ pub async fn start_with(
         max_connections: settings.max_connections,
         ..HttpLimits::default()
     };
-    let api = crate::api::Api::open(&settings.data, tx.clone())?;
-    let records = server::records::RecordReader::open(&settings.data).map_err(|e| e.to_string())?;
+    let api = crate::api::Api::open(&settings.store, tx.clone())?;
+    let records =
+        server::records::RecordReader::open(&settings.store).map_err(|e| e.to_string())?;
     let server = server::spawn(listener, tx, records, api, metrics, config, limits, prefix)
         .map_err(|e| format!("cannot start the server: {e}"))?;
     // Started last, so a failed start leaves no task behind.
     let delivery = if options.deliver {
         Some(crate::alerts::deliver::spawn(
-            &settings.data,
+            &settings.store,
             options.delivery,
             options.deliverers,
             wake,

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::store::Location;
+
 /// Default listen address (loopback: exposing it is a deliberate choice).
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// Default data directory.
@@ -24,6 +26,9 @@ pub struct FileSettings {
     pub max_body_bytes: Option<usize>,
     /// `max_connections = 1024`.
     pub max_connections: Option<usize>,
+    /// `store = "postgres://user@host:5432/erpops"`: a shared PostgreSQL
+    /// store instead of SQLite in the data directory.
+    pub store: Option<String>,
 }
 
 /// Flag values (`None` when not given).
@@ -33,6 +38,8 @@ pub struct Overrides {
     pub listen: Option<String>,
     /// `--data`.
     pub data: Option<PathBuf>,
+    /// `--store`.
+    pub store: Option<String>,
 }
 
 /// The resolved settings.
@@ -46,6 +53,9 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Connections served at once.
     pub max_connections: usize,
+    /// Where the durable state lives (SQLite in `data` unless a
+    /// `postgres://` store was given).
+    pub store: Location,
 }
 
 /// Resolves file → environment (`env` lookup, injectable for tests) →
@@ -63,7 +73,7 @@ pub fn resolve(
             toml::from_str::<FileSettings>(&text).map_err(|e| {
                 format!(
                     "the config file {} is invalid: {e}; known keys are listen, data, \
-                     max_body_bytes, max_connections",
+                     max_body_bytes, max_connections, store",
                     path.display()
                 )
             })?
@@ -102,11 +112,18 @@ pub fn resolve(
     if max_connections == 0 {
         return Err("max_connections must be at least 1".to_owned());
     }
+    let store = flags
+        .store
+        .clone()
+        .or_else(|| env("ERPOPS_STORE"))
+        .or(from_file.store);
+    let store = Location::of(store.as_deref(), &data)?;
     Ok(Settings {
         listen,
         data,
         max_body_bytes,
         max_connections,
+        store,
     })
 }
 
@@ -154,6 +171,7 @@ mod tests {
         let flags = Overrides {
             listen: Some("127.0.0.1:3".into()),
             data: Some("/from/flag".into()),
+            store: None,
         };
         let g = resolve(
             Some(&file),
@@ -174,5 +192,28 @@ mod tests {
         let err = resolve(None, env_of(&[("ERPOPS_LISTEN", "nowhere")]), &none).unwrap_err();
         assert!(err.contains("host:port"), "{err}");
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_store_is_sqlite_unless_a_postgres_url_is_given() {
+        let none = Overrides::default();
+        let s = resolve(None, env_of(&[]), &none).unwrap();
+        assert_eq!(s.store, Location::Sqlite(PathBuf::from(DEFAULT_DATA)));
+        const URL: &str = "postgres://erpops@db:5432/erpops";
+        let s = resolve(None, env_of(&[("ERPOPS_STORE", URL)]), &none).unwrap();
+        assert_eq!(s.store, Location::Postgres(URL.to_owned()));
+        // The flag wins over the environment.
+        let flags = Overrides {
+            store: Some("postgresql://other/db".into()),
+            ..Overrides::default()
+        };
+        let s = resolve(None, env_of(&[("ERPOPS_STORE", URL)]), &flags).unwrap();
+        assert_eq!(s.store, Location::Postgres("postgresql://other/db".into()));
+        let err = resolve(None, env_of(&[("ERPOPS_STORE", "mysql://x")]), &none).unwrap_err();
+        assert!(err.contains("postgres://"), "{err}");
+        // Never the URL (it may hold a password) in debug output.
+        const SECRET: &str = "postgres://u:hunter2@db/erpops";
+        let s = resolve(None, env_of(&[("ERPOPS_STORE", SECRET)]), &none).unwrap();
+        assert!(!format!("{s:?}").contains("hunter2"));
     }
 }

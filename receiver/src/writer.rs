@@ -405,6 +405,19 @@ impl Writer {
         let mut answers: Vec<Pending> = Vec::with_capacity(group.len());
         let mut failed: Option<StoreError> = self.store.begin().err();
         if failed.is_none() {
+            // A shared store's locks for the whole group, in one order.
+            let (tenants, ids): (Vec<&str>, Vec<&str>) = group
+                .iter()
+                .filter_map(|m| match m {
+                    Message::Receive(job) => {
+                        Some((job.admitted.tenant_id(), job.admitted.event_id()))
+                    }
+                    _ => None,
+                })
+                .unzip();
+            failed = self.store.lock_group(&tenants, &ids, now).err();
+        }
+        if failed.is_none() {
             self.reload_alert_config_or_log(now);
         }
         for message in group {

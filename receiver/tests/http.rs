@@ -149,23 +149,11 @@ async fn every_rung_of_the_ladder() {
     assert_eq!(r.body["redactions"][0]["kinds"][0], "email", "{:?}", r.body);
     assert_eq!(r.body["redactions"][0]["pointer"], "/message");
     // Stored redacted, and without the raw body that still holds the PII.
-    let conn = rusqlite::Connection::open(dir.path().join("erpops.sqlite3")).unwrap();
-    let (message, raw_null): (String, bool) = conn
-        .query_row(
-            "SELECT json_extract(event_json, '$.message'), raw_body IS NULL FROM events WHERE event_id = ?1",
-            [r.body["event_id"].as_str().unwrap()],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .unwrap();
+    let (message, raw) = stored_event(dir.path(), r.body["event_id"].as_str().unwrap());
     assert_eq!(message, "mail [REDACTED:email] failed");
-    assert!(raw_null);
-    let raw: Vec<u8> = conn
-        .query_row(
-            "SELECT raw_body FROM events WHERE event_id = ?1",
-            [event_id.as_str()],
-            |row| row.get(0),
-        )
-        .unwrap();
+    assert!(raw.is_none());
+    let (_, raw) = stored_event(dir.path(), &event_id);
+    let raw = raw.unwrap();
     assert_eq!(
         raw,
         b.as_bytes(),
@@ -218,7 +206,7 @@ async fn every_rung_of_the_ladder() {
     let r = post_signed(&server, &id, &secret, &body(&id, "after upgrade")).await;
     assert_eq!(r.status, 202);
 
-    let mut store = SqliteStore::open(dir.path()).unwrap();
+    let mut store = store_location(dir.path()).open().unwrap();
     assert_eq!(store.event_count("acme").unwrap(), 101);
     server.stop().await;
 }

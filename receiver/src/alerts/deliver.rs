@@ -12,7 +12,6 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::path::Path;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -23,7 +22,7 @@ use tokio::task::JoinHandle;
 
 use crate::clock;
 use crate::store::alerts::{Attempt, DueNotification, WebhookRow};
-use crate::store::{AlertStore, SqliteStore, StoreError, StoreResult};
+use crate::store::{AnyStore, Location, StoreError, StoreResult};
 
 /// A boxed future (the trait stays object-safe without an extra crate).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -129,7 +128,7 @@ pub fn default_deliverers() -> Deliverers {
 
 /// The delivery task's state.
 struct Worker {
-    store: Arc<Mutex<SqliteStore>>,
+    store: Arc<Mutex<Box<dyn AnyStore>>>,
     deliverers: Deliverers,
     config: DeliveryConfig,
     wake: Arc<Notify>,
@@ -138,12 +137,12 @@ struct Worker {
 /// Starts the delivery task on its own connection to `data`. `wake` is
 /// notified by the writer after it commits notifications.
 pub fn spawn(
-    data: &Path,
+    location: &Location,
     config: DeliveryConfig,
     deliverers: Deliverers,
     wake: Arc<Notify>,
 ) -> Result<JoinHandle<()>, String> {
-    let store = SqliteStore::open(data).map_err(|e| e.to_string())?;
+    let store = location.open().map_err(|e| e.to_string())?;
     let worker = Worker {
         store: Arc::new(Mutex::new(store)),
         deliverers,
@@ -160,14 +159,14 @@ const IDLE_POLL: Duration = Duration::from_secs(30);
 impl Worker {
     async fn store<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut SqliteStore) -> StoreResult<T> + Send + 'static,
+        f: impl FnOnce(&mut dyn AnyStore) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
         let store = Arc::clone(&self.store);
         tokio::task::spawn_blocking(move || {
             let mut guard = store
                 .lock()
                 .map_err(|_| StoreError::Database("delivery store lock poisoned".to_owned()))?;
-            f(&mut guard)
+            f(guard.as_mut())
         })
         .await
         .map_err(|e| StoreError::Database(format!("delivery store task: {e}")))?

@@ -26,7 +26,7 @@ use serde_json::{json, Value};
 use tokio::sync::oneshot;
 
 use crate::clock;
-use crate::store::{Cursor, EventFilter, IncidentFilter, Listed, ReadStore, SqliteStore, Store};
+use crate::store::{AnyStore, Cursor, EventFilter, IncidentFilter, Listed, Location};
 
 use crate::writer::{Message, WriterHandle};
 
@@ -37,7 +37,7 @@ pub const MAX_LIMIT: usize = 200;
 
 /// The API's shared state.
 pub struct Api {
-    reader: Arc<Mutex<SqliteStore>>,
+    reader: Arc<Mutex<Box<dyn AnyStore>>>,
     writer: WriterHandle,
 }
 
@@ -165,8 +165,8 @@ impl Params {
 
 impl Api {
     /// An API reading from its own connection to `data`.
-    pub fn open(data: &std::path::Path, writer: WriterHandle) -> Result<Self, String> {
-        let reader = SqliteStore::open(data).map_err(|e| e.to_string())?;
+    pub fn open(location: &Location, writer: WriterHandle) -> Result<Self, String> {
+        let reader = location.open().map_err(|e| e.to_string())?;
         Ok(Api {
             reader: Arc::new(Mutex::new(reader)),
             writer,
@@ -176,14 +176,14 @@ impl Api {
     /// Runs `f` on the read connection off the async threads.
     async fn read<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut SqliteStore) -> crate::store::StoreResult<T> + Send + 'static,
+        f: impl FnOnce(&mut dyn AnyStore) -> crate::store::StoreResult<T> + Send + 'static,
     ) -> Result<T, Refusal> {
         let reader = Arc::clone(&self.reader);
         let joined = tokio::task::spawn_blocking(move || {
             let mut guard = reader.lock().map_err(|_| {
                 crate::store::StoreError::Database("reader lock poisoned".to_owned())
             })?;
-            f(&mut guard)
+            f(guard.as_mut())
         })
         .await;
         match joined {

@@ -20,6 +20,19 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../../migrations/0004_incident_rows.sql")),
 ];
 
+/// The same versions for PostgreSQL (`receiver/migrations/postgres/`),
+/// applied by [`super::postgres`]: one list per engine, side by side, so a
+/// version means the same schema change in both.
+pub const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/postgres/0001_init.sql")),
+    (2, erpops_core::quota::shared_store::SCHEMA_SQL),
+    (3, include_str!("../../migrations/postgres/0003_alerts.sql")),
+    (
+        4,
+        include_str!("../../migrations/postgres/0004_incident_rows.sql"),
+    ),
+];
+
 /// Brings the schema up to date; returns the version reached.
 pub fn migrate(conn: &mut Connection) -> StoreResult<i64> {
     conn.execute_batch(

@@ -7,12 +7,14 @@
 //! (SQLite serializes writers; WAL lets readers run beside them).
 //!
 //! - [`sqlite`]: the embedded store (WAL, `synchronous=FULL`).
+//! - [`postgres`]: the shared store (`--store postgres://…`).
 //! - [`migrate`]: versioned schema migrations kept in `receiver/migrations/`.
 //! - [`alerts`]: the alerting half ([`AlertStore`]): rules, silences,
 //!   heartbeats, webhooks, custom plans, notifications.
 
 pub mod alerts;
 pub mod migrate;
+pub mod postgres;
 pub mod sqlite;
 
 use core::fmt;
@@ -27,6 +29,7 @@ use erpops_core::{Event, Timestamp};
 use uuid::Uuid;
 
 pub use alerts::AlertStore;
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 /// Why a store call failed. Codes are stable; messages say what to do.
@@ -278,6 +281,22 @@ pub trait Store: Send + AlertStore {
     fn begin(&mut self) -> StoreResult<()>;
     /// Makes everything since [`Store::begin`] durable.
     fn commit(&mut self) -> StoreResult<()>;
+    /// Called right after [`Store::begin`] with the tenants and event ids
+    /// of the group's requests: a store shared by several receivers takes
+    /// the locks the group's decisions need here, all at once and in one
+    /// global order (tenants sorted, then event ids sorted), so that two
+    /// receivers' groups wait for each other instead of deadlocking, and
+    /// the quota counter each decision reads is the one its upsert will
+    /// see. SQLite has one writer and needs nothing (the default).
+    fn lock_group(
+        &mut self,
+        tenants: &[&str],
+        event_ids: &[&str],
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        let _ = (tenants, event_ids, now);
+        Ok(())
+    }
     /// Discards everything since [`Store::begin`].
     fn rollback(&mut self) -> StoreResult<()>;
     /// Switches this connection to commits that return once written but
@@ -403,6 +422,64 @@ pub trait Store: Send + AlertStore {
     fn api_keys(&mut self, tenant: Option<&str>) -> StoreResult<Vec<ApiKeyRow>>;
     /// Revokes an API key (it answers 401 from the next request).
     fn revoke_api_key(&mut self, id: &str, now: Timestamp) -> StoreResult<()>;
+}
+
+/// Every store implements both halves; the server and the admin commands
+/// hold one as `Box<dyn AnyStore>` so the engine is chosen at start-up.
+pub trait AnyStore: Store + ReadStore {}
+
+impl<T: Store + ReadStore> AnyStore for T {}
+
+/// Where the durable state lives: `--store`, `store =` in the TOML or
+/// `ERPOPS_STORE` (a `postgres://` URL), else the SQLite file in the data
+/// directory.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Location {
+    /// The embedded store in this data directory (single node).
+    Sqlite(std::path::PathBuf),
+    /// A PostgreSQL database shared by several receivers.
+    Postgres(String),
+}
+
+impl Location {
+    /// `url` when it is a `postgres://` URL, else SQLite in `data`.
+    pub fn of(store: Option<&str>, data: &std::path::Path) -> Result<Self, String> {
+        match store {
+            None => Ok(Location::Sqlite(data.to_path_buf())),
+            Some(url) if postgres::is_postgres_url(url) => Ok(Location::Postgres(url.to_owned())),
+            Some(other) => Err(format!(
+                "store {other:?} is not supported: give a postgres://user@host:port/database URL, \
+                 or leave it out to use SQLite in the data directory"
+            )),
+        }
+    }
+
+    /// Opens (creating and migrating if needed) a connection to the store.
+    pub fn open(&self) -> StoreResult<Box<dyn AnyStore>> {
+        Ok(match self {
+            Location::Sqlite(dir) => Box::new(SqliteStore::open(dir)?),
+            Location::Postgres(url) => Box::new(PgStore::open(url)?),
+        })
+    }
+
+    /// Another connection to a store this process already opened (and so
+    /// migrated) with [`Location::open`].
+    pub fn open_more(&self) -> StoreResult<Box<dyn AnyStore>> {
+        Ok(match self {
+            Location::Sqlite(dir) => Box::new(SqliteStore::open(dir)?),
+            Location::Postgres(url) => Box::new(PgStore::connect(url)?),
+        })
+    }
+}
+
+impl fmt::Debug for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Sqlite(dir) => write!(f, "Sqlite({})", dir.display()),
+            // Never the URL: it may hold a password.
+            Location::Postgres(_) => f.write_str("Postgres(…)"),
+        }
+    }
 }
 
 /// Parses a stored plan name.

@@ -10,7 +10,7 @@ use erpops_core::signature::{sign, Secret};
 use erpops_receiver::cli::{AdminCommand, ApiKeyCommand, ConnectorCommand, TenantCommand};
 use erpops_receiver::serve::{self, Receiver};
 use erpops_receiver::settings::Settings;
-use erpops_receiver::store::SqliteStore;
+use erpops_receiver::store::Location;
 use erpops_receiver::{admin, clock};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
@@ -30,7 +30,37 @@ pub fn settings(data: &Path) -> Settings {
         data: data.to_path_buf(),
         max_body_bytes: erpops_core::event::DEFAULT_MAX_BODY_BYTES,
         max_connections: 64,
+        store: store_location(data),
     }
+}
+
+/// SQLite in `data`, or the PostgreSQL database in `ERPOPS_TEST_STORE`
+/// (`make test-postgres` runs the HTTP ladder once that way).
+pub fn store_location(data: &Path) -> Location {
+    match std::env::var("ERPOPS_TEST_STORE") {
+        Ok(url) => Location::Postgres(url),
+        Err(_) => Location::Sqlite(data.to_path_buf()),
+    }
+}
+
+/// The stored message and raw body of an event, read from the database
+/// the test server uses (SQLite or PostgreSQL).
+pub fn stored_event(data: &Path, event_id: &str) -> (String, Option<Vec<u8>>) {
+    let sql = "SELECT event_json, raw_body FROM events WHERE event_id = $1";
+    let (json, raw): (String, Option<Vec<u8>>) = match store_location(data) {
+        Location::Sqlite(dir) => rusqlite::Connection::open(dir.join("erpops.sqlite3"))
+            .unwrap()
+            .query_row(sql, [event_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap(),
+        // The sync client cannot block a runtime worker: hand it off.
+        Location::Postgres(url) => tokio::task::block_in_place(|| {
+            let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+            let row = c.query_one(sql, &[&event_id]).unwrap();
+            (row.get(0), row.get(1))
+        }),
+    };
+    let event: serde_json::Value = serde_json::from_str(&json).unwrap();
+    (event["message"].as_str().unwrap().to_owned(), raw)
 }
 
 pub async fn start(data: &Path) -> TestServer {
@@ -55,8 +85,8 @@ impl TestServer {
 
     /// Runs an admin command on the same data directory while serving.
     pub fn admin(&self, command: AdminCommand) -> String {
-        let mut store = SqliteStore::open(&self.data).unwrap();
-        admin::run_on(&mut store, &command).unwrap()
+        let mut store = store_location(&self.data).open().unwrap();
+        admin::run_on(store.as_mut(), &command).unwrap()
     }
 
     pub fn tenant(&self, id: &str, plan: &str, pii: &str) {

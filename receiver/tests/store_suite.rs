@@ -1,0 +1,706 @@
+//! The storage suite, generic over a store constructor: every case runs
+//! against SQLite (always) and PostgreSQL (when `ERPOPS_TEST_PG` holds the
+//! URL of a server this suite may create databases on, as
+//! `make test-postgres` sets it; otherwise the PostgreSQL cases pass
+//! without running and say so on stderr).
+//!
+//! Each PostgreSQL case gets a fresh database, so cases run in parallel
+//! and each starts from the migrations.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::time::Duration;
+
+use erpops_core::alert::{AlertRule, Heartbeat, Silence};
+use erpops_core::event::{Event, Metadata, Severity};
+use erpops_core::incident::{CorrelationKey, IncidentModel};
+use erpops_core::pii::PiiPolicy;
+use erpops_core::quota::{Decision, Limit, Plan};
+use erpops_core::Timestamp;
+use erpops_receiver::store::alerts::{
+    AlertFilter, Attempt, CustomPlan, NewNotification, WebhookRow,
+};
+use erpops_receiver::store::{
+    AnyStore, Cursor, EventFilter, Location, NewEvent, PgStore, StoreError,
+};
+use uuid::Uuid;
+
+const CONNECTOR: &str = "3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d";
+
+/// What keeps a store's backing alive for the length of a case.
+enum Backing {
+    Dir(#[allow(dead_code)] tempfile::TempDir),
+    Db,
+}
+
+/// A fresh PostgreSQL database on the test server, or `None` (skip).
+fn pg_location() -> Option<Location> {
+    let Ok(admin) = std::env::var("ERPOPS_TEST_PG") else {
+        eprintln!("ERPOPS_TEST_PG not set: PostgreSQL case skipped (make test-postgres runs it)");
+        return None;
+    };
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let name = format!("erpops_t_{}_{nanos}_{n}", std::process::id());
+    let mut client = ::postgres::Client::connect(&admin, ::postgres::NoTls).unwrap();
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let base = admin.rsplit_once('/').unwrap().0;
+    Some(Location::Postgres(format!("{base}/{name}")))
+}
+
+fn open(kind: &str) -> Option<(Location, Backing)> {
+    match kind {
+        "sqlite" => {
+            let dir = tempfile::tempdir().unwrap();
+            let loc = Location::Sqlite(dir.path().to_path_buf());
+            Some((loc, Backing::Dir(dir)))
+        }
+        _ => pg_location().map(|l| (l, Backing::Db)),
+    }
+}
+
+/// Runs `$case(store, location)` once per engine.
+macro_rules! suite {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $case() { super::run("sqlite", super::$case) })*
+        }
+        mod postgres {
+            $(#[test] fn $case() { super::run("postgres", super::$case) })*
+        }
+    };
+}
+
+fn run(kind: &str, case: fn(&mut dyn AnyStore, &Location)) {
+    let Some((loc, _backing)) = open(kind) else {
+        return;
+    };
+    let mut store = loc.open().unwrap();
+    case(store.as_mut(), &loc);
+}
+
+suite!(
+    migrations_are_idempotent,
+    tenants_and_connectors,
+    secrets_rotate_and_expire,
+    quota_is_the_conditional_upsert,
+    events_replay_and_listing,
+    rollback_discards_the_group,
+    incident_keys_and_effects,
+    alert_configuration,
+    notifications_are_delivered_and_retried,
+    api_keys,
+);
+
+fn now() -> Timestamp {
+    Timestamp::from_unix_seconds(1_790_000_000)
+}
+
+fn later(t: Timestamp, secs: u64) -> Timestamp {
+    t.checked_add(Duration::from_secs(secs)).unwrap()
+}
+
+/// A connector id no case creates.
+fn other() -> Uuid {
+    Uuid::from_u128(0x0bad_0bad_0bad_4bad_8bad_0bad_0bad_0bad)
+}
+
+fn cid() -> Uuid {
+    Uuid::parse_str(CONNECTOR).unwrap()
+}
+
+fn event(source: &str, at: Timestamp) -> Event {
+    Event {
+        connector_id: cid(),
+        event_type: "integration.failed".into(),
+        timestamp: at,
+        severity: Severity::Error,
+        source: Some(source.into()),
+        message: Some("Exit code 1".into()),
+        metadata: Metadata::new(),
+    }
+}
+
+fn seed(store: &mut dyn AnyStore) {
+    store
+        .create_tenant("t1", "Tenant One", "free", PiiPolicy::Redact, now())
+        .unwrap();
+    store
+        .create_connector(&cid(), "t1", "SAP", "s3cret-one", now())
+        .unwrap();
+}
+
+fn migrations_are_idempotent(store: &mut dyn AnyStore, loc: &Location) {
+    seed(store);
+    // A second receiver (or an admin command) opening the same store
+    // migrates nothing again and sees the same rows.
+    let mut again = loc.open().unwrap();
+    assert_eq!(again.tenants().unwrap().len(), 1);
+    if let Location::Postgres(url) = loc {
+        let mut pg = PgStore::open(url).unwrap();
+        assert_eq!(pg.migrate().unwrap(), 4);
+    }
+}
+
+fn tenants_and_connectors(store: &mut dyn AnyStore, _: &Location) {
+    seed(store);
+    let err = store
+        .create_tenant("t1", "again", "free", PiiPolicy::Allow, now())
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Exists { what: "tenant", .. }),
+        "{err}"
+    );
+    let err = store
+        .create_connector(&other(), "nobody", "x", "s", now())
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::NotFound { what: "tenant", .. }),
+        "{err}"
+    );
+    let err = store
+        .create_connector(&cid(), "t1", "dup", "s", now())
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Exists {
+                what: "connector",
+                ..
+            }
+        ),
+        "{err}"
+    );
+
+    let (record, tenant) = store.records(&cid()).unwrap();
+    let record = record.unwrap();
+    assert_eq!(record.tenant_id, "t1");
+    assert!(record.enabled);
+    assert_eq!(record.secrets.len(), 1);
+    let tenant = tenant.unwrap();
+    assert_eq!(tenant.pii_policy, PiiPolicy::Redact);
+    assert!(!tenant.suspended);
+    let (record, tenant) = store.records(&other()).unwrap();
+    assert!(record.is_none() && tenant.is_none());
+
+    store.set_plan("t1", "enterprise").unwrap();
+    store.set_suspended("t1", true).unwrap();
+    store.set_connector_enabled(&cid(), false).unwrap();
+    let (record, tenant) = store.records(&cid()).unwrap();
+    assert!(!record.unwrap().enabled);
+    assert!(tenant.unwrap().suspended);
+    let rows = store.tenants().unwrap();
+    assert_eq!(rows[0].plan, "enterprise");
+    assert!(rows[0].suspended);
+    assert!(matches!(
+        store.set_plan("nobody", "free"),
+        Err(StoreError::NotFound { .. })
+    ));
+    let listed = store.connectors(Some("t1"), now()).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].id, cid());
+    assert_eq!(listed[0].active_secrets, 1);
+    assert!(store.connectors(Some("t2"), now()).unwrap().is_empty());
+    assert_eq!(store.connectors(None, now()).unwrap().len(), 1);
+    assert_eq!(
+        store.connector_tenant(&cid()).unwrap().as_deref(),
+        Some("t1")
+    );
+
+    assert_eq!(store.demo().unwrap(), None);
+    store.set_demo("t1", &cid()).unwrap();
+    assert_eq!(store.demo().unwrap(), Some(("t1".to_owned(), cid())));
+}
+
+fn secrets_rotate_and_expire(store: &mut dyn AnyStore, _: &Location) {
+    seed(store);
+    let overlap_end = later(now(), 3600);
+    store
+        .rotate_secret(&cid(), "s3cret-two", overlap_end, later(now(), 1))
+        .unwrap();
+    assert_eq!(
+        store.active_secrets(&cid(), later(now(), 2)).unwrap(),
+        vec!["s3cret-two".to_owned(), "s3cret-one".to_owned()]
+    );
+    assert_eq!(
+        store.active_secrets(&cid(), overlap_end).unwrap(),
+        vec!["s3cret-two".to_owned()]
+    );
+    assert!(matches!(
+        store.rotate_secret(&other(), "x", overlap_end, now()),
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+fn quota_is_the_conditional_upsert(store: &mut dyn AnyStore, _: &Location) {
+    seed(store);
+    let plan = CustomPlan {
+        inbound_events: Limit::Finite(3),
+        ai_queries: Limit::Unlimited,
+    };
+    store.create_plan("tiny", plan, now()).unwrap();
+    assert!(matches!(
+        store.create_plan("tiny", plan, now()),
+        Err(StoreError::Exists { .. })
+    ));
+    assert_eq!(store.plans().unwrap(), vec![("tiny".to_owned(), plan)]);
+    store.set_plan("t1", "tiny").unwrap();
+    let (_, tenant) = store.records(&cid()).unwrap();
+    let plan = tenant.unwrap().plan;
+    assert_eq!(
+        plan,
+        Plan::Custom {
+            inbound_events: Limit::Finite(3),
+            ai_queries: Limit::Unlimited
+        }
+    );
+
+    store.begin().unwrap();
+    let decisions: Vec<Decision> = (0..4)
+        .map(|_| store.consume_event_quota("t1", plan, now()).unwrap())
+        .collect();
+    store.commit().unwrap();
+    let allowed = decisions
+        .iter()
+        .filter(|d| matches!(d, Decision::Allowed { .. }))
+        .count();
+    assert_eq!(allowed, 3, "{decisions:?}");
+    assert!(matches!(
+        decisions[3],
+        Decision::Denied { remaining: 0, .. }
+    ));
+    let (_, counter) = store.lookup_state("t1", None, now()).unwrap();
+    assert_eq!(counter.unwrap().used, 3);
+    // The next day is a new window.
+    let tomorrow = later(now(), 86_400);
+    assert!(matches!(
+        store.consume_event_quota("t1", plan, tomorrow).unwrap(),
+        Decision::Allowed { .. }
+    ));
+    let usage = store.usage("t1", now()).unwrap();
+    assert_eq!(usage["metrics"][0]["used"], 3);
+    assert_eq!(usage["metrics"][0]["limit"], 3);
+    // Yesterday's row goes once the window ended.
+    store.prune(tomorrow).unwrap();
+    let (_, counter) = store.lookup_state("t1", None, now()).unwrap();
+    assert_eq!(counter, None);
+}
+
+fn insert(store: &mut dyn AnyStore, id: &str, ev: &Event, received: Timestamp) {
+    store
+        .insert_event(&NewEvent {
+            event_id: id,
+            tenant_id: "t1",
+            event: ev,
+            raw_body: Some(b"{\"raw\":true}"),
+            incident_id: Some("inc_1"),
+            replay_expires_at: Some(later(received, 600)),
+            received_at: received,
+        })
+        .unwrap();
+}
+
+fn events_replay_and_listing(store: &mut dyn AnyStore, _: &Location) {
+    seed(store);
+    let ev = event("ORDERS", now());
+    store.begin().unwrap();
+    for i in 0..5u64 {
+        insert(store, &format!("evt_{i}"), &ev, later(now(), i));
+    }
+    store.commit().unwrap();
+    assert_eq!(store.event_count("t1").unwrap(), 5);
+    assert_eq!(store.event_count("t2").unwrap(), 0);
+
+    let (replay, _) = store
+        .lookup_state("t1", Some(("evt_2", ev.timestamp)), now())
+        .unwrap();
+    assert_eq!(replay, Some(later(now(), 602)));
+    let (replay, _) = store
+        .lookup_state("t1", Some(("evt_9", ev.timestamp)), now())
+        .unwrap();
+    assert_eq!(replay, None);
+
+    let filter = EventFilter::default();
+    let page = store.list_events("t1", &filter, None, 2).unwrap();
+    let ids: Vec<&str> = page.iter().map(|l| l.id.as_str()).collect();
+    assert_eq!(ids, ["evt_4", "evt_3"]);
+    assert_eq!(page[0].json["incident_id"], "inc_1");
+    assert_eq!(page[0].json["event"]["source"], "ORDERS");
+    let last = page.last().unwrap();
+    let cursor = Cursor {
+        at: last.at,
+        id: last.id.clone(),
+    };
+    let next = store.list_events("t1", &filter, Some(&cursor), 10).unwrap();
+    let ids: Vec<&str> = next.iter().map(|l| l.id.as_str()).collect();
+    assert_eq!(ids, ["evt_2", "evt_1", "evt_0"]);
+    let none = EventFilter {
+        source: Some("OTHER".into()),
+        ..EventFilter::default()
+    };
+    assert!(store.list_events("t1", &none, None, 10).unwrap().is_empty());
+    let since = EventFilter {
+        since: Some(later(now(), 3)),
+        ..EventFilter::default()
+    };
+    assert_eq!(store.list_events("t1", &since, None, 10).unwrap().len(), 2);
+    assert!(store
+        .list_events("t2", &filter, None, 10)
+        .unwrap()
+        .is_empty());
+}
+
+fn rollback_discards_the_group(store: &mut dyn AnyStore, _: &Location) {
+    seed(store);
+    let ev = event("ORDERS", now());
+    store.begin().unwrap();
+    insert(store, "evt_gone", &ev, now());
+    store.consume_event_quota("t1", Plan::Free, now()).unwrap();
+    store.rollback().unwrap();
+    assert_eq!(store.event_count("t1").unwrap(), 0);
+    let (_, counter) = store.lookup_state("t1", None, now()).unwrap();
+    assert_eq!(counter, None);
+    // Rolling back with nothing open is harmless.
+    store.rollback().unwrap();
+    store.ping().unwrap();
+}
+
+fn incident_keys_and_effects(store: &mut dyn AnyStore, _: &Location) {
+    seed(store);
+    assert_eq!(store.load_incident_model().unwrap(), None);
+    let t = now();
+    let mut model = IncidentModel::default();
+    let a = event("A", t);
+    let b = event("B", t);
+    let mut effects = model.ingest(&a, "evt_a", t);
+    effects.extend(model.ingest(&b, "evt_b", t));
+    let (ka, kb) = (CorrelationKey::of(&a), CorrelationKey::of(&b));
+    store.begin().unwrap();
+    store.record_incident_effects(&effects, t).unwrap();
+    store
+        .write_incident_keys(&[
+            (ka.clone(), model.key_snapshot(&ka)),
+            (kb.clone(), model.key_snapshot(&kb)),
+        ])
+        .unwrap();
+    store.commit().unwrap();
+    assert_eq!(
+        store.load_incident_model().unwrap().unwrap(),
+        model.snapshot()
+    );
+
+    let incident_id = effects[0].incident().id.clone();
+    assert_eq!(
+        store.incident_tenant(&incident_id).unwrap().as_deref(),
+        Some("t1")
+    );
+    let record = store.incident("t1", &incident_id).unwrap().unwrap();
+    assert_eq!(record["id"], incident_id.as_str());
+    assert_eq!(store.incident("t2", &incident_id).unwrap(), None);
+    let listed = store
+        .list_incidents("t1", &Default::default(), None, 10)
+        .unwrap();
+    assert_eq!(listed.len(), 2);
+    let by_source = erpops_receiver::store::IncidentFilter {
+        source: Some("B".into()),
+        ..Default::default()
+    };
+    let listed = store.list_incidents("t1", &by_source, None, 10).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].json["source"], "B");
+
+    store.begin().unwrap();
+    store.write_incident_keys(&[(kb.clone(), None)]).unwrap();
+    store.commit().unwrap();
+    let keys = store.load_incident_model().unwrap().unwrap().keys;
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0].key, ka);
+
+    let mut quiet = model.key_snapshot(&ka).unwrap();
+    let forget_at = later(t, 3600);
+    quiet.state.forget_at = Some(forget_at);
+    store
+        .write_incident_keys(&[(ka.clone(), Some(quiet))])
+        .unwrap();
+    store.prune(t).unwrap();
+    assert_eq!(store.load_incident_model().unwrap().unwrap().keys.len(), 1);
+    store.prune(forget_at).unwrap();
+    assert_eq!(store.load_incident_model().unwrap(), None);
+
+    // Replacing the model replaces every row.
+    store.save_incident_model(&model.snapshot()).unwrap();
+    assert_eq!(
+        store.load_incident_model().unwrap().unwrap(),
+        model.snapshot()
+    );
+}
+
+fn rule(id: &str) -> AlertRule {
+    serde_json::from_value(serde_json::json!({"id": id, "name": "all", "channel": "log"})).unwrap()
+}
+
+fn alert_configuration(store: &mut dyn AnyStore, _: &Location) {
+    seed(store);
+    store
+        .create_tenant("t2", "Two", "free", PiiPolicy::Allow, now())
+        .unwrap();
+    let g0 = store.config_generation().unwrap();
+    store.put_rule("t1", &rule("r1"), now()).unwrap();
+    assert!(matches!(
+        store.put_rule("t2", &rule("r1"), now()),
+        Err(StoreError::Exists { .. })
+    ));
+    assert!(matches!(
+        store.put_rule("nobody", &rule("r2"), now()),
+        Err(StoreError::NotFound { .. })
+    ));
+    let silence = Silence {
+        id: "s1".into(),
+        matchers: Default::default(),
+        starts_at: now(),
+        ends_at: later(now(), 60),
+        comment: None,
+    };
+    store.put_silence(&silence, now()).unwrap();
+    let heartbeat: Heartbeat = serde_json::from_value(serde_json::json!({
+        "connector_id": CONNECTOR, "source": "NIGHTLY", "period": 3600, "grace": 60
+    }))
+    .unwrap();
+    store.put_heartbeat(&heartbeat, now()).unwrap();
+    let config = store.alert_config().unwrap();
+    assert_eq!(config.generation, g0 + 3);
+    assert_eq!(config.rules.len(), 1);
+    assert_eq!(config.rules[0].tenant_id, "t1");
+    assert_eq!(config.rules[0].rule, rule("r1"));
+    assert_eq!(config.silences, vec![silence]);
+    assert_eq!(config.heartbeats, vec![heartbeat]);
+
+    store.delete_rule("r1").unwrap();
+    assert!(matches!(
+        store.delete_rule("r1"),
+        Err(StoreError::NotFound { .. })
+    ));
+    store.delete_silence("s1").unwrap();
+    store.delete_heartbeat(&cid(), "NIGHTLY").unwrap();
+    let config = store.alert_config().unwrap();
+    assert_eq!(config.generation, g0 + 6);
+    assert!(config.rules.is_empty() && config.silences.is_empty());
+    assert!(config.heartbeats.is_empty());
+
+    let hook = WebhookRow {
+        tenant_id: "t1".into(),
+        url: "http://127.0.0.1:9/hook".into(),
+        secret: "whsec".into(),
+    };
+    store.put_webhook(&hook, now()).unwrap();
+    assert_eq!(store.webhook("t1").unwrap(), Some(hook));
+    store.delete_webhook("t1").unwrap();
+    assert!(matches!(
+        store.delete_webhook("t1"),
+        Err(StoreError::NotFound { .. })
+    ));
+
+    assert_eq!(store.load_alert_state().unwrap(), None);
+    let state = serde_json::json!({"v": 1});
+    store.save_alert_state(&state).unwrap();
+    store.save_alert_state(&state).unwrap();
+    assert_eq!(store.load_alert_state().unwrap(), Some(state));
+}
+
+fn notifications_are_delivered_and_retried(store: &mut dyn AnyStore, _: &Location) {
+    seed(store);
+    for (id, at) in [("ntf_a", now()), ("ntf_b", later(now(), 1))] {
+        store
+            .insert_notification(&NewNotification {
+                id,
+                tenant_id: "t1",
+                rule_id: "r1",
+                channel: "log",
+                incident_id: "inc_1",
+                reason: "first",
+                payload: "{\"incident\":{\"id\":\"inc_1\"}}",
+                created_at: at,
+            })
+            .unwrap();
+    }
+    assert_eq!(store.next_due().unwrap(), Some(now()));
+    let due = store.due_notifications(now(), 10).unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].id, "ntf_a");
+    assert_eq!(due[0].attempts, 0);
+    let retry_at = later(now(), 30);
+    store
+        .record_attempt(
+            "ntf_a",
+            &Attempt::Retry {
+                error: "refused".into(),
+                at: retry_at,
+            },
+            now(),
+        )
+        .unwrap();
+    store
+        .record_attempt("ntf_b", &Attempt::Delivered, later(now(), 2))
+        .unwrap();
+    assert_eq!(store.next_due().unwrap(), Some(retry_at));
+    let due = store.due_notifications(retry_at, 10).unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].attempts, 1);
+
+    let all = store
+        .list_alerts("t1", &AlertFilter::default(), None, 10)
+        .unwrap();
+    let ids: Vec<&str> = all.iter().map(|l| l.id.as_str()).collect();
+    assert_eq!(ids, ["ntf_b", "ntf_a"]);
+    assert_eq!(all[1].json["delivery"]["state"], "pending");
+    assert_eq!(all[1].json["delivery"]["last_error"], "refused");
+    assert_eq!(all[1].json["incident"]["id"], "inc_1");
+    assert_eq!(all[0].json["delivery"]["state"], "delivered");
+    let delivered = AlertFilter {
+        state: Some("delivered".into()),
+        ..AlertFilter::default()
+    };
+    assert_eq!(
+        store.list_alerts("t1", &delivered, None, 10).unwrap().len(),
+        1
+    );
+    assert!(store
+        .list_alerts("t2", &AlertFilter::default(), None, 10)
+        .unwrap()
+        .is_empty());
+
+    store
+        .record_attempt(
+            "ntf_a",
+            &Attempt::Failed {
+                error: "gone".into(),
+            },
+            retry_at,
+        )
+        .unwrap();
+    assert_eq!(store.next_due().unwrap(), None);
+}
+
+fn api_keys(store: &mut dyn AnyStore, _: &Location) {
+    seed(store);
+    store
+        .create_api_key("key_1", "t1", "abc123", "dashboard", now())
+        .unwrap();
+    assert!(matches!(
+        store.create_api_key("key_2", "nobody", "def", "x", now()),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(
+        store.api_key("abc123").unwrap(),
+        Some(("key_1".to_owned(), "t1".to_owned()))
+    );
+    assert_eq!(store.api_keys(Some("t1")).unwrap().len(), 1);
+    store.revoke_api_key("key_1", now()).unwrap();
+    assert_eq!(store.api_key("abc123").unwrap(), None);
+    assert!(store.api_keys(None).unwrap()[0].revoked);
+    assert!(matches!(
+        store.revoke_api_key("key_9", now()),
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+/// Several connections (as several receivers) consuming one tenant's
+/// quota at once never admit more than the limit: the decision is the
+/// database's atomic upsert, not a read then a write.
+#[test]
+fn concurrent_receivers_never_over_admit() {
+    let Some(Location::Postgres(url)) = pg_location() else {
+        return;
+    };
+    let mut first = PgStore::open(&url).unwrap();
+    seed(&mut first);
+    let plan = CustomPlan {
+        inbound_events: Limit::Finite(50),
+        ai_queries: Limit::Unlimited,
+    };
+    use erpops_receiver::store::{AlertStore, Store};
+    first.create_plan("fifty", plan, now()).unwrap();
+    let plan = Plan::Custom {
+        inbound_events: Limit::Finite(50),
+        ai_queries: Limit::Unlimited,
+    };
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let mut store = PgStore::open(&url).unwrap();
+                let mut allowed = 0;
+                for _ in 0..10 {
+                    store.begin().unwrap();
+                    for _ in 0..5 {
+                        if matches!(
+                            store.consume_event_quota("t1", plan, now()).unwrap(),
+                            Decision::Allowed { .. }
+                        ) {
+                            allowed += 1;
+                        }
+                    }
+                    store.commit().unwrap();
+                }
+                allowed
+            })
+        })
+        .collect();
+    let total: u32 = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    // 200 attempts on a limit of 50.
+    assert_eq!(total, 50);
+    let (_, counter) = first.lookup_state("t1", None, now()).unwrap();
+    assert_eq!(counter.unwrap().used, 50);
+}
+
+/// The same bytes at two receivers at once: the second writer's replay
+/// read waits for the first one's group to commit, then sees the expiry,
+/// so the event is stored once (the receive ladder then answers
+/// `duplicate`).
+#[test]
+fn the_same_event_at_two_receivers_is_stored_once() {
+    let Some(Location::Postgres(url)) = pg_location() else {
+        return;
+    };
+    use erpops_receiver::store::Store;
+    let mut a = PgStore::open(&url).unwrap();
+    seed(&mut a);
+    let ev = event("ORDERS", now());
+    a.begin().unwrap();
+    let (replay, _) = a
+        .lookup_state("t1", Some(("evt_same", ev.timestamp)), now())
+        .unwrap();
+    assert_eq!(replay, None);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let second = {
+        let url = url.clone();
+        let ev = ev.clone();
+        std::thread::spawn(move || {
+            let mut b = PgStore::open(&url).unwrap();
+            b.begin().unwrap();
+            tx.send(()).unwrap();
+            let (replay, _) = b
+                .lookup_state("t1", Some(("evt_same", ev.timestamp)), now())
+                .unwrap();
+            b.commit().unwrap();
+            replay
+        })
+    };
+    rx.recv().unwrap();
+    // Whether or not the second read has started, it can only finish
+    // after this commit.
+    insert(&mut a, "evt_same", &ev, now());
+    a.commit().unwrap();
+    assert_eq!(second.join().unwrap(), Some(later(now(), 600)));
+    assert_eq!(a.event_count("t1").unwrap(), 1);
+}
