@@ -184,7 +184,8 @@ def cmd_node(out: str, log: str) -> None:
 # `bare_hyper` too while run.sh builds it).
 SERVERS = {
     "erpops": lambda argv: argv[0].endswith("/erpops") and argv[1:2] == ["serve"],
-    "bare hyper": lambda argv: argv[0].endswith("/bare_hyper"),
+    "bare hyper": lambda argv: argv[0].endswith("/bare_hyper") and "--no-work" not in argv,
+    "hyper 202 (no work)": lambda argv: argv[0].endswith("/bare_hyper") and "--no-work" in argv,
     "node http": lambda argv: Path(argv[0]).name == "node" and any(a.endswith("node_receiver.mjs") for a in argv[1:]),
 }
 

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Receive-endpoint load benchmark (issue #11): the erpops receiver with
-# durability on (SQLite WAL, synchronous=FULL, group commit) against two
-# anchors measured in the same run: a bare hyper server and a Node `http`
-# server that both verify + parse the same signed bodies and store nothing.
+# durability on (SQLite WAL, group commit, one fsync before each answer)
+# against anchors measured in the same run: a bare hyper server and a Node
+# `http` server that both verify + parse the same signed bodies and store
+# nothing, and the same hyper server answering 202 with no work at all (the
+# HTTP stack's ceiling with this load generator on this machine).
 # Usage: benches/receiver/run.sh [connections=50] [seconds=10]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,22 +25,24 @@ export ERPOPS_BENCH_SECRET=$(echo "$OUT" | sed -n 's/^secret: //p')
 ERPOPS_LOG=warn $BIN/erpops serve --data "$DATA" --listen 127.0.0.1:18080 & PIDS+=($!)
 $BIN/examples/bare_hyper 127.0.0.1:18081 & PIDS+=($!)
 node benches/receiver/node_receiver.mjs 18082 & PIDS+=($!)
+$BIN/examples/bare_hyper 127.0.0.1:18083 --no-work & PIDS+=($!)
 sleep 1
 
 run() { $BIN/examples/loadgen "http://127.0.0.1:$1/functions/v1/receive-event" "$ERPOPS_BENCH_CONNECTOR" ERPOPS_BENCH_SECRET "$CONNS" "${2:-$SECS}"; }
 # A 2 s warm-up of each, then the measured runs in turn.
-for port in 18081 18082 18080; do run "$port" 2 >/dev/null; done
-BARE=$(run 18081); NODE=$(run 18082); ERPOPS=$(run 18080)
+for port in 18083 18081 18082 18080; do run "$port" 2 >/dev/null; done
+CEILING=$(run 18083); BARE=$(run 18081); NODE=$(run 18082); ERPOPS=$(run 18080)
+echo "hyper 202 (no work): $CEILING"
 echo "bare hyper:  $BARE"
 echo "node http:   $NODE"
 echo "erpops:      $ERPOPS"
-python3 - "$BARE" "$NODE" "$ERPOPS" <<'PY'
+python3 - "$BARE" "$NODE" "$ERPOPS" "$CEILING" <<'PY'
 import json, sys
-bare, node, erp = (json.loads(a) for a in sys.argv[1:4])
+bare, node, erp, ceiling = (json.loads(a) for a in sys.argv[1:5])
 print()
 print("| server | requests/s | ratio to bare hyper | p50 ms | p99 ms | non-2xx |")
 print("|---|---|---|---|---|---|")
-for name, r in (("bare hyper (verify + parse)", bare), ("Node http (verify + parse)", node), ("erpops serve (durable)", erp)):
+for name, r in (("hyper answering 202 with no work (HTTP ceiling)", ceiling), ("bare hyper (verify + parse)", bare), ("Node http (verify + parse)", node), ("erpops serve (durable)", erp)):
     print(f"| {name} | {r['rps']:.0f} | {r['rps']/bare['rps']:.2f}x | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['non_2xx']} |")
 print()
 print(f"erpops / bare hyper = {erp['rps']/bare['rps']:.2f}x (target >= 0.5x); erpops / Node = {erp['rps']/node['rps']:.2f}x (target >= 2x); erpops p99 = {erp['p99_ms']:.2f} ms (target < 10 ms)")

@@ -1,7 +1,10 @@
 //! Benchmark anchor: a bare hyper 1.x server that verifies the signature
 //! and parses the event with erpops-core, stores nothing and answers 202.
 //! `ERPOPS_BENCH_SECRET` and `ERPOPS_BENCH_CONNECTOR` configure it; the
-//! first argument is the listen address. See benches/receiver/README.md.
+//! first argument is the listen address. With `--no-work` as the second
+//! argument it reads the body and answers 202 without verifying or parsing:
+//! the HTTP stack's own ceiling on this machine. See
+//! benches/receiver/README.md.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -20,6 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .parse()?;
     let secret = Secret::new(std::env::var("ERPOPS_BENCH_SECRET")?.as_bytes())?;
     let connector = uuid::Uuid::parse_str(&std::env::var("ERPOPS_BENCH_CONNECTOR")?)?;
+    let no_work = std::env::args().nth(2).as_deref() == Some("--no-work");
     let secrets = Arc::new(vec![secret]);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -43,7 +47,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                             .await
                             .map(|c| c.to_bytes())
                             .unwrap_or_default();
-                        let status = if verify(&secrets, &body, sig.as_deref()).is_err() {
+                        let status = if no_work {
+                            202
+                        } else if verify(&secrets, &body, sig.as_deref()).is_err() {
                             401
                         } else {
                             let now = erpops_receiver::clock::now();
