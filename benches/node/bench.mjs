@@ -132,6 +132,27 @@ if (typeof erpops.validate === 'function' && existsSync(schemaPath)) {
   compare(`validate, ${event.length} B event`, 'JSON.parse+ajv', () => check(JSON.parse(event)), () =>
     erpops.validate(event, { now }),
   )
+
+  // checkRequest end to end against the hand-written Node receiver path:
+  // media type, connector header, HMAC + timingSafeEqual, JSON.parse, ajv.
+  const connectorId = '3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d'
+  const headers = {
+    'content-type': 'application/json',
+    'x-erpops-signature': erpops.sign(event, secret),
+    'x-erpops-connector-id': connectorId,
+  }
+  const handWritten = () => {
+    if (!(headers['content-type'] ?? '').startsWith('application/json')) return null
+    if (headers['x-erpops-connector-id'] !== connectorId) return null
+    if (!nodeVerify(event, headers['x-erpops-signature'], secret)) return null
+    const parsed = JSON.parse(event)
+    return check(parsed) ? parsed : null
+  }
+  if (!handWritten()) throw new Error('the hand-written check rejects the benchmark request')
+  erpops.checkRequest(headers, event, { secrets: secret, now, requestId: 'r' })
+  compare(`checkRequest, ${event.length} B event`, 'verify+JSON.parse+ajv', handWritten, () =>
+    erpops.checkRequest(headers, event, { secrets: secret, now, requestId: 'r' }),
+  )
 } else {
   console.log('validate: skipped (needs erpops.validate and schema/event.schema.json)')
 }
