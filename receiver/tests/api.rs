@@ -99,6 +99,7 @@ async fn two_tenants_see_only_their_own_data() {
         .api("GET", &format!("/v1/incidents/{incident_b}"), &key_a, "")
         .await;
     assert_eq!(r.status, 404);
+    assert_eq!(r.code().as_deref(), Some("incident_not_found"));
     let r = server
         .api("GET", &format!("/v1/incidents/{incident_b}"), &key_b, "")
         .await;
@@ -112,10 +113,13 @@ async fn two_tenants_see_only_their_own_data() {
         )
         .await;
     assert_eq!(r.status, 404);
+    // The same code whichever route names the missing incident.
+    assert_eq!(r.code().as_deref(), Some("incident_not_found"));
     let r = server
         .api("GET", &format!("/v1/connectors/{cb}"), &key_a, "")
         .await;
     assert_eq!(r.status, 404);
+    assert_eq!(r.code().as_deref(), Some("connector_not_found"));
     let r = server.api("GET", "/v1/connectors", &key_a, "").await;
     let list = r.body["data"].as_array().unwrap();
     assert_eq!(list.len(), 1);

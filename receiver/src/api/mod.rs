@@ -69,12 +69,27 @@ fn ok(status: u16, value: &Value) -> CoreResponse {
     }
 }
 
-fn not_found(what: &str) -> Refusal {
+/// 404 for a resource id this API key's tenant does not own (another
+/// tenant's id answers exactly like one that exists nowhere). The code
+/// names the resource, and is the same whichever route named it: a GET and
+/// an acknowledge of a missing incident both answer `incident_not_found`.
+fn not_found(what: Resource) -> Refusal {
+    let (code, name, list) = match what {
+        Resource::Incident => ("incident_not_found", "incident", "/v1/incidents"),
+        Resource::Connector => ("connector_not_found", "connector", "/v1/connectors"),
+    };
     (
         404,
-        "not_found",
-        format!("no {what} with this id for this API key's tenant"),
+        code,
+        format!("no {name} with this id for this API key's tenant; list {list}"),
     )
+}
+
+/// The resources a path can name by id.
+#[derive(Debug, Clone, Copy)]
+enum Resource {
+    Incident,
+    Connector,
 }
 
 fn page(rows: Vec<Listed>, limit: usize) -> Value {
@@ -275,7 +290,7 @@ impl Api {
                 let found = self.read(move |s| s.incident(&tenant, &id)).await?;
                 found
                     .map(|v| ok(200, &v))
-                    .ok_or_else(|| not_found("incident"))
+                    .ok_or_else(|| not_found(Resource::Incident))
             }
             (&Method::POST, ["incidents", id, action @ ("acknowledge" | "resolve")]) => {
                 let body: Value = if req.body.is_empty() {
@@ -337,7 +352,7 @@ impl Api {
                 rows.into_iter()
                     .find(|c| c.id.to_string().eq_ignore_ascii_case(&id))
                     .map(|c| ok(200, &json!(c)))
-                    .ok_or_else(|| not_found("connector"))
+                    .ok_or_else(|| not_found(Resource::Connector))
             }
             (&Method::GET, ["events"]) => {
                 params.only(&[
