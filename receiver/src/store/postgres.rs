@@ -7,11 +7,12 @@
 //! client's model; it runs its own small runtime inside, so the server's
 //! tokio runtime is never blocked by a query from an async task.
 //!
-//! What is shared safely between receivers today: connectors, tenants,
-//! secrets, API keys, alert configuration, events, replay expiries (read in
-//! the writer's transaction) and quotas (the core's conditional upsert, one
-//! atomic statement). The incident and alert engines are still held in
-//! memory by each receiver's writer; see `docs/deployment.md`.
+//! What is shared safely between receivers: connectors, tenants, secrets,
+//! API keys, alert configuration, events, replay expiries (read in the
+//! writer's transaction), quotas (the core's conditional upsert, one atomic
+//! statement), the alert engine with its incident model ([`engine`]: a
+//! versioned row lock, changed rows reloaded before settling) and
+//! notification delivery (claimed with a lease). See `docs/deployment.md`.
 //!
 //! Commits are synchronous (`synchronous_commit` as configured on the
 //! server, `on` by default): a 202 is only sent once PostgreSQL reported the
@@ -35,6 +36,7 @@ use postgres::{Client, NoTls, Row};
 use uuid::Uuid;
 
 mod alerts;
+mod engine;
 
 use super::migrate::POSTGRES_MIGRATIONS;
 use super::sqlite::{event_second, from_db, to_db};
@@ -56,6 +58,16 @@ pub struct PgStore {
     prepared: HashMap<String, postgres::Statement>,
     /// Whether [`Store::begin`] opened a transaction not yet ended.
     in_tx: bool,
+    /// The shared engine's version this connection last committed or
+    /// loaded (−1: none yet): rows newer than it were written by another
+    /// receiver (see [`engine`]).
+    engine_seen: i64,
+    /// The version the open transaction holds the engine lock at, and
+    /// writes its rows with.
+    engine_pending: Option<i64>,
+    /// Event ids whose advisory lock the open transaction holds (each is
+    /// taken once: a second request would be a wasted round trip).
+    locked_events: std::collections::HashSet<String>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -151,6 +163,9 @@ impl PgStore {
             client: Some(client),
             prepared: HashMap::new(),
             in_tx: false,
+            engine_seen: -1,
+            engine_pending: None,
+            locked_events: std::collections::HashSet::new(),
         })
     }
 
@@ -275,6 +290,7 @@ impl PgStore {
         self.in_tx = true;
         let out = f(self);
         self.in_tx = false;
+        self.locked_events.clear();
         match out {
             Ok(v) => {
                 self.batch("COMMIT")?;
@@ -390,15 +406,24 @@ impl Store for PgStore {
     }
 
     fn begin(&mut self) -> StoreResult<()> {
+        self.end_tx();
         self.batch("BEGIN")?;
         self.in_tx = true;
         Ok(())
     }
 
     fn commit(&mut self) -> StoreResult<()> {
-        self.in_tx = false;
+        let pending = self.end_tx();
         self.batch("COMMIT")?;
+        if let Some(version) = pending {
+            // This connection's writes are now the engine's newest.
+            self.engine_seen = version;
+        }
         Ok(())
+    }
+
+    fn lock_engine(&mut self) -> StoreResult<Option<super::EngineChanges>> {
+        self.lock_shared_engine().map(Some)
     }
 
     fn lock_group(
@@ -420,19 +445,32 @@ impl Store for PgStore {
                 self.run_quota(&st)?;
             }
         }
-        let ids: std::collections::BTreeSet<&str> = event_ids.iter().copied().collect();
-        for id in ids {
+        // Every event id's lock in one statement (one round trip), in the
+        // sorted order of the array (unnest keeps it).
+        let ids: Vec<&str> = event_ids
+            .iter()
+            .copied()
+            .filter(|id| !self.locked_events.contains(*id))
+            .collect::<std::collections::BTreeSet<&str>>()
+            .into_iter()
+            .collect();
+        if !ids.is_empty() {
             self.exec(
-                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-                &[&id],
+                "SELECT COUNT(pg_advisory_xact_lock(hashtextextended(id, 0))) FROM \
+                 unnest($1::TEXT[]) AS id",
+                &[&ids],
             )?;
+            self.locked_events
+                .extend(ids.into_iter().map(str::to_owned));
         }
         Ok(())
     }
 
     fn rollback(&mut self) -> StoreResult<()> {
         if self.in_tx {
-            self.in_tx = false;
+            // The version bump is rolled back too: what this connection
+            // has seen stays what it was.
+            self.end_tx();
             self.batch("ROLLBACK")?;
         }
         Ok(())
@@ -469,11 +507,16 @@ impl Store for PgStore {
             // first to lock the event id holds the other until its group
             // commits, which then reads the expiry and answers `duplicate`.
             // The writer already took it in `lock_group` (in order, with the
-            // group's other locks); taking it again costs nothing.
-            self.exec(
-                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-                &[&event_id],
-            )?;
+            // group's other locks), so it is not asked for again.
+            if !self.locked_events.contains(event_id) {
+                self.exec(
+                    "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                    &[&event_id],
+                )?;
+                if self.in_tx {
+                    self.locked_events.insert(event_id.to_owned());
+                }
+            }
         }
         let replay: Option<i64> = match replay {
             Some((event_id, event_time)) => self
@@ -594,24 +637,31 @@ impl Store for PgStore {
         &mut self,
         rows: &[(CorrelationKey, Option<KeySnapshot>)],
     ) -> StoreResult<()> {
-        for (key, row) in rows {
-            let bytes = key.canonical_bytes();
-            match row {
-                Some(row) => {
-                    let json = serde_json::to_string(row).map_err(corrupt)?;
-                    self.exec(
-                        "INSERT INTO incident_keys (key, forget_at, state_json) VALUES ($1, $2, \
-                         $3) ON CONFLICT (key) DO UPDATE SET forget_at = excluded.forget_at, \
-                         state_json = excluded.state_json",
-                        &[&bytes, &row.state.forget_at.map(to_db), &json],
-                    )?;
-                }
-                None => {
-                    self.exec("DELETE FROM incident_keys WHERE key = $1", &[&bytes])?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        self.atomically(|s| {
+            let version = s.write_version()?;
+            for (key, row) in rows {
+                let bytes = key.canonical_bytes();
+                match row {
+                    Some(row) => {
+                        let json = serde_json::to_string(row).map_err(corrupt)?;
+                        s.exec(
+                            "INSERT INTO incident_keys (key, forget_at, state_json, version) \
+                             VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO UPDATE SET forget_at \
+                             = excluded.forget_at, state_json = excluded.state_json, version = \
+                             excluded.version",
+                            &[&bytes, &row.state.forget_at.map(to_db), &json, &version],
+                        )?;
+                    }
+                    None => {
+                        s.exec("DELETE FROM incident_keys WHERE key = $1", &[&bytes])?;
+                    }
                 }
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     fn save_incident_model(&mut self, snapshot: &IncidentSnapshot) -> StoreResult<()> {
@@ -627,6 +677,9 @@ impl Store for PgStore {
     }
 
     fn load_incident_model(&mut self) -> StoreResult<Option<IncidentSnapshot>> {
+        // Read before the rows: whatever the rows hold is at least this
+        // version, so a later `lock_engine` reloads nothing older.
+        self.engine_seen = self.engine_version()?;
         let mut keys = Vec::new();
         for r in self.all("SELECT state_json FROM incident_keys ORDER BY key", &[])? {
             let json: String = r.get(0);
