@@ -256,7 +256,15 @@ impl Writer {
     ) -> StoreResult<()> {
         for effect in effects {
             match effect {
-                AlertEffect::Incident(e) => self.note_incident_effect(e),
+                AlertEffect::Incident(e) => {
+                    // A tick's incident effects come from engine state
+                    // (a heartbeat's deadline and miss count, an expired
+                    // acknowledgement) that must be saved with them:
+                    // another receiver on a shared store, or this one
+                    // after a restart, would fire the same timer again.
+                    self.alerts_dirty = true;
+                    self.note_incident_effect(e);
+                }
                 AlertEffect::Notify {
                     rule_id,
                     channel,
