@@ -68,6 +68,11 @@ pub struct PgStore {
     /// Event ids whose advisory lock the open transaction holds (each is
     /// taken once: a second request would be a wasted round trip).
     locked_events: std::collections::HashSet<String>,
+    /// Inbound-event counters the open transaction holds locked, by
+    /// (tenant, window start): read by the lock itself and kept up to date
+    /// by this transaction's upserts, so a decision's counter needs no
+    /// query (nobody else can change a locked row).
+    locked_quota: HashMap<(String, i64), i64>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -166,6 +171,7 @@ impl PgStore {
             engine_seen: -1,
             engine_pending: None,
             locked_events: std::collections::HashSet::new(),
+            locked_quota: HashMap::new(),
         })
     }
 
@@ -291,6 +297,7 @@ impl PgStore {
         let out = f(self);
         self.in_tx = false;
         self.locked_events.clear();
+        self.locked_quota.clear();
         match out {
             Ok(v) => {
                 self.batch("COMMIT")?;
@@ -301,55 +308,6 @@ impl PgStore {
                 Err(e)
             }
         }
-    }
-
-    fn read_connector(&mut self, cid: &str) -> StoreResult<Option<ConnectorRecord>> {
-        let Some(row) = self.opt(
-            "SELECT tenant_id, enabled FROM connectors WHERE id = $1",
-            &[&cid],
-        )?
-        else {
-            return Ok(None);
-        };
-        let mut secrets = Vec::new();
-        for r in self.all(
-            "SELECT secret, expires_at FROM connector_secrets WHERE connector_id = $1",
-            &[&cid],
-        )? {
-            let text: String = r.get(0);
-            let expires: Option<i64> = r.get(1);
-            let secret = Secret::new(text.as_bytes())
-                .map_err(|e| StoreError::Corrupt(format!("connector secret: {e}")))?;
-            secrets.push(ConnectorSecret {
-                secret,
-                expires_at: expires.map(from_db),
-            });
-        }
-        Ok(Some(ConnectorRecord {
-            tenant_id: row.get(0),
-            enabled: row.get(1),
-            secrets,
-        }))
-    }
-
-    fn read_tenant(&mut self, tenant_id: &str) -> StoreResult<Option<TenantRecord>> {
-        let Some(row) = self.opt(
-            "SELECT plan, pii_policy, suspended FROM tenants WHERE id = $1",
-            &[&tenant_id],
-        )?
-        else {
-            return Ok(None);
-        };
-        let plan: String = row.get(0);
-        let pii: String = row.get(1);
-        Ok(Some(TenantRecord {
-            plan: self
-                .resolve_plan(&plan)?
-                .ok_or_else(|| StoreError::Corrupt(format!("unknown plan {plan:?}")))?,
-            pii_policy: PiiPolicy::from_wire(&pii)
-                .ok_or_else(|| StoreError::Corrupt(format!("unknown PII policy {pii:?}")))?,
-            suspended: row.get(2),
-        }))
     }
 
     fn touch(
@@ -442,7 +400,10 @@ impl Store for PgStore {
                 quota::Request::new(tenant, Metric::InboundEvent, quota::Limit::Unlimited, now)
                     .with_cost(0);
             if let Some(st) = shared_store::upsert_statement(&lock).map_err(corrupt)? {
-                self.run_quota(&st)?;
+                if let Some(used) = self.run_quota(&st)? {
+                    let window = lock.window().start;
+                    self.locked_quota.insert((tenant.to_owned(), window), used);
+                }
             }
         }
         // Every event id's lock in one statement (one round trip), in the
@@ -487,11 +448,60 @@ impl Store for PgStore {
 
     fn records(&mut self, connector: &Uuid) -> StoreResult<Records> {
         // No cache: another receiver may have changed the rows, and
-        // PostgreSQL has no cheap "did anything change" counter.
-        let Some(record) = self.read_connector(&connector.to_string())? else {
+        // PostgreSQL has no cheap "did anything change" counter. One
+        // statement (one round trip per request) reads the connector, each
+        // of its secrets, its tenant and the tenant's custom plan.
+        let cid = connector.to_string();
+        let rows = self.all(
+            "SELECT c.tenant_id, c.enabled, s.secret, s.expires_at, t.plan, t.pii_policy, \
+             t.suspended, p.name IS NOT NULL, p.inbound_events_per_day, p.ai_queries_per_month \
+             FROM connectors c LEFT JOIN connector_secrets s ON s.connector_id = c.id LEFT JOIN \
+             tenants t ON t.id = c.tenant_id LEFT JOIN custom_plans p ON p.name = t.plan WHERE \
+             c.id = $1",
+            &[&cid],
+        )?;
+        let Some(first) = rows.first() else {
             return Ok((None, None));
         };
-        let tenant = self.read_tenant(&record.tenant_id)?;
+        let mut secrets = Vec::new();
+        for r in &rows {
+            let Some(text) = r.get::<_, Option<&str>>(2) else {
+                continue;
+            };
+            let expires: Option<i64> = r.get(3);
+            let secret = Secret::new(text.as_bytes())
+                .map_err(|e| StoreError::Corrupt(format!("connector secret: {e}")))?;
+            secrets.push(ConnectorSecret {
+                secret,
+                expires_at: expires.map(from_db),
+            });
+        }
+        let tenant = match first.get::<_, Option<&str>>(4) {
+            None => None,
+            Some(plan_name) => {
+                let plan = match Plan::from_name(plan_name) {
+                    Some(plan) => plan,
+                    None if first.get::<_, bool>(7) => Plan::Custom {
+                        inbound_events: alerts::limit_from_db(first.get(8)),
+                        ai_queries: alerts::limit_from_db(first.get(9)),
+                    },
+                    None => return Err(StoreError::Corrupt(format!("unknown plan {plan_name:?}"))),
+                };
+                let pii: &str = first.get(5);
+                Some(TenantRecord {
+                    plan,
+                    pii_policy: PiiPolicy::from_wire(pii).ok_or_else(|| {
+                        StoreError::Corrupt(format!("unknown PII policy {pii:?}"))
+                    })?,
+                    suspended: first.get(6),
+                })
+            }
+        };
+        let record = ConnectorRecord {
+            tenant_id: first.get(0),
+            enabled: first.get(1),
+            secrets,
+        };
         Ok((Some(record), tenant))
     }
 
@@ -529,8 +539,14 @@ impl Store for PgStore {
             None => None,
         };
         let window = Window::containing(Metric::InboundEvent.period(), now);
-        let probe = quota::Request::new(tenant, Metric::InboundEvent, quota::Limit::Unlimited, now);
-        let used = self.run_quota(&shared_store::read_statement(&probe))?;
+        let used = match self.locked_quota.get(&(tenant.to_owned(), window.start)) {
+            Some(used) => Some(*used),
+            None => {
+                let probe =
+                    quota::Request::new(tenant, Metric::InboundEvent, quota::Limit::Unlimited, now);
+                self.run_quota(&shared_store::read_statement(&probe))?
+            }
+        };
         let quota = used.map(|u| Counter {
             window_start: window.start,
             used: u64::try_from(u).unwrap_or(0),
@@ -554,7 +570,13 @@ impl Store for PgStore {
         let upsert = shared_store::upsert_statement(&request).map_err(corrupt)?;
         let outcome = match upsert {
             Some(st) => match self.run_quota(&st)? {
-                Some(used) => StoreOutcome::Admitted { used },
+                Some(used) => {
+                    let key = (tenant.to_owned(), request.window().start);
+                    if let Some(cached) = self.locked_quota.get_mut(&key) {
+                        *cached = used;
+                    }
+                    StoreOutcome::Admitted { used }
+                }
                 None => StoreOutcome::NotAdmitted { used: None },
             },
             None => StoreOutcome::NotAdmitted { used: None },

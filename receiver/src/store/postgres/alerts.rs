@@ -26,7 +26,7 @@ fn limit_to_db(limit: Limit) -> Option<i64> {
     limit.finite().map(|n| i64::try_from(n).unwrap_or(i64::MAX))
 }
 
-fn limit_from_db(n: Option<i64>) -> Limit {
+pub(super) fn limit_from_db(n: Option<i64>) -> Limit {
     n.map_or(Limit::Unlimited, |n| {
         Limit::Finite(u64::try_from(n).unwrap_or(0))
     })

@@ -40,6 +40,7 @@ impl PgStore {
     pub(super) fn end_tx(&mut self) -> Option<i64> {
         self.in_tx = false;
         self.locked_events.clear();
+        self.locked_quota.clear();
         self.engine_pending.take()
     }
 
