@@ -860,3 +860,16 @@ fn due_notifications_are_claimed_once(store: &mut dyn AnyStore, loc: &Location) 
     let ids: Vec<&str> = taken_over.iter().map(|n| n.id.as_str()).collect();
     assert_eq!(ids, ["ntf_2"], "the lease ended (ntf_3 is claimed again)");
 }
+
+/// No TLS yet: `sslmode=require` is refused with a message that says so,
+/// never answered by a plain-text connection.
+#[test]
+fn sslmode_require_is_refused_not_downgraded() {
+    let Some(Location::Postgres(url)) = pg_location() else {
+        return;
+    };
+    let e = PgStore::connect(&format!("{url}?sslmode=require")).unwrap_err();
+    assert_eq!(e.code(), "store_error");
+    assert!(e.to_string().contains("TLS"), "{e}");
+    assert!(e.to_string().contains("not supported"), "{e}");
+}

@@ -159,6 +159,16 @@ impl PgStore {
     /// not run the migration check, four transactions, per connection).
     pub fn connect(url: &str) -> StoreResult<Self> {
         let client = off_runtime(|| Client::connect(url, NoTls)).map_err(|e| {
+            if url.contains("sslmode=require") {
+                // The client has no TLS: `require` fails (never falls back
+                // to plain text); say why instead of "handshake failed".
+                return StoreError::Database(
+                    "TLS to the PostgreSQL store is not supported yet (sslmode=require); drop \
+                     sslmode and reach the database over a private network or a local TLS \
+                     proxy (docs/deployment.md)"
+                        .to_owned(),
+                );
+            }
             StoreError::Database(format!(
                 "cannot connect to the PostgreSQL store ({e}); check the host, port, user and \
                  database of --store"
