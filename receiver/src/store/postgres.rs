@@ -10,7 +10,7 @@
 //! What is shared safely between receivers: connectors, tenants, secrets,
 //! API keys, alert configuration, events, replay expiries (read in the
 //! writer's transaction), quotas (the core's conditional upsert, one atomic
-//! statement), the alert engine with its incident model ([`engine`]: a
+//! statement), the alert engine with its incident model (`postgres/engine.rs`: a
 //! versioned row lock, changed rows reloaded before settling) and
 //! notification delivery (claimed with a lease). See `docs/deployment.md`.
 //!
