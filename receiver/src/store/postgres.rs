@@ -65,6 +65,9 @@ pub struct PgStore {
     /// The version the open transaction holds the engine lock at, and
     /// writes its rows with.
     engine_pending: Option<i64>,
+    /// Whether the open transaction caught up with other receivers'
+    /// writes (only then is its commit the version this connection holds).
+    engine_checked: bool,
     /// Event ids whose advisory lock the open transaction holds (each is
     /// taken once: a second request would be a wasted round trip).
     locked_events: std::collections::HashSet<String>,
@@ -180,6 +183,7 @@ impl PgStore {
             in_tx: false,
             engine_seen: -1,
             engine_pending: None,
+            engine_checked: false,
             locked_events: std::collections::HashSet::new(),
             locked_quota: HashMap::new(),
         })
@@ -305,9 +309,7 @@ impl PgStore {
         self.batch("BEGIN")?;
         self.in_tx = true;
         let out = f(self);
-        self.in_tx = false;
-        self.locked_events.clear();
-        self.locked_quota.clear();
+        self.end_tx();
         match out {
             Ok(v) => {
                 self.batch("COMMIT")?;
@@ -381,10 +383,10 @@ impl Store for PgStore {
     }
 
     fn commit(&mut self) -> StoreResult<()> {
-        let pending = self.end_tx();
+        let caught_up = self.end_tx();
         self.batch("COMMIT")?;
-        if let Some(version) = pending {
-            // This connection's writes are now the engine's newest.
+        if let Some(version) = caught_up {
+            // This connection's engine is now the newest version.
             self.engine_seen = version;
         }
         Ok(())
@@ -400,6 +402,9 @@ impl Store for PgStore {
         event_ids: &[&str],
         now: Timestamp,
     ) -> StoreResult<()> {
+        // The engine lock first, so groups and ticks (which take only it,
+        // then prune old quota rows) lock in one order.
+        self.take_engine_lock()?;
         let tenants: std::collections::BTreeSet<&str> = tenants.iter().copied().collect();
         for tenant in tenants {
             // The core's upsert with a cost of 0 and no limit: creates the
@@ -698,6 +703,8 @@ impl Store for PgStore {
 
     fn save_incident_model(&mut self, snapshot: &IncidentSnapshot) -> StoreResult<()> {
         self.atomically(|s| {
+            // The engine lock before the rows, as the writers take them.
+            s.take_engine_lock()?;
             s.exec("DELETE FROM incident_keys", &[])?;
             let rows: Vec<(CorrelationKey, Option<KeySnapshot>)> = snapshot
                 .keys

@@ -36,12 +36,15 @@ use erpops_core::incident::KeySnapshot;
 
 impl PgStore {
     /// Ends the open transaction's bookkeeping; returns the engine version
-    /// it held (to record once its commit succeeded).
+    /// it held if it also caught up (to record once its commit succeeded).
     pub(super) fn end_tx(&mut self) -> Option<i64> {
         self.in_tx = false;
         self.locked_events.clear();
         self.locked_quota.clear();
-        self.engine_pending.take()
+        let pending = self.engine_pending.take();
+        std::mem::take(&mut self.engine_checked)
+            .then_some(pending)
+            .flatten()
     }
 
     /// The engine's committed version (no lock).
@@ -64,15 +67,24 @@ impl PgStore {
         })
     }
 
-    /// The version rows written now carry: the engine lock's when the
-    /// writer took it ([`Store::lock_engine`](crate::store::Store::lock_engine)),
-    /// else (an admin repair, a test) a bump of its own in the caller's
-    /// transaction, so every receiver reloads the rows.
-    pub(super) fn write_version(&mut self) -> StoreResult<i64> {
+    /// Takes the engine lock in the open transaction (once): bumps the
+    /// version and remembers the new one.
+    pub(super) fn take_engine_lock(&mut self) -> StoreResult<i64> {
         match self.engine_pending {
             Some(v) => Ok(v),
-            None => self.bump_engine_version(),
+            None => {
+                let v = self.bump_engine_version()?;
+                self.engine_pending = Some(v);
+                Ok(v)
+            }
         }
+    }
+
+    /// The version rows written now carry: the engine lock's (taken now if
+    /// the caller did not: an admin repair, a test), so every other
+    /// receiver reloads the rows.
+    pub(super) fn write_version(&mut self) -> StoreResult<i64> {
+        self.take_engine_lock()
     }
 
     /// See [`Store::lock_engine`](crate::store::Store::lock_engine) and the
@@ -83,12 +95,12 @@ impl PgStore {
                 "lock_engine outside a transaction (the lock would end at once)".to_owned(),
             ));
         }
-        if self.engine_pending.is_some() {
-            // Already held (and caught up) in this transaction.
+        // Usually taken already, first of the group's locks.
+        let version = self.take_engine_lock()?;
+        if std::mem::replace(&mut self.engine_checked, true) {
+            // Already caught up in this transaction.
             return Ok(EngineChanges::default());
         }
-        let version = self.bump_engine_version()?;
-        self.engine_pending = Some(version);
         let since = self.engine_seen;
         if version.saturating_sub(1) == since {
             return Ok(EngineChanges::default());
