@@ -306,7 +306,7 @@ impl Writer {
         self.last_maintenance = now;
         let result = (|| -> StoreResult<()> {
             self.store.begin()?;
-            self.reload_alert_config_or_log(now);
+            self.sync_shared_engine(now)?;
             let effects = self.alerts.tick(now);
             self.apply_alert_effects(effects, now)?;
             self.write_group_incidents(now)?;
@@ -418,7 +418,8 @@ impl Writer {
             failed = self.store.lock_group(&tenants, &ids, now).err();
         }
         if failed.is_none() {
-            self.reload_alert_config_or_log(now);
+            // A shared store's engine lock, and what other receivers wrote.
+            failed = self.sync_shared_engine(now).err();
         }
         for message in group {
             match message {

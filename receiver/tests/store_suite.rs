@@ -100,6 +100,8 @@ suite!(
     alert_configuration,
     notifications_are_delivered_and_retried,
     api_keys,
+    engine_lock_reports_other_writers_changes,
+    due_notifications_are_claimed_once,
 );
 
 fn now() -> Timestamp {
@@ -148,7 +150,7 @@ fn migrations_are_idempotent(store: &mut dyn AnyStore, loc: &Location) {
     assert_eq!(again.tenants().unwrap().len(), 1);
     if let Location::Postgres(url) = loc {
         let mut pg = PgStore::open(url).unwrap();
-        assert_eq!(pg.migrate().unwrap(), 4);
+        assert_eq!(pg.migrate().unwrap(), 5);
     }
 }
 
@@ -703,4 +705,171 @@ fn the_same_event_at_two_receivers_is_stored_once() {
     a.commit().unwrap();
     assert_eq!(second.join().unwrap(), Some(later(now(), 600)));
     assert_eq!(a.event_count("t1").unwrap(), 1);
+}
+
+/// `lock_engine`: SQLite has one writer and reports nothing (no lock, no
+/// query); PostgreSQL reports exactly the key rows and alert state another
+/// connection (receiver) committed since this one last committed or
+/// loaded, and nothing once it is caught up.
+fn engine_lock_reports_other_writers_changes(store: &mut dyn AnyStore, loc: &Location) {
+    seed(store);
+    let t = now();
+    let mut model = IncidentModel::default();
+    let (a, b) = (event("A", t), event("B", t));
+    model.ingest(&a, "evt_a", t);
+    model.ingest(&b, "evt_b", t);
+    let (ka, kb) = (CorrelationKey::of(&a), CorrelationKey::of(&b));
+    // This connection loads (nothing yet) and writes key A under the lock.
+    assert_eq!(store.load_incident_model().unwrap(), None);
+    store.begin().unwrap();
+    let first = store.lock_engine().unwrap();
+    store
+        .write_incident_keys(&[(ka.clone(), model.key_snapshot(&ka))])
+        .unwrap();
+    store.commit().unwrap();
+    let Location::Postgres(_) = loc else {
+        assert_eq!(first, None, "SQLite: nothing to lock or reload");
+        return;
+    };
+    // Caught up: its own commit is not a change to reload.
+    assert!(first.unwrap().is_empty());
+    store.begin().unwrap();
+    assert!(store.lock_engine().unwrap().unwrap().is_empty());
+    store.commit().unwrap();
+
+    // Another receiver writes key B and the alert state.
+    let mut other = loc.open_more().unwrap();
+    other.load_incident_model().unwrap();
+    other.begin().unwrap();
+    let seen = other.lock_engine().unwrap().unwrap();
+    assert!(seen.is_empty(), "it loaded everything just before");
+    other
+        .write_incident_keys(&[(kb.clone(), model.key_snapshot(&kb))])
+        .unwrap();
+    other
+        .save_alert_state(&serde_json::json!({"marker": 1}))
+        .unwrap();
+    other.commit().unwrap();
+
+    // While the other holds the lock, this one waits for its commit.
+    other.begin().unwrap();
+    other.lock_engine().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let loc2 = loc.clone();
+    let waiter = std::thread::spawn(move || {
+        let mut third = loc2.open_more().unwrap();
+        third.begin().unwrap();
+        tx.send(()).unwrap();
+        let changes = third.lock_engine().unwrap().unwrap();
+        third.rollback().unwrap();
+        changes
+    });
+    rx.recv().unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    other
+        .write_incident_keys(&[(ka.clone(), model.key_snapshot(&ka))])
+        .unwrap();
+    other.commit().unwrap();
+    // The third connection never loaded: everything, including the row
+    // committed while it waited.
+    let all = waiter.join().unwrap();
+    assert_eq!(all.keys.len(), 2);
+
+    store.begin().unwrap();
+    let changes = store.lock_engine().unwrap().unwrap();
+    let mut keys: Vec<_> = changes.keys.iter().map(|k| k.key.clone()).collect();
+    keys.sort();
+    let mut want = vec![ka.clone(), kb.clone()];
+    want.sort();
+    assert_eq!(keys, want, "B written, then A rewritten by the other");
+    assert_eq!(changes.alert_state, Some(serde_json::json!({"marker": 1})));
+    store.commit().unwrap();
+    store.begin().unwrap();
+    assert!(store.lock_engine().unwrap().unwrap().is_empty());
+    // A rolled-back transaction leaves nothing to reload.
+    store.rollback().unwrap();
+    other.begin().unwrap();
+    other.lock_engine().unwrap();
+    other
+        .write_incident_keys(&[(kb.clone(), model.key_snapshot(&kb))])
+        .unwrap();
+    other.rollback().unwrap();
+    store.begin().unwrap();
+    assert!(store.lock_engine().unwrap().unwrap().is_empty());
+    store.commit().unwrap();
+}
+
+/// Due notifications are claimed: a second deliverer (another receiver's)
+/// does not get them while the claim holds, gets them once its lease
+/// ended (the first died mid-delivery), and a recorded outcome ends the
+/// claim. SQLite has one deliverer and claims nothing.
+fn due_notifications_are_claimed_once(store: &mut dyn AnyStore, loc: &Location) {
+    seed(store);
+    for id in ["ntf_1", "ntf_2", "ntf_3"] {
+        store
+            .insert_notification(&NewNotification {
+                id,
+                tenant_id: "t1",
+                rule_id: "r1",
+                channel: "log",
+                incident_id: "inc_1",
+                reason: "first",
+                payload: "{}",
+                created_at: now(),
+            })
+            .unwrap();
+    }
+    let first = store.due_notifications(now(), 2).unwrap();
+    let ids: Vec<&str> = first.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(ids, ["ntf_1", "ntf_2"], "oldest first, at most the limit");
+    let Location::Postgres(_) = loc else {
+        assert_eq!(store.due_notifications(now(), 10).unwrap().len(), 3);
+        return;
+    };
+    let mut other = loc.open_more().unwrap();
+    let second = other.due_notifications(now(), 10).unwrap();
+    let ids: Vec<&str> = second.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(ids, ["ntf_3"], "the claimed ones are not handed out again");
+    assert!(other.due_notifications(now(), 10).unwrap().is_empty());
+    // The next due time is the end of the claims, not "now" (a deliverer
+    // sleeps instead of spinning on claimed rows).
+    let lease_end = later(now(), 120);
+    assert_eq!(other.next_due().unwrap(), Some(lease_end));
+    // ntf_1 delivered by its claimer; ntf_2's claimer died.
+    store
+        .record_attempt("ntf_1", &Attempt::Delivered, now())
+        .unwrap();
+    other
+        .record_attempt(
+            "ntf_3",
+            &Attempt::Retry {
+                error: "refused".into(),
+                at: later(now(), 1),
+            },
+            now(),
+        )
+        .unwrap();
+    let retried = other.due_notifications(later(now(), 1), 10).unwrap();
+    let ids: Vec<&str> = retried.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["ntf_3"],
+        "an outcome ends the claim; ntf_2 still held"
+    );
+    let taken_over = other.due_notifications(lease_end, 10).unwrap();
+    let ids: Vec<&str> = taken_over.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(ids, ["ntf_2"], "the lease ended (ntf_3 is claimed again)");
+}
+
+/// No TLS yet: `sslmode=require` is refused with a message that says so,
+/// never answered by a plain-text connection.
+#[test]
+fn sslmode_require_is_refused_not_downgraded() {
+    let Some(Location::Postgres(url)) = pg_location() else {
+        return;
+    };
+    let e = PgStore::connect(&format!("{url}?sslmode=require")).unwrap_err();
+    assert_eq!(e.code(), "store_error");
+    assert!(e.to_string().contains("TLS"), "{e}");
+    assert!(e.to_string().contains("not supported"), "{e}");
 }

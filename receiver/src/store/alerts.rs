@@ -164,6 +164,9 @@ pub trait AlertStore {
     /// Records a notification as `pending`, due at once.
     fn insert_notification(&mut self, n: &NewNotification<'_>) -> StoreResult<()>;
     /// Pending notifications due at `now`, oldest first (at most `limit`).
+    /// A store shared by several receivers claims them for the caller
+    /// until [`AlertStore::record_attempt`] or a lease ends, so another
+    /// receiver's deliverer does not send them at the same time.
     fn due_notifications(
         &mut self,
         now: Timestamp,

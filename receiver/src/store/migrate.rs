@@ -31,6 +31,11 @@ pub const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../../migrations/postgres/0004_incident_rows.sql"),
     ),
+    // PostgreSQL only: the shared alert engine's version and claims.
+    (
+        5,
+        include_str!("../../migrations/postgres/0005_shared_engine.sql"),
+    ),
 ];
 
 /// Brings the schema up to date; returns the version reached.

@@ -125,6 +125,24 @@ pub struct Deferred {
     pub checkpoint: SyncFn,
 }
 
+/// What other receivers wrote to the shared alert engine since this
+/// connection last committed or loaded it ([`Store::lock_engine`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EngineChanges {
+    /// Correlation key rows written since (their current content).
+    pub keys: Vec<KeySnapshot>,
+    /// The alert engine's own state (without incidents), when it was
+    /// written since.
+    pub alert_state: Option<serde_json::Value>,
+}
+
+impl EngineChanges {
+    /// Whether nothing changed (the common case with one busy receiver).
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty() && self.alert_state.is_none()
+    }
+}
+
 /// A tenant as listed by admin commands.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct TenantRow {
@@ -296,6 +314,18 @@ pub trait Store: Send + AlertStore {
     ) -> StoreResult<()> {
         let _ = (tenants, event_ids, now);
         Ok(())
+    }
+    /// Called by the writer in each transaction that may change the alert
+    /// engine (a group, a tick), after [`Store::lock_group`] and before
+    /// anything is settled: a store shared by several receivers takes the
+    /// lock that serialises their engines here and returns what other
+    /// receivers changed since this connection last committed or loaded
+    /// the engine, so the writer settles on the current state and its
+    /// writes in this transaction become the newest version. `None`: the
+    /// engine cannot change under this writer (SQLite has one writer; the
+    /// default costs nothing).
+    fn lock_engine(&mut self) -> StoreResult<Option<EngineChanges>> {
+        Ok(None)
     }
     /// Discards everything since [`Store::begin`].
     fn rollback(&mut self) -> StoreResult<()>;

@@ -7,11 +7,12 @@
 //! client's model; it runs its own small runtime inside, so the server's
 //! tokio runtime is never blocked by a query from an async task.
 //!
-//! What is shared safely between receivers today: connectors, tenants,
-//! secrets, API keys, alert configuration, events, replay expiries (read in
-//! the writer's transaction) and quotas (the core's conditional upsert, one
-//! atomic statement). The incident and alert engines are still held in
-//! memory by each receiver's writer; see `docs/deployment.md`.
+//! What is shared safely between receivers: connectors, tenants, secrets,
+//! API keys, alert configuration, events, replay expiries (read in the
+//! writer's transaction), quotas (the core's conditional upsert, one atomic
+//! statement), the alert engine with its incident model (`postgres/engine.rs`: a
+//! versioned row lock, changed rows reloaded before settling) and
+//! notification delivery (claimed with a lease). See `docs/deployment.md`.
 //!
 //! Commits are synchronous (`synchronous_commit` as configured on the
 //! server, `on` by default): a 202 is only sent once PostgreSQL reported the
@@ -35,6 +36,7 @@ use postgres::{Client, NoTls, Row};
 use uuid::Uuid;
 
 mod alerts;
+mod engine;
 
 use super::migrate::POSTGRES_MIGRATIONS;
 use super::sqlite::{event_second, from_db, to_db};
@@ -56,6 +58,24 @@ pub struct PgStore {
     prepared: HashMap<String, postgres::Statement>,
     /// Whether [`Store::begin`] opened a transaction not yet ended.
     in_tx: bool,
+    /// The shared engine's version this connection last committed or
+    /// loaded (−1: none yet): rows newer than it were written by another
+    /// receiver (see [`engine`]).
+    engine_seen: i64,
+    /// The version the open transaction holds the engine lock at, and
+    /// writes its rows with.
+    engine_pending: Option<i64>,
+    /// Whether the open transaction caught up with other receivers'
+    /// writes (only then is its commit the version this connection holds).
+    engine_checked: bool,
+    /// Event ids whose advisory lock the open transaction holds (each is
+    /// taken once: a second request would be a wasted round trip).
+    locked_events: std::collections::HashSet<String>,
+    /// Inbound-event counters the open transaction holds locked, by
+    /// (tenant, window start): read by the lock itself and kept up to date
+    /// by this transaction's upserts, so a decision's counter needs no
+    /// query (nobody else can change a locked row).
+    locked_quota: HashMap<(String, i64), i64>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -142,6 +162,16 @@ impl PgStore {
     /// not run the migration check, four transactions, per connection).
     pub fn connect(url: &str) -> StoreResult<Self> {
         let client = off_runtime(|| Client::connect(url, NoTls)).map_err(|e| {
+            if url.contains("sslmode=require") {
+                // The client has no TLS: `require` fails (never falls back
+                // to plain text); say why instead of "handshake failed".
+                return StoreError::Database(
+                    "TLS to the PostgreSQL store is not supported yet (sslmode=require); drop \
+                     sslmode and reach the database over a private network or a local TLS \
+                     proxy (docs/deployment.md)"
+                        .to_owned(),
+                );
+            }
             StoreError::Database(format!(
                 "cannot connect to the PostgreSQL store ({e}); check the host, port, user and \
                  database of --store"
@@ -151,6 +181,11 @@ impl PgStore {
             client: Some(client),
             prepared: HashMap::new(),
             in_tx: false,
+            engine_seen: -1,
+            engine_pending: None,
+            engine_checked: false,
+            locked_events: std::collections::HashSet::new(),
+            locked_quota: HashMap::new(),
         })
     }
 
@@ -274,7 +309,7 @@ impl PgStore {
         self.batch("BEGIN")?;
         self.in_tx = true;
         let out = f(self);
-        self.in_tx = false;
+        self.end_tx();
         match out {
             Ok(v) => {
                 self.batch("COMMIT")?;
@@ -285,55 +320,6 @@ impl PgStore {
                 Err(e)
             }
         }
-    }
-
-    fn read_connector(&mut self, cid: &str) -> StoreResult<Option<ConnectorRecord>> {
-        let Some(row) = self.opt(
-            "SELECT tenant_id, enabled FROM connectors WHERE id = $1",
-            &[&cid],
-        )?
-        else {
-            return Ok(None);
-        };
-        let mut secrets = Vec::new();
-        for r in self.all(
-            "SELECT secret, expires_at FROM connector_secrets WHERE connector_id = $1",
-            &[&cid],
-        )? {
-            let text: String = r.get(0);
-            let expires: Option<i64> = r.get(1);
-            let secret = Secret::new(text.as_bytes())
-                .map_err(|e| StoreError::Corrupt(format!("connector secret: {e}")))?;
-            secrets.push(ConnectorSecret {
-                secret,
-                expires_at: expires.map(from_db),
-            });
-        }
-        Ok(Some(ConnectorRecord {
-            tenant_id: row.get(0),
-            enabled: row.get(1),
-            secrets,
-        }))
-    }
-
-    fn read_tenant(&mut self, tenant_id: &str) -> StoreResult<Option<TenantRecord>> {
-        let Some(row) = self.opt(
-            "SELECT plan, pii_policy, suspended FROM tenants WHERE id = $1",
-            &[&tenant_id],
-        )?
-        else {
-            return Ok(None);
-        };
-        let plan: String = row.get(0);
-        let pii: String = row.get(1);
-        Ok(Some(TenantRecord {
-            plan: self
-                .resolve_plan(&plan)?
-                .ok_or_else(|| StoreError::Corrupt(format!("unknown plan {plan:?}")))?,
-            pii_policy: PiiPolicy::from_wire(&pii)
-                .ok_or_else(|| StoreError::Corrupt(format!("unknown PII policy {pii:?}")))?,
-            suspended: row.get(2),
-        }))
     }
 
     fn touch(
@@ -390,15 +376,24 @@ impl Store for PgStore {
     }
 
     fn begin(&mut self) -> StoreResult<()> {
+        self.end_tx();
         self.batch("BEGIN")?;
         self.in_tx = true;
         Ok(())
     }
 
     fn commit(&mut self) -> StoreResult<()> {
-        self.in_tx = false;
+        let caught_up = self.end_tx();
         self.batch("COMMIT")?;
+        if let Some(version) = caught_up {
+            // This connection's engine is now the newest version.
+            self.engine_seen = version;
+        }
         Ok(())
+    }
+
+    fn lock_engine(&mut self) -> StoreResult<Option<super::EngineChanges>> {
+        self.lock_shared_engine().map(Some)
     }
 
     fn lock_group(
@@ -407,6 +402,9 @@ impl Store for PgStore {
         event_ids: &[&str],
         now: Timestamp,
     ) -> StoreResult<()> {
+        // The engine lock first, so groups and ticks (which take only it,
+        // then prune old quota rows) lock in one order.
+        self.take_engine_lock()?;
         let tenants: std::collections::BTreeSet<&str> = tenants.iter().copied().collect();
         for tenant in tenants {
             // The core's upsert with a cost of 0 and no limit: creates the
@@ -417,22 +415,38 @@ impl Store for PgStore {
                 quota::Request::new(tenant, Metric::InboundEvent, quota::Limit::Unlimited, now)
                     .with_cost(0);
             if let Some(st) = shared_store::upsert_statement(&lock).map_err(corrupt)? {
-                self.run_quota(&st)?;
+                if let Some(used) = self.run_quota(&st)? {
+                    let window = lock.window().start;
+                    self.locked_quota.insert((tenant.to_owned(), window), used);
+                }
             }
         }
-        let ids: std::collections::BTreeSet<&str> = event_ids.iter().copied().collect();
-        for id in ids {
+        // Every event id's lock in one statement (one round trip), in the
+        // sorted order of the array (unnest keeps it).
+        let ids: Vec<&str> = event_ids
+            .iter()
+            .copied()
+            .filter(|id| !self.locked_events.contains(*id))
+            .collect::<std::collections::BTreeSet<&str>>()
+            .into_iter()
+            .collect();
+        if !ids.is_empty() {
             self.exec(
-                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-                &[&id],
+                "SELECT COUNT(pg_advisory_xact_lock(hashtextextended(id, 0))) FROM \
+                 unnest($1::TEXT[]) AS id",
+                &[&ids],
             )?;
+            self.locked_events
+                .extend(ids.into_iter().map(str::to_owned));
         }
         Ok(())
     }
 
     fn rollback(&mut self) -> StoreResult<()> {
         if self.in_tx {
-            self.in_tx = false;
+            // The version bump is rolled back too: what this connection
+            // has seen stays what it was.
+            self.end_tx();
             self.batch("ROLLBACK")?;
         }
         Ok(())
@@ -449,11 +463,60 @@ impl Store for PgStore {
 
     fn records(&mut self, connector: &Uuid) -> StoreResult<Records> {
         // No cache: another receiver may have changed the rows, and
-        // PostgreSQL has no cheap "did anything change" counter.
-        let Some(record) = self.read_connector(&connector.to_string())? else {
+        // PostgreSQL has no cheap "did anything change" counter. One
+        // statement (one round trip per request) reads the connector, each
+        // of its secrets, its tenant and the tenant's custom plan.
+        let cid = connector.to_string();
+        let rows = self.all(
+            "SELECT c.tenant_id, c.enabled, s.secret, s.expires_at, t.plan, t.pii_policy, \
+             t.suspended, p.name IS NOT NULL, p.inbound_events_per_day, p.ai_queries_per_month \
+             FROM connectors c LEFT JOIN connector_secrets s ON s.connector_id = c.id LEFT JOIN \
+             tenants t ON t.id = c.tenant_id LEFT JOIN custom_plans p ON p.name = t.plan WHERE \
+             c.id = $1",
+            &[&cid],
+        )?;
+        let Some(first) = rows.first() else {
             return Ok((None, None));
         };
-        let tenant = self.read_tenant(&record.tenant_id)?;
+        let mut secrets = Vec::new();
+        for r in &rows {
+            let Some(text) = r.get::<_, Option<&str>>(2) else {
+                continue;
+            };
+            let expires: Option<i64> = r.get(3);
+            let secret = Secret::new(text.as_bytes())
+                .map_err(|e| StoreError::Corrupt(format!("connector secret: {e}")))?;
+            secrets.push(ConnectorSecret {
+                secret,
+                expires_at: expires.map(from_db),
+            });
+        }
+        let tenant = match first.get::<_, Option<&str>>(4) {
+            None => None,
+            Some(plan_name) => {
+                let plan = match Plan::from_name(plan_name) {
+                    Some(plan) => plan,
+                    None if first.get::<_, bool>(7) => Plan::Custom {
+                        inbound_events: alerts::limit_from_db(first.get(8)),
+                        ai_queries: alerts::limit_from_db(first.get(9)),
+                    },
+                    None => return Err(StoreError::Corrupt(format!("unknown plan {plan_name:?}"))),
+                };
+                let pii: &str = first.get(5);
+                Some(TenantRecord {
+                    plan,
+                    pii_policy: PiiPolicy::from_wire(pii).ok_or_else(|| {
+                        StoreError::Corrupt(format!("unknown PII policy {pii:?}"))
+                    })?,
+                    suspended: first.get(6),
+                })
+            }
+        };
+        let record = ConnectorRecord {
+            tenant_id: first.get(0),
+            enabled: first.get(1),
+            secrets,
+        };
         Ok((Some(record), tenant))
     }
 
@@ -469,11 +532,16 @@ impl Store for PgStore {
             // first to lock the event id holds the other until its group
             // commits, which then reads the expiry and answers `duplicate`.
             // The writer already took it in `lock_group` (in order, with the
-            // group's other locks); taking it again costs nothing.
-            self.exec(
-                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-                &[&event_id],
-            )?;
+            // group's other locks), so it is not asked for again.
+            if !self.locked_events.contains(event_id) {
+                self.exec(
+                    "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                    &[&event_id],
+                )?;
+                if self.in_tx {
+                    self.locked_events.insert(event_id.to_owned());
+                }
+            }
         }
         let replay: Option<i64> = match replay {
             Some((event_id, event_time)) => self
@@ -486,8 +554,14 @@ impl Store for PgStore {
             None => None,
         };
         let window = Window::containing(Metric::InboundEvent.period(), now);
-        let probe = quota::Request::new(tenant, Metric::InboundEvent, quota::Limit::Unlimited, now);
-        let used = self.run_quota(&shared_store::read_statement(&probe))?;
+        let used = match self.locked_quota.get(&(tenant.to_owned(), window.start)) {
+            Some(used) => Some(*used),
+            None => {
+                let probe =
+                    quota::Request::new(tenant, Metric::InboundEvent, quota::Limit::Unlimited, now);
+                self.run_quota(&shared_store::read_statement(&probe))?
+            }
+        };
         let quota = used.map(|u| Counter {
             window_start: window.start,
             used: u64::try_from(u).unwrap_or(0),
@@ -511,7 +585,13 @@ impl Store for PgStore {
         let upsert = shared_store::upsert_statement(&request).map_err(corrupt)?;
         let outcome = match upsert {
             Some(st) => match self.run_quota(&st)? {
-                Some(used) => StoreOutcome::Admitted { used },
+                Some(used) => {
+                    let key = (tenant.to_owned(), request.window().start);
+                    if let Some(cached) = self.locked_quota.get_mut(&key) {
+                        *cached = used;
+                    }
+                    StoreOutcome::Admitted { used }
+                }
                 None => StoreOutcome::NotAdmitted { used: None },
             },
             None => StoreOutcome::NotAdmitted { used: None },
@@ -594,28 +674,37 @@ impl Store for PgStore {
         &mut self,
         rows: &[(CorrelationKey, Option<KeySnapshot>)],
     ) -> StoreResult<()> {
-        for (key, row) in rows {
-            let bytes = key.canonical_bytes();
-            match row {
-                Some(row) => {
-                    let json = serde_json::to_string(row).map_err(corrupt)?;
-                    self.exec(
-                        "INSERT INTO incident_keys (key, forget_at, state_json) VALUES ($1, $2, \
-                         $3) ON CONFLICT (key) DO UPDATE SET forget_at = excluded.forget_at, \
-                         state_json = excluded.state_json",
-                        &[&bytes, &row.state.forget_at.map(to_db), &json],
-                    )?;
-                }
-                None => {
-                    self.exec("DELETE FROM incident_keys WHERE key = $1", &[&bytes])?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        self.atomically(|s| {
+            let version = s.write_version()?;
+            for (key, row) in rows {
+                let bytes = key.canonical_bytes();
+                match row {
+                    Some(row) => {
+                        let json = serde_json::to_string(row).map_err(corrupt)?;
+                        s.exec(
+                            "INSERT INTO incident_keys (key, forget_at, state_json, version) \
+                             VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO UPDATE SET forget_at \
+                             = excluded.forget_at, state_json = excluded.state_json, version = \
+                             excluded.version",
+                            &[&bytes, &row.state.forget_at.map(to_db), &json, &version],
+                        )?;
+                    }
+                    None => {
+                        s.exec("DELETE FROM incident_keys WHERE key = $1", &[&bytes])?;
+                    }
                 }
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     fn save_incident_model(&mut self, snapshot: &IncidentSnapshot) -> StoreResult<()> {
         self.atomically(|s| {
+            // The engine lock before the rows, as the writers take them.
+            s.take_engine_lock()?;
             s.exec("DELETE FROM incident_keys", &[])?;
             let rows: Vec<(CorrelationKey, Option<KeySnapshot>)> = snapshot
                 .keys
@@ -627,6 +716,9 @@ impl Store for PgStore {
     }
 
     fn load_incident_model(&mut self) -> StoreResult<Option<IncidentSnapshot>> {
+        // Read before the rows: whatever the rows hold is at least this
+        // version, so a later `lock_engine` reloads nothing older.
+        self.engine_seen = self.engine_version()?;
         let mut keys = Vec::new();
         for r in self.all("SELECT state_json FROM incident_keys ORDER BY key", &[])? {
             let json: String = r.get(0);

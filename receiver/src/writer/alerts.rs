@@ -1,14 +1,22 @@
 //! The writer's alerting part: loading the alert engine with its saved
-//! state, applying the operator's configuration when its generation moves,
+//! state, catching up with what other receivers wrote to a shared store,
+//! applying the operator's configuration when its generation moves,
 //! recording the engine's notifications in the open transaction, and
 //! saving the engine's state with the commit.
 
 use erpops_core::alert::{AlertConfig, AlertEffect, AlertEngine, AlertSnapshot};
-use erpops_core::incident::IncidentConfig;
+use erpops_core::incident::snapshot::SNAPSHOT_VERSION;
+use erpops_core::incident::{IncidentConfig, IncidentSnapshot};
 use erpops_core::Timestamp;
 
 use super::{load_model, Writer};
-use crate::store::{Store, StoreError, StoreResult};
+use crate::store::{EngineChanges, Store, StoreError, StoreResult};
+
+/// Key of the saved alert state holding the configuration generation the
+/// engine's rules, silences and heartbeats were loaded at (ignored by the
+/// core's snapshot), so a receiver that reloads the state knows whether
+/// its own configuration matches it.
+const CONFIG_GENERATION: &str = "receiver_config_generation";
 
 /// The alert engine around the saved incident model, with its saved alert
 /// state (rules, throttling, flapping, held notifications). Saved apart
@@ -58,9 +66,85 @@ impl Writer {
         if !self.alerts_dirty {
             return Ok(());
         }
-        let state = serde_json::to_value(self.alerts.snapshot_without_incidents())
+        let mut state = serde_json::to_value(self.alerts.snapshot_without_incidents())
             .map_err(|e| StoreError::Corrupt(format!("alert state: {e}")))?;
+        if let Some(map) = state.as_object_mut() {
+            map.insert(CONFIG_GENERATION.to_owned(), self.alert_generation.into());
+        }
         self.store.save_alert_state(&state)
+    }
+
+    /// Start of every transaction that may change the engine (a group, a
+    /// tick): takes the store's engine lock and catches up with what other
+    /// receivers wrote since this writer last did ([`Store::lock_engine`];
+    /// nothing on SQLite), then loads a changed alert configuration. A
+    /// failure fails the transaction: settling on a stale engine could
+    /// open a second incident or notify twice.
+    pub(super) fn sync_shared_engine(&mut self, now: Timestamp) -> StoreResult<()> {
+        if let Some(changes) = self.store.lock_engine()? {
+            if !changes.is_empty() {
+                self.apply_engine_changes(changes)?;
+            }
+        }
+        self.reload_alert_config_or_log(now);
+        Ok(())
+    }
+
+    /// Puts rows written by another receiver into the engine: its key rows
+    /// replace this model's, its alert state (when it changed) replaces
+    /// this engine's own state. The core restores an engine from one
+    /// snapshot, so this costs a pass over the keys held (in memory, no
+    /// query), paid only when another receiver wrote in between.
+    fn apply_engine_changes(&mut self, changes: EngineChanges) -> StoreResult<()> {
+        let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("alert state: {e}"));
+        let mut snapshot = match changes.alert_state {
+            Some(mut state) => {
+                let generation = state
+                    .get(CONFIG_GENERATION)
+                    .and_then(serde_json::Value::as_i64);
+                if generation != Some(self.alert_generation) {
+                    // Rules and heartbeats of another generation: reload
+                    // the configuration (and the rule → tenant map).
+                    self.alert_generation = -1;
+                }
+                if let Some(map) = state.as_object_mut() {
+                    map.remove(CONFIG_GENERATION);
+                    map.insert(
+                        "incidents".to_owned(),
+                        serde_json::to_value(IncidentSnapshot {
+                            version: SNAPSHOT_VERSION,
+                            keys: Vec::new(),
+                        })
+                        .map_err(corrupt)?,
+                    );
+                }
+                serde_json::from_value::<AlertSnapshot>(state).map_err(corrupt)?
+            }
+            None => self.alerts.snapshot_without_incidents(),
+        };
+        let mut keys: std::collections::BTreeMap<_, _> = self
+            .alerts
+            .model()
+            .snapshot()
+            .keys
+            .into_iter()
+            .map(|k| (k.key.clone(), k))
+            .collect();
+        let reloaded = changes.keys.len();
+        for row in changes.keys {
+            keys.insert(row.key.clone(), row);
+        }
+        snapshot.incidents = IncidentSnapshot {
+            version: SNAPSHOT_VERSION,
+            keys: keys.into_values().collect(),
+        };
+        self.alerts = AlertEngine::restore(alert_config(), snapshot)
+            .map_err(|e| StoreError::Corrupt(format!("alert state: {e}")))?;
+        tracing::debug!(
+            keys = reloaded,
+            "caught up with another receiver's engine changes"
+        );
+        Ok(())
     }
 
     /// [`Self::reload_alert_config`], logging a failure instead of failing
@@ -172,7 +256,15 @@ impl Writer {
     ) -> StoreResult<()> {
         for effect in effects {
             match effect {
-                AlertEffect::Incident(e) => self.note_incident_effect(e),
+                AlertEffect::Incident(e) => {
+                    // A tick's incident effects come from engine state
+                    // (a heartbeat's deadline and miss count, an expired
+                    // acknowledgement) that must be saved with them:
+                    // another receiver on a shared store, or this one
+                    // after a restart, would fire the same timer again.
+                    self.alerts_dirty = true;
+                    self.note_incident_effect(e);
+                }
                 AlertEffect::Notify {
                     rule_id,
                     channel,

@@ -26,11 +26,18 @@ fn limit_to_db(limit: Limit) -> Option<i64> {
     limit.finite().map(|n| i64::try_from(n).unwrap_or(i64::MAX))
 }
 
-fn limit_from_db(n: Option<i64>) -> Limit {
+pub(super) fn limit_from_db(n: Option<i64>) -> Limit {
     n.map_or(Limit::Unlimited, |n| {
         Limit::Finite(u64::try_from(n).unwrap_or(0))
     })
 }
+
+/// How long a deliverer's claim on due notifications lasts: longer than a
+/// batch of attempts takes (the webhook deliverer gives up after 10 s), so
+/// another receiver's deliverer never sends the same notification while
+/// the claim holds, and short enough that notifications claimed by a
+/// receiver that died are sent by another soon after.
+pub const DELIVERY_LEASE: std::time::Duration = std::time::Duration::from_secs(120);
 
 const BUMP: &str = "UPDATE config_generation SET generation = generation + 1 WHERE id = 1";
 
@@ -287,12 +294,17 @@ impl AlertStore for PgStore {
 
     fn save_alert_state(&mut self, state: &serde_json::Value) -> StoreResult<()> {
         let json = to_json(state)?;
-        self.exec(
-            "INSERT INTO alert_state (id, state_json) VALUES (1, $1) ON CONFLICT (id) DO UPDATE \
-             SET state_json = excluded.state_json",
-            &[&json],
-        )?;
-        Ok(())
+        self.atomically(|s| {
+            // Versioned like the key rows, so other receivers reload it.
+            let version = s.write_version()?;
+            s.exec(
+                "INSERT INTO alert_state (id, state_json, version) VALUES (1, $1, $2) ON \
+                 CONFLICT (id) DO UPDATE SET state_json = excluded.state_json, version = \
+                 excluded.version",
+                &[&json, &version],
+            )?;
+            Ok(())
+        })
     }
 
     fn load_alert_state(&mut self) -> StoreResult<Option<serde_json::Value>> {
@@ -327,13 +339,24 @@ impl AlertStore for PgStore {
         limit: usize,
     ) -> StoreResult<Vec<DueNotification>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        Ok(self
-            .all(
-                "SELECT id, tenant_id, channel, payload_json, attempts FROM notifications WHERE \
-                 state = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT \
-                 $2",
-                &[&to_db(now), &limit],
-            )?
+        let lease = to_db(now.saturating_add(DELIVERY_LEASE));
+        // Claimed in one statement: rows another receiver's deliverer is
+        // claiming at this moment are skipped, not waited for, and a
+        // claim ends with the attempt's outcome or with the lease.
+        let mut rows = self.all(
+            "UPDATE notifications SET claimed_until = $3 WHERE id IN (SELECT id FROM \
+             notifications WHERE state = 'pending' AND next_attempt_at <= $1 AND (claimed_until \
+             IS NULL OR claimed_until <= $1) ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE \
+             SKIP LOCKED) RETURNING id, tenant_id, channel, payload_json, attempts, \
+             next_attempt_at",
+            &[&to_db(now), &limit, &lease],
+        )?;
+        // RETURNING has no order: oldest first, as documented.
+        rows.sort_by(|a, b| {
+            (a.get::<_, Option<i64>>(5), a.get::<_, &str>(0))
+                .cmp(&(b.get::<_, Option<i64>>(5), b.get::<_, &str>(0)))
+        });
+        Ok(rows
             .iter()
             .map(|r| DueNotification {
                 id: r.get(0),
@@ -348,7 +371,8 @@ impl AlertStore for PgStore {
     fn next_due(&mut self) -> StoreResult<Option<Timestamp>> {
         Ok(self
             .opt(
-                "SELECT MIN(next_attempt_at) FROM notifications WHERE state = 'pending'",
+                "SELECT MIN(GREATEST(next_attempt_at, claimed_until)) FROM notifications WHERE \
+                 state = 'pending'",
                 &[],
             )?
             .and_then(|r| r.get::<_, Option<i64>>(0))
@@ -364,7 +388,8 @@ impl AlertStore for PgStore {
             };
         self.exec(
             "UPDATE notifications SET state = $2, attempts = attempts + 1, last_error = \
-             COALESCE($3, last_error), next_attempt_at = $4, delivered_at = $5 WHERE id = $1",
+             COALESCE($3, last_error), next_attempt_at = $4, delivered_at = $5, claimed_until = \
+             NULL WHERE id = $1",
             &[&id, &state, &error, &next, &delivered],
         )?;
         Ok(())
