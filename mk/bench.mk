@@ -23,13 +23,21 @@ BENCH_SUITES := bench-rust bench-c-json bench-python-json bench-node-json bench-
 
 TEST_SUITES += bench-smoke
 
+# Each phase runs under /usr/bin/time (when present), which appends "phase wall user sys" to
+# $(BENCH_RAW)/phases.tsv; the summary at the end gives wall and CPU time (user + sys of every
+# process the phase started: cargo, rustc, pip, npm, the benchmarks) per phase. CPU time is
+# the steadier figure on a shared machine: on an idle one, wall ≈ CPU ÷ cores for the builds.
+BENCH_TIME = $(if $(wildcard /usr/bin/time),/usr/bin/time -a -o $(BENCH_RAW)/phases.tsv -f "$$s %e %U %S",)
+
 bench:
-	@$(MAKE) --no-print-directory bench-env
+	@mkdir -p $(BENCH_RAW) && rm -f $(BENCH_RAW)/phases.tsv
+	@s=bench-env; $(BENCH_TIME) $(MAKE) --no-print-directory bench-env
 	@failed=""; for s in $(BENCH_SUITES); do \
-	  echo "== make $$s"; \
-	  $(MAKE) --no-print-directory $$s || { echo "== $$s FAILED (reported as not measured)"; failed="$$failed $$s"; n=$${s#bench-}; rm -f $(BENCH_RESULTS)/$${n%-json}.json; }; \
+	  echo "== make $$s ($$(date -u +%H:%M:%S) UTC)"; \
+	  $(BENCH_TIME) $(MAKE) --no-print-directory $$s || { echo "== $$s FAILED (reported as not measured)"; failed="$$failed $$s"; n=$${s#bench-}; rm -f $(BENCH_RESULTS)/$${n%-json}.json; }; \
 	done; \
-	$(MAKE) --no-print-directory bench-report; \
+	s=bench-report; $(BENCH_TIME) $(MAKE) --no-print-directory bench-report; \
+	$(PYTHON) benches/collect.py phases $(BENCH_RAW)/phases.tsv; \
 	if [ -n "$$failed" ]; then echo "make bench: failed suites:$$failed"; exit 1; fi
 
 bench-env:
