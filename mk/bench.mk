@@ -17,8 +17,8 @@
 
 BENCH_RESULTS := benches/results
 BENCH_RAW := $(TARGET_DIR)/bench-raw
-# Short but stable enough on a 2-core machine: every function measured runs at most a few µs,
-# so one second is 10^5-10^7 iterations in criterion's 100 samples (its median's confidence
+# Short but stable enough on a 2-core machine: every function measured runs in at most ~35 µs,
+# so one second is 3x10^4-10^7 iterations in criterion's 100 samples (its median's confidence
 # interval stays within a few percent; load from other processes moves a figure far more than
 # a longer measurement would steady it). Criterion's defaults (3 s + 5 s per function) would
 # take the Rust part alone past ten minutes for ~50 functions.
