@@ -24,8 +24,8 @@ BENCH_RAW := $(TARGET_DIR)/bench-raw
 # take the Rust part alone past ten minutes for ~50 functions.
 CRITERION_FLAGS ?= --warm-up-time 0.5 --measurement-time 1 --noplot
 RECEIVER_CONNECTIONS ?= 50
-# Seconds per server (after run.sh's own 2 s warm-up each): at 20k-130k requests/s, 5 s is
-# 10^5 requests or more per server, enough for a stable p99.
+# Seconds per server (after run.sh's own 2 s warm-up each): at 8k-130k requests/s (erpops under
+# load to the bare servers), 5 s is 4x10^4 requests or more per server, enough for a p99.
 RECEIVER_SECONDS ?= 5
 # The criterion benches of benches/rust (event_parse and receive are the core's, built there too).
 RUST_BENCHES := --bench sign_verify --bench scaling --bench event_parse --bench receive
