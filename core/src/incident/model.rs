@@ -1,7 +1,7 @@
 //! The incident state machine: `ingest`, `command`, `tick`, `next_wakeup`.
 //!
 //! State is one [`KeyState`] per correlation key, in a hash map (see
-//! [`index`](super::index)): an event finds its key's state in one probe,
+//! `incident/index.rs`): an event finds its key's state in one probe,
 //! without copying the key, however many keys are held; listings and
 //! snapshots are sorted by key and timers fire in (deadline, key) order, so
 //! every output is deterministic. A key holds only its
