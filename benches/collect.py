@@ -24,6 +24,7 @@ Subcommands (stdlib only, so it runs before any venv exists):
     node OUT LOG                     `BENCH_JSON=1 node benches/node/bench.mjs` stdout
     receiver OUT LOG [RSS]           benches/receiver/run.sh stdout (+ peak RSS per server)
     run-with-rss RSS LOG CMD...      runs CMD (run.sh), output to LOG, peak RSS of its servers to RSS
+    phases TSV                       prints wall and CPU time per `make bench` phase (mk/bench.mk)
 """
 
 from __future__ import annotations
@@ -258,9 +259,33 @@ def cmd_receiver(out: str, log: str, rss: str | None = None) -> None:
     write(out, "receiver", "benches/receiver/run.sh (50 connections, closed loop, loopback)", rows)
 
 
+def cmd_phases(tsv: str) -> None:
+    """Wall and CPU time (user + sys) per phase, from /usr/bin/time's lines "phase wall user sys".
+
+    Printed, not stored: how long `make bench` takes is a property of the machine's state (warm
+    or cold build cache, other builds running), not a result to compare across runs.
+    """
+    path = Path(tsv)
+    if not path.exists():
+        print("make bench: no phase timings (/usr/bin/time missing)")
+        return
+    print("make bench: time per phase (CPU = user + sys of every process the phase started)")
+    print(f"  {'phase':<22}{'wall':>9}{'CPU':>9}{'user':>9}{'sys':>8}")
+    total_wall = total_cpu = 0.0
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) != 4:
+            continue  # e.g. "Command exited with non-zero status 2"
+        name, wall, user, sys_ = parts[0], *map(float, parts[1:])
+        total_wall += wall
+        total_cpu += user + sys_
+        print(f"  {name:<22}{wall:>8.0f}s{user + sys_:>8.0f}s{user:>8.0f}s{sys_:>7.0f}s")
+    print(f"  {'total':<22}{total_wall:>8.0f}s{total_cpu:>8.0f}s")
+
+
 def main() -> None:
     commands = {"env": cmd_env, "env-end": cmd_env_end, "criterion": cmd_criterion, "c": cmd_c, "python": cmd_python,
-                "node": cmd_node, "receiver": cmd_receiver, "run-with-rss": cmd_run_with_rss}
+                "node": cmd_node, "receiver": cmd_receiver, "run-with-rss": cmd_run_with_rss, "phases": cmd_phases}
     if len(sys.argv) < 3 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     commands[sys.argv[1]](*sys.argv[2:])

@@ -62,6 +62,23 @@ class Targets(unittest.TestCase):
         target = next(t for t in report.TARGETS if t[0].startswith("Incident ingest flat"))
         self.assertEqual(report.check(target, rows), ("1.30×", "met"))
 
+    def test_scaling_miss_names_the_floor_the_bare_maps_show(self) -> None:
+        def group(keys: str, model: float, btree: float, hashed: float) -> list[dict[str, object]]:
+            g = f"incident ingest, {keys} open keys"
+            return [
+                {"group": g, "name": "bare BTreeMap counter (anchor)", "median_ns": btree, "anchor": True},
+                {"group": g, "name": "bare HashMap counter (anchor)", "median_ns": hashed, "anchor": True},
+                {"group": g, "name": "erpops IncidentModel::ingest", "median_ns": model, "anchor": False},
+            ]
+        rows = {"rust": {"suite": "rust", "source": "test", "rows": group("10", 100.0, 100.0, 50.0) + group("1,000,000", 400.0, 1200.0, 150.0)}}
+        target = next(t for t in report.TARGETS if t[0].startswith("Incident ingest flat"))
+        self.assertEqual(report.check(target, rows), (
+            "4.00× (bare BTreeMap counter 12.00×, bare HashMap counter 3.00×)",
+            "**missed**; floor: bare HashMap counter grows 3.00× (memory latency), the model 1.33× that"))
+        text = report.render({}, rows)
+        self.assertIn("| incident ingest, 10 open keys | bare BTreeMap counter (anchor) | 100 ns | 10.00 M ops/s | 1.00 (anchor) |", text)
+        self.assertIn("| incident ingest, 10 open keys | bare HashMap counter (anchor) | 50 ns | 20.00 M ops/s | 0.50× (anchor) |", text)
+
     def test_missing_suite_is_not_measured(self) -> None:
         self.assertEqual(verdict("Python verify"), ("not measured", "—"))
 

@@ -25,7 +25,7 @@ function calibrate(fn) {
     const t0 = process.hrtime.bigint()
     for (let i = 0; i < n; i++) fn()
     const dt = Number(process.hrtime.bigint() - t0)
-    if (dt > 20e6) return Math.max(1, Math.round((n * TARGET_NS) / dt))
+    if (dt > 20e6) return Math.max(1, Math.round((n * TARGET_NS) / ROUNDS / dt))
     n *= 2
   }
 }

@@ -682,6 +682,54 @@ fn quiet_keys_are_forgotten_after_the_retention_period() {
     assert_eq!(m.key_count(), 1);
 }
 
+/// The forget timer of a quiet key is moved lazily (when it fires), not on
+/// every event: the key must still be forgotten exactly at its latest
+/// `forget_at`, also when the caller's clock steps back, and never while
+/// its incident is active again.
+#[test]
+fn a_quiet_key_is_forgotten_at_its_latest_forget_time() {
+    let config = IncidentConfig {
+        retain_resolved: Duration::from_secs(3600),
+        ..IncidentConfig::default()
+    };
+    let forget_at = |m: &IncidentModel| m.snapshot().keys[0].state.forget_at;
+    let mut m = IncidentModel::new(config.clone());
+    m.ingest(&ok(0), "e0", at(0));
+    m.ingest(&ok(1000), "e1", at(1000));
+    assert_eq!(forget_at(&m), Some(at(4600)));
+    m.tick(at(3600)); // the first timer fires, the key had news since
+    assert_eq!(m.key_count(), 1);
+    assert_eq!(forget_at(&m), Some(at(4600)));
+    m.tick(at(4599));
+    assert_eq!(m.key_count(), 1);
+    m.tick(at(4600));
+    assert_eq!(m.key_count(), 0);
+
+    // The clock steps back: the earlier forget time wins, as it is the latest set.
+    let mut m = IncidentModel::new(config.clone());
+    m.ingest(&ok(0), "e0", at(5000));
+    m.ingest(&ok(1), "e1", at(2000));
+    assert_eq!(forget_at(&m), Some(at(5600)));
+    m.tick(at(5599));
+    assert_eq!(m.key_count(), 1);
+    m.tick(at(5600));
+    assert_eq!(m.key_count(), 0);
+
+    // Quiet, then active again: the old timer lapses, the key stays.
+    let mut m = IncidentModel::new(config);
+    m.ingest(&ok(0), "e0", at(0));
+    let id = m.ingest(&fail(10), "e1", at(10))[0].incident().id.clone();
+    assert_eq!(forget_at(&m), None);
+    m.tick(at(100_000));
+    assert!(m.get(&id).is_some());
+    // Resolved once more: forgotten `retention` after that.
+    m.ingest(&ok(100_000), "e2", at(100_000));
+    m.tick(at(103_599));
+    assert!(m.get(&id).is_some());
+    m.tick(at(103_600));
+    assert_eq!(m.key_count(), 0);
+}
+
 #[test]
 fn retention_is_never_shorter_than_the_reopen_window() {
     let config = IncidentConfig {

@@ -2,9 +2,13 @@
 //!
 //! - `incident ingest, N open keys`: one failure event for an existing open
 //!   incident, with N = 10, 10,000 and 1,000,000 incidents open (the time per
-//!   event should stay flat), against a bare `BTreeMap` counter per
-//!   correlation key holding the same N keys (the least any correlation
-//!   must do).
+//!   event should stay flat), against two bare counters per correlation key
+//!   holding the same N keys (the least any correlation must do): a
+//!   `BTreeMap` and a `HashMap` (std hasher). They show the memory-latency
+//!   floor: once N keys outgrow the caches even a bare map slows down, the
+//!   ordered one by a cache miss per tree level, the hashed one by about one
+//!   per lookup (the model's key index is hashed too). `report.py` compares
+//!   the model's growth from 10 to 1,000,000 keys with the anchors'.
 //! - `quota ledger, N tenants`: `Ledger::consume` round-robin over N tenants
 //!   (100 and 100,000), against a bare `BTreeMap` usage counter per
 //!   (tenant, metric, window) with the same limit check.
@@ -20,7 +24,7 @@
     clippy::panic
 )]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -104,39 +108,67 @@ fn incident_scaling(c: &mut Criterion) {
         });
         drop(model);
 
-        let mut counts: BTreeMap<(Uuid, String, String), u64> = BTreeMap::new();
-        for k in 0..keys {
-            set_key(&mut event, k);
-            let key = (
-                event.connector_id,
-                event.source.clone().unwrap_or_default(),
-                event.family().to_owned(),
-            );
-            counts.insert(key, 1);
-        }
-        let mut seq = keys;
-        g.bench_function("bare BTreeMap counter (anchor)", |b| {
-            b.iter_custom(|iters| {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    set_key(&mut event, (seq * STRIDE) % keys);
-                    event.timestamp = Timestamp::from_unix_seconds(T0 + 1 + (seq / keys) as i64);
-                    id.clear();
-                    write!(id, "evt_{seq:032x}").unwrap();
-                    let key = (
-                        event.connector_id,
-                        event.source.clone().unwrap_or_default(),
-                        event.family().to_owned(),
-                    );
-                    *counts.entry(key).or_default() += 1;
-                    black_box(&id);
-                    seq += 1;
-                }
-                start.elapsed()
-            })
-        });
+        let btree: BTreeMap<Key, u64> = BTreeMap::new();
+        anchor(
+            &mut g,
+            "bare BTreeMap counter (anchor)",
+            btree,
+            keys,
+            |m, k| *m.entry(k).or_default() += 1,
+        );
+        let hash: HashMap<Key, u64> = HashMap::new();
+        anchor(
+            &mut g,
+            "bare HashMap counter (anchor)",
+            hash,
+            keys,
+            |m, k| *m.entry(k).or_default() += 1,
+        );
         g.finish();
     }
+}
+
+type Key = (Uuid, String, String);
+
+/// A bare counter per (connector, source, family) in `counts`, filled with
+/// the same `keys` keys as the model, then bumped by the same event stream;
+/// `bump` is the map's entry-and-increment.
+fn anchor<M>(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    mut counts: M,
+    keys: u64,
+    bump: impl Fn(&mut M, Key),
+) {
+    let mut event = failure();
+    let key_of = |event: &Event| -> Key {
+        (
+            event.connector_id,
+            event.source.clone().unwrap_or_default(),
+            event.family().to_owned(),
+        )
+    };
+    for k in 0..keys {
+        set_key(&mut event, k);
+        bump(&mut counts, key_of(&event));
+    }
+    let mut seq = keys;
+    let mut id = String::with_capacity(36);
+    g.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            for _ in 0..iters {
+                set_key(&mut event, (seq * STRIDE) % keys);
+                event.timestamp = Timestamp::from_unix_seconds(T0 + 1 + (seq / keys) as i64);
+                id.clear();
+                write!(id, "evt_{seq:032x}").unwrap();
+                bump(&mut counts, key_of(&event));
+                black_box(&id);
+                seq += 1;
+            }
+            start.elapsed()
+        })
+    });
 }
 
 fn quota_scaling(c: &mut Criterion) {

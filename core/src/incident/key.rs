@@ -8,6 +8,8 @@
 //! empty or the same for every event.
 
 use core::fmt;
+use core::hash::{Hash, Hasher};
+use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -22,10 +24,11 @@ pub const RUN_ID_FIELD: &str = "run_id";
 
 /// The identity that events of one incident share.
 ///
-/// Ordered (the model keeps keys in a `BTreeMap`, so iteration and snapshots
-/// are deterministic). Built only by [`CorrelationKey::of`] or deserialized
-/// from a snapshot.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// Ordered, so snapshots and every listing are in key order (deterministic),
+/// and hashed, so the model finds a key in one probe whatever the number of
+/// keys. Built only by [`CorrelationKey::of`] or deserialized from a
+/// snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct CorrelationKey {
     /// Always present.
     pub connector_id: Uuid,
@@ -47,35 +50,128 @@ pub struct CorrelationKey {
 /// A metadata value usable as a key part: a non-blank string (as given) or
 /// an integer (its decimal text). Anything else is ignored rather than
 /// collapsing unrelated events onto a constant like `"null"` or `""`.
-fn key_part(value: Option<&MetadataValue>) -> Option<String> {
+/// Strings are borrowed: only an integer part is written out.
+fn key_part(value: Option<&MetadataValue>) -> Option<Cow<'_, str>> {
     match value? {
-        MetadataValue::String(s) if !s.trim().is_empty() => Some(s.clone()),
-        MetadataValue::Int(v) => Some(v.to_string()),
-        MetadataValue::UInt(v) => Some(v.to_string()),
+        MetadataValue::String(s) if !s.trim().is_empty() => Some(Cow::Borrowed(s)),
+        MetadataValue::Int(v) => Some(Cow::Owned(v.to_string())),
+        MetadataValue::UInt(v) => Some(Cow::Owned(v.to_string())),
         _ => None,
     }
 }
 
-impl CorrelationKey {
-    /// The key of `event`.
-    pub fn of(event: &Event) -> CorrelationKey {
+/// The one hash of a key's parts, shared by [`CorrelationKey`] and
+/// [`EventKey`] so that a borrowed key finds its owned twin in a hash map
+/// (`Hash` must agree with `Eq` across the two).
+fn hash_parts<H: Hasher>(
+    state: &mut H,
+    connector_id: &Uuid,
+    source: Option<&str>,
+    family: Option<&str>,
+    dedup_key: Option<&str>,
+    run_id: Option<&str>,
+) {
+    connector_id.hash(state);
+    source.hash(state);
+    family.hash(state);
+    dedup_key.hash(state);
+    run_id.hash(state);
+}
+
+impl Hash for CorrelationKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_parts(
+            state,
+            &self.connector_id,
+            self.source.as_deref(),
+            self.family.as_deref(),
+            self.dedup_key.as_deref(),
+            self.run_id.as_deref(),
+        );
+    }
+}
+
+/// The correlation key of an event, borrowing the event's strings.
+///
+/// What `IncidentModel::ingest` looks its state up by: an event of a key the
+/// model already holds costs no string copies; [`EventKey::to_key`] makes
+/// the owned key only when a new key is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct EventKey<'a> {
+    connector_id: Uuid,
+    source: Option<&'a str>,
+    family: Option<&'a str>,
+    dedup_key: Option<Cow<'a, str>>,
+    run_id: Option<Cow<'a, str>>,
+}
+
+impl<'a> EventKey<'a> {
+    /// The key of `event`, by the rules of the module documentation.
+    pub(crate) fn of(event: &'a Event) -> EventKey<'a> {
         let run_id = key_part(event.metadata.get(RUN_ID_FIELD));
         match key_part(event.metadata.get(DEDUP_KEY_FIELD)) {
-            Some(dedup_key) => CorrelationKey {
+            Some(dedup_key) => EventKey {
                 connector_id: event.connector_id,
                 source: None,
                 family: None,
                 dedup_key: Some(dedup_key),
                 run_id,
             },
-            None => CorrelationKey {
+            None => EventKey {
                 connector_id: event.connector_id,
-                source: event.source.clone(),
-                family: Some(event.family().to_owned()),
+                source: event.source.as_deref(),
+                family: Some(event.family()),
                 dedup_key: None,
                 run_id,
             },
         }
+    }
+
+    /// The owned key, to store.
+    pub(crate) fn to_key(&self) -> CorrelationKey {
+        CorrelationKey {
+            connector_id: self.connector_id,
+            source: self.source.map(str::to_owned),
+            family: self.family.map(str::to_owned),
+            dedup_key: self.dedup_key.as_deref().map(str::to_owned),
+            run_id: self.run_id.as_deref().map(str::to_owned),
+        }
+    }
+}
+
+impl Hash for EventKey<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_parts(
+            state,
+            &self.connector_id,
+            self.source,
+            self.family,
+            self.dedup_key.as_deref(),
+            self.run_id.as_deref(),
+        );
+    }
+}
+
+impl hashbrown::Equivalent<CorrelationKey> for EventKey<'_> {
+    fn equivalent(&self, key: &CorrelationKey) -> bool {
+        self.connector_id == key.connector_id
+            && self.source == key.source.as_deref()
+            && self.family == key.family.as_deref()
+            && self.dedup_key.as_deref() == key.dedup_key.as_deref()
+            && self.run_id.as_deref() == key.run_id.as_deref()
+    }
+}
+
+impl From<&EventKey<'_>> for CorrelationKey {
+    fn from(key: &EventKey<'_>) -> CorrelationKey {
+        key.to_key()
+    }
+}
+
+impl CorrelationKey {
+    /// The key of `event`.
+    pub fn of(event: &Event) -> CorrelationKey {
+        EventKey::of(event).to_key()
     }
 
     /// Unambiguous bytes of the key: a version label, then each part as a
@@ -142,5 +238,63 @@ impl fmt::Display for CorrelationKey {
             write!(f, "#run:{r}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::hash::{BuildHasher, RandomState};
+
+    use hashbrown::Equivalent;
+
+    use super::*;
+    use crate::event::{Metadata, Severity};
+    use crate::time::Timestamp;
+
+    fn event(source: Option<&str>, metadata: &[(&str, MetadataValue)]) -> Event {
+        let mut m = Metadata::new();
+        for (k, v) in metadata {
+            m.insert(*k, v.clone());
+        }
+        Event {
+            connector_id: Uuid::from_u128(7),
+            event_type: "integration.failed".into(),
+            timestamp: Timestamp::UNIX_EPOCH,
+            severity: Severity::Error,
+            source: source.map(str::to_owned),
+            message: None,
+            metadata: m,
+        }
+    }
+
+    /// The model finds a stored key by the event's borrowed key: both must
+    /// hash alike and be equivalent exactly when the owned keys are equal.
+    #[test]
+    fn the_borrowed_key_hashes_and_compares_like_the_owned_one() {
+        let s = |v: &str| MetadataValue::String(v.into());
+        let events = [
+            event(Some("PSFT"), &[]),
+            event(None, &[]),
+            event(Some("PSFT"), &[(RUN_ID_FIELD, MetadataValue::Int(42))]),
+            event(Some("PSFT"), &[(RUN_ID_FIELD, s("42"))]),
+            event(Some("PSFT"), &[(DEDUP_KEY_FIELD, s("nightly-gl"))]),
+            event(None, &[(DEDUP_KEY_FIELD, MetadataValue::UInt(7))]),
+            event(Some("PSFT"), &[(DEDUP_KEY_FIELD, s("  "))]),
+        ];
+        let hasher = RandomState::new();
+        for a in &events {
+            let borrowed = EventKey::of(a);
+            let owned = CorrelationKey::of(a);
+            assert_eq!(borrowed.to_key(), owned);
+            assert_eq!(hasher.hash_one(&borrowed), hasher.hash_one(&owned));
+            for b in &events {
+                let other = CorrelationKey::of(b);
+                assert_eq!(
+                    borrowed.equivalent(&other),
+                    owned == other,
+                    "{owned} vs {other}"
+                );
+            }
+        }
     }
 }

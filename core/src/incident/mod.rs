@@ -10,6 +10,7 @@
 //! - [`classify`]: problem / recovery / start / info from the outcome token
 //!   and severity.
 //! - [`key`]: the correlation key and deterministic incident ids.
+//! - `index`: the keys held, hashed for one-probe lookups, sorted on output.
 //! - [`progress`]: `records_processed`/`records_total` → "failed at record
 //!   18,441 of 40,000 (46.1%)".
 //! - [`record`]: the [`Incident`] record (serde, for the REST API).
@@ -31,6 +32,7 @@ pub mod classify;
 pub mod command;
 pub mod config;
 pub mod effect;
+pub(crate) mod index;
 pub mod key;
 pub mod model;
 pub mod progress;

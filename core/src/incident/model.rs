@@ -1,7 +1,10 @@
 //! The incident state machine: `ingest`, `command`, `tick`, `next_wakeup`.
 //!
-//! State is one [`KeyState`] per correlation key, in a `BTreeMap` so every
-//! iteration (ticks, snapshots) is in key order. A key holds only its
+//! State is one [`KeyState`] per correlation key, in a hash map (see
+//! `incident/index.rs`): an event finds its key's state in one probe,
+//! without copying the key, however many keys are held; listings and
+//! snapshots are sorted by key and timers fire in (deadline, key) order, so
+//! every output is deterministic. A key holds only its
 //! **latest** incident: when a newer incident replaces it, the old one was
 //! already handed to the caller in an effect and is dropped here. Quiet keys
 //! (no active incident) are forgotten `retain_resolved` after their last
@@ -28,7 +31,8 @@ use super::classify::OutcomeClass;
 use super::command::{validate, Command, CommandError};
 use super::config::IncidentConfig;
 use super::effect::Effect;
-use super::key::CorrelationKey;
+use super::index::Keys;
+use super::key::{CorrelationKey, EventKey};
 use super::progress::Progress;
 use super::record::{Incident, IncidentStatus, ResolutionReason};
 use super::timer::DeadlineQueue;
@@ -62,12 +66,14 @@ pub struct KeyState {
 #[derive(Debug, Clone)]
 pub struct IncidentModel {
     pub(super) config: IncidentConfig,
-    pub(super) keys: BTreeMap<CorrelationKey, KeyState>,
+    pub(super) keys: Keys,
     /// Incident id → key, for commands.
     pub(super) ids: BTreeMap<String, CorrelationKey>,
     /// Acknowledgement expiry, by incident id.
     pub(super) ack_timers: DeadlineQueue<String>,
-    /// When quiet keys are forgotten.
+    /// When quiet keys are forgotten. Lazy: a quiet key has a timer at or
+    /// before its `forget_at`, moved forward only when it fires, so an event
+    /// on a quiet key does not move it; an active key's stale timer lapses.
     pub(super) forget_timers: DeadlineQueue<CorrelationKey>,
 }
 
@@ -82,7 +88,7 @@ impl IncidentModel {
     pub fn new(config: IncidentConfig) -> Self {
         IncidentModel {
             config,
-            keys: BTreeMap::new(),
+            keys: Keys::default(),
             ids: BTreeMap::new(),
             ack_timers: DeadlineQueue::new(),
             forget_timers: DeadlineQueue::new(),
@@ -122,12 +128,19 @@ impl IncidentModel {
 
     /// Every incident held, in key order.
     pub fn incidents(&self) -> impl Iterator<Item = &Incident> {
-        self.keys.values().filter_map(|s| s.incident.as_deref())
+        self.keys
+            .sorted()
+            .into_iter()
+            .filter_map(|(_, s)| s.incident.as_deref())
     }
 
     /// Number of open or acknowledged incidents.
     pub fn active_count(&self) -> usize {
-        self.incidents().filter(|i| i.is_active()).count()
+        self.keys
+            .states()
+            .filter_map(|s| s.incident.as_deref())
+            .filter(|i| i.is_active())
+            .count()
     }
 
     /// Number of keys remembered (with or without an incident).
@@ -143,154 +156,45 @@ impl IncidentModel {
     /// does): ingesting the same event twice counts it twice.
     pub fn ingest(&mut self, event: &Event, event_id: &str, now: Timestamp) -> Vec<Effect> {
         self.forget_due(now);
-        let key = CorrelationKey::of(event);
         let mut effects = Vec::new();
-        match self.config.classifier.classify(event) {
-            OutcomeClass::Problem => self.ingest_problem(&key, event, event_id, &mut effects),
-            OutcomeClass::Recovery => self.ingest_recovery(&key, event, event_id, &mut effects),
-            OutcomeClass::Start | OutcomeClass::Info => {
-                self.ingest_other(&key, event, event_id, &mut effects)
-            }
-        }
-        if !effects.is_empty() || self.keys.contains_key(&key) {
-            self.after_change(&key, now);
-        }
-        effects
-    }
-
-    fn ingest_problem(
-        &mut self,
-        key: &CorrelationKey,
-        event: &Event,
-        event_id: &str,
-        effects: &mut Vec<Effect>,
-    ) {
-        let t = event.timestamp;
-        let window = self.config.reopen_window;
-        let cap = self.config.recent_event_ids;
-        let state = match self.keys.get_mut(key) {
-            Some(state) => state,
-            None => self.keys.entry(key.clone()).or_default(),
-        };
-        let last_recovery_at = state.last_recovery_at;
-
-        // What the problem does to the key's latest incident.
-        let replace = match state.incident.as_deref() {
-            None => true,
-            Some(inc) if inc.is_active() => false,
-            Some(inc) => match inc.resolved_at {
-                Some(r) if t < r => false,
-                Some(r) => r.checked_add(window).is_some_and(|end| t > end),
-                None => true,
+        let class = self.config.classifier.classify(event);
+        let retention = self.config.effective_retention();
+        let IncidentModel {
+            config,
+            keys,
+            ids,
+            ack_timers,
+            forget_timers,
+        } = self;
+        // The one lookup of the event: its key, borrowed from the event.
+        let event_key = EventKey::of(event);
+        let (key, state) = match class {
+            OutcomeClass::Problem | OutcomeClass::Recovery => keys.find_or_insert(&event_key),
+            // Starts and infos only update an incident: a key without
+            // state stays unknown.
+            OutcomeClass::Start | OutcomeClass::Info => match keys.find(&event_key) {
+                Some(found) => found,
+                None => return effects,
             },
         };
-
-        let slot = if replace {
-            if let Some(old) = state.incident.take() {
-                self.ids.remove(&old.id);
-                self.ack_timers.cancel(&old.id);
-            }
-            let inc = open_incident(key.clone(), event, event_id, cap);
-            self.ids.insert(inc.id.clone(), key.clone());
-            let slot = state.incident.insert(Arc::new(inc));
-            effects.push(Effect::Opened {
-                incident: Arc::clone(slot),
-            });
-            slot
-        } else {
-            let Some(slot) = state.incident.as_mut() else {
-                return;
-            };
-            let inc = Arc::make_mut(slot);
-            let fact = if inc.is_active() {
-                attach(inc, event, event_id, true, cap);
-                let previous = inc.severity;
-                if event.severity > previous {
-                    inc.severity = event.severity;
-                    if inc.status == IncidentStatus::Acknowledged {
-                        self.ack_timers.cancel(&inc.id);
-                        clear_ack(inc);
-                        inc.status = IncidentStatus::Open;
-                    }
-                    Fact::Escalated(previous)
-                } else {
-                    Fact::Updated
-                }
-            } else if inc.resolved_at.is_some_and(|r| t < r) {
-                // Older than the resolution: it happened while the incident
-                // was open, so it counts (severity included) but does not
-                // reopen.
-                attach(inc, event, event_id, true, cap);
-                inc.severity = inc.severity.max(event.severity);
-                Fact::Updated
-            } else {
-                reopen(inc);
-                attach(inc, event, event_id, true, cap);
-                inc.severity = inc.severity.max(event.severity);
-                Fact::Reopened
-            };
-            effects.push(fact.effect(slot));
-            if fact != Fact::Reopened {
-                return;
-            }
-            slot
+        let mut books = Books {
+            config,
+            ids,
+            ack_timers,
         };
-
-        // A recovery already seen that is not older than the latest problem
-        // ends what this problem opened (time-ordered replay).
-        if let Some(r) = last_recovery_at {
-            let inc = Arc::make_mut(slot);
-            if inc.is_active() && r >= inc.last_problem_at {
-                resolve(inc, ResolutionReason::Recovery, r, None);
-                effects.push(Fact::Resolved(ResolutionReason::Recovery).effect(slot));
+        match class {
+            OutcomeClass::Problem => {
+                ingest_problem(&mut books, key, state, event, event_id, &mut effects)
+            }
+            OutcomeClass::Recovery => {
+                ingest_recovery(&mut books, state, event, event_id, &mut effects)
+            }
+            OutcomeClass::Start | OutcomeClass::Info => {
+                ingest_other(books.config, state, event, event_id, &mut effects)
             }
         }
-    }
-
-    fn ingest_recovery(
-        &mut self,
-        key: &CorrelationKey,
-        event: &Event,
-        event_id: &str,
-        effects: &mut Vec<Effect>,
-    ) {
-        let t = event.timestamp;
-        let cap = self.config.recent_event_ids;
-        let state = match self.keys.get_mut(key) {
-            Some(state) => state,
-            None => self.keys.entry(key.clone()).or_default(),
-        };
-        state.last_recovery_at = Some(state.last_recovery_at.map_or(t, |r| r.max(t)));
-        let Some(slot) = state.incident.as_mut() else {
-            return;
-        };
-        let inc = Arc::make_mut(slot);
-        attach(inc, event, event_id, false, cap);
-        let fact = if inc.is_active() && t >= inc.last_problem_at {
-            self.ack_timers.cancel(&inc.id);
-            resolve(inc, ResolutionReason::Recovery, t, None);
-            Fact::Resolved(ResolutionReason::Recovery)
-        } else {
-            Fact::Updated
-        };
-        effects.push(fact.effect(slot));
-    }
-
-    fn ingest_other(
-        &mut self,
-        key: &CorrelationKey,
-        event: &Event,
-        event_id: &str,
-        effects: &mut Vec<Effect>,
-    ) {
-        let cap = self.config.recent_event_ids;
-        let Some(slot) = self.keys.get_mut(key).and_then(|s| s.incident.as_mut()) else {
-            return;
-        };
-        if slot.is_active() {
-            attach(Arc::make_mut(slot), event, event_id, false, cap);
-            effects.push(Fact::Updated.effect(slot));
-        }
+        keep_or_forget(key, state, forget_timers, retention, now);
+        effects
     }
 
     /// Applies an operator command at `now`. On error nothing changes.
@@ -396,34 +300,189 @@ impl IncidentModel {
         self.ack_timers.next()
     }
 
-    /// Keeps the key's retention timer in line with its state: an active
-    /// incident keeps the key; a quiet key is forgotten `retention` after
-    /// its last activity.
+    /// Keeps the key's retention in line with its state after a command.
     fn after_change(&mut self, key: &CorrelationKey, now: Timestamp) {
         let retention = self.config.effective_retention();
-        let Some(state) = self.keys.get_mut(key) else {
-            return;
-        };
-        let active = state.incident.as_deref().is_some_and(Incident::is_active);
-        if active {
-            state.forget_at = None;
-            self.forget_timers.cancel(key);
-        } else {
-            let at = now.saturating_add(retention);
-            state.forget_at = Some(at);
-            self.forget_timers.schedule(key.clone(), at);
+        if let Some(state) = self.keys.get_mut(key) {
+            keep_or_forget(key, state, &mut self.forget_timers, retention, now);
         }
     }
 
+    /// Forgets the quiet keys whose `forget_at` has come. A timer that fires
+    /// early (the key had events since it was set) moves to `forget_at`; one
+    /// of a key that is active again lapses.
     fn forget_due(&mut self, now: Timestamp) {
         for (_, key) in self.forget_timers.pop_due(now) {
-            if let Some(state) = self.keys.remove(&key) {
-                if let Some(inc) = state.incident {
-                    self.ids.remove(&inc.id);
-                    self.ack_timers.cancel(&inc.id);
+            match self.keys.get(&key).and_then(|state| state.forget_at) {
+                Some(at) if at <= now => {
+                    if let Some(inc) = self.keys.remove(&key).and_then(|state| state.incident) {
+                        self.ids.remove(&inc.id);
+                        self.ack_timers.cancel(&inc.id);
+                    }
                 }
+                Some(at) => self.forget_timers.schedule(key, at),
+                None => {}
             }
         }
+    }
+}
+
+/// What an ingest changes besides the key's own state: the id index and
+/// the acknowledgement timers, with the configuration in force.
+struct Books<'m> {
+    config: &'m IncidentConfig,
+    ids: &'m mut BTreeMap<String, CorrelationKey>,
+    ack_timers: &'m mut DeadlineQueue<String>,
+}
+
+/// Keeps a key's retention in line with its state: an active incident keeps
+/// the key (`forget_at` cleared); a quiet key is forgotten `retention` after
+/// its last activity. The timer is lazy (see `IncidentModel::forget_timers`):
+/// it is set only when the key has none at or before the new `forget_at`, so
+/// the events of a known key do not copy it into the timer queue.
+fn keep_or_forget(
+    key: &CorrelationKey,
+    state: &mut KeyState,
+    forget_timers: &mut DeadlineQueue<CorrelationKey>,
+    retention: std::time::Duration,
+    now: Timestamp,
+) {
+    if state.incident.as_deref().is_some_and(Incident::is_active) {
+        state.forget_at = None;
+        return;
+    }
+    let at = now.saturating_add(retention);
+    state.forget_at = Some(at);
+    if forget_timers.deadline(key).is_none_or(|due| due > at) {
+        forget_timers.schedule(key.clone(), at);
+    }
+}
+
+fn ingest_problem(
+    books: &mut Books<'_>,
+    key: &CorrelationKey,
+    state: &mut KeyState,
+    event: &Event,
+    event_id: &str,
+    effects: &mut Vec<Effect>,
+) {
+    let t = event.timestamp;
+    let window = books.config.reopen_window;
+    let cap = books.config.recent_event_ids;
+    let last_recovery_at = state.last_recovery_at;
+
+    // What the problem does to the key's latest incident.
+    let replace = match state.incident.as_deref() {
+        None => true,
+        Some(inc) if inc.is_active() => false,
+        Some(inc) => match inc.resolved_at {
+            Some(r) if t < r => false,
+            Some(r) => r.checked_add(window).is_some_and(|end| t > end),
+            None => true,
+        },
+    };
+
+    let slot = if replace {
+        if let Some(old) = state.incident.take() {
+            books.ids.remove(&old.id);
+            books.ack_timers.cancel(&old.id);
+        }
+        let inc = open_incident(key.clone(), event, event_id, cap);
+        books.ids.insert(inc.id.clone(), key.clone());
+        let slot = state.incident.insert(Arc::new(inc));
+        effects.push(Effect::Opened {
+            incident: Arc::clone(slot),
+        });
+        slot
+    } else {
+        let Some(slot) = state.incident.as_mut() else {
+            return;
+        };
+        let inc = Arc::make_mut(slot);
+        let fact = if inc.is_active() {
+            attach(inc, event, event_id, true, cap);
+            let previous = inc.severity;
+            if event.severity > previous {
+                inc.severity = event.severity;
+                if inc.status == IncidentStatus::Acknowledged {
+                    books.ack_timers.cancel(&inc.id);
+                    clear_ack(inc);
+                    inc.status = IncidentStatus::Open;
+                }
+                Fact::Escalated(previous)
+            } else {
+                Fact::Updated
+            }
+        } else if inc.resolved_at.is_some_and(|r| t < r) {
+            // Older than the resolution: it happened while the incident
+            // was open, so it counts (severity included) but does not
+            // reopen.
+            attach(inc, event, event_id, true, cap);
+            inc.severity = inc.severity.max(event.severity);
+            Fact::Updated
+        } else {
+            reopen(inc);
+            attach(inc, event, event_id, true, cap);
+            inc.severity = inc.severity.max(event.severity);
+            Fact::Reopened
+        };
+        effects.push(fact.effect(slot));
+        if fact != Fact::Reopened {
+            return;
+        }
+        slot
+    };
+
+    // A recovery already seen that is not older than the latest problem
+    // ends what this problem opened (time-ordered replay).
+    if let Some(r) = last_recovery_at {
+        let inc = Arc::make_mut(slot);
+        if inc.is_active() && r >= inc.last_problem_at {
+            resolve(inc, ResolutionReason::Recovery, r, None);
+            effects.push(Fact::Resolved(ResolutionReason::Recovery).effect(slot));
+        }
+    }
+}
+
+fn ingest_recovery(
+    books: &mut Books<'_>,
+    state: &mut KeyState,
+    event: &Event,
+    event_id: &str,
+    effects: &mut Vec<Effect>,
+) {
+    let t = event.timestamp;
+    let cap = books.config.recent_event_ids;
+    state.last_recovery_at = Some(state.last_recovery_at.map_or(t, |r| r.max(t)));
+    let Some(slot) = state.incident.as_mut() else {
+        return;
+    };
+    let inc = Arc::make_mut(slot);
+    attach(inc, event, event_id, false, cap);
+    let fact = if inc.is_active() && t >= inc.last_problem_at {
+        books.ack_timers.cancel(&inc.id);
+        resolve(inc, ResolutionReason::Recovery, t, None);
+        Fact::Resolved(ResolutionReason::Recovery)
+    } else {
+        Fact::Updated
+    };
+    effects.push(fact.effect(slot));
+}
+
+fn ingest_other(
+    config: &IncidentConfig,
+    state: &mut KeyState,
+    event: &Event,
+    event_id: &str,
+    effects: &mut Vec<Effect>,
+) {
+    let cap = config.recent_event_ids;
+    let Some(slot) = state.incident.as_mut() else {
+        return;
+    };
+    if slot.is_active() {
+        attach(Arc::make_mut(slot), event, event_id, false, cap);
+        effects.push(Fact::Updated.effect(slot));
     }
 }
 
@@ -469,10 +528,17 @@ fn attach(inc: &mut Incident, event: &Event, event_id: &str, problem: bool, cap:
     let t = event.timestamp;
     inc.event_count = inc.event_count.saturating_add(1);
     if cap > 0 {
+        // The ring is full after the first `cap` events: reuse the oldest
+        // id's buffer (ids are all the same length) instead of freeing it
+        // and allocating a new one.
+        let mut oldest = None;
         while inc.recent_event_ids.len() >= cap {
-            inc.recent_event_ids.pop_front();
+            oldest = inc.recent_event_ids.pop_front();
         }
-        inc.recent_event_ids.push_back(event_id.to_owned());
+        let mut id = oldest.unwrap_or_default();
+        id.clear();
+        id.push_str(event_id);
+        inc.recent_event_ids.push_back(id);
     }
     inc.first_seen = inc.first_seen.min(t);
     if t >= inc.last_seen {

@@ -109,7 +109,8 @@ impl IncidentModel {
             version: SNAPSHOT_VERSION,
             keys: self
                 .keys
-                .iter()
+                .sorted()
+                .into_iter()
                 .map(|(key, state)| KeySnapshot {
                     key: key.clone(),
                     state: state.clone(),
@@ -143,7 +144,7 @@ impl IncidentModel {
         }
         let mut model = IncidentModel::new(config);
         for KeySnapshot { key, state } in snapshot.keys {
-            if model.keys.contains_key(&key) {
+            if model.keys.contains(&key) {
                 return Err(SnapshotError::DuplicateKey {
                     key: key.to_string(),
                 });
