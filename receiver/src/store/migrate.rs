@@ -18,6 +18,10 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (2, erpops_core::quota::shared_store::SCHEMA_SQL),
     (3, include_str!("../../migrations/0003_alerts.sql")),
     (4, include_str!("../../migrations/0004_incident_rows.sql")),
+    (
+        5,
+        include_str!("../../migrations/0005_records_generation.sql"),
+    ),
 ];
 
 /// The same versions for PostgreSQL (`receiver/migrations/postgres/`),

@@ -371,22 +371,44 @@ impl Store for SqliteStore {
         self.cached_records(connector)
     }
 
+    fn records_generation(&mut self) -> StoreResult<Option<i64>> {
+        let generation: i64 = self
+            .conn
+            .prepare_cached("SELECT generation FROM records_generation WHERE id = 1")?
+            .query_row([], |r| r.get(0))?;
+        Ok(Some(generation))
+    }
+
+    fn records_with_generation(&mut self, connector: &Uuid) -> StoreResult<(Records, Option<i64>)> {
+        // One read transaction, so the generation is the one of the rows
+        // read (inside the writer's own transaction, that one).
+        let own = self.conn.is_autocommit();
+        if own {
+            self.conn.execute_batch("BEGIN")?;
+        }
+        let read = (|| {
+            let generation = self.records_generation()?;
+            let cid = connector.to_string();
+            let Some(record) = self.read_connector(&cid)? else {
+                return Ok(((None, None), generation));
+            };
+            let tenant = self.read_tenant(&record.tenant_id)?;
+            Ok(((Some(record), tenant), generation))
+        })();
+        if own {
+            // A read transaction: ending it cannot lose anything.
+            let _ = self.conn.execute_batch("COMMIT");
+        }
+        read
+    }
+
     fn lookup_state(
         &mut self,
         tenant: &str,
         replay: Option<(&str, Timestamp)>,
         now: Timestamp,
     ) -> StoreResult<(Option<Timestamp>, Option<Counter>)> {
-        let replay: Option<i64> = match replay {
-            Some((event_id, event_time)) => self
-                .conn
-                .prepare_cached(
-                    "SELECT MAX(replay_expires_at) FROM events WHERE event_second = ?1 AND \
-                     event_id = ?2",
-                )?
-                .query_row(params![event_second(event_time), event_id], |r| r.get(0))?,
-            None => None,
-        };
+        let replay = self.lookup_replay(tenant, replay, now)?;
         let window = Window::containing(Metric::InboundEvent.period(), now);
         let probe = quota::Request::new(tenant, Metric::InboundEvent, quota::Limit::Unlimited, now);
         let used = self.run_returning(&shared_store::read_statement(&probe))?;
@@ -395,7 +417,52 @@ impl Store for SqliteStore {
             used: u64::try_from(u).unwrap_or(0),
             idempotency_keys: Default::default(),
         });
-        Ok((replay.map(from_db), quota))
+        Ok((replay, quota))
+    }
+
+    fn lookup_replay(
+        &mut self,
+        _tenant: &str,
+        replay: Option<(&str, Timestamp)>,
+        _now: Timestamp,
+    ) -> StoreResult<Option<Timestamp>> {
+        let Some((event_id, event_time)) = replay else {
+            return Ok(None);
+        };
+        let expires: Option<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT MAX(replay_expires_at) FROM events WHERE event_second = ?1 AND event_id \
+                 = ?2",
+            )?
+            .query_row(params![event_second(event_time), event_id], |r| r.get(0))?;
+        Ok(expires.map(from_db))
+    }
+
+    fn consume_event_quotas(
+        &mut self,
+        tenant: &str,
+        plan: Plan,
+        count: u64,
+        now: Timestamp,
+    ) -> StoreResult<Decision> {
+        let request = quota::Request::new(
+            tenant,
+            Metric::InboundEvent,
+            plan.limit(Metric::InboundEvent),
+            now,
+        )
+        .with_cost(count);
+        let upsert = shared_store::upsert_statement(&request)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let outcome = match upsert {
+            Some(st) => match self.run_returning(&st)? {
+                Some(used) => StoreOutcome::Admitted { used },
+                None => StoreOutcome::NotAdmitted { used: None },
+            },
+            None => StoreOutcome::NotAdmitted { used: None },
+        };
+        shared_store::interpret(&request, outcome).map_err(|e| StoreError::Corrupt(e.to_string()))
     }
 
     fn consume_event_quota(
