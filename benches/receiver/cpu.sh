@@ -66,7 +66,7 @@ print(f"{name}: {total:.1f} us/request CPU ({parts}); {result['rps']:.0f} req/s,
 PY
 }
 
-port=18090
+port=28190
 for s in $SERVERS; do
   port=$((port + 1))
   case $s in
