@@ -1,9 +1,9 @@
 //! The one writer: a thread that owns the store and the incident model,
 //! takes requests from a queue, and finishes each through the stateful half
 //! of the core's receive decision ([`settle`]). The HTTP tasks already ran
-//! the stateless half ([`admit`](erpops_core::receive::admit): records, MAC,
-//! parsing), so the writer only reads the replay entry and the quota row,
-//! ingests into the incident model and writes. Requests that arrive
+//! the stateless half ([`admit`]: records, MAC, parsing), so the writer
+//! only reads the replay entry and the quota row (once per tenant per
+//! group), ingests into the incident model and writes. Requests that arrive
 //! together are settled in one transaction and acknowledged after its
 //! single commit (group commit): a 202 is sent only once the event, its
 //! quota, its digest and its incident effects are durable, and one fsync

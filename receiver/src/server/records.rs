@@ -6,7 +6,7 @@
 //! was read at ([`Store::records_generation`](crate::store::Store::records_generation):
 //! it moves with every change to connectors, secrets, tenants and plans,
 //! whoever makes it). The writer reads the generation once per group in its
-//! transaction, publishes it here ([`RecordReader::publish`]), and re-admits
+//! transaction, publishes it here ([`RecordReader::generation_handle`]), and re-admits
 //! any request whose records were older than it, so an admin change
 //! (disable, rotate, suspend, change plan) applies to every request decided
 //! after its commit, exactly as if each request read the records itself. A
