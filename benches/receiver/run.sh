@@ -22,9 +22,9 @@ OUT=$($BIN/erpops admin --data "$DATA" connectors create --tenant bench --name l
 export ERPOPS_BENCH_CONNECTOR=$(echo "$OUT" | sed -n 's/^connector_id: //p')
 export ERPOPS_BENCH_SECRET=$(echo "$OUT" | sed -n 's/^secret: //p')
 
-ERPOPS_LOG=warn $BIN/erpops serve --data "$DATA" --listen 127.0.0.1:18080 & PIDS+=($!)
-$BIN/examples/bare_hyper 127.0.0.1:18081 & PIDS+=($!)
-node benches/receiver/node_receiver.mjs 18082 & PIDS+=($!)
+ERPOPS_LOG=warn $BIN/erpops serve --data "$DATA" --listen 127.0.0.1:18080 & PIDS+=($!); ERPOPS_PID=$!
+$BIN/examples/bare_hyper 127.0.0.1:18081 & PIDS+=($!); BARE_PID=$!
+node benches/receiver/node_receiver.mjs 18082 & PIDS+=($!); NODE_PID=$!
 $BIN/examples/bare_hyper 127.0.0.1:18083 --no-work & PIDS+=($!)
 sleep 1
 
@@ -36,6 +36,9 @@ echo "hyper 202 (no work): $CEILING"
 echo "bare hyper:  $BARE"
 echo "node http:   $NODE"
 echo "erpops:      $ERPOPS"
+# Peak resident set (VmHWM) of each server over the whole run.
+hwm() { awk '/VmHWM/ {printf "%d MiB", $2 / 1024}' "/proc/$1/status"; }
+echo "peak RSS: erpops $(hwm $ERPOPS_PID), bare hyper $(hwm $BARE_PID), node $(hwm $NODE_PID)"
 python3 - "$BARE" "$NODE" "$ERPOPS" "$CEILING" <<'PY'
 import json, sys
 bare, node, erp, ceiling = (json.loads(a) for a in sys.argv[1:5])

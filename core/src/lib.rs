@@ -7,6 +7,11 @@
 //! Nothing in this crate reads a clock, a file, a socket, the environment or a
 //! random source: time, secrets and state always come in as arguments, so every
 //! decision is a deterministic function that can be tested with fixed inputs.
+//! One deliberate exception, invisible in every output: the incident model's
+//! key index hashes with std's per-process `RandomState`, because a fixed,
+//! published hash seed would let a sender precompute correlation keys that
+//! collide and stall the model (HashDoS). Its seed changes only the table's
+//! layout; everything the model shows or persists is in key order.
 //!
 //! Modules, top-down:
 //! - [`wire`]: header names and other constants of the wire protocol.

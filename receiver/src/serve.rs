@@ -112,9 +112,12 @@ pub async fn start_with(
         .map_err(|e| e.to_string())?;
     let metrics = std::sync::Arc::new(crate::metrics::Metrics::default());
     let wake = std::sync::Arc::new(tokio::sync::Notify::new());
+    let records =
+        server::records::RecordReader::open(&settings.store).map_err(|e| e.to_string())?;
     let writer = Writer::new(store, config, metrics.clone())
         .map_err(|e| e.to_string())?
-        .with_delivery_wake(wake.clone());
+        .with_delivery_wake(wake.clone())
+        .with_records_generation(records.generation_handle());
     let (tx, rx) = mpsc::channel();
     let writer = std::thread::Builder::new()
         .name("erpops-writer".into())
@@ -129,8 +132,6 @@ pub async fn start_with(
         ..HttpLimits::default()
     };
     let api = crate::api::Api::open(&settings.store, tx.clone())?;
-    let records =
-        server::records::RecordReader::open(&settings.store).map_err(|e| e.to_string())?;
     let server = server::spawn(listener, tx, records, api, metrics, config, limits, prefix)
         .map_err(|e| format!("cannot start the server: {e}"))?;
     // Started last, so a failed start leaves no task behind.

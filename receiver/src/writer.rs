@@ -1,9 +1,9 @@
 //! The one writer: a thread that owns the store and the incident model,
 //! takes requests from a queue, and finishes each through the stateful half
 //! of the core's receive decision ([`settle`]). The HTTP tasks already ran
-//! the stateless half ([`admit`](erpops_core::receive::admit): records, MAC,
-//! parsing), so the writer only reads the replay entry and the quota row,
-//! ingests into the incident model and writes. Requests that arrive
+//! the stateless half ([`admit`]: records, MAC, parsing), so the writer
+//! only reads the replay entry and the quota row (once per tenant per
+//! group), ingests into the incident model and writes. Requests that arrive
 //! together are settled in one transaction and acknowledged after its
 //! single commit (group commit): a 202 is sent only once the event, its
 //! quota, its digest and its incident effects are durable, and one fsync
@@ -38,7 +38,8 @@ use erpops_core::incident::{
     Command, CommandError, CorrelationKey, IncidentConfig, IncidentModel, KeySnapshot,
 };
 use erpops_core::receive::{
-    incident_id_of, settle, Admitted, Effect, Outcome, ReceiveConfig, Response, State,
+    admit, incident_id_of, settle, Admitted, Authenticated, Context, Effect, Outcome,
+    ReceiveConfig, Response, State,
 };
 use erpops_core::Timestamp;
 use tokio::sync::oneshot;
@@ -69,6 +70,16 @@ pub struct Job {
     pub admitted: Admitted,
     /// The complete body (within the limit), stored with the event.
     pub body: Bytes,
+    /// The connector named by the request's header.
+    pub connector_id: uuid::Uuid,
+    /// The signature the request claimed (syntax checked, MAC verified by
+    /// `admit`): kept so the writer can admit again with newer records.
+    pub signature: erpops_core::signature::ParsedSignature,
+    /// The records generation `admit` ran with (see
+    /// [`Store::records_generation`]): when the group's transaction sees
+    /// another, the writer admits the request again with the records of
+    /// its own snapshot before deciding it.
+    pub records_generation: Option<i64>,
     /// Echoed in problem bodies and the `X-Request-Id` header.
     pub request_id: String,
     /// Where the answer goes.
@@ -121,6 +132,16 @@ fn store_failure() -> CommandFailure {
     }
 }
 
+/// A tenant's counter in the open group (see `Writer::group_quota`).
+struct GroupQuota {
+    /// The counter as the group's decisions left it (`None`: no row yet).
+    counter: Option<erpops_core::quota::Counter>,
+    /// Events accepted in the group, not yet written.
+    consumed: u64,
+    /// The plan of the last accepted event (its limit guards the upsert).
+    plan: erpops_core::quota::Plan,
+}
+
 /// Handle to send work to the writer thread.
 pub type WriterHandle = Sender<Message>;
 
@@ -147,6 +168,12 @@ pub struct Writer {
     /// Correlation keys the open group changed: their rows are written
     /// once at its end.
     group_keys: BTreeSet<CorrelationKey>,
+    /// Each tenant's inbound-event counter in the open group: read once
+    /// (at the tenant's first request), advanced in memory by each
+    /// accepted event in order, so every decision sees exactly the count
+    /// a per-event upsert would have left, and charged with one upsert per
+    /// tenant at the group's end.
+    group_quota: std::collections::HashMap<String, GroupQuota>,
     /// Where committed groups' answers wait for the sync (pipelined group
     /// commit); `None`: the commit itself synced.
     to_sync: Option<Sender<sync::Batch>>,
@@ -171,6 +198,9 @@ pub struct Writer {
     notify_seq: u64,
     /// Woken after a commit that recorded notifications.
     delivery_wake: Option<std::sync::Arc<tokio::sync::Notify>>,
+    /// Where the records generation read by each group is published for
+    /// the HTTP tasks' record cache.
+    records_generation: Option<std::sync::Arc<std::sync::atomic::AtomicI64>>,
 }
 
 impl Writer {
@@ -186,6 +216,7 @@ impl Writer {
             group_effects: Vec::new(),
             group_incident_keys: BTreeSet::new(),
             group_keys: BTreeSet::new(),
+            group_quota: std::collections::HashMap::new(),
             to_sync: None,
             last_maintenance: clock::now(),
             metrics,
@@ -199,6 +230,7 @@ impl Writer {
             notified: 0,
             notify_seq: 0,
             delivery_wake: None,
+            records_generation: None,
         })
     }
 
@@ -206,6 +238,16 @@ impl Writer {
     /// delivery task waits on it).
     pub fn with_delivery_wake(mut self, wake: std::sync::Arc<tokio::sync::Notify>) -> Self {
         self.delivery_wake = Some(wake);
+        self
+    }
+
+    /// Publishes the records generation each group reads to `generation`
+    /// (the HTTP tasks' record cache, [`crate::server::records`]).
+    pub fn with_records_generation(
+        mut self,
+        generation: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    ) -> Self {
+        self.records_generation = Some(generation);
         self
     }
 
@@ -351,6 +393,27 @@ impl Writer {
         Ok(())
     }
 
+    /// Charges each tenant's accepted events of the open group with one
+    /// upsert. The shared-store upsert re-runs the rule atomically; as the
+    /// only writer (or, on PostgreSQL, holding the row's lock since
+    /// `lock_group`) it must agree with the decisions.
+    fn write_group_quota(&mut self, now: Timestamp) -> StoreResult<()> {
+        for (tenant, q) in std::mem::take(&mut self.group_quota) {
+            if q.consumed == 0 {
+                continue;
+            }
+            let decision = self
+                .store
+                .consume_event_quotas(&tenant, q.plan, q.consumed, now)?;
+            if !decision.is_permitted() {
+                return Err(StoreError::Corrupt(
+                    "the quota row changed under the writer".to_owned(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Takes one incident effect into the open group: its key's row and
     /// its incident's record are written at the end; only transitions
     /// (not `updated`) are held, so the model's record stays unshared.
@@ -382,6 +445,7 @@ impl Writer {
         self.group_effects.clear();
         self.group_incident_keys.clear();
         self.group_keys.clear();
+        self.group_quota.clear();
         self.alerts_dirty = false;
         self.notified = 0;
         if let Err(e) = self.store.rollback() {
@@ -421,6 +485,17 @@ impl Writer {
             // A shared store's engine lock, and what other receivers wrote.
             failed = self.sync_shared_engine(now).err();
         }
+        // The records every decision of the group must be made with.
+        let mut generation = None;
+        if failed.is_none() {
+            match self.store.records_generation() {
+                Ok(g) => generation = g,
+                Err(e) => failed = Some(e),
+            }
+        }
+        if let (Some(g), Some(published)) = (generation, &self.records_generation) {
+            published.fetch_max(g, std::sync::atomic::Ordering::AcqRel);
+        }
         for message in group {
             match message {
                 Message::Ping(reply) => {
@@ -448,17 +523,42 @@ impl Writer {
                     let Job {
                         admitted,
                         body,
+                        connector_id,
+                        signature,
+                        records_generation,
                         request_id,
                         reply,
                     } = *job;
-                    let response = if failed.is_some() {
+                    let admitted = if failed.is_some() {
                         None
-                    } else {
-                        match self.settle_one(admitted, &body, &request_id, now) {
-                            Ok(r) => Some(r),
+                    } else if generation.is_some() && records_generation != generation {
+                        // Admitted with records older than this snapshot.
+                        let auth = Authenticated {
+                            connector_id,
+                            signature,
+                            event_id: admitted.event_id().to_owned(),
+                            body: &body,
+                        };
+                        match self.readmit(auth, &request_id, now) {
+                            Ok(a) => Some(a),
                             Err(e) => {
                                 failed = Some(e);
                                 None
+                            }
+                        }
+                    } else {
+                        Some(Ok(admitted))
+                    };
+                    let response = match admitted {
+                        None => None,
+                        Some(Err(refusal)) => Some(refusal),
+                        Some(Ok(admitted)) => {
+                            match self.settle_one(admitted, &body, &request_id, now) {
+                                Ok(r) => Some(r),
+                                Err(e) => {
+                                    failed = Some(e);
+                                    None
+                                }
                             }
                         }
                     };
@@ -466,6 +566,9 @@ impl Writer {
                     answers.push(Pending::Receive(reply, response, request_id));
                 }
             }
+        }
+        if failed.is_none() {
+            failed = self.write_group_quota(now).err();
         }
         if failed.is_none() {
             failed = self.write_group_incidents(now).err();
@@ -554,6 +657,24 @@ impl Writer {
         Ok(record.ok_or_else(not_found))
     }
 
+    /// The record rungs again, with the records of the group's snapshot:
+    /// for a request the HTTP task admitted with older ones (an admin
+    /// change committed since). The outer error is a store failure.
+    fn readmit(
+        &mut self,
+        auth: Authenticated<'_>,
+        request_id: &str,
+        now: Timestamp,
+    ) -> StoreResult<Result<Admitted, Response>> {
+        let ((connector, tenant), _) = self.store.records_with_generation(&auth.connector_id)?;
+        let context = Context {
+            connector: connector.as_ref(),
+            tenant: tenant.as_ref(),
+            ..Context::default()
+        };
+        Ok(admit(auth, &context, &self.config, now, request_id))
+    }
+
     /// One admitted request through the state rungs of the core's
     /// decision, applying the effects of an accepted event to the open
     /// transaction.
@@ -565,8 +686,23 @@ impl Writer {
         now: Timestamp,
     ) -> StoreResult<Response> {
         let replay = admitted.event().map(|e| (admitted.event_id(), e.timestamp));
-        let (replay_expires_at, quota) =
-            self.store.lookup_state(admitted.tenant_id(), replay, now)?;
+        let tenant = admitted.tenant_id();
+        let replay_expires_at = match self.group_quota.get(tenant) {
+            Some(_) => self.store.lookup_replay(tenant, replay, now)?,
+            None => {
+                let (replay_expires_at, counter) = self.store.lookup_state(tenant, replay, now)?;
+                self.group_quota.insert(
+                    tenant.to_owned(),
+                    GroupQuota {
+                        counter,
+                        consumed: 0,
+                        plan: admitted.plan(),
+                    },
+                );
+                replay_expires_at
+            }
+        };
+        let quota = self.group_quota.get(tenant).and_then(|q| q.counter.clone());
         let state = State {
             replay_expires_at,
             quota: quota.as_ref(),
@@ -622,13 +758,18 @@ impl Writer {
                     received_at: now,
                     replay_expires_at,
                 })?,
-                Effect::ConsumeQuota { tenant_id, .. } => {
-                    // The shared-store upsert re-runs the rule atomically;
-                    // as the only writer it must agree with the decision.
-                    let decision = self.store.consume_event_quota(tenant_id, plan, now)?;
-                    if !decision.is_permitted() {
+                Effect::ConsumeQuota {
+                    tenant_id, next, ..
+                } => {
+                    // Written once per tenant at the group's end
+                    // (`write_group_quota`); the next decision sees `next`.
+                    if let Some(q) = self.group_quota.get_mut(tenant_id.as_str()) {
+                        q.counter = Some(next.clone());
+                        q.consumed = q.consumed.saturating_add(1);
+                        q.plan = plan;
+                    } else {
                         return Err(StoreError::Corrupt(
-                            "the quota row changed under the writer".to_owned(),
+                            "an accepted event of a tenant the group did not read".to_owned(),
                         ));
                     }
                 }

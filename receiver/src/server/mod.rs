@@ -129,6 +129,15 @@ pub fn problem(status: u16, code: &str, detail: &str, request_id: &str) -> CoreR
     }
 }
 
+/// The decision's context from cached records.
+fn context_of(records: &records::Cached) -> Context<'_> {
+    Context {
+        connector: records.records.0.as_ref(),
+        tenant: records.records.1.as_ref(),
+        ..Context::default()
+    }
+}
+
 async fn receive(app: &App, req: Request<Incoming>, request_id: &str) -> CoreResponse {
     let (parts, incoming) = req.into_parts();
     let declared = parts
@@ -179,21 +188,34 @@ async fn receive(app: &App, req: Request<Incoming>, request_id: &str) -> CoreRes
         Ok(auth) => auth,
         Err(response) => return response,
     };
+    let (connector_id, signature) = (auth.connector_id, auth.signature);
     // The record rungs (403, 401 mismatch) and the parse, here rather than
     // in the writer: they need no state that accepted events change.
-    let (connector, tenant) = match app.records.records(&auth.connector_id) {
+    let read_failed = |e: crate::store::StoreError| {
+        tracing::error!(code = e.code(), error = %e, "record read failed");
+        unavailable(request_id)
+    };
+    let mut records = match app.records.records(&connector_id) {
         Ok(r) => r,
-        Err(e) => {
-            tracing::error!(code = e.code(), error = %e, "record read failed");
-            return unavailable(request_id);
+        Err(e) => return read_failed(e),
+    };
+    let now = crate::clock::now();
+    let mut admitted = admit(auth, &context_of(&records), &app.config, now, request_id);
+    if admitted.is_err() && records.generation.is_some() {
+        // Never refuse from memory: with the records as of now, if newer.
+        let fresh = match app.records.fresh(&connector_id) {
+            Ok(r) => r,
+            Err(e) => return read_failed(e),
+        };
+        if fresh.generation != records.generation {
+            records = fresh;
+            admitted = match authenticate(&request, &app.config, request_id) {
+                Ok(auth) => admit(auth, &context_of(&records), &app.config, now, request_id),
+                Err(response) => Err(response),
+            };
         }
-    };
-    let context = Context {
-        connector: connector.as_ref(),
-        tenant: tenant.as_ref(),
-        ..Context::default()
-    };
-    let admitted = match admit(auth, &context, &app.config, crate::clock::now(), request_id) {
+    }
+    let admitted = match admitted {
         Ok(a) => a,
         Err(response) => return response,
     };
@@ -201,6 +223,9 @@ async fn receive(app: &App, req: Request<Incoming>, request_id: &str) -> CoreRes
     let job = Job {
         admitted,
         body: bytes.clone(),
+        connector_id,
+        signature,
+        records_generation: records.generation,
         request_id: request_id.to_owned(),
         reply: tx,
     };

@@ -18,11 +18,18 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (2, erpops_core::quota::shared_store::SCHEMA_SQL),
     (3, include_str!("../../migrations/0003_alerts.sql")),
     (4, include_str!("../../migrations/0004_incident_rows.sql")),
+    // SQLite only: the records generation the HTTP tasks' cache follows
+    // (PostgreSQL does not cache records).
+    (
+        5,
+        include_str!("../../migrations/0005_records_generation.sql"),
+    ),
 ];
 
 /// The same versions for PostgreSQL (`receiver/migrations/postgres/`),
 /// applied by [`super::postgres`]: one list per engine, side by side, so a
-/// version means the same schema change in both.
+/// version means the same schema change in both; a version one engine does
+/// not need (5 for SQLite, 6 for PostgreSQL) is simply absent there.
 pub const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
     (2, erpops_core::quota::shared_store::SCHEMA_SQL),
@@ -33,8 +40,8 @@ pub const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     ),
     // PostgreSQL only: the shared alert engine's version and claims.
     (
-        5,
-        include_str!("../../migrations/postgres/0005_shared_engine.sql"),
+        6,
+        include_str!("../../migrations/postgres/0006_shared_engine.sql"),
     ),
 ];
 

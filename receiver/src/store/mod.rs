@@ -343,6 +343,21 @@ pub trait Store: Send + AlertStore {
     /// on reader connections by the HTTP tasks, so the MAC and parsing stay
     /// off the writer; records may be cached while nothing was committed.
     fn records(&mut self, connector: &Uuid) -> StoreResult<Records>;
+    /// The generation of the connector, secret, tenant and plan rows:
+    /// it moves with every change to them (SQLite: triggers of migration
+    /// 0005), so records read at generation `g` are current while it is
+    /// still `g`. The writer reads it once per group in its transaction
+    /// and re-admits requests whose records were older; the HTTP tasks
+    /// cache records by it. `None` (the default): the store cannot tell,
+    /// so nothing is cached and records are read per request.
+    fn records_generation(&mut self) -> StoreResult<Option<i64>> {
+        Ok(None)
+    }
+    /// [`Store::records`] and the [`Store::records_generation`] they are
+    /// current for, read in one snapshot.
+    fn records_with_generation(&mut self, connector: &Uuid) -> StoreResult<(Records, Option<i64>)> {
+        Ok((self.records(connector)?, None))
+    }
     /// The replay expiry of `replay` (event id and the event's own
     /// timestamp; `None` for a body that did not parse, which is refused
     /// before the replay rung) and the inbound-event counter of `tenant`
@@ -363,6 +378,39 @@ pub trait Store: Send + AlertStore {
         plan: Plan,
         now: Timestamp,
     ) -> StoreResult<Decision>;
+    /// The replay expiry alone, for a request whose tenant's counter the
+    /// writer already holds for the open group (read once per tenant per
+    /// group by [`Store::lookup_state`]). The default reads both and drops
+    /// the counter.
+    fn lookup_replay(
+        &mut self,
+        tenant: &str,
+        replay: Option<(&str, Timestamp)>,
+        now: Timestamp,
+    ) -> StoreResult<Option<Timestamp>> {
+        self.lookup_state(tenant, replay, now).map(|(r, _)| r)
+    }
+    /// Consumes `count` inbound events of `tenant` at once: what the
+    /// writer's in-memory view of the counter admitted one by one in the
+    /// open group (one upsert per tenant per group instead of one per
+    /// event). The default runs [`Store::consume_event_quota`] `count`
+    /// times and returns the first refusal, or the last decision.
+    fn consume_event_quotas(
+        &mut self,
+        tenant: &str,
+        plan: Plan,
+        count: u64,
+        now: Timestamp,
+    ) -> StoreResult<Decision> {
+        let mut last = self.consume_event_quota(tenant, plan, now)?;
+        for _ in 1..count {
+            if !last.is_permitted() {
+                break;
+            }
+            last = self.consume_event_quota(tenant, plan, now)?;
+        }
+        Ok(last)
+    }
     /// Records an accepted event.
     fn insert_event(&mut self, event: &NewEvent<'_>) -> StoreResult<()>;
     /// Records incident effects: the latest record of each incident (one

@@ -576,12 +576,27 @@ impl Store for PgStore {
         plan: Plan,
         now: Timestamp,
     ) -> StoreResult<Decision> {
+        self.consume_event_quotas(tenant, plan, 1, now)
+    }
+
+    /// The group's `count` events in one conditional upsert (the core's
+    /// `with_cost`), not one round trip per event: the writer's in-memory
+    /// view of the counter already admitted them one by one under the
+    /// group's lock on this row.
+    fn consume_event_quotas(
+        &mut self,
+        tenant: &str,
+        plan: Plan,
+        count: u64,
+        now: Timestamp,
+    ) -> StoreResult<Decision> {
         let request = quota::Request::new(
             tenant,
             Metric::InboundEvent,
             plan.limit(Metric::InboundEvent),
             now,
-        );
+        )
+        .with_cost(count);
         let upsert = shared_store::upsert_statement(&request).map_err(corrupt)?;
         let outcome = match upsert {
             Some(st) => match self.run_quota(&st)? {

@@ -63,7 +63,7 @@ impl PgStore {
         )?
         .map(|r| r.get(0))
         .ok_or_else(|| {
-            StoreError::Corrupt("the engine_version row is missing (migration 5)".to_owned())
+            StoreError::Corrupt("the engine_version row is missing (migration 6)".to_owned())
         })
     }
 
