@@ -150,7 +150,8 @@ fn quota_params(params: &[SqlValue]) -> Vec<Box<dyn ToSql + Sync>> {
 }
 
 impl PgStore {
-    /// Connects to `url` (`postgres://user:password@host:port/database`)
+    /// Connects to `url` (`postgres://user:password@host:port/database`,
+    /// with libpq's `sslmode`/`sslrootcert` for TLS: see `postgres/tls.rs`)
     /// and brings its schema up to date.
     pub fn open(url: &str) -> StoreResult<Self> {
         let mut store = Self::connect(url)?;

@@ -13,12 +13,15 @@
 //! | `disable`           | never                        | —                                                     |
 //! | `allow`, `prefer` (default) | when the server offers it | only if `sslrootcert` is given (then as `verify-ca`) |
 //! | `require`           | always (refused otherwise)   | only if `sslrootcert` is given (then as `verify-ca`)  |
-//! | `verify-ca`         | always                       | chain to `sslrootcert`, or to the system's roots      |
+//! | `verify-ca`         | always                       | chain to `sslrootcert` (required)                     |
 //! | `verify-full`       | always                       | chain, and the certificate names the URL's host       |
 //!
 //! That is libpq's table, with two differences: without `sslrootcert`,
-//! `verify-*` trusts the system's CA store (libpq reads
-//! `~/.postgresql/root.crt`), and `allow`/`prefer` never retry in plain
+//! `verify-full` trusts the system's CA store (libpq reads
+//! `~/.postgresql/root.crt`) and `verify-ca` is refused (a chain to a
+//! public CA without the name accepts any certificate issued to anyone;
+//! libpq 16 refuses `sslrootcert=system` with it for the same reason),
+//! and `allow`/`prefer` never retry in plain
 //! text after a failed handshake (libpq's `prefer` does). A mode that needs
 //! TLS never falls back to plain text: the client refuses a server that
 //! does not offer it. `sslrootcert=system` is libpq 16's spelling of "the
@@ -168,7 +171,15 @@ fn plan(url: &str) -> StoreResult<Plan> {
         (None, _) => Mode::Prefer,
     };
     let roots = match (mode, roots) {
-        (Mode::VerifyCa | Mode::VerifyFull, Roots::Unchecked) => Roots::System,
+        (Mode::VerifyFull, Roots::Unchecked) => Roots::System,
+        (Mode::VerifyCa, Roots::Unchecked) => {
+            return Err(config_error(
+                "sslmode=verify-ca needs sslrootcert=/path/to/ca.pem (your provider's or your \
+                 own CA): checked against the system's public CAs without the host name, any \
+                 publicly issued certificate would pass; or use sslmode=verify-full"
+                    .to_owned(),
+            ))
+        }
         (_, r) => r,
     };
     let stripped = if kept.is_empty() {
@@ -489,7 +500,11 @@ mod tests {
             ("sslmode=allow", SslMode::Prefer, Roots::Unchecked),
             ("sslmode=prefer", SslMode::Prefer, Roots::Unchecked),
             ("sslmode=require", SslMode::Require, Roots::Unchecked),
-            ("sslmode=verify-ca", SslMode::Require, Roots::System),
+            (
+                "sslmode=verify-ca&sslrootcert=ca.pem",
+                SslMode::Require,
+                Roots::File("ca.pem".to_owned()),
+            ),
             ("sslmode=verify-full", SslMode::Require, Roots::System),
         ];
         for (query, ssl, roots) in cases {
@@ -524,6 +539,8 @@ mod tests {
 
     #[test]
     fn bad_parameters_are_refused_with_the_fix() {
+        let e = error_of("sslmode=verify-ca");
+        assert!(e.contains("verify-ca needs sslrootcert"), "{e}");
         let e = error_of("sslmode=verify_full");
         assert!(e.contains("is not one of"), "{e}");
         let e = error_of("sslmode=require&sslcert=/c.pem");
