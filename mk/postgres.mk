@@ -1,34 +1,44 @@
 # The PostgreSQL store (issue #14): a throwaway server from Debian's packages
 # on a free loopback port in a temporary directory, stopped (and deleted)
-# even when a suite fails.
+# even when a suite fails; a second one with ssl=on and a CA made at start
+# (openssl CLI) for the store suite's TLS cases.
 
 .PHONY: deps-postgres test-postgres
 
 TEST_SUITES += test-postgres
 
-## Debian's PostgreSQL server, installed only when missing (CI starts fresh).
+## Debian's PostgreSQL server (and the openssl CLI for the TLS server's
+## certificates), installed only when missing (CI starts fresh).
 deps-postgres:
-	@if ! ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then \
-	  echo "installing: postgresql"; \
+	@if ! ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || ! command -v openssl >/dev/null; then \
+	  echo "installing: postgresql openssl"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql openssl >/dev/null; \
 	fi
 
-## The storage suite against SQLite and PostgreSQL, the HTTP ladder and an
-## admin command with --store postgres://… (bounded: each step under 2 min).
+## The storage suite against SQLite and PostgreSQL (and its TLS cases
+## against the ssl=on server), the HTTP ladder and an admin command with
+## --store postgres://… (bounded: each step under 2 min).
 test-postgres: deps-postgres
 	@# Built first, so the timeouts below bound the runs, not a cold compile.
 	$(CARGO) test -q --no-run -p erpops-receiver --test store_suite --test two_receivers --test http
 	$(CARGO) build -q -p erpops-receiver --bin erpops
-	@dir=$$(mktemp -d /tmp/erpops-pg.XXXXXX); \
-	port=$$($(PYTHON) -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
-	trap 'tests/postgres/server.sh stop "$$dir"' EXIT INT TERM; \
+	@dir=$$(mktemp -d /tmp/erpops-pg.XXXXXX); tlsdir=$$(mktemp -d /tmp/erpops-pgtls.XXXXXX); \
+	free_port() { $(PYTHON) -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }; \
+	port=$$(free_port); tlsport=$$(free_port); \
+	trap 'tests/postgres/server.sh stop "$$dir"; tests/postgres/server.sh stop "$$tlsdir"' EXIT INT TERM; \
 	set -e; \
 	tests/postgres/server.sh start "$$dir" "$$port"; \
+	tests/postgres/server.sh start "$$tlsdir" "$$tlsport" tls; \
 	url="postgres://erpops@127.0.0.1:$$port"; \
-	echo "PostgreSQL test server on 127.0.0.1:$$port"; \
-	ERPOPS_TEST_PG="$$url/postgres" timeout 120 $(CARGO) test -q -p erpops-receiver --test store_suite --test two_receivers; \
+	echo "PostgreSQL test servers on 127.0.0.1:$$port and (TLS) 127.0.0.1:$$tlsport"; \
+	ERPOPS_TEST_PG="$$url/postgres" ERPOPS_TEST_PG_TLS="postgres://erpops@127.0.0.1:$$tlsport/postgres" \
+	  ERPOPS_TEST_PG_CERTS="$$tlsdir/tls" \
+	  timeout 120 $(CARGO) test -q -p erpops-receiver --test store_suite --test two_receivers; \
 	tests/postgres/server.sh createdb "$$dir" "$$port" ladder; \
 	ERPOPS_TEST_STORE="$$url/ladder" timeout 120 $(CARGO) test -q -p erpops-receiver --test http every_rung_of_the_ladder; \
 	timeout 60 $(CARGO) run -q -p erpops-receiver --bin erpops -- admin --store "$$url/ladder" tenants list | grep -q '^acme'; \
-	echo "test-postgres: store suite (SQLite + PostgreSQL), two receivers, HTTP ladder and admin --store passed"
+	timeout 60 $(CARGO) run -q -p erpops-receiver --bin erpops -- admin \
+	  --store "postgres://erpops@localhost:$$tlsport/postgres?sslmode=verify-full&sslrootcert=$$tlsdir/tls/ca.pem" \
+	  tenants list | grep -q '^ID'; \
+	echo "test-postgres: store suite (SQLite + PostgreSQL, TLS cases), two receivers, HTTP ladder and admin --store (plain and verify-full) passed"

@@ -861,15 +861,178 @@ fn due_notifications_are_claimed_once(store: &mut dyn AnyStore, loc: &Location) 
     assert_eq!(ids, ["ntf_2"], "the lease ended (ntf_3 is claimed again)");
 }
 
-/// No TLS yet: `sslmode=require` is refused with a message that says so,
-/// never answered by a plain-text connection.
+/// A server without TLS: `sslmode=require` (and stronger) is refused with
+/// a message that says so, never answered by a plain-text connection.
 #[test]
 fn sslmode_require_is_refused_not_downgraded() {
     let Some(Location::Postgres(url)) = pg_location() else {
         return;
     };
-    let e = PgStore::connect(&format!("{url}?sslmode=require")).unwrap_err();
+    let mut modes = vec![("require", String::new())];
+    if let Some((_, certs)) = tls_server() {
+        let ca = cert(&certs, "ca.pem");
+        modes.push(("verify-ca", format!("&sslrootcert={ca}")));
+        modes.push(("verify-full", format!("&sslrootcert={ca}")));
+    }
+    for (mode, root) in modes {
+        let e = PgStore::connect(&format!("{url}?sslmode={mode}{root}")).unwrap_err();
+        assert_eq!(e.code(), "store_error");
+        assert!(e.to_string().contains("does not offer TLS"), "{e}");
+        assert!(e.to_string().contains(&format!("sslmode={mode}")), "{e}");
+    }
+}
+
+// ---- TLS: a second test server with ssl=on (`server.sh start DIR PORT
+// tls`), whose certificate is signed by `ca.pem` for DNS:localhost only.
+
+/// The TLS server's admin URL (on 127.0.0.1) and its certificate folder,
+/// or `None` (skip) outside `make test-postgres`.
+fn tls_server() -> Option<(String, std::path::PathBuf)> {
+    match (
+        std::env::var("ERPOPS_TEST_PG_TLS"),
+        std::env::var("ERPOPS_TEST_PG_CERTS"),
+    ) {
+        (Ok(url), Ok(certs)) => Some((url, certs.into())),
+        _ => {
+            eprintln!("ERPOPS_TEST_PG_TLS not set: TLS case skipped (make test-postgres runs it)");
+            None
+        }
+    }
+}
+
+/// A fresh database on the TLS server (created over plain text, which
+/// that server also accepts); returns the URL base `postgres://…/name`
+/// with the host `host`.
+fn tls_database(admin: &str, host: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!("erpops_tls_{}_{n}", std::process::id());
+    let mut client = ::postgres::Client::connect(admin, ::postgres::NoTls).unwrap();
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let base = admin.rsplit_once('/').unwrap().0;
+    format!("{base}/{name}").replace("127.0.0.1", host)
+}
+
+/// Whether each session of `application_name` is encrypted, as the
+/// server sees it (`pg_stat_ssl`), asked over a separate connection.
+fn sessions_ssl(admin: &str, application_name: &str) -> Vec<bool> {
+    let mut client = ::postgres::Client::connect(admin, ::postgres::NoTls).unwrap();
+    client
+        .query(
+            "SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+             WHERE a.application_name = $1",
+            &[&application_name],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<_, bool>(0))
+        .collect()
+}
+
+/// One case of the suite.
+type Case = fn(&mut dyn AnyStore, &Location);
+
+fn cert(certs: &std::path::Path, name: &str) -> String {
+    certs.join(name).to_str().unwrap().to_owned()
+}
+
+/// `verify-full` with the CA: the store migrates and works, and every
+/// session the server sees from it is encrypted.
+#[test]
+fn verify_full_with_the_ca_stores_over_tls() {
+    let Some((admin, certs)) = tls_server() else {
+        return;
+    };
+    let ca = cert(&certs, "ca.pem");
+    let cases: [(&str, Case); 3] = [
+        ("tls_tenants", tenants_and_connectors),
+        ("tls_quota", quota_is_the_conditional_upsert),
+        ("tls_events", events_replay_and_listing),
+    ];
+    for (app, case) in cases {
+        let base = tls_database(&admin, "localhost");
+        let loc = Location::Postgres(format!(
+            "{base}?sslmode=verify-full&sslrootcert={ca}&application_name={app}"
+        ));
+        let mut store = loc.open().unwrap();
+        case(store.as_mut(), &loc);
+        let more = loc.open_more().unwrap();
+        assert_eq!(sessions_ssl(&admin, app), [true, true], "{app}");
+        drop(more);
+    }
+}
+
+/// `verify-full` checks the host name (the certificate names `localhost`,
+/// not `127.0.0.1`); `verify-ca` checks the chain only.
+#[test]
+fn verify_full_checks_the_host_name_verify_ca_does_not() {
+    let Some((admin, certs)) = tls_server() else {
+        return;
+    };
+    let ca = cert(&certs, "ca.pem");
+    let base = tls_database(&admin, "127.0.0.1");
+    let e = PgStore::connect(&format!("{base}?sslmode=verify-full&sslrootcert={ca}")).unwrap_err();
     assert_eq!(e.code(), "store_error");
-    assert!(e.to_string().contains("TLS"), "{e}");
-    assert!(e.to_string().contains("not supported"), "{e}");
+    assert!(e.to_string().contains("does not name the host"), "{e}");
+    assert!(e.to_string().contains("verify-ca"), "{e}");
+    let _store = PgStore::open(&format!(
+        "{base}?sslmode=verify-ca&sslrootcert={ca}&application_name=tls_verify_ca"
+    ))
+    .unwrap();
+    assert_eq!(sessions_ssl(&admin, "tls_verify_ca"), [true]);
+}
+
+/// A CA that did not sign the server's certificate is refused with the
+/// fix, in `verify-full`, `verify-ca` and `require` (libpq: a root
+/// certificate makes `require` check the chain).
+#[test]
+fn a_wrong_ca_is_refused_with_the_fix() {
+    let Some((admin, certs)) = tls_server() else {
+        return;
+    };
+    let wrong = cert(&certs, "wrong-ca.pem");
+    let base = tls_database(&admin, "localhost");
+    for mode in ["verify-full", "verify-ca", "require", "prefer"] {
+        let e =
+            PgStore::connect(&format!("{base}?sslmode={mode}&sslrootcert={wrong}")).unwrap_err();
+        assert_eq!(e.code(), "store_error");
+        let msg = e.to_string();
+        assert!(msg.contains("certificate is not trusted"), "{mode}: {msg}");
+        assert!(msg.contains("set sslrootcert="), "{mode}: {msg}");
+    }
+    // A file that is not there is named, before any connection.
+    let e = PgStore::connect(&format!(
+        "{base}?sslmode=verify-full&sslrootcert={}",
+        cert(&certs, "missing.pem")
+    ))
+    .unwrap_err();
+    assert!(e.to_string().contains("cannot read sslrootcert="), "{e}");
+}
+
+/// `require` without a root certificate encrypts (libpq: no certificate
+/// check); so does the default (`prefer`) when the server offers TLS;
+/// `disable` still connects in plain text.
+#[test]
+fn require_encrypts_and_disable_still_works() {
+    let Some((admin, _)) = tls_server() else {
+        return;
+    };
+    let base = tls_database(&admin, "127.0.0.1");
+    let cases = [
+        ("sslmode=require&", "tls_require", true),
+        ("", "tls_default", true),
+        ("sslmode=disable&", "tls_disable", false),
+    ];
+    for (query, app, encrypted) in cases {
+        let mut store = PgStore::open(&format!("{base}?{query}application_name={app}")).unwrap();
+        assert_eq!(sessions_ssl(&admin, app), [encrypted], "{app}");
+        // And it works: a row written and read back.
+        let store: &mut dyn AnyStore = &mut store;
+        if store.tenants().unwrap().is_empty() {
+            seed(store);
+        }
+        assert!(!store.tenants().unwrap().is_empty(), "{app}");
+    }
 }

@@ -32,11 +32,12 @@ use erpops_core::signature::Secret;
 use erpops_core::Timestamp;
 use postgres::error::SqlState;
 use postgres::types::ToSql;
-use postgres::{Client, NoTls, Row};
+use postgres::{Client, Row};
 use uuid::Uuid;
 
 mod alerts;
 mod engine;
+mod tls;
 
 use super::migrate::POSTGRES_MIGRATIONS;
 use super::sqlite::{event_second, from_db, to_db};
@@ -149,7 +150,8 @@ fn quota_params(params: &[SqlValue]) -> Vec<Box<dyn ToSql + Sync>> {
 }
 
 impl PgStore {
-    /// Connects to `url` (`postgres://user:password@host:port/database`)
+    /// Connects to `url` (`postgres://user:password@host:port/database`,
+    /// with libpq's `sslmode`/`sslrootcert` for TLS: see `postgres/tls.rs`)
     /// and brings its schema up to date.
     pub fn open(url: &str) -> StoreResult<Self> {
         let mut store = Self::connect(url)?;
@@ -161,22 +163,8 @@ impl PgStore {
     /// opens after its first one migrated (a burst of record reads must
     /// not run the migration check, four transactions, per connection).
     pub fn connect(url: &str) -> StoreResult<Self> {
-        let client = off_runtime(|| Client::connect(url, NoTls)).map_err(|e| {
-            if url.contains("sslmode=require") {
-                // The client has no TLS: `require` fails (never falls back
-                // to plain text); say why instead of "handshake failed".
-                return StoreError::Database(
-                    "TLS to the PostgreSQL store is not supported yet (sslmode=require); drop \
-                     sslmode and reach the database over a private network or a local TLS \
-                     proxy (docs/deployment.md)"
-                        .to_owned(),
-                );
-            }
-            StoreError::Database(format!(
-                "cannot connect to the PostgreSQL store ({e}); check the host, port, user and \
-                 database of --store"
-            ))
-        })?;
+        // TLS as the URL's `sslmode`/`sslrootcert` ask (postgres/tls.rs).
+        let client = off_runtime(|| tls::connect(url))?;
         Ok(PgStore {
             client: Some(client),
             prepared: HashMap::new(),
