@@ -81,7 +81,9 @@ impl fmt::Display for StoreError {
         match self {
             StoreError::Database(e) => write!(
                 f,
-                "the database failed: {e}; check the data directory's disk space and permissions"
+                "the database failed: {e}; check the store (SQLite: the data directory's disk \
+                 space and permissions; PostgreSQL: that the server is up and reachable and \
+                 the role may write)"
             ),
             StoreError::NotFound { what, id } => {
                 write!(f, "no {what} {id:?}; list them to see the existing ids")
