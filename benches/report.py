@@ -238,14 +238,30 @@ def splice(document: str, block: str) -> str:
     return document[: at + 1] + block + "\n\n" + document[at + 1 :]
 
 
-def main() -> None:
-    results = Path(sys.argv[1] if len(sys.argv) > 1 else "benches/results")
-    target = Path(sys.argv[2] if len(sys.argv) > 2 else "BENCHMARKS.md")
+USAGE = "usage: report.py [RESULTS_DIR (benches/results)] [DOCUMENT (BENCHMARKS.md)]"
+
+
+def main(argv: list[str]) -> int:
+    """Regenerates the block; refuses (exit 2, document untouched) when the
+    results directory is missing or holds no suite, so a mistyped argument
+    never blanks the committed tables."""
+    if any(a.startswith("-") for a in argv):
+        print(USAGE)
+        return 0 if argv[0] in ("-h", "--help") else 2
+    results = Path(argv[0] if argv else "benches/results")
+    target = Path(argv[1] if len(argv) > 1 else "BENCHMARKS.md")
+    if not results.is_dir():
+        print(f"report: no results directory {results}; run `make bench` first\n{USAGE}")
+        return 2
     env, suites = load(results)
+    if not suites:
+        print(f"report: no suite results in {results}; {target} left as it was")
+        return 2
     document = target.read_text(encoding="utf-8") if target.exists() else "# Benchmarks\n"
     target.write_text(splice(document, render(env, suites)), encoding="utf-8")
     print(f"report: {target} regenerated from {len(suites)} suites in {results}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(sys.argv[1:]))

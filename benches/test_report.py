@@ -106,5 +106,44 @@ class Splice(unittest.TestCase):
         self.assertIn("| erpops | 60,000 | 0.60× | 1.00 ms | 12.50 ms | 0 |", text)
 
 
+class Main(unittest.TestCase):
+    """A mistyped argument never blanks the committed tables."""
+
+    def setUp(self) -> None:
+        import tempfile
+
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = Path(self.tmp.name)
+        self.doc = self.dir / "BENCHMARKS.md"
+        self.doc.write_text("# Benchmarks\n\nkept\n", encoding="utf-8")
+
+    def tearDown(self) -> None:
+        self.tmp.cleanup()
+
+    def test_an_option_prints_usage_and_writes_nothing(self) -> None:
+        self.assertEqual(report.main(["--help", str(self.doc)]), 0)
+        self.assertEqual(report.main(["--bogus"]), 2)
+        self.assertEqual(self.doc.read_text(encoding="utf-8"), "# Benchmarks\n\nkept\n")
+
+    def test_missing_or_empty_results_are_refused(self) -> None:
+        self.assertEqual(report.main([str(self.dir / "nope"), str(self.doc)]), 2)
+        empty = self.dir / "results"
+        empty.mkdir()
+        (empty / "env.json").write_text("{}", encoding="utf-8")
+        self.assertEqual(report.main([str(empty), str(self.doc)]), 2)
+        self.assertEqual(self.doc.read_text(encoding="utf-8"), "# Benchmarks\n\nkept\n")
+
+    def test_results_regenerate_the_block(self) -> None:
+        results = self.dir / "results"
+        results.mkdir()
+        (results / "rust.json").write_text(
+            '{"suite": "rust", "source": "test", "rows": []}', encoding="utf-8"
+        )
+        self.assertEqual(report.main([str(results), str(self.doc)]), 0)
+        text = self.doc.read_text(encoding="utf-8")
+        self.assertIn(report.BEGIN, text)
+        self.assertIn("kept", text)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=1)
