@@ -23,7 +23,8 @@ use erpops_core::incident::{
     CorrelationKey, Effect as IncidentEffect, IncidentSnapshot, KeySnapshot,
 };
 use erpops_core::pii::PiiPolicy;
-use erpops_core::quota::{Counter, Decision, Plan};
+use erpops_core::quota::shared_store::{self, StoreOutcome};
+use erpops_core::quota::{self, Counter, Decision, Metric, Plan};
 use erpops_core::receive::{ConnectorRecord, TenantRecord};
 use erpops_core::{Event, Timestamp};
 use uuid::Uuid;
@@ -125,6 +126,37 @@ pub struct Deferred {
     /// Housekeeping of the log (a checkpoint), run by the sync thread
     /// after it answered, so the writer never does it between groups.
     pub checkpoint: SyncFn,
+}
+
+/// The inbound-event charge both stores make: the core's conditional
+/// upsert for `count` events of `tenant` in the window of `now` (one
+/// statement), executed by `run` (the store's way of running it; `Some` is
+/// the counter after the charge, `None` that nothing was admitted), and the
+/// core's decision for what the database did. One place builds and reads
+/// the statement, so the stores differ only in how they execute SQL.
+pub fn charge_inbound_events(
+    tenant: &str,
+    plan: Plan,
+    count: u64,
+    now: Timestamp,
+    run: impl FnOnce(&quota::Request, &shared_store::Statement) -> StoreResult<Option<i64>>,
+) -> StoreResult<Decision> {
+    let corrupt = |e: &dyn fmt::Display| StoreError::Corrupt(e.to_string());
+    let request = quota::Request::new(
+        tenant,
+        Metric::InboundEvent,
+        plan.limit(Metric::InboundEvent),
+        now,
+    )
+    .with_cost(count);
+    let outcome = match shared_store::upsert_statement(&request).map_err(|e| corrupt(&e))? {
+        Some(st) => match run(&request, &st)? {
+            Some(used) => StoreOutcome::Admitted { used },
+            None => StoreOutcome::NotAdmitted { used: None },
+        },
+        None => StoreOutcome::NotAdmitted { used: None },
+    };
+    shared_store::interpret(&request, outcome).map_err(|e| corrupt(&e))
 }
 
 /// What other receivers wrote to the shared alert engine since this
@@ -379,7 +411,9 @@ pub trait Store: Send + AlertStore {
         tenant: &str,
         plan: Plan,
         now: Timestamp,
-    ) -> StoreResult<Decision>;
+    ) -> StoreResult<Decision> {
+        self.consume_event_quotas(tenant, plan, 1, now)
+    }
     /// The replay expiry alone, for a request whose tenant's counter the
     /// writer already holds for the open group (read once per tenant per
     /// group by [`Store::lookup_state`]). The default reads both and drops
@@ -392,27 +426,18 @@ pub trait Store: Send + AlertStore {
     ) -> StoreResult<Option<Timestamp>> {
         self.lookup_state(tenant, replay, now).map(|(r, _)| r)
     }
-    /// Consumes `count` inbound events of `tenant` at once: what the
-    /// writer's in-memory view of the counter admitted one by one in the
-    /// open group (one upsert per tenant per group instead of one per
-    /// event). The default runs [`Store::consume_event_quota`] `count`
-    /// times and returns the first refusal, or the last decision.
+    /// Consumes `count` inbound events of `tenant` at once, in one
+    /// conditional upsert (the core's `with_cost`): what the writer's
+    /// in-memory view of the counter admitted one by one in the open group
+    /// (one statement per tenant per group instead of one per event).
+    /// Stores implement it with [`charge_inbound_events`].
     fn consume_event_quotas(
         &mut self,
         tenant: &str,
         plan: Plan,
         count: u64,
         now: Timestamp,
-    ) -> StoreResult<Decision> {
-        let mut last = self.consume_event_quota(tenant, plan, now)?;
-        for _ in 1..count {
-            if !last.is_permitted() {
-                break;
-            }
-            last = self.consume_event_quota(tenant, plan, now)?;
-        }
-        Ok(last)
-    }
+    ) -> StoreResult<Decision>;
     /// Records an accepted event.
     fn insert_event(&mut self, event: &NewEvent<'_>) -> StoreResult<()>;
     /// Records incident effects: the latest record of each incident (one

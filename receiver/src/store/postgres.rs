@@ -25,7 +25,7 @@ use erpops_core::incident::{
     CorrelationKey, Effect as IncidentEffect, IncidentSnapshot, KeySnapshot,
 };
 use erpops_core::pii::PiiPolicy;
-use erpops_core::quota::shared_store::{self, SqlValue, StoreOutcome};
+use erpops_core::quota::shared_store::{self, SqlValue};
 use erpops_core::quota::{self, Counter, Decision, Metric, Plan, Window};
 use erpops_core::receive::{ConnectorRecord, ConnectorSecret, TenantRecord};
 use erpops_core::signature::Secret;
@@ -42,8 +42,8 @@ mod tls;
 use super::migrate::POSTGRES_MIGRATIONS;
 use super::sqlite::{event_second, from_db, to_db};
 use super::{
-    ApiKeyRow, ConnectorRow, Cursor, Deferred, EventFilter, IncidentFilter, Listed, NewEvent,
-    ReadStore, Records, Store, StoreError, StoreResult, SyncFn, TenantRow,
+    charge_inbound_events, ApiKeyRow, ConnectorRow, Cursor, Deferred, EventFilter, IncidentFilter,
+    Listed, NewEvent, ReadStore, Records, Store, StoreError, StoreResult, SyncFn, TenantRow,
 };
 
 /// Advisory lock key taken while migrating, so receivers starting together
@@ -558,15 +558,6 @@ impl Store for PgStore {
         Ok((replay.map(from_db), quota))
     }
 
-    fn consume_event_quota(
-        &mut self,
-        tenant: &str,
-        plan: Plan,
-        now: Timestamp,
-    ) -> StoreResult<Decision> {
-        self.consume_event_quotas(tenant, plan, 1, now)
-    }
-
     /// The group's `count` events in one conditional upsert (the core's
     /// `with_cost`), not one round trip per event: the writer's in-memory
     /// view of the counter already admitted them one by one under the
@@ -578,28 +569,16 @@ impl Store for PgStore {
         count: u64,
         now: Timestamp,
     ) -> StoreResult<Decision> {
-        let request = quota::Request::new(
-            tenant,
-            Metric::InboundEvent,
-            plan.limit(Metric::InboundEvent),
-            now,
-        )
-        .with_cost(count);
-        let upsert = shared_store::upsert_statement(&request).map_err(corrupt)?;
-        let outcome = match upsert {
-            Some(st) => match self.run_quota(&st)? {
-                Some(used) => {
-                    let key = (tenant.to_owned(), request.window().start);
-                    if let Some(cached) = self.locked_quota.get_mut(&key) {
-                        *cached = used;
-                    }
-                    StoreOutcome::Admitted { used }
+        charge_inbound_events(tenant, plan, count, now, |request, st| {
+            let used = self.run_quota(st)?;
+            if let Some(used) = used {
+                let key = (tenant.to_owned(), request.window().start);
+                if let Some(cached) = self.locked_quota.get_mut(&key) {
+                    *cached = used;
                 }
-                None => StoreOutcome::NotAdmitted { used: None },
-            },
-            None => StoreOutcome::NotAdmitted { used: None },
-        };
-        shared_store::interpret(&request, outcome).map_err(corrupt)
+            }
+            Ok(used)
+        })
     }
 
     fn insert_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()> {

@@ -10,7 +10,7 @@ use erpops_core::incident::{
     CorrelationKey, Effect as IncidentEffect, IncidentSnapshot, KeySnapshot,
 };
 use erpops_core::pii::PiiPolicy;
-use erpops_core::quota::shared_store::{self, SqlValue, Statement, StoreOutcome};
+use erpops_core::quota::shared_store::{self, SqlValue, Statement};
 use erpops_core::quota::{self, Counter, Decision, Metric, Plan, Window};
 use erpops_core::receive::{ConnectorRecord, ConnectorSecret, TenantRecord};
 use erpops_core::signature::Secret;
@@ -22,8 +22,8 @@ mod alerts;
 
 use super::migrate::migrate;
 use super::{
-    ApiKeyRow, ConnectorRow, Cursor, Deferred, EventFilter, IncidentFilter, Listed, NewEvent,
-    ReadStore, Records, Store, StoreError, StoreResult, SyncFn, TenantRow,
+    charge_inbound_events, ApiKeyRow, ConnectorRow, Cursor, Deferred, EventFilter, IncidentFilter,
+    Listed, NewEvent, ReadStore, Records, Store, StoreError, StoreResult, SyncFn, TenantRow,
 };
 
 /// File name of the database inside the data directory.
@@ -450,47 +450,7 @@ impl Store for SqliteStore {
         count: u64,
         now: Timestamp,
     ) -> StoreResult<Decision> {
-        let request = quota::Request::new(
-            tenant,
-            Metric::InboundEvent,
-            plan.limit(Metric::InboundEvent),
-            now,
-        )
-        .with_cost(count);
-        let upsert = shared_store::upsert_statement(&request)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let outcome = match upsert {
-            Some(st) => match self.run_returning(&st)? {
-                Some(used) => StoreOutcome::Admitted { used },
-                None => StoreOutcome::NotAdmitted { used: None },
-            },
-            None => StoreOutcome::NotAdmitted { used: None },
-        };
-        shared_store::interpret(&request, outcome).map_err(|e| StoreError::Corrupt(e.to_string()))
-    }
-
-    fn consume_event_quota(
-        &mut self,
-        tenant: &str,
-        plan: Plan,
-        now: Timestamp,
-    ) -> StoreResult<Decision> {
-        let request = quota::Request::new(
-            tenant,
-            Metric::InboundEvent,
-            plan.limit(Metric::InboundEvent),
-            now,
-        );
-        let upsert = shared_store::upsert_statement(&request)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let outcome = match upsert {
-            Some(st) => match self.run_returning(&st)? {
-                Some(used) => StoreOutcome::Admitted { used },
-                None => StoreOutcome::NotAdmitted { used: None },
-            },
-            None => StoreOutcome::NotAdmitted { used: None },
-        };
-        shared_store::interpret(&request, outcome).map_err(|e| StoreError::Corrupt(e.to_string()))
+        charge_inbound_events(tenant, plan, count, now, |_, st| self.run_returning(st))
     }
 
     fn insert_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()> {
