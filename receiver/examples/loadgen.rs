@@ -4,7 +4,13 @@
 //! one JSON line. Every body is distinct so the receiver stores each one
 //! (a repeated body would be answered `duplicate` without a write).
 //!
-//! `loadgen <url> <connector-id> <secret-env-var> [connections] [seconds]`
+//! Each event is stamped with the time its body is built, as an ERP job
+//! stamps what just happened. `--one-timestamp` stamps every event of a
+//! connection with the connection's start instead: a burst of events of
+//! one second, the replay index's worst case (their keys share a second,
+//! so they cannot be written in time order).
+//!
+//! `loadgen <url> <connector-id> <secret-env-var> [connections] [seconds] [--one-timestamp]`
 
 use std::time::{Duration, Instant};
 
@@ -25,12 +31,13 @@ async fn connection(
     secret: Secret,
     index: usize,
     until: Instant,
+    one_timestamp: bool,
 ) -> Result<Tally, Box<dyn std::error::Error + Send + Sync>> {
     let stream = tokio::net::TcpStream::connect(&addr).await?;
     stream.set_nodelay(true)?;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
     tokio::spawn(conn);
-    let ts = erpops_receiver::clock::now().to_rfc3339();
+    let start = erpops_receiver::clock::now().to_rfc3339();
     let mut tally = Tally {
         latencies_us: Vec::with_capacity(100_000),
         non_2xx: 0,
@@ -38,6 +45,11 @@ async fn connection(
     let mut n: u64 = 0;
     while Instant::now() < until {
         n += 1;
+        let ts = if one_timestamp {
+            start.clone()
+        } else {
+            erpops_receiver::clock::now().to_rfc3339()
+        };
         let body = format!(
             "{{\"connector_id\":\"{connector}\",\"event_type\":\"integration.failed\",\"timestamp\":\"{ts}\",\"severity\":\"error\",\"source\":\"PSFT_PAYROLL_BATCH\",\"message\":\"Exit code 1 at record 18441 (load c{index} n{n})\"}}"
         );
@@ -62,11 +74,15 @@ async fn connection(
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let args: Vec<String> = std::env::args().collect();
+    let mut args: Vec<String> = std::env::args().collect();
+    let one_timestamp = args.iter().any(|a| a == "--one-timestamp");
+    args.retain(|a| a != "--one-timestamp");
     let (Some(url), Some(connector), Some(secret_env)) = (args.get(1), args.get(2), args.get(3))
     else {
         return Err(
-            "usage: loadgen <url> <connector-id> <secret-env-var> [connections] [seconds]".into(),
+            "usage: loadgen <url> <connector-id> <secret-env-var> [connections] [seconds] \
+             [--one-timestamp]"
+                .into(),
         );
     };
     let connections: usize = args.get(4).map_or(Ok(50), |s| s.parse())?;
@@ -90,6 +106,7 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                 secret.clone(),
                 i,
                 until,
+                one_timestamp,
             )));
         }
         let mut tallies = Vec::new();

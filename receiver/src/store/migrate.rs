@@ -24,12 +24,15 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
         5,
         include_str!("../../migrations/0005_records_generation.sql"),
     ),
+    // SQLite only: replay keys in their own table, written in key order
+    // (PostgreSQL keeps its index of the events table).
+    (7, include_str!("../../migrations/0007_replay_index.sql")),
 ];
 
 /// The same versions for PostgreSQL (`receiver/migrations/postgres/`),
 /// applied by [`super::postgres`]: one list per engine, side by side, so a
 /// version means the same schema change in both; a version one engine does
-/// not need (5 for SQLite, 6 for PostgreSQL) is simply absent there.
+/// not need (5 and 7 for SQLite, 6 for PostgreSQL) is simply absent there.
 pub const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
     (2, erpops_core::quota::shared_store::SCHEMA_SQL),

@@ -19,6 +19,7 @@ use rusqlite::{params, Connection, OptionalExtension, ToSql};
 use uuid::Uuid;
 
 mod alerts;
+mod replay;
 
 use super::migrate::migrate;
 use super::{
@@ -34,6 +35,8 @@ pub const DB_FILE: &str = "erpops.sqlite3";
 pub struct SqliteStore {
     conn: Connection,
     cache: LookupCache,
+    /// Replay keys not yet in `replay_index` (see `replay`).
+    replay: replay::ReplayKeys,
 }
 
 /// Connector and tenant records as last read, valid while no other
@@ -115,7 +118,14 @@ impl SqliteStore {
         Ok(SqliteStore {
             conn,
             cache: LookupCache::default(),
+            replay: replay::ReplayKeys::default(),
         })
+    }
+
+    /// Replay keys the writer holds in memory, not yet in `replay_index`
+    /// (tests and diagnostics).
+    pub fn replay_keys_held(&self) -> usize {
+        self.replay.held()
     }
 
     /// The value of a pragma (tests check WAL and FULL).
@@ -291,6 +301,7 @@ impl Store for SqliteStore {
 
     fn begin(&mut self) -> StoreResult<()> {
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        self.replay.begin(&self.conn)?;
         // Under the write lock no other connection can commit until ours
         // does, so the cache checked here stays valid for the group.
         let version: i64 = self
@@ -306,7 +317,9 @@ impl Store for SqliteStore {
     }
 
     fn commit(&mut self) -> StoreResult<()> {
+        self.replay.write_due(&self.conn)?;
         self.conn.execute_batch("COMMIT")?;
+        self.replay.committed();
         Ok(())
     }
 
@@ -351,6 +364,7 @@ impl Store for SqliteStore {
     }
 
     fn rollback(&mut self) -> StoreResult<()> {
+        self.replay.rolled_back();
         if !self.conn.is_autocommit() {
             self.conn.execute_batch("ROLLBACK")?;
         }
@@ -433,14 +447,8 @@ impl Store for SqliteStore {
         let Some((event_id, event_time)) = replay else {
             return Ok(None);
         };
-        let expires: Option<i64> = self
-            .conn
-            .prepare_cached(
-                "SELECT MAX(replay_expires_at) FROM events WHERE event_second = ?1 AND event_id \
-                 = ?2",
-            )?
-            .query_row(params![event_second(event_time), event_id], |r| r.get(0))?;
-        Ok(expires.map(from_db))
+        let key = (event_second(event_time), event_id.to_owned());
+        Ok(self.replay.lookup(&self.conn, &key)?.map(from_db))
     }
 
     fn consume_event_quotas(
@@ -487,6 +495,13 @@ impl Store for SqliteStore {
                 event_second(e.event.timestamp),
                 e.replay_expires_at.map(to_db),
             ])?;
+        if let Some(expires) = e.replay_expires_at {
+            let key = (event_second(e.event.timestamp), e.event_id.to_owned());
+            let rowid = self.conn.last_insert_rowid();
+            let received = e.received_at.unix_seconds();
+            self.replay
+                .record(&self.conn, key, to_db(expires), rowid, received)?;
+        }
         Ok(())
     }
 
