@@ -17,6 +17,7 @@
 //!   incident commands through the writer).
 //! - [`serve`]: wiring and graceful shutdown.
 //! - [`metrics`]: counters for `GET /metrics`.
+//! - [`health`]: whether the store takes writes, for `GET /healthz`.
 //! - [`demo`]: `serve --demo`.
 //! - [`admin`]: `erpops admin`.
 //! - [`alerts`]: notifications from the core's alerting, their delivery
@@ -30,6 +31,7 @@ pub mod cli;
 pub mod client;
 pub mod clock;
 pub mod demo;
+pub mod health;
 pub mod metrics;
 pub mod serve;
 pub mod server;

@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use crate::health::WriteHealth;
+
 /// Statuses counted individually; anything else counts as `other`.
 const STATUSES: [u16; 16] = [
     200, 202, 400, 401, 403, 404, 405, 408, 409, 413, 415, 422, 429, 500, 503, 0,
@@ -25,6 +27,8 @@ pub struct Metrics {
     commit_count: AtomicU64,
     commit_micros: AtomicU64,
     group_requests: AtomicU64,
+    /// Write failures and whether the latest write failed (`/healthz`).
+    pub health: WriteHealth,
 }
 
 impl Metrics {
@@ -128,6 +132,11 @@ impl Metrics {
             "# HELP erpops_commit_requests_total Requests decided in group commits.\n# TYPE erpops_commit_requests_total counter\nerpops_commit_requests_total {}",
             get(&self.group_requests)
         );
+        let _ = writeln!(
+            out,
+            "# HELP erpops_store_write_failures_total Group and tick transactions and log syncs that failed (nothing of them was acknowledged).\n# TYPE erpops_store_write_failures_total counter\nerpops_store_write_failures_total {}",
+            self.health.failures()
+        );
         out
     }
 }
@@ -158,5 +167,8 @@ mod tests {
         assert!(text.contains("erpops_commit_seconds_bucket{le=\"0.002\"} 1"));
         assert!(text.contains("erpops_commit_seconds_count 1"));
         assert!(text.contains("erpops_commit_requests_total 3"));
+        assert!(text.contains("erpops_store_write_failures_total 0"));
+        m.health.failed("x".into(), std::time::Instant::now());
+        assert!(m.render().contains("erpops_store_write_failures_total 1"));
     }
 }

@@ -124,6 +124,15 @@ enum Pending {
     Command(CommandReply, Result<serde_json::Value, CommandFailure>),
 }
 
+/// Whether a committed group made something durable (an accepted event,
+/// an applied command): only such a group shows the store takes writes.
+fn wrote(answers: &[Pending]) -> bool {
+    answers.iter().any(|a| match a {
+        Pending::Receive(_, response, _) => response.status == 202,
+        Pending::Command(_, result) => result.is_ok(),
+    })
+}
+
 fn store_failure() -> CommandFailure {
     CommandFailure {
         status: 503,
@@ -357,6 +366,9 @@ impl Writer {
             self.store.commit()
         })();
         if let Err(e) = result {
+            self.metrics
+                .health
+                .failed(e.code().to_owned(), std::time::Instant::now());
             tracing::error!(code = e.code(), error = %e, "tick failed; rolled back");
             self.recover();
         } else {
@@ -586,12 +598,16 @@ impl Writer {
             .set_open_incidents(self.alerts.model().active_count());
         if let Some(e) = failed {
             self.metrics.commit(started.elapsed(), size);
+            self.metrics
+                .health
+                .failed(e.code().to_owned(), std::time::Instant::now());
             tracing::error!(code = e.code(), error = %e, group = answers.len(), "group rolled back; answering 503");
             self.recover();
             fail(answers);
             return;
         }
         let batch = sync::Batch {
+            wrote: wrote(&answers),
             answers,
             started,
             size,
@@ -606,6 +622,9 @@ impl Writer {
             }
             None => {
                 self.metrics.commit(started.elapsed(), size);
+                if batch.wrote {
+                    self.metrics.health.succeeded();
+                }
                 deliver(batch.answers);
             }
         }

@@ -152,8 +152,8 @@ async fn run_out_of_space(
         refused.push(b);
     }
     let mut server = std::sync::Arc::try_unwrap(server).ok().unwrap();
-    // Recorded, not asserted: /healthz checks that the store answers a
-    // read, which it still does when writes fail.
+    // The store still answers reads, but its latest write failed: /healthz
+    // says so (a balancer or a probe can act on it).
     let health = raw::exchange(
         server.addr,
         &[Step::Send(raw::request("GET", "/healthz", &[], b""))],
@@ -162,6 +162,7 @@ async fn run_out_of_space(
     )
     .await
     .statuses();
+    assert_eq!(health, vec![503], "{label}: /healthz while writes fail");
     assert!(
         server.alive(),
         "{label}: the server died when the disk filled"
@@ -215,6 +216,19 @@ async fn run_out_of_space(
         send(&server, id, secret, &fresh).await.0,
         202,
         "{label}: a fresh event"
+    );
+    let health_after = raw::exchange(
+        server.addr,
+        &[Step::Send(raw::request("GET", "/healthz", &[], b""))],
+        1,
+        Duration::from_secs(10),
+    )
+    .await
+    .statuses();
+    assert_eq!(
+        health_after,
+        vec![200],
+        "{label}: /healthz once writes succeed"
     );
     assert_eq!(server.panics(), 0, "{label}: the server panicked");
     let _ = server.kill9();

@@ -5,7 +5,8 @@
 //!   `admit`) runs here, on every async worker; the stateful half (replay,
 //!   quota, incidents) in the [writer](crate::writer). This module also
 //!   reads the request and writes the response, adding `X-Request-Id`.
-//! - `GET /healthz`: 200 when the store answers through the writer.
+//! - `GET /healthz`: 200 when the store answers through the writer and
+//!   its latest write did not fail (`health`).
 //! - anything else: 404 problem.
 //!
 //! Header-read and body-read timeouts and a connection limit bound what a
@@ -298,15 +299,26 @@ async fn route(app: Arc<App>, req: Request<Incoming>) -> Result<Response<Full<By
     } else if path == "/healthz" && method == hyper::Method::GET {
         let (tx, rx) = oneshot::channel();
         let ok = app.writer.send(Message::Ping(tx)).is_ok() && rx.await.unwrap_or(false);
-        let (status, text) = if ok {
-            (200, "ok")
-        } else {
-            (503, "store unreachable")
+        let failing = app.metrics.health.failure(std::time::Instant::now());
+        let (status, body) = match (ok, failing) {
+            (false, _) => (503, serde_json::json!({ "status": "store unreachable" })),
+            (true, Some(reason)) => (
+                503,
+                serde_json::json!({
+                    "status": "store not taking writes",
+                    "detail": format!(
+                        "the latest write failed ({reason}, logged with its cause); events are \
+                         answered 503 until one succeeds: check the data directory's disk space \
+                         or the database server"
+                    ),
+                }),
+            ),
+            (true, None) => (200, serde_json::json!({ "status": "ok" })),
         };
         CoreResponse {
             status,
             headers: vec![("Content-Type", "application/json".to_owned())],
-            body: serde_json::to_vec(&serde_json::json!({ "status": text })).unwrap_or_default(),
+            body: serde_json::to_vec(&body).unwrap_or_default(),
             code: None,
             effects: Vec::new(),
         }

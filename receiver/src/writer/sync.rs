@@ -34,6 +34,8 @@ pub(super) struct Batch {
     pub started: Instant,
     /// Messages in the group.
     pub size: usize,
+    /// Whether it made something durable (see `WriteHealth`).
+    pub wrote: bool,
 }
 
 /// Starts the sync thread and the checkpoint thread; dropping the sender
@@ -81,8 +83,13 @@ fn run(rx: &Receiver<Batch>, mut sync: SyncFn, metrics: &Metrics) {
         // Everything in `batches` was committed before it was sent, so
         // this one sync makes all of it durable.
         let result = sync();
-        if let Err(e) = &result {
-            tracing::error!(code = e.code(), error = %e, "fsync of the log failed; answering 503");
+        match &result {
+            Err(e) => {
+                metrics.health.failed(e.code().to_owned(), Instant::now());
+                tracing::error!(code = e.code(), error = %e, "fsync of the log failed; answering 503");
+            }
+            Ok(()) if batches.iter().any(|b| b.wrote) => metrics.health.succeeded(),
+            Ok(()) => {}
         }
         for batch in batches {
             metrics.commit(batch.started.elapsed(), batch.size);
@@ -144,6 +151,7 @@ mod tests {
             answers: vec![Pending::Receive(reply, accepted(), "req_1".to_owned())],
             started: Instant::now(),
             size: 1,
+            wrote: true,
         }
     }
 
