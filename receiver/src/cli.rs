@@ -267,7 +267,8 @@ pub enum WebhookCommand {
         /// Tenant id.
         #[arg(long)]
         tenant: String,
-        /// http://host:port/path
+        /// https://host[:port]/path (verified against the system's CAs), or
+        /// http:// on a private network
         #[arg(long)]
         url: String,
     },
@@ -420,7 +421,8 @@ pub struct SignArgs {
 /// `erpops send`.
 #[derive(Debug, Args)]
 pub struct SendArgs {
-    /// Receiver URL (http://host:port/functions/v1/receive-event).
+    /// Receiver URL (https://host/functions/v1/receive-event, verified against
+    /// the system's CAs; or http://host:port/… on a private network).
     #[arg(long)]
     pub url: String,
     /// The connector's UUID.

@@ -20,8 +20,6 @@ use erpops_core::event::{EventBuilder, MetadataValue};
 use erpops_core::signature::{sign, Secret};
 use erpops_core::wire;
 use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 
 use crate::cli::SendArgs;
 use crate::clock;
@@ -126,7 +124,23 @@ fn backoff(attempt: u32, initial: Duration) -> Duration {
 pub async fn send(args: &SendArgs, body: Vec<u8>, secret: &Secret) -> u8 {
     let signature = sign(secret, &body);
     let body = Bytes::from(body);
-    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    // https URLs are verified against the system's trusted CAs; without
+    // any, only an http URL can be sent to.
+    let roots = match crate::https::system_roots() {
+        Ok(roots) => roots,
+        Err(why) if args.url.starts_with("https:") => {
+            eprintln!("erpops send: cannot verify {}: {why}", args.url);
+            return EXIT_LOCAL;
+        }
+        Err(_) => std::sync::Arc::new(rustls::RootCertStore::empty()),
+    };
+    let client = match crate::https::client(roots, Some(Duration::from_secs(10))) {
+        Ok(client) => client,
+        Err(why) => {
+            eprintln!("erpops send: {why}");
+            return EXIT_LOCAL;
+        }
+    };
     let initial = Duration::from_millis(args.initial_backoff_ms);
     let attempts = args.max_attempts.max(1);
     for attempt in 0..attempts {
@@ -143,7 +157,10 @@ pub async fn send(args: &SendArgs, body: Vec<u8>, secret: &Secret) -> u8 {
             }
         };
         let outcome = match client.request(request).await {
-            Err(e) => Attempt::Retry(backoff(attempt, initial), format!("network error: {e}")),
+            Err(e) => Attempt::Retry(
+                backoff(attempt, initial),
+                format!("network error: {}", crate::https::error_chain(&e)),
+            ),
             Ok(response) => {
                 let status = response.status().as_u16();
                 let retry_after = response

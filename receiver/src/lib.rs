@@ -23,6 +23,8 @@
 //! - [`alerts`]: notifications from the core's alerting, their delivery
 //!   (log, signed webhook) and their admin commands.
 //! - [`client`]: `erpops sign` / `erpops send`.
+//! - [`https`]: outbound TLS: the system's trusted CAs and the https client
+//!   (webhooks, `erpops send`, PostgreSQL's `sslrootcert=system`).
 
 pub mod admin;
 pub mod alerts;
@@ -32,6 +34,7 @@ pub mod client;
 pub mod clock;
 pub mod demo;
 pub mod health;
+pub mod https;
 pub mod metrics;
 pub mod serve;
 pub mod server;

@@ -552,10 +552,10 @@ fn admin_refuses_bad_alert_configuration_with_a_clear_message() {
     assert!(e.contains("no rule"), "{e}");
     let e = run(AdminCommand::Webhooks(WebhookCommand::Set {
         tenant: "a".into(),
-        url: "https://example.com/hook".into(),
+        url: "ftp://example.com/hook".into(),
     }))
     .unwrap_err();
-    assert!(e.contains("http://"), "{e}");
+    assert!(e.contains("https://"), "{e}");
     let e = run(AdminCommand::Heartbeats(HeartbeatCommand::Create {
         connector: "not-a-uuid".into(),
         source: "X".into(),

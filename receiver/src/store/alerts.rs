@@ -39,7 +39,7 @@ pub struct AlertConfigRows {
 pub struct WebhookRow {
     /// The tenant.
     pub tenant_id: String,
-    /// `http://host:port/path`.
+    /// `https://host[:port]/path` (or `http://`).
     pub url: String,
     /// The HMAC key notifications are signed with.
     pub secret: String,

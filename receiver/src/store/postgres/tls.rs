@@ -32,7 +32,7 @@
 //! operating system's store, so a CA the administrator added is trusted
 //! and updates follow the OS), read once per process.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use postgres::config::SslMode;
 use postgres::{Client, NoTls};
@@ -264,32 +264,13 @@ fn file_roots(path: &str) -> StoreResult<RootCertStore> {
     Ok(roots)
 }
 
-/// The operating system's trusted CAs, read once per process (a receiver
-/// opens several connections; the store does not change while it runs).
+/// The operating system's trusted CAs (`crate::https`).
 fn system_roots() -> StoreResult<Arc<RootCertStore>> {
-    static ROOTS: OnceLock<Result<Arc<RootCertStore>, String>> = OnceLock::new();
-    ROOTS
-        .get_or_init(|| {
-            let found = rustls_native_certs::load_native_certs();
-            let mut roots = RootCertStore::empty();
-            let (_added, _ignored) = roots.add_parsable_certificates(found.certs);
-            if roots.is_empty() {
-                let why = found
-                    .errors
-                    .first()
-                    .map(|e| format!(" ({e})"))
-                    .unwrap_or_default();
-                Err(format!(
-                    "no trusted CA certificates found on this system{why}: install the \
-                     ca-certificates package, or set sslrootcert=/path/to/ca.pem to your \
-                     provider's CA bundle"
-                ))
-            } else {
-                Ok(Arc::new(roots))
-            }
-        })
-        .clone()
-        .map_err(config_error)
+    crate::https::system_roots().map_err(|e| {
+        config_error(format!(
+            "{e}, or set sslrootcert=/path/to/ca.pem to your provider's CA bundle"
+        ))
+    })
 }
 
 /// Checks the chain to `roots` without the host name (`verify-ca`), or
