@@ -8,7 +8,7 @@
 //! | code | meaning |
 //! |---|---|
 //! | 0 | accepted (202) or already accepted (200 duplicate) |
-//! | 1 | local error (usage, secret, file, invalid event) |
+//! | 1 | local error (usage, secret, file, invalid event; the receiver's TLS certificate refused: not retried) |
 //! | 2 | rejected by the receiver (4xx other than 429): fix the request |
 //! | 3 | gave up after the last attempt (network, 5xx, 429) |
 
@@ -157,6 +157,15 @@ pub async fn send(args: &SendArgs, body: Vec<u8>, secret: &Secret) -> u8 {
             }
         };
         let outcome = match client.request(request).await {
+            Err(e) if crate::https::is_certificate_error(&e) => {
+                eprintln!(
+                    "erpops send: the receiver's TLS certificate was refused ({}); check that \
+                     --url names the host the certificate is for, and the trusted CAs \
+                     (SSL_CERT_FILE for a private CA)",
+                    crate::https::error_chain(&e)
+                );
+                return EXIT_LOCAL;
+            }
             Err(e) => Attempt::Retry(
                 backoff(attempt, initial),
                 format!("network error: {}", crate::https::error_chain(&e)),

@@ -42,6 +42,32 @@ pub fn client(
     Ok(Client::builder(TokioExecutor::new()).build(connector))
 }
 
+/// Whether `e` (or one of its causes) is a refused TLS certificate: a
+/// configuration problem (the URL's host name, the trusted CAs) that no
+/// retry fixes.
+pub fn is_certificate_error(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        // The connector wraps rustls' error in I/O errors, twice: look
+        // inside them (their own `source` skips what they hold).
+        let mut inner: &(dyn std::error::Error + 'static) = c;
+        while let Some(io) = inner.downcast_ref::<std::io::Error>() {
+            match io.get_ref() {
+                Some(wrapped) => inner = wrapped,
+                None => break,
+            }
+        }
+        if matches!(
+            inner.downcast_ref::<rustls::Error>(),
+            Some(rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented)
+        ) {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
+}
+
 /// An error with its causes: the client's own message says only "client
 /// error (Connect)"; the causes say which certificate check failed.
 pub fn error_chain(e: &dyn std::error::Error) -> String {
