@@ -267,7 +267,7 @@ pub enum WebhookCommand {
         /// Tenant id.
         #[arg(long)]
         tenant: String,
-        /// https://host[:port]/path (verified against the system's CAs), or
+        /// https://host:port/path (verified against the system's CAs), or
         /// http:// on a private network
         #[arg(long)]
         url: String,
