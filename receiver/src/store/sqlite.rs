@@ -447,7 +447,7 @@ impl Store for SqliteStore {
         let Some((event_id, event_time)) = replay else {
             return Ok(None);
         };
-        let key = (event_second(event_time), event_id.to_owned());
+        let key = (event_second(event_time), replay::EventId::of(event_id));
         Ok(self.replay.lookup(&self.conn, &key)?.map(from_db))
     }
 
@@ -496,7 +496,10 @@ impl Store for SqliteStore {
                 e.replay_expires_at.map(to_db),
             ])?;
         if let Some(expires) = e.replay_expires_at {
-            let key = (event_second(e.event.timestamp), e.event_id.to_owned());
+            let key = (
+                event_second(e.event.timestamp),
+                replay::EventId::of(e.event_id),
+            );
             let rowid = self.conn.last_insert_rowid();
             let received = e.received_at.unix_seconds();
             self.replay

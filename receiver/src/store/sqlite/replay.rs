@@ -29,7 +29,41 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::store::StoreResult;
 
 /// `(event second, event id)`: the table's primary key.
-type Key = (i64, String);
+pub(super) type Key = (i64, EventId);
+
+/// An event id as held in memory: `evt_` + 32 lowercase hex digits (every
+/// id the receiver makes, contract §4) as its 16 bytes, which order like
+/// the text; anything else as text. Half the memory of a `String` key,
+/// and no allocation per key.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum EventId {
+    Hex([u8; 16]),
+    Text(Box<str>),
+}
+
+impl EventId {
+    pub(super) fn of(id: &str) -> Self {
+        let mut bytes = [0u8; 16];
+        match id.strip_prefix("evt_") {
+            Some(hex)
+                if hex.len() == 32
+                    && !hex.bytes().any(|b| b.is_ascii_uppercase())
+                    && hex::decode_to_slice(hex, &mut bytes).is_ok() =>
+            {
+                EventId::Hex(bytes)
+            }
+            _ => EventId::Text(id.into()),
+        }
+    }
+
+    /// The id as stored.
+    fn text(&self) -> String {
+        match self {
+            EventId::Hex(bytes) => format!("evt_{}", hex::encode(bytes)),
+            EventId::Text(id) => id.to_string(),
+        }
+    }
+}
 
 /// A held key's expiry (Unix ns) and the rowid of its event row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,7 +177,7 @@ impl ReplayKeys {
             .prepare_cached(
                 "SELECT expires_at FROM replay_index WHERE event_second = ?1 AND event_id = ?2",
             )?
-            .query_row(params![key.0, key.1], |r| r.get(0))
+            .query_row(params![key.0, key.1.text()], |r| r.get(0))
             .optional()?;
         Ok(in_memory.max(stored))
     }
@@ -190,7 +224,7 @@ impl ReplayKeys {
                 "UPDATE replay_flushed SET event_rowid = ?1, event_id = ?2 \
                  WHERE id = 1 AND event_rowid < ?1",
             )?
-            .execute(params![held.rowid, key.1])?;
+            .execute(params![held.rowid, key.1.text()])?;
         }
         self.writing = batch
             .into_iter()
@@ -250,7 +284,7 @@ fn due<'a>(
         .map(|(_, e)| e)
         .collect();
     let ahead = map
-        .range((held.end().saturating_add(1), String::new())..)
+        .range((held.end().saturating_add(1), EventId::Hex([0; 16]))..)
         .take(FLUSH_PER_COMMIT - due.len());
     due.extend(ahead);
     due
@@ -263,7 +297,7 @@ fn write(conn: &Connection, key: &Key, expires: i64) -> StoreResult<()> {
          ON CONFLICT (event_second, event_id) DO UPDATE SET \
          expires_at = MAX(expires_at, excluded.expires_at)",
     )?
-    .execute(params![key.0, key.1, expires])?;
+    .execute(params![key.0, key.1.text(), expires])?;
     Ok(())
 }
 
@@ -300,4 +334,32 @@ fn recover(conn: &Connection) -> StoreResult<()> {
         [],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EventId;
+
+    #[test]
+    fn ids_are_held_compactly_and_read_back_as_stored() {
+        let made = "evt_0123456789abcdef0123456789abcdef";
+        assert!(matches!(EventId::of(made), EventId::Hex(_)));
+        assert_eq!(EventId::of(made).text(), made);
+        // Anything else (upper case, other lengths, no prefix) stays text,
+        // so it reads back exactly.
+        for odd in [
+            "evt_0123456789ABCDEF0123456789abcdef",
+            "evt_0123",
+            "evt_raw",
+            "0123456789abcdef0123456789abcdef",
+        ] {
+            assert!(matches!(EventId::of(odd), EventId::Text(_)), "{odd}");
+            assert_eq!(EventId::of(odd).text(), odd);
+        }
+        // Made ids order like their text.
+        let a = "evt_0fffffffffffffffffffffffffffffff";
+        let b = "evt_f0000000000000000000000000000000";
+        assert!(EventId::of(a) < EventId::of(b));
+        assert!(a < b);
+    }
 }
