@@ -23,7 +23,10 @@ test-postgres: deps-postgres
 	@# Built first, so the timeouts below bound the runs, not a cold compile.
 	$(CARGO) test -q --no-run -p erpops-receiver --test store_suite --test two_receivers --test http
 	$(CARGO) build -q -p erpops-receiver --bin erpops
-	@dir=$$(mktemp -d /tmp/erpops-pg.XXXXXX); tlsdir=$$(mktemp -d /tmp/erpops-pgtls.XXXXXX); \
+	@# libpq's PGSSLMODE/PGSSLROOTCERT apply to URLs that do not say: a
+	@# developer's own must not change the suites.
+	@unset PGSSLMODE PGSSLROOTCERT; \
+	dir=$$(mktemp -d /tmp/erpops-pg.XXXXXX); tlsdir=$$(mktemp -d /tmp/erpops-pgtls.XXXXXX); \
 	free_port() { $(PYTHON) -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }; \
 	port=$$(free_port); tlsport=$$(free_port); \
 	trap 'tests/postgres/server.sh stop "$$dir"; tests/postgres/server.sh stop "$$tlsdir"' EXIT INT TERM; \
@@ -41,4 +44,9 @@ test-postgres: deps-postgres
 	timeout 60 $(CARGO) run -q -p erpops-receiver --bin erpops -- admin \
 	  --store "postgres://erpops@localhost:$$tlsport/postgres?sslmode=verify-full&sslrootcert=$$tlsdir/tls/ca.pem" \
 	  tenants list | grep -q '^ID'; \
-	echo "test-postgres: store suite (SQLite + PostgreSQL, TLS cases), two receivers, HTTP ladder and admin --store (plain and verify-full) passed"
+	PGSSLMODE=verify-full PGSSLROOTCERT="$$tlsdir/tls/ca.pem" timeout 60 $(CARGO) run -q -p erpops-receiver --bin erpops -- admin \
+	  --store "postgres://erpops@localhost:$$tlsport/postgres" tenants list | grep -q '^ID'; \
+	if PGSSLMODE=verify-full PGSSLROOTCERT="$$tlsdir/tls/ca.pem" timeout 60 $(CARGO) run -q -p erpops-receiver --bin erpops -- admin \
+	  --store "postgres://erpops@127.0.0.1:$$tlsport/postgres" tenants list >/dev/null 2>&1; then \
+	  echo "test-postgres: PGSSLMODE=verify-full accepted a certificate for another host name"; exit 1; fi; \
+	echo "test-postgres: store suite (SQLite + PostgreSQL, TLS cases), two receivers, HTTP ladder and admin --store (plain, verify-full, and verify-full from PGSSLMODE/PGSSLROOTCERT) passed"

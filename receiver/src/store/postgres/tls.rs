@@ -1,5 +1,6 @@
 //! TLS to the PostgreSQL store, configured the way libpq is: by the URL's
-//! `sslmode` and `sslrootcert` parameters, so a `--store` URL copied from a
+//! `sslmode` and `sslrootcert` parameters (or, when the URL does not say,
+//! `PGSSLMODE` and `PGSSLROOTCERT`), so a `--store` URL copied from a
 //! managed provider's console means what it means to `psql`.
 //!
 //! `tokio-postgres` parses `sslmode=disable|prefer|require` only and knows
@@ -118,7 +119,7 @@ struct Plan {
 /// `sslrootcert` ask for; every failure is a [`StoreError::Database`]
 /// whose message names the fix (never the URL: it may hold a password).
 pub(super) fn connect(url: &str) -> StoreResult<Client> {
-    let plan = plan(url)?;
+    let plan = plan(url, |name| std::env::var(name).ok())?;
     let result = if plan.mode == Mode::Disable {
         plan.config.connect(NoTls)
     } else {
@@ -128,8 +129,10 @@ pub(super) fn connect(url: &str) -> StoreResult<Client> {
     result.map_err(|e| explain(&e, plan.mode))
 }
 
-/// Splits libpq's TLS parameters off `url` and parses the rest.
-fn plan(url: &str) -> StoreResult<Plan> {
+/// Splits libpq's TLS parameters off `url` and parses the rest. As with
+/// libpq, `PGSSLMODE` and `PGSSLROOTCERT` (read through `env`; empty
+/// counts as unset) apply when the URL does not say.
+fn plan(url: &str, env: impl Fn(&str) -> Option<String>) -> StoreResult<Plan> {
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, q),
         None => (url, ""),
@@ -150,6 +153,18 @@ fn plan(url: &str) -> StoreResult<Plan> {
             }
             _ => kept.push(pair),
         }
+    }
+    let set = |name: &str| env(name).filter(|v| !v.is_empty());
+    if mode.is_none() {
+        if let Some(value) = set("PGSSLMODE") {
+            mode = Some(
+                Mode::parse(&value)
+                    .map_err(|e| config_error(format!("PGSSLMODE (from the environment): {e}")))?,
+            );
+        }
+    }
+    if rootcert.is_none() {
+        rootcert = set("PGSSLROOTCERT");
     }
     let roots = match rootcert.as_deref() {
         Some("system") => Roots::System,
@@ -457,17 +472,53 @@ mod tests {
 
     const BASE: &str = "postgres://erpops:pw@db.example.com:5432/erpops";
 
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
     fn plan_of(query: &str) -> Plan {
-        plan(&format!("{BASE}?{query}")).unwrap()
+        plan(&format!("{BASE}?{query}"), no_env).unwrap()
     }
 
     fn error_of(query: &str) -> String {
-        plan(&format!("{BASE}?{query}")).unwrap_err().to_string()
+        plan(&format!("{BASE}?{query}"), no_env)
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn pgsslmode_and_pgsslrootcert_apply_when_the_url_does_not_say() {
+        let env = |name: &str| match name {
+            "PGSSLMODE" => Some("verify-ca".to_owned()),
+            "PGSSLROOTCERT" => Some("/etc/db-ca.pem".to_owned()),
+            _ => None,
+        };
+        let p = plan(BASE, env).unwrap();
+        assert_eq!(p.mode, Mode::VerifyCa);
+        assert_eq!(p.roots, Roots::File("/etc/db-ca.pem".to_owned()));
+        assert_eq!(p.config.get_ssl_mode(), SslMode::Require);
+        // The URL wins, parameter by parameter.
+        let p = plan(&format!("{BASE}?sslmode=disable"), env).unwrap();
+        assert_eq!(p.mode, Mode::Disable);
+        let p = plan(&format!("{BASE}?sslrootcert=system"), |name: &str| {
+            (name == "PGSSLROOTCERT").then(|| "/etc/db-ca.pem".to_owned())
+        })
+        .unwrap();
+        assert_eq!((p.mode, p.roots), (Mode::VerifyFull, Roots::System));
+        // Empty is unset; a bad value names the variable.
+        let p = plan(BASE, |_: &str| Some(String::new())).unwrap();
+        assert_eq!((p.mode, p.roots), (Mode::Prefer, Roots::Unchecked));
+        let e = plan(BASE, |name: &str| {
+            (name == "PGSSLMODE").then(|| "verify_full".to_owned())
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("PGSSLMODE"), "{e}");
     }
 
     #[test]
     fn no_sslmode_is_libpq_default_prefer_unchecked() {
-        let p = plan(BASE).unwrap();
+        let p = plan(BASE, no_env).unwrap();
         assert_eq!(p.mode, Mode::Prefer);
         assert_eq!(p.roots, Roots::Unchecked);
         assert_eq!(p.config.get_ssl_mode(), SslMode::Prefer);
