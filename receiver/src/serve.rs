@@ -20,7 +20,7 @@ pub struct Receiver {
     /// The HTTP server.
     pub server: Running,
     writer: JoinHandle<()>,
-    delivery: Option<tokio::task::JoinHandle<()>>,
+    delivery: Option<crate::alerts::deliver::DeliveryTask>,
 }
 
 /// How `start_with` runs the parts around the server (tests and embedders;
@@ -63,10 +63,10 @@ impl Receiver {
     /// writer to commit its last group.
     pub async fn shutdown(self) {
         self.server.shutdown().await;
-        // An attempt cut short stays `pending` and is made after restart.
+        // An attempt cut short stays `pending` and is made after restart;
+        // its claim (shared store) is given back.
         if let Some(delivery) = self.delivery {
-            delivery.abort();
-            let _ = delivery.await;
+            delivery.stop().await;
         }
         let writer = self.writer;
         let _ = tokio::task::spawn_blocking(move || writer.join()).await;

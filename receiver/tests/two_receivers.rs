@@ -436,3 +436,102 @@ async fn two_receivers_share_incidents_alerts_and_delivery() {
         r.shutdown().await;
     }
 }
+
+/// A webhook endpoint that takes the request and never answers: an attempt
+/// in flight when the receiver stops. Counts the requests it got.
+async fn silent_hook() -> (SocketAddr, Arc<Mutex<usize>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let got = Arc::new(Mutex::new(0));
+    let g = got.clone();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            let mut buf = [0u8; 4096];
+            let _ = tokio::io::AsyncReadExt::read(&mut stream, &mut buf).await;
+            *g.lock().unwrap() += 1;
+            held.push(stream);
+        }
+    });
+    (addr, got)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_graceful_stop_gives_back_delivery_claims() {
+    let Some(url) = tokio::task::block_in_place(|| fresh_database("release")) else {
+        return;
+    };
+    let location = Location::Postgres(url.clone());
+    let (hook_addr, hook_got) = silent_hook().await;
+    let (connector, secret) = tokio::task::block_in_place(|| {
+        let mut store = location.open().unwrap();
+        let mut run = |c: AdminCommand| admin::run_on(store.as_mut(), &c).unwrap();
+        run(AdminCommand::Tenants(TenantCommand::Create {
+            id: "acme".into(),
+            name: None,
+            plan: "enterprise".into(),
+            pii: "redact".into(),
+        }));
+        let out = run(AdminCommand::Connectors(ConnectorCommand::Create {
+            tenant: "acme".into(),
+            name: "load".into(),
+        }));
+        run(AdminCommand::Rules(RuleCommand::Create {
+            tenant: "acme".into(),
+            id: "pager".into(),
+            name: None,
+            channel: "webhook".into(),
+            kinds: vec!["opened".into()],
+            matchers: MatchArgs::default(),
+            repeat_secs: None,
+            group_wait_secs: None,
+        }));
+        run(AdminCommand::Webhooks(WebhookCommand::Set {
+            tenant: "acme".into(),
+            url: format!("http://{hook_addr}/hooks/erpops"),
+        }));
+        parse_id_secret(&out)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = settings(dir.path());
+    s.store = location.clone();
+    let (receiver, _) = serve::start_with(&s, false, ServeOptions::default())
+        .await
+        .unwrap();
+    let body = problem(&connector, "JOB", 0);
+    let r = post(
+        format!("http://{}{RECEIVE}", receiver.server.addr),
+        connector,
+        secret,
+        body,
+    )
+    .await;
+    assert_eq!(r.status, 202, "{:?}", r.body);
+    eventually("the attempt in flight", || {
+        (*hook_got.lock().unwrap() > 0).then_some(())
+    })
+    .await;
+    // (claimed, pending): a fresh connection each time, opened and
+    // dropped off the async workers (the sync client blocks).
+    let claimed = || {
+        tokio::task::block_in_place(|| {
+            let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+            let row = client
+                .query_one(
+                    "SELECT COUNT(*) FILTER (WHERE claimed_until IS NOT NULL), COUNT(*) FROM \
+                     notifications WHERE state = 'pending'",
+                    &[],
+                )
+                .unwrap();
+            (row.get::<_, i64>(0), row.get::<_, i64>(1))
+        })
+    };
+    assert_eq!(claimed(), (1, 1), "claimed while in flight");
+    receiver.shutdown().await;
+    // Still pending (the attempt never finished), and no longer claimed:
+    // the next receiver delivers it at once, not after the 120 s lease.
+    assert_eq!(claimed(), (0, 1), "given back on a graceful stop");
+}

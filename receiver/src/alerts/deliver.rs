@@ -132,6 +132,55 @@ struct Worker {
     deliverers: Deliverers,
     config: DeliveryConfig,
     wake: Arc<Notify>,
+    /// Notifications claimed and not yet recorded.
+    claimed: Claimed,
+}
+
+/// Ids of the notifications a worker holds claims on.
+type Claimed = Arc<Mutex<std::collections::BTreeSet<String>>>;
+
+/// The running delivery task.
+pub struct DeliveryTask {
+    task: JoinHandle<()>,
+    store: Arc<Mutex<Box<dyn AnyStore>>>,
+    claimed: Claimed,
+}
+
+impl DeliveryTask {
+    /// Stops the task (an attempt cut short stays `pending`: delivery is
+    /// at least once) and gives back its claims, so a shared store's other
+    /// receivers, or this one restarted, deliver them now rather than when
+    /// the lease ends.
+    pub async fn stop(self) {
+        self.task.abort();
+        let _ = self.task.await;
+        let ids: Vec<String> = match self.claimed.lock() {
+            Ok(mut claimed) => std::mem::take(&mut *claimed).into_iter().collect(),
+            Err(_) => return,
+        };
+        if ids.is_empty() {
+            return;
+        }
+        let store = self.store;
+        let released = tokio::task::spawn_blocking(move || match store.lock() {
+            Ok(mut s) => s.release_claims(&ids),
+            Err(_) => Err(StoreError::Database(
+                "delivery store lock poisoned".to_owned(),
+            )),
+        })
+        .await;
+        if let Ok(Err(e)) = released {
+            tracing::warn!(code = e.code(), error = %e, "cannot give back delivery claims; they end with their lease");
+        }
+    }
+}
+
+impl std::fmt::Debug for DeliveryTask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeliveryTask")
+            .field("task", &self.task)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Starts the delivery task on its own connection to `data`. `wake` is
@@ -141,15 +190,21 @@ pub fn spawn(
     config: DeliveryConfig,
     deliverers: Deliverers,
     wake: Arc<Notify>,
-) -> Result<JoinHandle<()>, String> {
-    let store = location.open().map_err(|e| e.to_string())?;
+) -> Result<DeliveryTask, String> {
+    let store = Arc::new(Mutex::new(location.open().map_err(|e| e.to_string())?));
+    let claimed = Claimed::default();
     let worker = Worker {
-        store: Arc::new(Mutex::new(store)),
+        store: Arc::clone(&store),
         deliverers,
         config,
         wake,
+        claimed: Arc::clone(&claimed),
     };
-    Ok(tokio::spawn(worker.run()))
+    Ok(DeliveryTask {
+        task: tokio::spawn(worker.run()),
+        store,
+        claimed,
+    })
 }
 
 /// Longest sleep between two looks at the queue (a safety net; the writer
@@ -183,6 +238,9 @@ impl Worker {
                     Vec::new()
                 }
             };
+            if let Ok(mut claimed) = self.claimed.lock() {
+                claimed.extend(due.iter().map(|n| n.id.clone()));
+            }
             if due.is_empty() {
                 let sleep = match self.store(|s| s.next_due()).await {
                     Ok(Some(at)) => at.duration_since(clock::now()).unwrap_or(Duration::ZERO),
@@ -243,10 +301,13 @@ impl Worker {
                 }
             }
             let record_id = id.clone();
-            if let Err(e) = self
+            let recorded = self
                 .store(move |s| s.record_attempt(&record_id, &outcome, now))
-                .await
-            {
+                .await;
+            if let Ok(mut claimed) = self.claimed.lock() {
+                claimed.remove(&id);
+            }
+            if let Err(e) = recorded {
                 tracing::error!(notification = %id, code = e.code(), error = %e, "cannot record the delivery outcome; it will be attempted again");
             }
         }

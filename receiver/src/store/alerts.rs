@@ -174,6 +174,14 @@ pub trait AlertStore {
     ) -> StoreResult<Vec<DueNotification>>;
     /// When the next pending notification is due, if any is pending.
     fn next_due(&mut self) -> StoreResult<Option<Timestamp>>;
+    /// Gives back claims the caller took with
+    /// [`AlertStore::due_notifications`] and will not record (a stopping
+    /// receiver), so another receiver, or this one restarted, delivers
+    /// them now instead of after the lease. Nothing to do for a store that
+    /// does not claim.
+    fn release_claims(&mut self, _ids: &[String]) -> StoreResult<()> {
+        Ok(())
+    }
     /// Records one delivery attempt's outcome.
     fn record_attempt(&mut self, id: &str, outcome: &Attempt, now: Timestamp) -> StoreResult<()>;
     /// Notifications of `tenant`, newest first.

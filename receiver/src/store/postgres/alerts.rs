@@ -379,6 +379,18 @@ impl AlertStore for PgStore {
             .map(from_db))
     }
 
+    fn release_claims(&mut self, ids: &[String]) -> StoreResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.exec(
+            "UPDATE notifications SET claimed_until = NULL WHERE id = ANY($1) AND state = \
+             'pending'",
+            &[&ids],
+        )?;
+        Ok(())
+    }
+
     fn record_attempt(&mut self, id: &str, outcome: &Attempt, now: Timestamp) -> StoreResult<()> {
         let (state, error, next, delivered): (&str, Option<&str>, Option<i64>, Option<i64>) =
             match outcome {
