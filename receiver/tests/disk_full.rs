@@ -32,6 +32,18 @@ use erpops_receiver::admin;
 use erpops_receiver::cli::{AdminCommand, ConnectorCommand, TenantCommand};
 use erpops_receiver::store::SqliteStore;
 
+/// The statuses of one `GET /healthz`.
+async fn healthz(server: &ServerProcess) -> Vec<u16> {
+    raw::exchange(
+        server.addr,
+        &[Step::Send(raw::request("GET", "/healthz", &[], b""))],
+        1,
+        Duration::from_secs(10),
+    )
+    .await
+    .statuses()
+}
+
 fn setup(data: &Path) -> (String, String) {
     let mut store = SqliteStore::open(data).unwrap();
     admin::run_on(
@@ -154,14 +166,7 @@ async fn run_out_of_space(
     let mut server = std::sync::Arc::try_unwrap(server).ok().unwrap();
     // The store still answers reads, but its latest write failed: /healthz
     // says so (a balancer or a probe can act on it).
-    let health = raw::exchange(
-        server.addr,
-        &[Step::Send(raw::request("GET", "/healthz", &[], b""))],
-        1,
-        Duration::from_secs(10),
-    )
-    .await
-    .statuses();
+    let health = healthz(&server).await;
     assert_eq!(health, vec![503], "{label}: /healthz while writes fail");
     assert!(
         server.alive(),
@@ -217,14 +222,7 @@ async fn run_out_of_space(
         202,
         "{label}: a fresh event"
     );
-    let health_after = raw::exchange(
-        server.addr,
-        &[Step::Send(raw::request("GET", "/healthz", &[], b""))],
-        1,
-        Duration::from_secs(10),
-    )
-    .await
-    .statuses();
+    let health_after = healthz(&server).await;
     assert_eq!(
         health_after,
         vec![200],

@@ -244,6 +244,38 @@ fn problem(connector: &str, source: &str, n: usize) -> String {
     )
 }
 
+/// Tenant `acme` (enterprise) with a connector, a webhook rule `pager`
+/// for `kinds` and its destination `hook`; the connector's id and secret.
+fn paged_tenant(location: &Location, hook: SocketAddr, kinds: &[&str]) -> (String, String) {
+    let mut store = location.open().unwrap();
+    let mut run = |c: AdminCommand| admin::run_on(store.as_mut(), &c).unwrap();
+    run(AdminCommand::Tenants(TenantCommand::Create {
+        id: "acme".into(),
+        name: None,
+        plan: "enterprise".into(),
+        pii: "redact".into(),
+    }));
+    let out = run(AdminCommand::Connectors(ConnectorCommand::Create {
+        tenant: "acme".into(),
+        name: "load".into(),
+    }));
+    run(AdminCommand::Rules(RuleCommand::Create {
+        tenant: "acme".into(),
+        id: "pager".into(),
+        name: None,
+        channel: "webhook".into(),
+        kinds: kinds.iter().map(|k| (*k).to_owned()).collect(),
+        matchers: MatchArgs::default(),
+        repeat_secs: None,
+        group_wait_secs: None,
+    }));
+    run(AdminCommand::Webhooks(WebhookCommand::Set {
+        tenant: "acme".into(),
+        url: format!("http://{hook}/hooks/erpops"),
+    }));
+    parse_id_secret(&out)
+}
+
 const KEYS: usize = 5;
 const CLIENTS: usize = 4;
 const PER_CLIENT: usize = 40;
@@ -260,33 +292,7 @@ async fn two_receivers_share_incidents_alerts_and_delivery() {
     let location = Location::Postgres(url.clone());
     let (hook_addr, hook_seen) = hook().await;
     let (connector, secret) = tokio::task::block_in_place(|| {
-        let mut store = location.open().unwrap();
-        let mut run = |c: AdminCommand| admin::run_on(store.as_mut(), &c).unwrap();
-        run(AdminCommand::Tenants(TenantCommand::Create {
-            id: "acme".into(),
-            name: None,
-            plan: "enterprise".into(),
-            pii: "redact".into(),
-        }));
-        let out = run(AdminCommand::Connectors(ConnectorCommand::Create {
-            tenant: "acme".into(),
-            name: "load".into(),
-        }));
-        run(AdminCommand::Rules(RuleCommand::Create {
-            tenant: "acme".into(),
-            id: "pager".into(),
-            name: None,
-            channel: "webhook".into(),
-            kinds: vec!["opened".into(), "missed_run".into()],
-            matchers: MatchArgs::default(),
-            repeat_secs: None,
-            group_wait_secs: None,
-        }));
-        run(AdminCommand::Webhooks(WebhookCommand::Set {
-            tenant: "acme".into(),
-            url: format!("http://{hook_addr}/hooks/erpops"),
-        }));
-        parse_id_secret(&out)
+        paged_tenant(&location, hook_addr, &["opened", "missed_run"])
     });
     let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
     let mut receivers = Vec::new();
@@ -466,35 +472,8 @@ async fn a_graceful_stop_gives_back_delivery_claims() {
     };
     let location = Location::Postgres(url.clone());
     let (hook_addr, hook_got) = silent_hook().await;
-    let (connector, secret) = tokio::task::block_in_place(|| {
-        let mut store = location.open().unwrap();
-        let mut run = |c: AdminCommand| admin::run_on(store.as_mut(), &c).unwrap();
-        run(AdminCommand::Tenants(TenantCommand::Create {
-            id: "acme".into(),
-            name: None,
-            plan: "enterprise".into(),
-            pii: "redact".into(),
-        }));
-        let out = run(AdminCommand::Connectors(ConnectorCommand::Create {
-            tenant: "acme".into(),
-            name: "load".into(),
-        }));
-        run(AdminCommand::Rules(RuleCommand::Create {
-            tenant: "acme".into(),
-            id: "pager".into(),
-            name: None,
-            channel: "webhook".into(),
-            kinds: vec!["opened".into()],
-            matchers: MatchArgs::default(),
-            repeat_secs: None,
-            group_wait_secs: None,
-        }));
-        run(AdminCommand::Webhooks(WebhookCommand::Set {
-            tenant: "acme".into(),
-            url: format!("http://{hook_addr}/hooks/erpops"),
-        }));
-        parse_id_secret(&out)
-    });
+    let (connector, secret) =
+        tokio::task::block_in_place(|| paged_tenant(&location, hook_addr, &["opened"]));
     let dir = tempfile::tempdir().unwrap();
     let mut s = settings(dir.path());
     s.store = location.clone();
