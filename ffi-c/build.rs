@@ -5,11 +5,20 @@
 use std::env;
 use std::path::PathBuf;
 
+/// The ABI generation: bumped on every incompatible change of the C API.
+/// It is both `ERPOPS_ABI_VERSION` in the header and the shared library's
+/// SONAME (`libERPOps.so.<ABI>`), so a program linked against one
+/// generation never loads another.
+const ABI_VERSION: u32 = 1;
+
 fn main() {
     let crate_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
     let out = PathBuf::from(env::var("OUT_DIR").unwrap_or_default()).join("erpops.h");
     println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed=cbindgen.toml");
+    if env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libERPOps.so.{ABI_VERSION}");
+    }
 
     let version = env::var("CARGO_PKG_VERSION").unwrap_or_default();
     let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
@@ -32,7 +41,7 @@ fn main() {
          #define ERPOPS_VERSION_NUMBER ((ERPOPS_VERSION_MAJOR << 16) | (ERPOPS_VERSION_MINOR << 8) | ERPOPS_VERSION_PATCH)\n\
          #define ERPOPS_VERSION_STRING \"{version}\"\n\
          /** The ABI generation: bumped on every incompatible change of this header. */\n\
-         #define ERPOPS_ABI_VERSION 1\n\n\
+         #define ERPOPS_ABI_VERSION {ABI_VERSION}\n\n\
          #ifndef ERPOPS_MUST_USE\n\
          #if defined(__GNUC__) || defined(__clang__)\n\
          #define ERPOPS_MUST_USE __attribute__((warn_unused_result))\n\

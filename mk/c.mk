@@ -8,6 +8,8 @@ CFLAGS_TEST := -std=c11 -Wall -Wextra -Werror -O1 -g
 C_SUITE := tests/c/test_erpops.c tests/c/receive_vectors.c
 VALGRIND := valgrind -q --error-exitcode=9 --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all
 PREFIX ?= /usr/local
+# The ABI generation (ffi-c/build.rs): libERPOps.so's SONAME is libERPOps.so.$(ERPOPS_ABI).
+ERPOPS_ABI := $(shell sed -n 's/^const ABI_VERSION: u32 = \([0-9]*\);$$/\1/p' ffi-c/build.rs)
 
 TEST_SUITES += test-c test-cobol
 
@@ -63,20 +65,25 @@ test-cobol: deps-apt pkgconfig
 header:
 	UPDATE_HEADER=1 $(CARGO) test -p erpops-ffi --test header --test copybook
 
-## erpops.pc pointing at this build tree (install-c writes one for PREFIX).
+## erpops.pc pointing at this build tree (install-c writes one for PREFIX), and
+## the SONAME's link, which programs linked with -lERPOps load at run time.
 pkgconfig:
 	$(CARGO) build -p erpops-ffi
+	ln -sf libERPOps.so $(LIBDIR)/libERPOps.so.$(ERPOPS_ABI)
 	mkdir -p $(TARGET_DIR)/pkgconfig
 	sed -e 's|@PREFIX@|$(CURDIR)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(CURDIR)/ffi-c/include|' \
 	  -e 's|@VERSION@|$(VERSION)|' ffi-c/erpops.pc.in > $(TARGET_DIR)/pkgconfig/erpops.pc
 
-## Install libERPOps (release build), erpops.h and erpops.pc under PREFIX.
+## Install libERPOps (release build), erpops.h, ERPOPS.cpy and erpops.pc under
+## PREFIX, with the same names as the C SDK tarball (make dist).
 install-c:
 	$(CARGO) build --release -p erpops-ffi
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
 	install -m 644 target/release/libERPOps.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 target/release/libERPOps.so $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 ffi-c/include/erpops.h $(DESTDIR)$(PREFIX)/include/
+	install -m 755 target/release/libERPOps.so $(DESTDIR)$(PREFIX)/lib/libERPOps.so.$(VERSION)
+	ln -sf libERPOps.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libERPOps.so.$(ERPOPS_ABI)
+	ln -sf libERPOps.so.$(ERPOPS_ABI) $(DESTDIR)$(PREFIX)/lib/libERPOps.so
+	install -m 644 ffi-c/include/erpops.h ffi-c/include/ERPOPS.cpy $(DESTDIR)$(PREFIX)/include/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(PREFIX)/lib|' -e 's|@INCLUDEDIR@|$(PREFIX)/include|' \
 	  -e 's|@VERSION@|$(VERSION)|' ffi-c/erpops.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/erpops.pc
 

@@ -1,7 +1,8 @@
 # bindings-node: the Node package `erpops` (napi-rs). `make test-node` installs
-# the pinned npm tools (only when package-lock.json changed), builds the addon,
-# checks the committed generated loader/typings for drift, runs `node --test`
-# and type-checks a typed usage file against index.d.ts.
+# the pinned npm tools (only when package-lock.json changed), takes the addon
+# the dist build made (which checks the committed generated loader/typings for
+# drift), runs `node --test` and type-checks a typed usage file against
+# index.d.ts.
 
 .PHONY: test-node node-deps node-build node-gen bench-node
 
@@ -20,14 +21,11 @@ $(NODE_STAMP): $(NODE_DIR)/package-lock.json $(NODE_DIR)/package.json
 
 node-deps: $(NODE_STAMP)
 
-## Debug build of the addon; generated loader/typings go to target/ and must
-## equal the committed native.js / native.d.ts (run `make node-gen` to update).
-node-build: node-deps
-	rm -rf $(NODE_GEN)
-	cd $(NODE_DIR) && $(NAPI) build --platform --output-dir $(NODE_GEN) --js native.js --dts native.d.ts
-	cp $(NODE_GEN)/*.node $(NODE_DIR)/
-	@diff -u $(NODE_DIR)/native.d.ts $(NODE_GEN)/native.d.ts && diff -u $(NODE_DIR)/native.js $(NODE_GEN)/native.js \
-	  || { echo "bindings-node: native.js/native.d.ts are stale; run 'make node-gen' and commit them" >&2; exit 1; }
+## The addon `make dist` builds (release, glibc 2.17, stripped: the one users
+## install), copied beside the package; dist-node also checks the committed
+## native.js / native.d.ts against what napi generates (`make node-gen`).
+node-build: node-deps dist-node
+	cp $(DIST_STAGE)/node-gen/*.node $(NODE_DIR)/
 
 ## Regenerate the committed native.js / native.d.ts from the Rust sources.
 node-gen: node-deps

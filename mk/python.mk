@@ -5,7 +5,7 @@
 # unchanged. The extension is built by `maturin develop` into its own target
 # directory, so it does not invalidate the workspace's `cargo test` build.
 
-.PHONY: python-venv python-develop test-python bench-python
+.PHONY: python-venv python-develop python-wheel test-python bench-python
 
 PY_VENV := $(CURDIR)/.venv
 PY_BIN := $(PY_VENV)/bin
@@ -27,8 +27,14 @@ python-venv: $(PY_STAMP)
 python-develop: $(PY_STAMP)
 	$(PY_MATURIN) develop -q --release
 
+## The wheel `make dist` builds (the artifact users install, built once per
+## run) installed into .venv in place of a develop build.
+python-wheel: python-venv dist-python
+	$(PY_BIN)/python -m pip install -q --disable-pip-version-check --force-reinstall --no-deps \
+	  $(DIST_DIR)/erpops-$(VERSION)-*.whl
+
 ## pytest (vectors, properties, errors, leaks, example receiver) and the stub checks.
-test-python: python-develop
+test-python: python-wheel
 	cd bindings-python && $(PY_BIN)/python -m pytest -q -p no:cacheprovider
 	cd bindings-python && $(PY_BIN)/python -m mypy.stubtest erpops._native --mypy-config-file pyproject.toml
 	cd bindings-python && $(PY_BIN)/python -m mypy --strict --config-file pyproject.toml python/erpops tests/typing_usage.py ../examples/python/flask_receiver.py

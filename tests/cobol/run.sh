@@ -3,10 +3,16 @@
 # step, and checks what it wrote with tools that share no code with us:
 # openssl for the signature, python3's json module for the body.
 #
-# usage: tests/cobol/run.sh LIBDIR
+# usage: tests/cobol/run.sh LIBDIR [INCLUDEDIR [SOURCE [shared|static]]]
+#   defaults: this checkout's ffi-c/include and ffi-c/examples/cobol/PAYNOTFY.cbl,
+#   linked against LIBDIR's libERPOps.so (tests/dist/c.sh passes an installed
+#   C SDK's directories and the copy of the example it ships, both ways).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 libdir="$1"
+includedir="${2:-$root/ffi-c/include}"
+source="${3:-$root/ffi-c/examples/cobol/PAYNOTFY.cbl}"
+link="${4:-shared}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 pass=0
@@ -15,8 +21,17 @@ check() { # check NAME COMMAND...
     if "${@:2}"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1" >&2; fi
 }
 
-cobc -x -fstatic-call -I "$root/ffi-c/include" -o "$work/paynotfy" \
-    "$root/ffi-c/examples/cobol/PAYNOTFY.cbl" -L "$libdir" -lERPOps -Q "-Wl,-rpath,$libdir"
+if [ "$link" = static ]; then
+    # The archive and the system libraries the Rust code needs (erpops.pc's
+    # Libs.private); the program then loads no libERPOps at run time.
+    cobc -x -fstatic-call -I "$includedir" -o "$work/paynotfy" "$source" \
+        "$libdir/libERPOps.a" -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+    check "statically linked: no libERPOps needed at run time" \
+        sh -c "! readelf -d '$work/paynotfy' | grep -q 'NEEDED.*libERPOps'"
+else
+    cobc -x -fstatic-call -I "$includedir" -o "$work/paynotfy" "$source" \
+        -L "$libdir" -lERPOps -Q "-Wl,-rpath,$libdir"
+fi
 
 secret='whsec_cobol_batch_secret_42'
 ERPOPS_SECRET="$secret" ERPOPS_OUT_DIR="$work" ERPOPS_EVENT_TIME='2026-04-20T05:00:00+02:00' \

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The receiver tarball as an operator uses it: unpack, read the unit and the
+# example settings, start the demo from bin/erpops and paste the curl it prints.
+source "$(dirname "$0")/lib.sh"
+
+name="erpops-$version-x86_64-linux-gnu"
+tar -xzf "$dist/$name.tar.gz" -C "$work"
+mkdir -p "$work/opt"
+mv "$work/$name" "$work/opt/erpops"
+home="$work/opt/erpops"
+bin="$home/bin/erpops"
+
+floor="$(glibc_floor "$bin")"
+echo "bin/erpops needs glibc $floor"
+check "bin/erpops needs glibc <= 2.17 (needs $floor)" at_most "$floor" 2.17
+check "bin/erpops is stripped" stripped "$bin"
+check "erpops --version is $version" [ "$(as_user "$bin" --version)" = "erpops $version" ]
+for f in etc/erpops.toml lib/systemd/system/erpops.service share/doc/erpops/README.md \
+    share/doc/erpops/receiver.md share/doc/erpops/deployment.md share/doc/erpops/LICENSE \
+    share/doc/erpops/CHANGELOG.md; do
+    check "ships $f" [ -s "$home/$f" ]
+done
+
+# The unit as systemd reads it, in a root where the tarball sits at /opt/erpops
+# (ExecStart must exist). verify prints nothing for a sound unit, and exits 0
+# even for an unknown setting, so any output fails.
+sysroot="$work/sysroot"
+mkdir -p "$sysroot/opt" "$sysroot/etc/systemd/system" "$sysroot/usr/lib/systemd"
+cp -a "$home" "$sysroot/opt/erpops"
+cp -r /usr/lib/systemd/system "$sysroot/usr/lib/systemd/"
+cp "$home/lib/systemd/system/erpops.service" "$sysroot/etc/systemd/system/"
+verify="$(systemd-analyze verify --root="$sysroot" /etc/systemd/system/erpops.service 2>&1)" && rc=0 || rc=$?
+[ -z "$verify" ] || echo "$verify" >&2
+check "systemd-analyze verify accepts erpops.service" [ "$rc:$verify" = "0:" ]
+exposure="$(systemd-analyze security --offline=yes "$home/lib/systemd/system/erpops.service" 2>/dev/null \
+    | sed -n 's/.*Overall exposure level for erpops.service: \([0-9.]*\).*/\1/p')"
+echo "systemd-analyze security: exposure ${exposure:-?} (0 = locked down, 10 = exposed)"
+check "the unit's exposure is at most 2.0 (is ${exposure:-?})" at_most "${exposure:-99}" 2.0
+check "the unit runs as its own user with a read-only system" \
+    sh -c "grep -q '^DynamicUser=yes' '$home/lib/systemd/system/erpops.service' && grep -q '^ProtectSystem=strict' '$home/lib/systemd/system/erpops.service' && grep -q '^NoNewPrivileges=yes' '$home/lib/systemd/system/erpops.service'"
+
+# The example settings parse (unknown keys are refused at start): serve with
+# them, on a free port and a data directory of this test's.
+cd "$work"
+spawn_as_user "$bin" serve --demo --config "$home/etc/erpops.toml" --listen 127.0.0.1:0 --data "$work/data" \
+    > "$work/serve.out" 2> "$work/serve.err"
+server=$spawned
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do
+    grep -q -- '-d "$BODY"' "$work/serve.out" 2>/dev/null && break
+    kill -0 "$server" 2>/dev/null || break
+    sleep 0.1
+done
+check "serve --demo prints the curl command" grep -q -- '-d "$BODY"' "$work/serve.out"
+# The lines from BODY= to -d "$BODY", pasted into a shell as printed.
+sed -n '/^BODY=/,/-d "\$BODY"/p' "$work/serve.out" > "$work/paste.sh"
+status="$(as_user bash -c "$(cat "$work/paste.sh") -s -o /dev/null -w '%{http_code}'" 2>/dev/null || true)"
+check "the pasted curl gets 202 (got ${status:-nothing})" [ "$status" = 202 ]
+kill -TERM "$server"
+wait "$server" && stopped=0 || stopped=$?
+check "SIGTERM stops it cleanly (exit $stopped)" [ "$stopped" = 0 ]
+[ "$fail" = 0 ] || cat "$work/serve.err" >&2
+
+finish dist-receiver
