@@ -144,7 +144,10 @@ export declare class QuotaLedger {
 
 /** The core's in-memory receiver. */
 export declare class ReceiveEngine {
-  /** An empty receiver with `config` (defaults when omitted). */
+  /**
+   * An empty receiver with `config` (each limit left out takes the
+   * core's default; a replay window left out follows the age and skew).
+   */
   constructor(config?: EngineConfig | undefined | null)
   /**
    * Adds a tenant: `plan` is a plan name or a daily inbound-event limit

@@ -57,3 +57,6 @@ test-dist: dist deps-apt
 	  bash tests/dist/python.sh
 	DIST_DIR=$(DIST_DIR) bash tests/dist/node.sh
 	DIST_DIR=$(DIST_DIR) bash tests/dist/receiver.sh
+	@# SHA256SUMS covers every artifact, and each one matches it.
+	cd $(DIST_DIR) && sha256sum --quiet --strict -c SHA256SUMS \
+	  && [ "$$(ls | grep -vc '^SHA256SUMS$$')" = "$$(wc -l < SHA256SUMS)" ]

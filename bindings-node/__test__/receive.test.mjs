@@ -64,3 +64,25 @@ for (const sc of file.scenarios) {
     }
   })
 }
+
+test('maxAgeSecs alone is accepted, and the replay window follows it (core default)', () => {
+  const secret = 'whsec_longer_age'
+  const connector = '3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d'
+  const engine = new ReceiveEngine({ maxAgeSecs: 172800 })
+  engine.addTenant('acme', null)
+  engine.addConnector(connector, 'acme', [{ secret }], true)
+  const sent = new Date('2026-04-20T03:00:00Z')
+  const body = Buffer.from(
+    JSON.stringify({ connector_id: connector, event_type: 'integration.failed', timestamp: sent.toISOString(), severity: 'error' }),
+  )
+  const request = { method: 'POST', contentType: 'application/json', signature: erpops.sign(body, secret), connectorId: connector, body }
+  const hours = (h) => new Date(sent.getTime() + h * 3600_000)
+  assert.equal(engine.receive(request, hours(1), 'req_first').status, 202)
+  // 47 h old: inside the 48 h age, past the fixed 24 h 5 min default window,
+  // so only a window that followed the age still knows these bytes.
+  assert.equal(engine.receive(request, hours(47), 'req_retry').status, 200)
+  assert.throws(
+    () => new ReceiveEngine({ maxAgeSecs: 172800, replayWindowSecs: 86700 }),
+    (e) => /replay window/.test(e.message) && /172800|173100/.test(e.message),
+  )
+})

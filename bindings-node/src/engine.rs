@@ -9,8 +9,8 @@ use std::time::Duration;
 use erpops_core::pii::PiiPolicy;
 use erpops_core::quota::{Limit, Plan};
 use erpops_core::receive::{
-    Body, ConnectorRecord, ConnectorSecret, Effect, Engine, InboundRequest, ReceiveConfig,
-    TenantRecord,
+    Body, ConfigOverrides, ConnectorRecord, ConnectorSecret, Effect, Engine, InboundRequest,
+    ReceiveConfig, TenantRecord,
 };
 use erpops_core::signature::Secret;
 use napi::bindgen_prelude::Buffer;
@@ -45,10 +45,12 @@ pub struct EngineConfig {
     pub replay_window_secs: Option<f64>,
 }
 
-fn secs(v: Option<f64>, default: Duration, what: &str) -> Result<Duration> {
+fn secs(v: Option<f64>, what: &str) -> Result<Option<Duration>> {
     match v {
-        None => Ok(default),
-        Some(s) if s.is_finite() && (0.0..=1e12).contains(&s) => Ok(Duration::from_secs_f64(s)),
+        None => Ok(None),
+        Some(s) if s.is_finite() && (0.0..=1e12).contains(&s) => {
+            Ok(Some(Duration::from_secs_f64(s)))
+        }
         Some(s) => Err(invalid(format!(
             "{what} must be non-negative seconds, got {s}"
         ))),
@@ -106,31 +108,33 @@ pub struct ReceiveEngine {
 
 #[napi]
 impl ReceiveEngine {
-    /// An empty receiver with `config` (defaults when omitted).
+    /// An empty receiver with `config` (each limit left out takes the
+    /// core's default; a replay window left out follows the age and skew).
     #[napi(constructor, catch_unwind)]
     pub fn new(config: Option<EngineConfig>) -> Result<Self> {
-        let d = ReceiveConfig::default();
         let c = config.unwrap_or(EngineConfig {
             max_body_bytes: None,
             future_skew_secs: None,
             max_age_secs: None,
             replay_window_secs: None,
         });
-        let max = match c.max_body_bytes {
-            None => d.max_body_bytes(),
-            Some(m) if m.is_finite() && m >= 0.0 && m.fract() == 0.0 && m <= 1e15 => m as usize,
+        let max_body_bytes = match c.max_body_bytes {
+            None => None,
+            Some(m) if m.is_finite() && m >= 0.0 && m.fract() == 0.0 && m <= 1e15 => {
+                Some(m as usize)
+            }
             Some(m) => {
                 return Err(invalid(format!(
                     "maxBodyBytes must be a non-negative integer, got {m}"
                 )))
             }
         };
-        let config = ReceiveConfig::new(
-            max,
-            secs(c.future_skew_secs, d.future_skew(), "futureSkewSecs")?,
-            secs(c.max_age_secs, d.max_age(), "maxAgeSecs")?,
-            secs(c.replay_window_secs, d.replay_window(), "replayWindowSecs")?,
-        )
+        let config = ReceiveConfig::with(ConfigOverrides {
+            max_body_bytes,
+            future_skew: secs(c.future_skew_secs, "futureSkewSecs")?,
+            max_age: secs(c.max_age_secs, "maxAgeSecs")?,
+            replay_window: secs(c.replay_window_secs, "replayWindowSecs")?,
+        })
         .map_err(|e| invalid(e.to_string()))?;
         Ok(ReceiveEngine {
             engine: Engine::new(config),

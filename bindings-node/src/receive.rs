@@ -12,8 +12,8 @@
 use erpops_core::pii::PiiPolicy;
 use erpops_core::quota::Plan;
 use erpops_core::receive::{
-    authenticate, decide, Body, ConnectorRecord, ConnectorSecret, Context, InboundRequest, Outcome,
-    ReceiveConfig, Response, TenantRecord,
+    authenticate, decide, Body, ConfigOverrides, ConnectorRecord, ConnectorSecret, Context,
+    InboundRequest, Outcome, ReceiveConfig, Response, TenantRecord,
 };
 use erpops_core::signature::Secret;
 use napi::Either;
@@ -72,22 +72,23 @@ pub fn check_request(
     pii_policy: Option<String>,
 ) -> Result<Either<String, Refusal>> {
     let now = timestamp(now_ms)?;
-    let mut config = ReceiveConfig::default();
-    if let Some(max) = max_body_bytes {
-        if !(max.is_finite() && max >= 0.0 && max.fract() == 0.0 && max <= 1e15) {
+    let max_body_bytes = match max_body_bytes {
+        None => None,
+        Some(max) if max.is_finite() && max >= 0.0 && max.fract() == 0.0 && max <= 1e15 => {
+            Some(max as usize)
+        }
+        Some(max) => {
             return Err(from_core(
                 "invalid_argument",
                 format!("maxBodyBytes must be a non-negative integer, got {max}"),
-            ));
+            ))
         }
-        config = ReceiveConfig::new(
-            max as usize,
-            config.future_skew(),
-            config.max_age(),
-            config.replay_window(),
-        )
-        .map_err(|e| from_core("invalid_argument", e))?;
-    }
+    };
+    let config = ReceiveConfig::with(ConfigOverrides {
+        max_body_bytes,
+        ..ConfigOverrides::default()
+    })
+    .map_err(|e| from_core("invalid_argument", e))?;
     let mut tenant = TenantRecord::new(Plan::Enterprise);
     if let Some(policy) = pii_policy.as_deref() {
         tenant.pii_policy = PiiPolicy::from_wire(policy).ok_or_else(|| {

@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use erpops_core::quota::Plan;
 use erpops_core::receive::{
-    self as core_receive, AdminError, Body, ConnectorRecord, ConnectorSecret, Context, Engine,
-    InboundRequest, Outcome, ReceiveConfig, Response, TenantRecord,
+    self as core_receive, AdminError, Body, ConfigOverrides, ConnectorRecord, ConnectorSecret,
+    Context, Engine, InboundRequest, Outcome, ReceiveConfig, Response, TenantRecord,
 };
 use erpops_core::signature::Secret;
 use erpops_core::wire;
@@ -29,33 +29,21 @@ use crate::input::{bytes_of, is_bytes_like};
 use crate::signature::PySecret;
 use crate::time::{duration_of, timestamp_of};
 
-/// The receiver limits from keyword arguments (`None`: the contract's
-/// defaults; the replay window defaults to the maximum age plus the skew).
+/// The receiver limits from keyword arguments (`None`: the core's default
+/// for that limit, see `ConfigOverrides`).
 fn config_of(
     max_body_bytes: Option<usize>,
     future_skew: Option<&Bound<'_, PyAny>>,
     max_age: Option<&Bound<'_, PyAny>>,
     replay_window: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<ReceiveConfig> {
-    let base = ReceiveConfig::default();
-    let skew = future_skew
-        .map(|d| duration_of(d, "future_skew"))
-        .transpose()?
-        .unwrap_or(base.future_skew());
-    let age = max_age
-        .map(|d| duration_of(d, "max_age"))
-        .transpose()?
-        .unwrap_or(base.max_age());
-    let replay = replay_window
-        .map(|d| duration_of(d, "replay_window"))
-        .transpose()?
-        .unwrap_or_else(|| age.saturating_add(skew));
-    ReceiveConfig::new(
-        max_body_bytes.unwrap_or(base.max_body_bytes()),
-        skew,
-        age,
-        replay,
-    )
+    let duration = |d: Option<&Bound<'_, PyAny>>, name| d.map(|d| duration_of(d, name)).transpose();
+    ReceiveConfig::with(ConfigOverrides {
+        max_body_bytes,
+        future_skew: duration(future_skew, "future_skew")?,
+        max_age: duration(max_age, "max_age")?,
+        replay_window: duration(replay_window, "replay_window")?,
+    })
     .map_err(|e| PyValueError::new_err(format!("{e} ({})", e.code())))
 }
 

@@ -108,3 +108,17 @@ def test_engine_quota_duplicates_and_incidents() -> None:
     assert engine.used("acme", now=NOW) == 1
     [incident] = engine.incidents()
     assert incident["status"] == "open"
+
+
+def test_max_age_alone_is_accepted_and_the_replay_window_follows_it() -> None:
+    # The same rule as Node's ReceiveEngine({maxAgeSecs}): the core's default.
+    engine = erpops.Engine(max_age=timedelta(hours=48))
+    engine.add_tenant("acme")
+    engine.add_connector(CONNECTOR_ID, tenant="acme", secrets=SECRET)
+    body, headers = signed(severity="error")
+    assert engine.receive(headers, body, now=NOW).status == 202
+    # Inside the 48 h age and past the fixed 24 h 5 min default window: only
+    # a window that followed the age still knows these bytes.
+    assert engine.receive(headers, body, now=NOW + timedelta(hours=46)).status == 200
+    with pytest.raises(ValueError, match="replay_window_too_short"):
+        erpops.Engine(max_age=timedelta(hours=48), replay_window=timedelta(hours=24, minutes=5))

@@ -5,7 +5,7 @@
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
-use erpops_core::receive::ReceiveConfig;
+use erpops_core::receive::{ConfigOverrides, ReceiveConfig};
 use tokio::net::TcpListener;
 
 use crate::alerts::DeliveryConfig;
@@ -75,13 +75,10 @@ impl Receiver {
 
 /// The receive limits for these settings (the core checks them).
 pub fn receive_config(settings: &Settings) -> Result<ReceiveConfig, String> {
-    let d = ReceiveConfig::default();
-    ReceiveConfig::new(
-        settings.max_body_bytes,
-        d.future_skew(),
-        d.max_age(),
-        d.replay_window(),
-    )
+    ReceiveConfig::with(ConfigOverrides {
+        max_body_bytes: Some(settings.max_body_bytes),
+        ..ConfigOverrides::default()
+    })
     .map_err(|e| e.to_string())
 }
 

@@ -22,6 +22,27 @@ pub struct ReceiveConfig {
     replay_window: Duration,
 }
 
+/// The limits a caller sets, each `None` for the contract's default: what
+/// every binding and the receiver turn their options into, so the defaults
+/// and how they combine live here once.
+///
+/// An unset replay window is not the fixed default but the least window
+/// that closes the gap for the age and skew in force (`max_age +
+/// future_skew`), so lengthening the maximum age alone never yields a
+/// configuration that is refused. A replay window that *is* set is checked
+/// as given.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConfigOverrides {
+    /// Largest accepted body in bytes.
+    pub max_body_bytes: Option<usize>,
+    /// How far ahead of `now` a timestamp may be.
+    pub future_skew: Option<Duration>,
+    /// How old an event may be.
+    pub max_age: Option<Duration>,
+    /// How long an accepted digest is remembered.
+    pub replay_window: Option<Duration>,
+}
+
 /// Why a [`ReceiveConfig`] cannot be built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConfigError {
@@ -88,6 +109,23 @@ impl ReceiveConfig {
         })
     }
 
+    /// The configuration for `overrides`: each unset limit takes its
+    /// default, and an unset replay window is `max_age + future_skew` of the
+    /// limits in force (see [`ConfigOverrides`]).
+    pub fn with(overrides: ConfigOverrides) -> Result<Self, ConfigError> {
+        let d = ReceiveConfig::default();
+        let future_skew = overrides.future_skew.unwrap_or(d.future_skew);
+        let max_age = overrides.max_age.unwrap_or(d.max_age);
+        ReceiveConfig::new(
+            overrides.max_body_bytes.unwrap_or(d.max_body_bytes),
+            future_skew,
+            max_age,
+            overrides
+                .replay_window
+                .unwrap_or_else(|| max_age.saturating_add(future_skew)),
+        )
+    }
+
     /// Largest accepted body in bytes (64 KiB by default).
     pub const fn max_body_bytes(&self) -> usize {
         self.max_body_bytes
@@ -131,6 +169,46 @@ mod tests {
         let c = ReceiveConfig::default();
         assert_eq!(c.replay_window(), c.max_age() + c.future_skew());
         assert_eq!(c.max_body_bytes(), 64 * 1024);
+    }
+
+    #[test]
+    fn no_overrides_is_the_default() {
+        assert_eq!(
+            ReceiveConfig::with(ConfigOverrides::default()),
+            Ok(ReceiveConfig::default())
+        );
+    }
+
+    #[test]
+    fn an_unset_replay_window_follows_the_age_and_skew_in_force() {
+        // 48 h of age with the window left unset: accepted, and the window
+        // is exactly what closes the gap (the fixed 24 h 5 min default
+        // would have been refused).
+        let c = ReceiveConfig::with(ConfigOverrides {
+            max_age: Some(Duration::from_secs(172_800)),
+            ..ConfigOverrides::default()
+        })
+        .unwrap();
+        assert_eq!(c.replay_window(), Duration::from_secs(172_800 + 300));
+        let c = ReceiveConfig::with(ConfigOverrides {
+            future_skew: Some(Duration::from_secs(60)),
+            max_body_bytes: Some(10),
+            ..ConfigOverrides::default()
+        })
+        .unwrap();
+        assert_eq!(c.replay_window(), DEFAULT_MAX_AGE + Duration::from_secs(60));
+        assert_eq!(c.max_body_bytes(), 10);
+    }
+
+    #[test]
+    fn a_set_replay_window_is_checked_as_given() {
+        let err = ReceiveConfig::with(ConfigOverrides {
+            max_age: Some(Duration::from_secs(172_800)),
+            replay_window: Some(Duration::from_secs(86_700)),
+            ..ConfigOverrides::default()
+        })
+        .unwrap_err();
+        assert_eq!(err.code(), "replay_window_too_short");
     }
 
     #[test]

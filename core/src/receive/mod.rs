@@ -41,7 +41,7 @@ pub mod request;
 pub mod response;
 
 pub use authenticate::{authenticate, Authenticated};
-pub use config::{ConfigError, ReceiveConfig};
+pub use config::{ConfigError, ConfigOverrides, ReceiveConfig};
 pub use context::{ConnectorRecord, ConnectorSecret, Context, TenantRecord};
 pub use decide::{admit, decide, incident_id_of, settle, Accepted, Admitted, Outcome, State};
 pub use engine::{AdminError, Engine, StoredEvent};
