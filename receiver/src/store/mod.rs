@@ -6,15 +6,22 @@
 //! and the admin commands open their own store on the same data directory
 //! (SQLite serializes writers; WAL lets readers run beside them).
 //!
+//! - [`sql_store`]: every store method, written once for both engines
+//!   over the connection trait of [`db`] (which also holds the neutral row
+//!   codec); [`dialect`]: the SQL forms that differ between them.
 //! - [`sqlite`]: the embedded store (WAL, `synchronous=FULL`).
 //! - [`postgres`]: the shared store (`--store postgres://…`).
-//! - [`migrate`]: versioned schema migrations kept in `receiver/migrations/`.
+//! - [`migrate`]: versioned schema migrations kept in `receiver/migrations/`,
+//!   one runner for both engines.
 //! - [`alerts`]: the alerting half ([`AlertStore`]): rules, silences,
 //!   heartbeats, webhooks, custom plans, notifications.
 
 pub mod alerts;
+pub mod db;
+pub mod dialect;
 pub mod migrate;
 pub mod postgres;
+pub mod sql_store;
 pub mod sqlite;
 
 use core::fmt;
