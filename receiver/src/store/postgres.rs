@@ -16,7 +16,7 @@
 //!
 //! Commits are synchronous (`synchronous_commit` as configured on the
 //! server, `on` by default): a 202 is only sent once PostgreSQL reported the
-//! commit durable, so [`Store::defer_sync`](super::Store::defer_sync) has nothing left to do.
+//! commit durable, so [`WriterStore::defer_sync`](super::WriterStore::defer_sync) has nothing left to do.
 //!
 //! Its store methods are the shared ones ([`SqlStore`]); this file is the
 //! `postgres` client's side of the connection trait ([`Conn`]) and what
@@ -55,7 +55,7 @@ pub struct PgConn {
     /// Prepared statements by the statement's text as written (`?N`): one
     /// round trip per call instead of a parse each time.
     prepared: HashMap<String, postgres::Statement>,
-    /// Whether a transaction is open ([`Store::begin`](super::Store::begin) or
+    /// Whether a transaction is open ([`WriterStore::begin`](super::WriterStore::begin) or
     /// [`Conn::atomically`]).
     in_tx: bool,
     /// The shared engine's version this connection last committed or
@@ -463,13 +463,11 @@ impl Backend for PgConn {
         Ok((Some(record), tenant))
     }
 
-    fn lookup_replay(
+    fn replay_expiry(
         &mut self,
-        replay: Option<(&str, Timestamp)>,
+        event_id: &str,
+        event_time: Timestamp,
     ) -> StoreResult<Option<Timestamp>> {
-        let Some((event_id, event_time)) = replay else {
-            return Ok(None);
-        };
         // Two receivers given the same bytes at once would both read "not
         // seen" under READ COMMITTED and both store the event: the first
         // to lock the event id holds the other until its group commits,

@@ -19,28 +19,32 @@ use erpops_core::signature::Secret;
 use erpops_core::Timestamp;
 use uuid::Uuid;
 
+mod admin;
 mod alerts;
 
-use super::db::{args, event_of, event_second, from_db, json_of, to_db, to_json, Conn, Param};
+use super::alerts::{AlertFilter, NewNotification};
+use super::db::{
+    args, event_of, event_second, from_db, from_json, json_of, to_db, to_json, Conn, Param,
+};
 use super::{
-    charge_inbound_events, ApiKeyRow, ConnectorRow, Cursor, Deferred, EngineChanges, EventFilter,
-    IncidentFilter, Listed, NewEvent, ReadStore, Records, Store, StoreError, StoreResult,
-    TenantRow,
+    charge_inbound_events, ConnectorRow, Cursor, Deferred, EngineChanges, EventFilter,
+    IncidentFilter, Listed, NewEvent, ReadStore, RecordStore, Records, StoreError, StoreResult,
+    WriterStore,
 };
 
 /// What one engine implements beside its [`Conn`]: the parts of the store
 /// whose machinery, not only whose SQL, differs. Defaults are what a
 /// store with one writer needs (nothing).
 pub trait Backend: Conn + Sized {
-    /// See [`Store::begin`].
+    /// See [`WriterStore::begin`].
     fn begin(&mut self) -> StoreResult<()>;
-    /// See [`Store::commit`].
+    /// See [`WriterStore::commit`].
     fn commit(&mut self) -> StoreResult<()>;
-    /// See [`Store::rollback`].
+    /// See [`WriterStore::rollback`].
     fn rollback(&mut self) -> StoreResult<()>;
-    /// See [`Store::defer_sync`].
+    /// See [`WriterStore::defer_sync`].
     fn defer_sync(&mut self) -> StoreResult<Deferred>;
-    /// See [`Store::lock_group`].
+    /// See [`WriterStore::lock_group`].
     fn lock_group(
         &mut self,
         tenants: &[&str],
@@ -50,28 +54,29 @@ pub trait Backend: Conn + Sized {
         let _ = (tenants, event_ids, now);
         Ok(())
     }
-    /// See [`Store::lock_engine`].
+    /// See [`WriterStore::lock_engine`].
     fn lock_engine(&mut self) -> StoreResult<Option<EngineChanges>> {
         Ok(None)
     }
-    /// See [`Store::records`].
+    /// See [`RecordStore::records`].
     fn records(&mut self, connector: &Uuid) -> StoreResult<Records>;
-    /// See [`Store::records_generation`].
+    /// See [`RecordStore::records_generation`].
     fn records_generation(&mut self) -> StoreResult<Option<i64>> {
         Ok(None)
     }
-    /// See [`Store::records_with_generation`].
+    /// See [`RecordStore::records_with_generation`].
     fn records_with_generation(&mut self, connector: &Uuid) -> StoreResult<(Records, Option<i64>)> {
         Ok((self.records(connector)?, None))
     }
     /// This connection is about to change connector, secret or tenant
     /// rows: records it keeps are no longer current.
     fn records_changed(&mut self) {}
-    /// The replay expiry of `(event id, event time)`, read in the writer's
-    /// transaction (see [`Store::lookup_replay`]).
-    fn lookup_replay(
+    /// The replay expiry of the event `event_id` stamped `event_time`,
+    /// read in the writer's transaction (see [`WriterStore::lookup_replay`]).
+    fn replay_expiry(
         &mut self,
-        replay: Option<(&str, Timestamp)>,
+        event_id: &str,
+        event_time: Timestamp,
     ) -> StoreResult<Option<Timestamp>>;
     /// The accepted event `e` was just inserted on this connection.
     fn event_inserted(&mut self, e: &NewEvent<'_>) -> StoreResult<()> {
@@ -108,7 +113,7 @@ pub trait Backend: Conn + Sized {
     fn drop_legacy_model(&mut self) -> StoreResult<()> {
         Ok(())
     }
-    /// See [`AlertStore::release_claims`](super::AlertStore::release_claims).
+    /// See [`DeliveryStore::release_claims`](super::DeliveryStore::release_claims).
     fn release_claims(&mut self, ids: &[String]) -> StoreResult<()> {
         let _ = ids;
         Ok(())
@@ -230,7 +235,7 @@ pub(super) fn read_tenant<C: Conn>(
 }
 
 /// Writes the rows of the correlation keys a group touched (see
-/// [`Store::write_incident_keys`]).
+/// [`WriterStore::write_incident_keys`]).
 fn write_incident_keys<B: Backend>(
     db: &mut B,
     rows: &[(CorrelationKey, Option<KeySnapshot>)],
@@ -291,12 +296,26 @@ impl<B: Backend> SqlStore<B> {
     }
 }
 
-impl<B: Backend> Store for SqlStore<B> {
+impl<B: Backend> RecordStore for SqlStore<B> {
     fn ping(&mut self) -> StoreResult<()> {
         self.db.query_opt("SELECT 1", &[])?;
         Ok(())
     }
 
+    fn records(&mut self, connector: &Uuid) -> StoreResult<Records> {
+        self.db.records(connector)
+    }
+
+    fn records_generation(&mut self) -> StoreResult<Option<i64>> {
+        self.db.records_generation()
+    }
+
+    fn records_with_generation(&mut self, connector: &Uuid) -> StoreResult<(Records, Option<i64>)> {
+        self.db.records_with_generation(connector)
+    }
+}
+
+impl<B: Backend> WriterStore for SqlStore<B> {
     fn begin(&mut self) -> StoreResult<()> {
         self.db.begin()
     }
@@ -326,25 +345,13 @@ impl<B: Backend> Store for SqlStore<B> {
         self.db.defer_sync()
     }
 
-    fn records(&mut self, connector: &Uuid) -> StoreResult<Records> {
-        self.db.records(connector)
-    }
-
-    fn records_generation(&mut self) -> StoreResult<Option<i64>> {
-        self.db.records_generation()
-    }
-
-    fn records_with_generation(&mut self, connector: &Uuid) -> StoreResult<(Records, Option<i64>)> {
-        self.db.records_with_generation(connector)
-    }
-
     fn lookup_state(
         &mut self,
         tenant: &str,
         replay: Option<(&str, Timestamp)>,
         now: Timestamp,
     ) -> StoreResult<(Option<Timestamp>, Option<Counter>)> {
-        let replay = self.db.lookup_replay(replay)?;
+        let replay = self.lookup_replay(tenant, replay, now)?;
         let window = Window::containing(Metric::InboundEvent.period(), now);
         let used = match self.db.held_counter(tenant, window.start) {
             Some(used) => Some(used),
@@ -368,7 +375,10 @@ impl<B: Backend> Store for SqlStore<B> {
         replay: Option<(&str, Timestamp)>,
         _now: Timestamp,
     ) -> StoreResult<Option<Timestamp>> {
-        self.db.lookup_replay(replay)
+        match replay {
+            Some((event_id, event_time)) => self.db.replay_expiry(event_id, event_time),
+            None => Ok(None),
+        }
     }
 
     /// The group's `count` events in one conditional upsert (the core's
@@ -547,259 +557,53 @@ impl<B: Backend> Store for SqlStore<B> {
         Ok(())
     }
 
-    fn create_tenant(
-        &mut self,
-        id: &str,
-        name: &str,
-        plan: &str,
-        pii: PiiPolicy,
-        now: Timestamp,
-    ) -> StoreResult<()> {
-        self.db.records_changed();
-        self.db
-            .execute(
-                "INSERT INTO tenants (id, name, plan, pii_policy, suspended, created_at) VALUES \
-                 (?1, ?2, ?3, ?4, FALSE, ?5)",
-                args![id, name, plan, pii.as_str(), to_db(now)],
-            )
-            .map_err(|e| e.exists_or("tenant", id))?;
-        Ok(())
-    }
-
-    fn tenants(&mut self) -> StoreResult<Vec<TenantRow>> {
-        self.db
-            .query(
-                "SELECT id, name, plan, pii_policy, suspended FROM tenants ORDER BY id",
-                &[],
-            )?
-            .iter()
-            .map(|r| {
-                Ok(TenantRow {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    plan: r.get(2)?,
-                    pii_policy: r.get(3)?,
-                    suspended: r.get(4)?,
-                })
-            })
-            .collect()
-    }
-
-    fn set_plan(&mut self, id: &str, plan: &str) -> StoreResult<()> {
-        self.touch(
-            "UPDATE tenants SET plan = ?2 WHERE id = ?1",
-            args![id, plan],
-            "tenant",
-            id,
-        )
-    }
-
-    fn set_suspended(&mut self, id: &str, suspended: bool) -> StoreResult<()> {
-        self.touch(
-            "UPDATE tenants SET suspended = ?2 WHERE id = ?1",
-            args![id, suspended],
-            "tenant",
-            id,
-        )
-    }
-
-    fn create_connector(
-        &mut self,
-        id: &Uuid,
-        tenant: &str,
-        name: &str,
-        secret: &str,
-        now: Timestamp,
-    ) -> StoreResult<()> {
-        self.db.records_changed();
-        let cid = id.to_string();
+    fn save_alert_state(&mut self, state: &serde_json::Value) -> StoreResult<()> {
+        let json = to_json(state)?;
         self.db.atomically(|db| {
-            if db
-                .query_opt("SELECT 1 FROM tenants WHERE id = ?1", args![tenant])?
-                .is_none()
-            {
-                return Err(StoreError::NotFound {
-                    what: "tenant",
-                    id: tenant.to_owned(),
-                });
-            }
-            db.execute(
-                "INSERT INTO connectors (id, tenant_id, name, enabled, created_at) VALUES (?1, \
-                 ?2, ?3, TRUE, ?4)",
-                args![&cid, tenant, name, to_db(now)],
-            )
-            .map_err(|e| e.exists_or("connector", &cid))?;
-            db.execute(
-                "INSERT INTO connector_secrets (connector_id, secret, created_at, expires_at) \
-                 VALUES (?1, ?2, ?3, NULL)",
-                args![&cid, secret, to_db(now)],
-            )?;
+            // Versioned like the key rows where the engine is shared, so
+            // other receivers reload it.
+            match db.engine_write_version()? {
+                None => db.execute(
+                    "INSERT INTO alert_state (id, state_json) VALUES (1, ?1) ON CONFLICT (id) DO \
+                     UPDATE SET state_json = excluded.state_json",
+                    args![&json],
+                )?,
+                Some(version) => db.execute(
+                    "INSERT INTO alert_state (id, state_json, version) VALUES (1, ?1, ?2) ON \
+                     CONFLICT (id) DO UPDATE SET state_json = excluded.state_json, version = \
+                     excluded.version",
+                    args![&json, version],
+                )?,
+            };
             Ok(())
         })
     }
 
-    fn connectors(
-        &mut self,
-        tenant: Option<&str>,
-        now: Timestamp,
-    ) -> StoreResult<Vec<ConnectorRow>> {
+    fn load_alert_state(&mut self) -> StoreResult<Option<serde_json::Value>> {
         self.db
-            .query(
-                "SELECT c.id, c.tenant_id, c.name, c.enabled, (SELECT COUNT(*) FROM \
-                 connector_secrets s WHERE s.connector_id = c.id AND (s.expires_at IS NULL OR \
-                 s.expires_at > ?2)) FROM connectors c WHERE (CAST(?1 AS TEXT) IS NULL OR \
-                 c.tenant_id = ?1) ORDER BY c.tenant_id, c.name, c.id",
-                args![tenant, to_db(now)],
-            )?
-            .iter()
-            .map(|r| {
-                let id: String = r.get(0)?;
-                let active: i64 = r.get(4)?;
-                Ok(ConnectorRow {
-                    id: Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                    tenant_id: r.get(1)?,
-                    name: r.get(2)?,
-                    enabled: r.get(3)?,
-                    active_secrets: usize::try_from(active).unwrap_or(0),
-                })
-            })
-            .collect()
-    }
-
-    fn rotate_secret(
-        &mut self,
-        id: &Uuid,
-        secret: &str,
-        old_expires_at: Timestamp,
-        now: Timestamp,
-    ) -> StoreResult<()> {
-        self.db.records_changed();
-        let cid = id.to_string();
-        self.db.atomically(|db| {
-            // Older secrets keep verifying until the overlap ends (never
-            // longer than an expiry they already had).
-            let n = db.execute(
-                "UPDATE connector_secrets SET expires_at = CASE WHEN expires_at IS NULL OR \
-                 expires_at > ?2 THEN ?2 ELSE expires_at END WHERE connector_id = ?1",
-                args![&cid, to_db(old_expires_at)],
-            )?;
-            if n == 0 {
-                return Err(StoreError::NotFound {
-                    what: "connector",
-                    id: cid.clone(),
-                });
-            }
-            db.execute(
-                "INSERT INTO connector_secrets (connector_id, secret, created_at, expires_at) \
-                 VALUES (?1, ?2, ?3, NULL)",
-                args![&cid, secret, to_db(now)],
-            )?;
-            Ok(())
-        })
-    }
-
-    fn set_connector_enabled(&mut self, id: &Uuid, enabled: bool) -> StoreResult<()> {
-        let cid = id.to_string();
-        self.touch(
-            "UPDATE connectors SET enabled = ?2 WHERE id = ?1",
-            args![&cid, enabled],
-            "connector",
-            &cid,
-        )
-    }
-
-    fn active_secrets(&mut self, id: &Uuid, now: Timestamp) -> StoreResult<Vec<String>> {
-        self.db
-            .query(
-                "SELECT secret FROM connector_secrets WHERE connector_id = ?1 AND (expires_at IS \
-                 NULL OR expires_at > ?2) ORDER BY created_at DESC",
-                args![&id.to_string(), to_db(now)],
-            )?
-            .iter()
-            .map(|r| r.get(0))
-            .collect()
-    }
-
-    fn demo(&mut self) -> StoreResult<Option<(String, Uuid)>> {
-        self.db
-            .query_opt("SELECT tenant_id, connector_id FROM demo WHERE id = 1", &[])?
-            .map(|r| {
-                let c: String = r.get(1)?;
-                Uuid::parse_str(&c)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))
-                    .and_then(|u| Ok((r.get(0)?, u)))
-            })
+            .query_opt("SELECT state_json FROM alert_state WHERE id = 1", &[])?
+            .map(|r| from_json(&r.get::<String>(0)?, "alert state"))
             .transpose()
     }
 
-    fn set_demo(&mut self, tenant: &str, connector: &Uuid) -> StoreResult<()> {
+    fn insert_notification(&mut self, n: &NewNotification<'_>) -> StoreResult<()> {
         self.db.execute(
-            "INSERT INTO demo (id, tenant_id, connector_id) VALUES (1, ?1, ?2)",
-            args![tenant, &connector.to_string()],
+            "INSERT INTO notifications (id, tenant_id, rule_id, channel, incident_id, reason, \
+             created_at, payload_json, state, attempts, next_attempt_at) VALUES (?1, ?2, ?3, ?4, \
+             ?5, ?6, ?7, ?8, 'pending', 0, ?7)",
+            args![
+                n.id,
+                n.tenant_id,
+                n.rule_id,
+                n.channel,
+                n.incident_id,
+                n.reason,
+                to_db(n.created_at),
+                n.payload
+            ],
         )?;
         Ok(())
     }
-
-    fn event_count(&mut self, tenant: &str) -> StoreResult<u64> {
-        let n: i64 = self
-            .db
-            .query_opt(
-                "SELECT COUNT(*) FROM events WHERE tenant_id = ?1",
-                args![tenant],
-            )?
-            .map_or(Ok(0), |r| r.get(0))?;
-        Ok(u64::try_from(n).unwrap_or(0))
-    }
-
-    fn create_api_key(
-        &mut self,
-        id: &str,
-        tenant: &str,
-        key_hash: &str,
-        label: &str,
-        now: Timestamp,
-    ) -> StoreResult<()> {
-        self.db
-            .execute(
-                "INSERT INTO api_keys (id, tenant_id, key_hash, label, created_at) VALUES (?1, \
-                 ?2, ?3, ?4, ?5)",
-                args![id, tenant, key_hash, label, to_db(now)],
-            )
-            .map_err(|e| e.missing_or("tenant", tenant))?;
-        Ok(())
-    }
-
-    fn api_keys(&mut self, tenant: Option<&str>) -> StoreResult<Vec<ApiKeyRow>> {
-        self.db
-            .query(
-                "SELECT id, tenant_id, label, revoked_at IS NOT NULL FROM api_keys WHERE \
-                 (CAST(?1 AS TEXT) IS NULL OR tenant_id = ?1) ORDER BY tenant_id, created_at, id",
-                args![tenant],
-            )?
-            .iter()
-            .map(|r| {
-                Ok(ApiKeyRow {
-                    id: r.get(0)?,
-                    tenant_id: r.get(1)?,
-                    label: r.get(2)?,
-                    revoked: r.get(3)?,
-                })
-            })
-            .collect()
-    }
-
-    fn revoke_api_key(&mut self, id: &str, now: Timestamp) -> StoreResult<()> {
-        self.touch(
-            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1",
-            args![id, to_db(now)],
-            "api key",
-            id,
-        )
-    }
-}
-
-fn limit_param(limit: usize) -> i64 {
-    i64::try_from(limit).unwrap_or(i64::MAX)
 }
 
 impl<B: Backend> ReadStore for SqlStore<B> {
@@ -876,13 +680,13 @@ impl<B: Backend> ReadStore for SqlStore<B> {
     ) -> StoreResult<Vec<Listed>> {
         self.db
             .query(
-                "SELECT received_at, event_id, event_json, incident_id, raw_body FROM events \
-                 WHERE tenant_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR connector_id = ?2) AND \
-                 (CAST(?3 AS TEXT) IS NULL OR event_type = ?3) AND (CAST(?4 AS TEXT) IS NULL OR \
-                 severity = ?4) AND (CAST(?5 AS TEXT) IS NULL OR source = ?5) AND (CAST(?6 AS \
-                 BIGINT) IS NULL OR received_at >= ?6) AND (CAST(?7 AS BIGINT) IS NULL OR \
-                 received_at < ?7 OR (received_at = ?7 AND event_id < ?8)) ORDER BY received_at \
-                 DESC, event_id DESC LIMIT ?9",
+                "SELECT received_at, event_id, event_json, incident_id, CASE WHEN event_json = \
+                 '' THEN raw_body END FROM events WHERE tenant_id = ?1 AND (CAST(?2 AS TEXT) IS \
+                 NULL OR connector_id = ?2) AND (CAST(?3 AS TEXT) IS NULL OR event_type = ?3) AND \
+                 (CAST(?4 AS TEXT) IS NULL OR severity = ?4) AND (CAST(?5 AS TEXT) IS NULL OR \
+                 source = ?5) AND (CAST(?6 AS BIGINT) IS NULL OR received_at >= ?6) AND (CAST(?7 \
+                 AS BIGINT) IS NULL OR received_at < ?7 OR (received_at = ?7 AND event_id < ?8)) \
+                 ORDER BY received_at DESC, event_id DESC LIMIT ?9",
                 args![
                     tenant,
                     f.connector.as_deref(),
@@ -939,4 +743,91 @@ impl<B: Backend> ReadStore for SqlStore<B> {
         }
         Ok(serde_json::json!({ "tenant_id": tenant, "plan": plan_name, "metrics": metrics }))
     }
+
+    fn list_alerts(
+        &mut self,
+        tenant: &str,
+        filter: &AlertFilter,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<Listed>> {
+        let rows = self.db.query(
+            "SELECT id, created_at, rule_id, channel, incident_id, reason, payload_json, state, \
+             attempts, last_error, next_attempt_at, delivered_at FROM notifications WHERE \
+             tenant_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR state = ?2) AND (CAST(?3 AS TEXT) \
+             IS NULL OR incident_id = ?3) AND (CAST(?4 AS TEXT) IS NULL OR rule_id = ?4) AND \
+             (CAST(?5 AS TEXT) IS NULL OR reason = ?5) AND (CAST(?6 AS BIGINT) IS NULL OR \
+             created_at >= ?6) AND (CAST(?7 AS BIGINT) IS NULL OR created_at < ?7 OR (created_at \
+             = ?7 AND id < ?8)) ORDER BY created_at DESC, id DESC LIMIT ?9",
+            args![
+                tenant,
+                filter.state.as_deref(),
+                filter.incident.as_deref(),
+                filter.rule.as_deref(),
+                filter.reason.as_deref(),
+                filter.since.map(to_db),
+                after.map(|c| c.at),
+                after.map(|c| c.id.as_str()),
+                limit_param(limit),
+            ],
+        )?;
+        let mut out = Vec::new();
+        for r in rows {
+            let id: String = r.get(0)?;
+            let at: i64 = r.get(1)?;
+            let payload = json_of(&r.get::<String>(6)?)?;
+            let next: Option<i64> = r.get(10)?;
+            let delivered: Option<i64> = r.get(11)?;
+            let json = serde_json::json!({
+                "id": id,
+                "created_at": from_db(at),
+                "rule_id": r.get::<String>(2)?,
+                "channel": r.get::<String>(3)?,
+                "incident_id": r.get::<String>(4)?,
+                "reason": r.get::<String>(5)?,
+                "incident": payload.get("incident").cloned().unwrap_or_default(),
+                "delivery": {
+                    "state": r.get::<String>(7)?,
+                    "attempts": r.get::<i64>(8)?,
+                    "last_error": r.get::<Option<String>>(9)?,
+                    "next_attempt_at": next.map(from_db),
+                    "delivered_at": delivered.map(from_db),
+                },
+            });
+            out.push(Listed { at, id, json });
+        }
+        Ok(out)
+    }
+
+    fn connectors(
+        &mut self,
+        tenant: Option<&str>,
+        now: Timestamp,
+    ) -> StoreResult<Vec<ConnectorRow>> {
+        self.db
+            .query(
+                "SELECT c.id, c.tenant_id, c.name, c.enabled, (SELECT COUNT(*) FROM \
+                 connector_secrets s WHERE s.connector_id = c.id AND (s.expires_at IS NULL OR \
+                 s.expires_at > ?2)) FROM connectors c WHERE (CAST(?1 AS TEXT) IS NULL OR \
+                 c.tenant_id = ?1) ORDER BY c.tenant_id, c.name, c.id",
+                args![tenant, to_db(now)],
+            )?
+            .iter()
+            .map(|r| {
+                let id: String = r.get(0)?;
+                let active: i64 = r.get(4)?;
+                Ok(ConnectorRow {
+                    id: Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    tenant_id: r.get(1)?,
+                    name: r.get(2)?,
+                    enabled: r.get(3)?,
+                    active_secrets: usize::try_from(active).unwrap_or(0),
+                })
+            })
+            .collect()
+    }
+}
+
+fn limit_param(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
 }

@@ -422,13 +422,11 @@ impl Backend for SqliteConn {
         self.cache.tenants.clear();
     }
 
-    fn lookup_replay(
+    fn replay_expiry(
         &mut self,
-        replay: Option<(&str, Timestamp)>,
+        event_id: &str,
+        event_time: Timestamp,
     ) -> StoreResult<Option<Timestamp>> {
-        let Some((event_id, event_time)) = replay else {
-            return Ok(None);
-        };
         let key = (event_second(event_time), replay::EventId::of(event_id));
         Ok(self.replay.lookup(&self.conn, &key)?.map(from_db))
     }

@@ -88,7 +88,7 @@ impl PgConn {
         self.take_engine_lock()
     }
 
-    /// See [`Store::lock_engine`](crate::store::Store::lock_engine) and the
+    /// See [`WriterStore::lock_engine`](crate::store::WriterStore::lock_engine) and the
     /// module docs.
     pub(super) fn lock_shared_engine(&mut self) -> StoreResult<EngineChanges> {
         if !self.in_tx {
