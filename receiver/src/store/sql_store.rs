@@ -276,26 +276,6 @@ fn write_incident_keys<B: Backend>(
     })
 }
 
-impl<B: Backend> SqlStore<B> {
-    /// Runs an update of one row that must exist.
-    fn touch(
-        &mut self,
-        sql: &str,
-        params: &[Param<'_>],
-        what: &'static str,
-        id: &str,
-    ) -> StoreResult<()> {
-        self.db.records_changed();
-        if self.db.execute(sql, params)? == 0 {
-            return Err(StoreError::NotFound {
-                what,
-                id: id.to_owned(),
-            });
-        }
-        Ok(())
-    }
-}
-
 impl<B: Backend> RecordStore for SqlStore<B> {
     fn ping(&mut self) -> StoreResult<()> {
         self.db.query_opt("SELECT 1", &[])?;

@@ -7,12 +7,42 @@ use uuid::Uuid;
 
 use super::{limit_to_db, Backend, SqlStore};
 use crate::store::alerts::{CustomPlan, WebhookRow};
-use crate::store::db::{args, to_db, to_json, Param};
+use crate::store::db::{args, to_db, to_json, Conn, Param};
 use crate::store::{AdminStore, ApiKeyRow, StoreError, StoreResult, TenantRow};
 
 const BUMP: &str = "UPDATE config_generation SET generation = generation + 1 WHERE id = 1";
 
+/// Runs a statement that must change one row: `NotFound` when it changed
+/// none.
+fn one_row<C: Conn>(
+    db: &mut C,
+    sql: &str,
+    params: &[Param<'_>],
+    what: &'static str,
+    id: &str,
+) -> StoreResult<()> {
+    if db.execute(sql, params)? == 0 {
+        return Err(StoreError::NotFound {
+            what,
+            id: id.to_owned(),
+        });
+    }
+    Ok(())
+}
+
 impl<B: Backend> SqlStore<B> {
+    /// Updates one connector, secret or tenant row that must exist.
+    fn touch(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+        what: &'static str,
+        id: &str,
+    ) -> StoreResult<()> {
+        self.db.records_changed();
+        one_row(&mut self.db, sql, params, what, id)
+    }
+
     /// Deletes one configuration row that must exist and bumps the
     /// generation, atomically.
     fn delete_one(
@@ -23,12 +53,7 @@ impl<B: Backend> SqlStore<B> {
         id: &str,
     ) -> StoreResult<()> {
         self.db.atomically(|db| {
-            if db.execute(sql, params)? == 0 {
-                return Err(StoreError::NotFound {
-                    what,
-                    id: id.to_owned(),
-                });
-            }
+            one_row(db, sql, params, what, id)?;
             db.execute(BUMP, &[])?;
             Ok(())
         })
@@ -139,17 +164,14 @@ impl<B: Backend> AdminStore for SqlStore<B> {
         self.db.atomically(|db| {
             // Older secrets keep verifying until the overlap ends (never
             // longer than an expiry they already had).
-            let n = db.execute(
+            one_row(
+                db,
                 "UPDATE connector_secrets SET expires_at = CASE WHEN expires_at IS NULL OR \
                  expires_at > ?2 THEN ?2 ELSE expires_at END WHERE connector_id = ?1",
                 args![&cid, to_db(old_expires_at)],
+                "connector",
+                &cid,
             )?;
-            if n == 0 {
-                return Err(StoreError::NotFound {
-                    what: "connector",
-                    id: cid.clone(),
-                });
-            }
             db.execute(
                 "INSERT INTO connector_secrets (connector_id, secret, created_at, expires_at) \
                  VALUES (?1, ?2, ?3, NULL)",
@@ -363,17 +385,13 @@ impl<B: Backend> AdminStore for SqlStore<B> {
     }
 
     fn delete_webhook(&mut self, tenant: &str) -> StoreResult<()> {
-        if self
-            .db
-            .execute("DELETE FROM webhooks WHERE tenant_id = ?1", args![tenant])?
-            == 0
-        {
-            return Err(StoreError::NotFound {
-                what: "webhook of tenant",
-                id: tenant.to_owned(),
-            });
-        }
-        Ok(())
+        one_row(
+            &mut self.db,
+            "DELETE FROM webhooks WHERE tenant_id = ?1",
+            args![tenant],
+            "webhook of tenant",
+            tenant,
+        )
     }
 
     fn create_plan(&mut self, name: &str, plan: CustomPlan, now: Timestamp) -> StoreResult<()> {
