@@ -328,3 +328,79 @@ pub fn event_of(json: &str, raw_body: Option<&[u8]>) -> StoreResult<serde_json::
         _ => json_of(json),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn columns_read_back_as_their_type_or_as_corrupt() {
+        let row = Row(vec![
+            Value::Int(7),
+            Value::Null,
+            Value::Text("x".to_owned()),
+            Value::Int(0),
+        ]);
+        assert_eq!(row.get::<i64>(0).unwrap(), 7);
+        assert_eq!(row.get::<Option<i64>>(1).unwrap(), None);
+        assert_eq!(row.get::<Option<String>>(2).unwrap().as_deref(), Some("x"));
+        assert!(!row.get::<bool>(3).unwrap());
+        assert!(matches!(row.get::<String>(0), Err(StoreError::Corrupt(_))));
+        assert!(matches!(row.get::<i64>(1), Err(StoreError::Corrupt(_))));
+        // A column the statement does not have reads as NULL.
+        assert_eq!(row.get::<Option<i64>>(9).unwrap(), None);
+    }
+
+    #[test]
+    fn parameters_convert_from_what_the_store_methods_hold() {
+        let text = String::from("t");
+        let bytes = vec![1u8, 2];
+        let p: &[Param<'_>] = args![
+            1_i64,
+            true,
+            "s",
+            &text,
+            bytes.as_slice(),
+            None::<&str>,
+            Some(3_i64)
+        ];
+        assert_eq!(
+            p,
+            &[
+                Param::Int(1),
+                Param::Bool(true),
+                Param::Text("s"),
+                Param::Text("t"),
+                Param::Blob(&[1, 2]),
+                Param::Null,
+                Param::Int(3),
+            ]
+        );
+    }
+
+    #[test]
+    fn violations_become_exists_or_not_found_and_other_errors_stay() {
+        let unique = DbError {
+            error: StoreError::Database("dup".to_owned()),
+            violation: Some(Violation::Unique),
+        };
+        assert!(matches!(
+            unique.exists_or("tenant", "a"),
+            StoreError::Exists { what: "tenant", .. }
+        ));
+        let fk = DbError {
+            error: StoreError::Database("fk".to_owned()),
+            violation: Some(Violation::ForeignKey),
+        };
+        assert!(matches!(
+            fk.missing_or("tenant", "a"),
+            StoreError::NotFound { what: "tenant", .. }
+        ));
+        let other = DbError::from(StoreError::Database("io".to_owned()));
+        assert!(matches!(
+            other.exists_or("tenant", "a"),
+            StoreError::Database(_)
+        ));
+    }
+}
