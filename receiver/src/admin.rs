@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::cli::{AdminCommand, ApiKeyCommand, ConnectorCommand, TenantCommand};
 use crate::clock;
-use crate::store::{Location, Store};
+use crate::store::{AdminStore, Location};
 
 /// Runs one admin command; the text to print, or an error message.
 pub fn run(location: &Location, command: &AdminCommand) -> Result<String, String> {
@@ -38,7 +38,7 @@ fn parse_connector(id: &str) -> Result<Uuid, String> {
 }
 
 /// Runs `command` on an open store (tests use this directly).
-pub fn run_on(store: &mut dyn Store, command: &AdminCommand) -> Result<String, String> {
+pub fn run_on(store: &mut dyn AdminStore, command: &AdminCommand) -> Result<String, String> {
     let now = clock::now();
     let err = |e: crate::store::StoreError| e.to_string();
     match command {

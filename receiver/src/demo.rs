@@ -10,7 +10,7 @@ use erpops_core::pii::PiiPolicy;
 use uuid::Uuid;
 
 use crate::clock;
-use crate::store::Store;
+use crate::store::AdminStore;
 
 /// Tenant id of the demo.
 pub const DEMO_TENANT: &str = "demo";
@@ -25,7 +25,7 @@ pub struct Demo {
 }
 
 /// Creates the demo once, or finds it again.
-pub fn ensure(store: &mut dyn Store) -> Result<Demo, String> {
+pub fn ensure(store: &mut dyn AdminStore) -> Result<Demo, String> {
     let now = clock::now();
     let err = |e: crate::store::StoreError| e.to_string();
     let connector_id = match store.demo().map_err(err)? {

@@ -10,7 +10,7 @@
 //! - [`cli`]: the command line (clap).
 //! - [`settings`]: TOML file → `ERPOPS_*` environment → flags.
 //! - [`clock`]: the clock and the OS random source (secrets, ids).
-//! - [`store`]: the [`store::Store`] trait and its SQLite implementation.
+//! - [`store`]: the [`store::WriterStore`] and the other store traits, on SQLite and PostgreSQL.
 //! - [`writer`]: the single writer thread (group commit, incident timers).
 //! - [`server`]: hyper routes, body limit, timeouts, connection limit.
 //! - [`api`]: the REST API under `/v1` (API keys, tenant-scoped reads,

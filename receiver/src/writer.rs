@@ -46,7 +46,7 @@ use tokio::sync::oneshot;
 
 use self::alerts::load_engine;
 use crate::clock;
-use crate::store::{NewEvent, Store, StoreError, StoreResult};
+use crate::store::{NewEvent, StoreError, StoreResult, WriterStore};
 
 /// Most requests decided in one transaction.
 pub const MAX_GROUP: usize = 256;
@@ -76,9 +76,9 @@ pub struct Job {
     /// `admit`): kept so the writer can admit again with newer records.
     pub signature: erpops_core::signature::ParsedSignature,
     /// The records generation `admit` ran with (see
-    /// [`Store::records_generation`]): when the group's transaction sees
-    /// another, the writer admits the request again with the records of
-    /// its own snapshot before deciding it.
+    /// [`crate::store::RecordStore::records_generation`]): when the group's
+    /// transaction sees another, the writer admits the request again with
+    /// the records of its own snapshot before deciding it.
     pub records_generation: Option<i64>,
     /// Echoed in problem bodies and the `X-Request-Id` header.
     pub request_id: String,
@@ -155,7 +155,7 @@ struct GroupQuota {
 pub type WriterHandle = Sender<Message>;
 
 /// Loads the incident model from its saved snapshot (or a fresh one).
-fn load_model(store: &mut dyn Store) -> StoreResult<IncidentModel> {
+fn load_model(store: &mut dyn WriterStore) -> StoreResult<IncidentModel> {
     match store.load_incident_model()? {
         Some(snapshot) => IncidentModel::restore(IncidentConfig::default(), snapshot)
             .map_err(|e| StoreError::Corrupt(format!("incident model: {e}"))),
@@ -188,7 +188,7 @@ pub struct Writer {
     to_sync: Option<Sender<sync::Batch>>,
     last_maintenance: Timestamp,
     metrics: std::sync::Arc<crate::metrics::Metrics>,
-    store: Box<dyn Store>,
+    store: Box<dyn WriterStore>,
     /// The alert engine, which owns the incident model.
     alerts: AlertEngine,
     config: ReceiveConfig,
@@ -215,7 +215,7 @@ pub struct Writer {
 impl Writer {
     /// A writer over `store`, resuming its saved incident model.
     pub fn new(
-        mut store: Box<dyn Store>,
+        mut store: Box<dyn WriterStore>,
         config: ReceiveConfig,
         metrics: std::sync::Arc<crate::metrics::Metrics>,
     ) -> StoreResult<Self> {

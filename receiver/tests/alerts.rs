@@ -446,7 +446,7 @@ async fn a_missed_heartbeat_fires_through_tick_and_a_sign_of_life_resolves_it() 
     }));
     let engine_heartbeats = || {
         let mut store = SqliteStore::open(&server.data).unwrap();
-        let state = erpops_receiver::store::AlertStore::load_alert_state(&mut store)
+        let state = erpops_receiver::store::WriterStore::load_alert_state(&mut store)
             .unwrap()
             .unwrap();
         state["heartbeats"].as_array().unwrap().clone()

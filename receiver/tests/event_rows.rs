@@ -13,7 +13,7 @@
 use erpops_core::event::{parse_event, Event, ParseOptions};
 use erpops_receiver::clock;
 use erpops_receiver::store::sqlite::DB_FILE;
-use erpops_receiver::store::{EventFilter, NewEvent, ReadStore, SqliteStore, Store};
+use erpops_receiver::store::{EventFilter, NewEvent, ReadStore, SqliteStore, WriterStore};
 use uuid::Uuid;
 
 const CONNECTOR: &str = "3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d";

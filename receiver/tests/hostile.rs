@@ -241,7 +241,7 @@ async fn hostile_requests_get_4xx_never_5xx_panics_or_hangs() {
     assert_eq!(PANICS.load(Ordering::SeqCst), 0, "a panic happened");
     let store = erpops_receiver::store::SqliteStore::open(dir.path()).unwrap();
     let stored = {
-        use erpops_receiver::store::Store;
+        use erpops_receiver::store::AdminStore;
         let mut store = store;
         store.event_count("hostile").unwrap()
     };

@@ -13,7 +13,7 @@ mod common;
 
 use common::*;
 use erpops_receiver::cli::{AdminCommand, ConnectorCommand, TenantCommand};
-use erpops_receiver::store::{SqliteStore, Store};
+use erpops_receiver::store::{AdminStore, SqliteStore};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -18,7 +18,7 @@ use common::*;
 use erpops_core::pii::PiiPolicy;
 use erpops_receiver::cli::{AdminCommand, PlanCommand, TenantCommand};
 use erpops_receiver::clock;
-use erpops_receiver::store::{SqliteStore, Store};
+use erpops_receiver::store::{AdminStore, RecordStore, SqliteStore, WriterStore};
 
 #[test]
 fn every_change_the_decision_reads_moves_the_generation() {

@@ -18,7 +18,7 @@ use std::time::Duration;
 use erpops_core::event::{Event, Metadata, Severity};
 use erpops_core::Timestamp;
 use erpops_receiver::store::sqlite::DB_FILE;
-use erpops_receiver::store::{NewEvent, SqliteStore, Store};
+use erpops_receiver::store::{NewEvent, SqliteStore, WriterStore};
 use proptest::prelude::*;
 use rusqlite::Connection;
 use uuid::Uuid;

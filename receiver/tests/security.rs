@@ -34,7 +34,7 @@ use erpops_core::Timestamp;
 use erpops_receiver::cli::{AdminCommand, ConnectorCommand};
 use erpops_receiver::clock;
 use erpops_receiver::store::sqlite::DB_FILE;
-use erpops_receiver::store::{SqliteStore, Store};
+use erpops_receiver::store::{RecordStore, SqliteStore, WriterStore};
 
 const BIN: &str = env!("CARGO_BIN_EXE_erpops");
 

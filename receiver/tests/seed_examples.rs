@@ -12,7 +12,7 @@ mod common;
 use std::process::Command;
 
 use common::*;
-use erpops_receiver::store::{SqliteStore, Store};
+use erpops_receiver::store::{AdminStore, SqliteStore};
 
 fn instantiate(template: &str, base: &str, id: &str, secret: &str) -> String {
     template

@@ -13,8 +13,9 @@ use std::time::Duration;
 use erpops_core::event::{Event, Metadata, Severity};
 use erpops_core::incident::{CorrelationKey, IncidentModel};
 use erpops_core::Timestamp;
-use erpops_receiver::store::sqlite::{to_db, DB_FILE};
-use erpops_receiver::store::{SqliteStore, Store};
+use erpops_receiver::store::db::to_db;
+use erpops_receiver::store::sqlite::DB_FILE;
+use erpops_receiver::store::{SqliteStore, WriterStore};
 use rusqlite::{params, Connection};
 use uuid::Uuid;
 

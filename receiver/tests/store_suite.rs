@@ -634,7 +634,7 @@ fn concurrent_receivers_never_over_admit() {
         inbound_events: Limit::Finite(50),
         ai_queries: Limit::Unlimited,
     };
-    use erpops_receiver::store::{AlertStore, Store};
+    use erpops_receiver::store::{AdminStore, WriterStore};
     first.create_plan("fifty", plan, now()).unwrap();
     let plan = Plan::Custom {
         inbound_events: Limit::Finite(50),
@@ -678,7 +678,7 @@ fn the_same_event_at_two_receivers_is_stored_once() {
     let Some(Location::Postgres(url)) = pg_location() else {
         return;
     };
-    use erpops_receiver::store::Store;
+    use erpops_receiver::store::{AdminStore, WriterStore};
     let mut a = PgStore::open(&url).unwrap();
     seed(&mut a);
     let ev = event("ORDERS", now());

@@ -22,7 +22,7 @@ use crate::cli::{
 };
 use crate::clock;
 use crate::store::alerts::{CustomPlan, WebhookRow};
-use crate::store::{Store, StoreError};
+use crate::store::{AdminStore, StoreError};
 
 fn err(e: StoreError) -> String {
     e.to_string()
@@ -70,7 +70,7 @@ fn show_limit(limit: Limit) -> String {
 
 /// Whether a plan name exists (built-in or custom), for `tenants create`
 /// and `tenants plan`.
-pub fn check_plan(store: &mut dyn Store, plan: &str) -> Result<(), String> {
+pub fn check_plan(store: &mut dyn AdminStore, plan: &str) -> Result<(), String> {
     if Plan::from_name(plan).is_some() {
         return Ok(());
     }
@@ -115,7 +115,7 @@ fn describe(m: &Matchers) -> String {
 }
 
 /// Runs a rules command.
-pub fn rules(store: &mut dyn Store, command: &RuleCommand) -> Result<String, String> {
+pub fn rules(store: &mut dyn AdminStore, command: &RuleCommand) -> Result<String, String> {
     let now = clock::now();
     match command {
         RuleCommand::Create {
@@ -204,7 +204,7 @@ pub fn rules(store: &mut dyn Store, command: &RuleCommand) -> Result<String, Str
 }
 
 /// Runs a silences command.
-pub fn silences(store: &mut dyn Store, command: &SilenceCommand) -> Result<String, String> {
+pub fn silences(store: &mut dyn AdminStore, command: &SilenceCommand) -> Result<String, String> {
     let now = clock::now();
     match command {
         SilenceCommand::Create {
@@ -259,7 +259,10 @@ pub fn silences(store: &mut dyn Store, command: &SilenceCommand) -> Result<Strin
 }
 
 /// Runs a heartbeats command.
-pub fn heartbeats(store: &mut dyn Store, command: &HeartbeatCommand) -> Result<String, String> {
+pub fn heartbeats(
+    store: &mut dyn AdminStore,
+    command: &HeartbeatCommand,
+) -> Result<String, String> {
     let now = clock::now();
     match command {
         HeartbeatCommand::Create {
@@ -335,7 +338,7 @@ pub fn heartbeats(store: &mut dyn Store, command: &HeartbeatCommand) -> Result<S
 }
 
 /// Runs a webhooks command.
-pub fn webhooks(store: &mut dyn Store, command: &WebhookCommand) -> Result<String, String> {
+pub fn webhooks(store: &mut dyn AdminStore, command: &WebhookCommand) -> Result<String, String> {
     let now = clock::now();
     match command {
         WebhookCommand::Set { tenant, url } => {
@@ -368,7 +371,7 @@ pub fn webhooks(store: &mut dyn Store, command: &WebhookCommand) -> Result<Strin
 }
 
 /// Runs a plans command.
-pub fn plans(store: &mut dyn Store, command: &PlanCommand) -> Result<String, String> {
+pub fn plans(store: &mut dyn AdminStore, command: &PlanCommand) -> Result<String, String> {
     let now = clock::now();
     match command {
         PlanCommand::Create {

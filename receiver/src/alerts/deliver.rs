@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 
 use crate::clock;
 use crate::store::alerts::{Attempt, DueNotification, WebhookRow};
-use crate::store::{AnyStore, Location, StoreError, StoreResult};
+use crate::store::{DeliveryStore, Location, StoreError, StoreResult};
 
 /// A boxed future (the trait stays object-safe without an extra crate).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -128,7 +128,7 @@ pub fn default_deliverers() -> Deliverers {
 
 /// The delivery task's state.
 struct Worker {
-    store: Arc<Mutex<Box<dyn AnyStore>>>,
+    store: Arc<Mutex<Box<dyn DeliveryStore>>>,
     deliverers: Deliverers,
     config: DeliveryConfig,
     wake: Arc<Notify>,
@@ -142,7 +142,7 @@ type Claimed = Arc<Mutex<std::collections::BTreeSet<String>>>;
 /// The running delivery task.
 pub struct DeliveryTask {
     task: JoinHandle<()>,
-    store: Arc<Mutex<Box<dyn AnyStore>>>,
+    store: Arc<Mutex<Box<dyn DeliveryStore>>>,
     claimed: Claimed,
 }
 
@@ -191,7 +191,8 @@ pub fn spawn(
     deliverers: Deliverers,
     wake: Arc<Notify>,
 ) -> Result<DeliveryTask, String> {
-    let store = Arc::new(Mutex::new(location.open().map_err(|e| e.to_string())?));
+    let store: Box<dyn DeliveryStore> = location.open().map_err(|e| e.to_string())?;
+    let store = Arc::new(Mutex::new(store));
     let claimed = Claimed::default();
     let worker = Worker {
         store: Arc::clone(&store),
@@ -214,7 +215,7 @@ const IDLE_POLL: Duration = Duration::from_secs(30);
 impl Worker {
     async fn store<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut dyn AnyStore) -> StoreResult<T> + Send + 'static,
+        f: impl FnOnce(&mut dyn DeliveryStore) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
         let store = Arc::clone(&self.store);
         tokio::task::spawn_blocking(move || {

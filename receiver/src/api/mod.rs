@@ -26,7 +26,7 @@ use serde_json::{json, Value};
 use tokio::sync::oneshot;
 
 use crate::clock;
-use crate::store::{AnyStore, Cursor, EventFilter, IncidentFilter, Listed, Location};
+use crate::store::{Cursor, EventFilter, IncidentFilter, Listed, Location, ReadStore};
 
 use crate::writer::{Message, WriterHandle};
 
@@ -37,7 +37,7 @@ pub const MAX_LIMIT: usize = 200;
 
 /// The API's shared state.
 pub struct Api {
-    reader: Arc<Mutex<Box<dyn AnyStore>>>,
+    reader: Arc<Mutex<Box<dyn ReadStore>>>,
     writer: WriterHandle,
 }
 
@@ -191,7 +191,7 @@ impl Api {
     /// Runs `f` on the read connection off the async threads.
     async fn read<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut dyn AnyStore) -> crate::store::StoreResult<T> + Send + 'static,
+        f: impl FnOnce(&mut dyn ReadStore) -> crate::store::StoreResult<T> + Send + 'static,
     ) -> Result<T, Refusal> {
         let reader = Arc::clone(&self.reader);
         let joined = tokio::task::spawn_blocking(move || {
@@ -400,7 +400,7 @@ impl Api {
                 let (limit, cursor) = (params.limit()?, params.cursor()?);
                 let rows = self
                     .read(move |s| {
-                        crate::store::AlertStore::list_alerts(
+                        crate::store::ReadStore::list_alerts(
                             s,
                             &tenant,
                             &filter,

@@ -3,7 +3,7 @@
 //! request reaches the writer, without a database read per request.
 //!
 //! Records are kept in memory, each tagged with the records generation it
-//! was read at ([`Store::records_generation`](crate::store::Store::records_generation):
+//! was read at ([`RecordStore::records_generation`]:
 //! it moves with every change to connectors, secrets, tenants and plans,
 //! whoever makes it). The writer reads the generation once per group in its
 //! transaction, publishes it here ([`RecordReader::generation_handle`]), and re-admits
@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use uuid::Uuid;
 
-use crate::store::{AnyStore, Location, Records, StoreError, StoreResult};
+use crate::store::{Location, RecordStore, Records, StoreError, StoreResult};
 
 /// Idle connections kept; more are opened under a burst and dropped after.
 const MAX_IDLE: usize = 8;
@@ -40,14 +40,14 @@ const CACHE_LIMIT: usize = 10_000;
 pub struct Cached {
     /// The connector and its tenant.
     pub records: Records,
-    /// See [`crate::store::Store::records_generation`].
+    /// See [`crate::store::RecordStore::records_generation`].
     pub generation: Option<i64>,
 }
 
 /// See the module docs.
 pub struct RecordReader {
     location: Location,
-    idle: Mutex<Vec<Box<dyn AnyStore>>>,
+    idle: Mutex<Vec<Box<dyn RecordStore>>>,
     /// The newest records generation seen (read here or published by the
     /// writer); −1 until one is.
     generation: Arc<AtomicI64>,

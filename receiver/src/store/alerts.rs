@@ -1,15 +1,16 @@
-//! The alerting part of the store: the operator's alert configuration
+//! The alerting rows of the store: the operator's alert configuration
 //! (rules, silences, heartbeats, webhook destinations, custom plans), the
 //! alert engine's saved state, and the notifications with their delivery
-//! state. A separate trait from [`Store`](super::Store) so each half stays
-//! readable; every store implements both.
+//! state; the configuration reads the writer, the deliverer and the admin
+//! commands share ([`ConfigStore`]) and the deliverer's own trait
+//! ([`DeliveryStore`]).
 
 use erpops_core::alert::{AlertRule, Heartbeat, Silence};
 use erpops_core::quota::Limit;
 use erpops_core::Timestamp;
 use uuid::Uuid;
 
-use super::{Cursor, Listed, StoreResult};
+use super::StoreResult;
 
 /// An alert rule and the tenant it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,47 +126,26 @@ pub struct AlertFilter {
     pub since: Option<Timestamp>,
 }
 
-/// Alert configuration, engine state and notifications. See the module
-/// docs.
-pub trait AlertStore {
+/// The operator's configuration as the writer, the deliverer and the
+/// admin commands read it.
+pub trait ConfigStore: Send {
     /// The configuration generation (bumped by every admin change).
     fn config_generation(&mut self) -> StoreResult<i64>;
     /// Rules, silences and heartbeats with their generation.
     fn alert_config(&mut self) -> StoreResult<AlertConfigRows>;
-    /// Creates or replaces a rule of `tenant`; bumps the generation.
-    fn put_rule(&mut self, tenant: &str, rule: &AlertRule, now: Timestamp) -> StoreResult<()>;
-    /// Deletes a rule; bumps the generation.
-    fn delete_rule(&mut self, id: &str) -> StoreResult<()>;
-    /// Creates or replaces a silence; bumps the generation.
-    fn put_silence(&mut self, silence: &Silence, now: Timestamp) -> StoreResult<()>;
-    /// Deletes a silence; bumps the generation.
-    fn delete_silence(&mut self, id: &str) -> StoreResult<()>;
-    /// Creates or replaces a heartbeat expectation; bumps the generation.
-    fn put_heartbeat(&mut self, heartbeat: &Heartbeat, now: Timestamp) -> StoreResult<()>;
-    /// Deletes a heartbeat expectation; bumps the generation.
-    fn delete_heartbeat(&mut self, connector: &Uuid, source: &str) -> StoreResult<()>;
-    /// Sets a tenant's webhook destination.
-    fn put_webhook(&mut self, webhook: &WebhookRow, now: Timestamp) -> StoreResult<()>;
-    /// A tenant's webhook destination.
-    fn webhook(&mut self, tenant: &str) -> StoreResult<Option<WebhookRow>>;
-    /// Removes a tenant's webhook destination.
-    fn delete_webhook(&mut self, tenant: &str) -> StoreResult<()>;
-    /// Creates a custom plan (names of built-in plans are refused by the
-    /// admin command).
-    fn create_plan(&mut self, name: &str, plan: CustomPlan, now: Timestamp) -> StoreResult<()>;
-    /// Custom plans, by name.
-    fn plans(&mut self) -> StoreResult<Vec<(String, CustomPlan)>>;
     /// The tenant of a connector, if the connector is known.
     fn connector_tenant(&mut self, connector: &Uuid) -> StoreResult<Option<String>>;
-    /// Saves the alert engine's state (without incidents).
-    fn save_alert_state(&mut self, state: &serde_json::Value) -> StoreResult<()>;
-    /// The saved alert engine state, if any.
-    fn load_alert_state(&mut self) -> StoreResult<Option<serde_json::Value>>;
-    /// Records a notification as `pending`, due at once.
-    fn insert_notification(&mut self, n: &NewNotification<'_>) -> StoreResult<()>;
+    /// A tenant's webhook destination.
+    fn webhook(&mut self, tenant: &str) -> StoreResult<Option<WebhookRow>>;
+    /// Custom plans, by name.
+    fn plans(&mut self) -> StoreResult<Vec<(String, CustomPlan)>>;
+}
+
+/// What the notification deliverer touches.
+pub trait DeliveryStore: ConfigStore {
     /// Pending notifications due at `now`, oldest first (at most `limit`).
     /// A store shared by several receivers claims them for the caller
-    /// until [`AlertStore::record_attempt`] or a lease ends, so another
+    /// until [`DeliveryStore::record_attempt`] or a lease ends, so another
     /// receiver's deliverer does not send them at the same time.
     fn due_notifications(
         &mut self,
@@ -175,21 +155,11 @@ pub trait AlertStore {
     /// When the next pending notification is due, if any is pending.
     fn next_due(&mut self) -> StoreResult<Option<Timestamp>>;
     /// Gives back claims the caller took with
-    /// [`AlertStore::due_notifications`] and will not record (a stopping
+    /// [`DeliveryStore::due_notifications`] and will not record (a stopping
     /// receiver), so another receiver, or this one restarted, delivers
     /// them now instead of after the lease. Nothing to do for a store that
     /// does not claim.
-    fn release_claims(&mut self, _ids: &[String]) -> StoreResult<()> {
-        Ok(())
-    }
+    fn release_claims(&mut self, ids: &[String]) -> StoreResult<()>;
     /// Records one delivery attempt's outcome.
     fn record_attempt(&mut self, id: &str, outcome: &Attempt, now: Timestamp) -> StoreResult<()>;
-    /// Notifications of `tenant`, newest first.
-    fn list_alerts(
-        &mut self,
-        tenant: &str,
-        filter: &AlertFilter,
-        after: Option<&Cursor>,
-        limit: usize,
-    ) -> StoreResult<Vec<Listed>>;
 }

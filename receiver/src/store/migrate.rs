@@ -7,8 +7,7 @@
 //! highest recorded one): branches that add migrations in parallel can
 //! merge in any order.
 
-use rusqlite::Connection;
-
+use super::db::{args, Conn};
 use super::{StoreError, StoreResult};
 
 /// `(version, SQL)` in order. 0002 is the core's quota schema, referenced
@@ -30,7 +29,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
 ];
 
 /// The same versions for PostgreSQL (`receiver/migrations/postgres/`),
-/// applied by [`super::postgres`]: one list per engine, side by side, so a
+/// applied by the same [`migrate`]: one list per engine, side by side, so a
 /// version means the same schema change in both; a version one engine does
 /// not need (5 and 7 for SQLite, 6 for PostgreSQL) is simply absent there.
 pub const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
@@ -48,46 +47,64 @@ pub const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     ),
 ];
 
-/// Brings the schema up to date; returns the version reached.
-pub fn migrate(conn: &mut Connection) -> StoreResult<i64> {
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at \
-         TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)",
-    )?;
-    let current: i64 = conn.query_row(
-        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-        [],
-        |r| r.get(0),
-    )?;
-    let known = MIGRATIONS.iter().map(|(v, _)| *v).max().unwrap_or(0);
-    if current > known {
-        return Err(StoreError::SchemaTooNew {
-            known,
-            found: current,
-        });
-    }
-    let applied: std::collections::BTreeSet<i64> = conn
-        .prepare("SELECT version FROM schema_migrations")?
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| !applied.contains(v)) {
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        // Another process (the server and an admin command) may have
-        // applied it meanwhile: the check runs under the write lock.
-        let done: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)",
-            [version],
-            |r| r.get(0),
-        )?;
-        if done {
-            continue;
+/// Brings the schema up to date with `migrations` (this engine's list);
+/// returns the highest known version. One runner for both engines: what
+/// is already applied is read without a lock (a store opening beside a
+/// busy writer takes no write lock), and each missing version is applied
+/// in its own transaction under the engine's migration lock
+/// ([`Dialect::begin_migration`](super::dialect::Dialect::begin_migration)),
+/// checked again there, as another process may have applied it meanwhile.
+pub fn migrate<C: Conn>(conn: &mut C, migrations: &[(i64, &str)]) -> StoreResult<i64> {
+    let dialect = conn.dialect();
+    conn.batch(dialect.schema_migrations_ddl())?;
+    let known = migrations.iter().map(|(v, _)| *v).max().unwrap_or(0);
+    let too_new = |conn: &mut C| -> StoreResult<()> {
+        let current: i64 = conn
+            .query_opt(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                &[],
+            )?
+            .map_or(Ok(0), |r| r.get(0))?;
+        if current > known {
+            return Err(StoreError::SchemaTooNew {
+                known,
+                found: current,
+            });
         }
-        tx.execute_batch(sql)?;
-        tx.execute(
-            "INSERT INTO schema_migrations (version) VALUES (?1)",
-            [version],
-        )?;
-        tx.commit()?;
+        Ok(())
+    };
+    too_new(conn)?;
+    let applied = conn
+        .query("SELECT version FROM schema_migrations", &[])?
+        .iter()
+        .map(|r| r.get(0))
+        .collect::<StoreResult<std::collections::BTreeSet<i64>>>()?;
+    for (version, sql) in migrations.iter().filter(|(v, _)| !applied.contains(v)) {
+        conn.batch(&dialect.begin_migration())?;
+        let applied = (|| {
+            too_new(conn)?;
+            let done = conn
+                .query_opt(
+                    "SELECT 1 FROM schema_migrations WHERE version = ?1",
+                    args![*version],
+                )?
+                .is_some();
+            if !done {
+                conn.batch(sql)?;
+                conn.execute(
+                    "INSERT INTO schema_migrations (version) VALUES (?1)",
+                    args![*version],
+                )?;
+            }
+            Ok(())
+        })();
+        match applied {
+            Ok(()) => conn.batch("COMMIT")?,
+            Err(e) => {
+                let _ = conn.batch("ROLLBACK");
+                return Err(e);
+            }
+        }
     }
     Ok(known)
 }
@@ -96,6 +113,8 @@ pub fn migrate(conn: &mut Connection) -> StoreResult<i64> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::store::sqlite::SqliteConn;
+    use rusqlite::Connection;
 
     fn versions(conn: &Connection) -> Vec<i64> {
         conn.prepare("SELECT version FROM schema_migrations ORDER BY version")
@@ -108,35 +127,38 @@ mod tests {
 
     #[test]
     fn a_missing_version_below_the_highest_is_still_applied() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        let known = migrate(&mut conn).unwrap();
+        let mut db = SqliteConn::new(Connection::open_in_memory().unwrap());
+        let known = migrate(&mut db, MIGRATIONS).unwrap();
         let all: Vec<i64> = MIGRATIONS.iter().map(|(v, _)| *v).collect();
-        assert_eq!(versions(&conn), all);
+        assert_eq!(versions(db.raw()), all);
         // As if a branch adding version 2 merged after one adding 3 had
         // already migrated this database.
-        conn.execute_batch(
-            "DROP TABLE quota_usage; DROP TABLE quota_receipts; DELETE FROM schema_migrations \
-             WHERE version = 2;",
-        )
-        .unwrap();
-        assert_eq!(migrate(&mut conn).unwrap(), known);
-        assert_eq!(versions(&conn), all);
-        let n: i64 = conn
+        db.raw()
+            .execute_batch(
+                "DROP TABLE quota_usage; DROP TABLE quota_receipts; DELETE FROM \
+                 schema_migrations WHERE version = 2;",
+            )
+            .unwrap();
+        assert_eq!(migrate(&mut db, MIGRATIONS).unwrap(), known);
+        assert_eq!(versions(db.raw()), all);
+        let n: i64 = db
+            .raw()
             .query_row("SELECT COUNT(*) FROM quota_usage", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 0);
         // And running it again changes nothing.
-        assert_eq!(migrate(&mut conn).unwrap(), known);
+        assert_eq!(migrate(&mut db, MIGRATIONS).unwrap(), known);
     }
 
     #[test]
     fn a_newer_database_is_refused() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        migrate(&mut conn).unwrap();
-        conn.execute("INSERT INTO schema_migrations (version) VALUES (9999)", [])
+        let mut db = SqliteConn::new(Connection::open_in_memory().unwrap());
+        migrate(&mut db, MIGRATIONS).unwrap();
+        db.raw()
+            .execute("INSERT INTO schema_migrations (version) VALUES (9999)", [])
             .unwrap();
         assert!(matches!(
-            migrate(&mut conn),
+            migrate(&mut db, MIGRATIONS),
             Err(StoreError::SchemaTooNew { found: 9999, .. })
         ));
     }

@@ -1,24 +1,43 @@
-//! Durable state behind one trait, so a PostgreSQL store can follow the
-//! SQLite one without touching the server.
+//! Durable state behind traits split by caller, so a PostgreSQL store can
+//! follow the SQLite one without touching the server, and each caller sees
+//! only what it may touch:
 //!
-//! The trait is synchronous and owned by one writer at a time: the server's
-//! writer thread drives `begin` → many requests → `commit` (group commit),
-//! and the admin commands open their own store on the same data directory
-//! (SQLite serializes writers; WAL lets readers run beside them).
+//! | trait | caller |
+//! |---|---|
+//! | [`RecordStore`] | the HTTP tasks admitting requests (records) |
+//! | [`WriterStore`] | the server's writer thread (groups, ticks, the alert engine) |
+//! | [`ReadStore`] | the REST API (tenant-scoped reads) |
+//! | [`DeliveryStore`] | the notification deliverer |
+//! | [`AdminStore`] | `erpops admin` and `serve --demo` |
+//! | [`ConfigStore`] | the configuration reads the writer, the deliverer and admin share |
 //!
+//! The traits are synchronous and a store is owned by one caller at a time:
+//! the server's writer thread drives `begin` → many requests → `commit`
+//! (group commit), and the admin commands open their own store on the same
+//! data directory (SQLite serializes writers; WAL lets readers run beside
+//! them). [`Location::open`] gives an [`AnyStore`], which is every part.
+//!
+//! - [`sql_store`]: every store method, written once for both engines
+//!   over the connection trait of [`db`] (which also holds the neutral row
+//!   codec); [`dialect`]: the SQL forms that differ between them.
 //! - [`sqlite`]: the embedded store (WAL, `synchronous=FULL`).
 //! - [`postgres`]: the shared store (`--store postgres://…`).
-//! - [`migrate`]: versioned schema migrations kept in `receiver/migrations/`.
-//! - [`alerts`]: the alerting half ([`AlertStore`]): rules, silences,
-//!   heartbeats, webhooks, custom plans, notifications.
+//! - [`migrate`]: versioned schema migrations kept in `receiver/migrations/`,
+//!   one runner for both engines.
+//! - [`alerts`]: the alerting rows (rules, silences, heartbeats, webhooks,
+//!   custom plans, notifications) and the deliverer's trait.
 
 pub mod alerts;
+pub mod db;
+pub mod dialect;
 pub mod migrate;
 pub mod postgres;
+pub mod sql_store;
 pub mod sqlite;
 
 use core::fmt;
 
+use erpops_core::alert::{AlertRule, Heartbeat, Silence};
 use erpops_core::incident::{
     CorrelationKey, Effect as IncidentEffect, IncidentSnapshot, KeySnapshot,
 };
@@ -29,7 +48,8 @@ use erpops_core::receive::{ConnectorRecord, TenantRecord};
 use erpops_core::{Event, Timestamp};
 use uuid::Uuid;
 
-pub use alerts::AlertStore;
+use alerts::{AlertFilter, CustomPlan, NewNotification, WebhookRow};
+pub use alerts::{ConfigStore, DeliveryStore};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -116,10 +136,10 @@ impl From<rusqlite::Error> for StoreError {
 /// Result alias for store calls.
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Makes every commit made so far durable (see [`Store::defer_sync`]).
+/// Makes every commit made so far durable (see [`WriterStore::defer_sync`]).
 pub type SyncFn = Box<dyn FnMut() -> StoreResult<()> + Send>;
 
-/// What [`Store::defer_sync`] hands to the sync thread.
+/// What [`WriterStore::defer_sync`] hands to the sync thread.
 pub struct Deferred {
     /// Makes every commit so far durable; answers wait for it.
     pub sync: SyncFn,
@@ -160,7 +180,7 @@ pub fn charge_inbound_events(
 }
 
 /// What other receivers wrote to the shared alert engine since this
-/// connection last committed or loaded it ([`Store::lock_engine`]).
+/// connection last committed or loaded it ([`WriterStore::lock_engine`]).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EngineChanges {
     /// Correlation key rows written since (their current content).
@@ -207,11 +227,11 @@ pub struct ConnectorRow {
     pub active_secrets: usize,
 }
 
-/// A connector's record and its tenant's, as [`Store::records`] reads them
+/// A connector's record and its tenant's, as [`RecordStore::records`] reads them
 /// (`(None, _)`: unknown connector; `(_, None)`: unknown tenant).
 pub type Records = (Option<ConnectorRecord>, Option<TenantRecord>);
 
-/// An accepted event, as [`Store::insert_event`] records it.
+/// An accepted event, as [`WriterStore::insert_event`] records it.
 #[derive(Debug, Clone, Copy)]
 pub struct NewEvent<'a> {
     /// `evt_…`.
@@ -297,81 +317,11 @@ pub struct Listed {
     pub json: serde_json::Value,
 }
 
-/// The read side of the REST API: every call is scoped to one tenant, so a
-/// key never sees another tenant's rows (they answer "not found").
-pub trait ReadStore: Send {
-    /// The (key id, tenant) of a non-revoked API key with this SHA-256 hex.
-    fn api_key(&mut self, key_hash: &str) -> StoreResult<Option<(String, String)>>;
-    /// Incidents of `tenant`, newest change first.
-    fn list_incidents(
-        &mut self,
-        tenant: &str,
-        filter: &IncidentFilter,
-        after: Option<&Cursor>,
-        limit: usize,
-    ) -> StoreResult<Vec<Listed>>;
-    /// One incident of `tenant`.
-    fn incident(&mut self, tenant: &str, id: &str) -> StoreResult<Option<serde_json::Value>>;
-    /// Events of `tenant`, newest first.
-    fn list_events(
-        &mut self,
-        tenant: &str,
-        filter: &EventFilter,
-        after: Option<&Cursor>,
-        limit: usize,
-    ) -> StoreResult<Vec<Listed>>;
-    /// Inbound events and AI queries used in the current windows.
-    fn usage(&mut self, tenant: &str, now: Timestamp) -> StoreResult<serde_json::Value>;
-}
-
-/// Durable state of one receiver. See the module docs.
-pub trait Store: Send + AlertStore {
+/// What the HTTP tasks read before the writer: the connector and tenant
+/// records the receive decision admits requests with.
+pub trait RecordStore: Send {
     /// Whether the store answers (for `/healthz`).
     fn ping(&mut self) -> StoreResult<()>;
-
-    /// Starts the transaction that groups the next requests.
-    fn begin(&mut self) -> StoreResult<()>;
-    /// Makes everything since [`Store::begin`] durable.
-    fn commit(&mut self) -> StoreResult<()>;
-    /// Called right after [`Store::begin`] with the tenants and event ids
-    /// of the group's requests: a store shared by several receivers takes
-    /// the locks the group's decisions need here, all at once and in one
-    /// global order (tenants sorted, then event ids sorted), so that two
-    /// receivers' groups wait for each other instead of deadlocking, and
-    /// the quota counter each decision reads is the one its upsert will
-    /// see. SQLite has one writer and needs nothing (the default).
-    fn lock_group(
-        &mut self,
-        tenants: &[&str],
-        event_ids: &[&str],
-        now: Timestamp,
-    ) -> StoreResult<()> {
-        let _ = (tenants, event_ids, now);
-        Ok(())
-    }
-    /// Called by the writer in each transaction that may change the alert
-    /// engine (a group, a tick), after [`Store::lock_group`] and before
-    /// anything is settled: a store shared by several receivers takes the
-    /// lock that serialises their engines here and returns what other
-    /// receivers changed since this connection last committed or loaded
-    /// the engine, so the writer settles on the current state and its
-    /// writes in this transaction become the newest version. `None`: the
-    /// engine cannot change under this writer (SQLite has one writer; the
-    /// default costs nothing).
-    fn lock_engine(&mut self) -> StoreResult<Option<EngineChanges>> {
-        Ok(None)
-    }
-    /// Discards everything since [`Store::begin`].
-    fn rollback(&mut self) -> StoreResult<()>;
-    /// Switches this connection to commits that return once written but
-    /// before they are on disk, and returns the function that makes every
-    /// commit so far durable. The writer calls it from another thread and
-    /// answers only after it returned, so the next group runs while the
-    /// disk syncs (pipelined group commit) and what is acknowledged is on
-    /// disk as with synchronous commits. Log checkpoints move to the sync
-    /// thread as well.
-    fn defer_sync(&mut self) -> StoreResult<Deferred>;
-
     /// The connector and tenant records as of the last commit, read outside
     /// any transaction: what [`erpops_core::receive::admit`] needs. Called
     /// on reader connections by the HTTP tasks, so the MAC and parsing stay
@@ -382,16 +332,55 @@ pub trait Store: Send + AlertStore {
     /// 0005), so records read at generation `g` are current while it is
     /// still `g`. The writer reads it once per group in its transaction
     /// and re-admits requests whose records were older; the HTTP tasks
-    /// cache records by it. `None` (the default): the store cannot tell,
+    /// cache records by it. `None`: the store cannot tell,
     /// so nothing is cached and records are read per request.
-    fn records_generation(&mut self) -> StoreResult<Option<i64>> {
-        Ok(None)
-    }
-    /// [`Store::records`] and the [`Store::records_generation`] they are
+    fn records_generation(&mut self) -> StoreResult<Option<i64>>;
+    /// [`RecordStore::records`] and the [`RecordStore::records_generation`] they are
     /// current for, read in one snapshot.
-    fn records_with_generation(&mut self, connector: &Uuid) -> StoreResult<(Records, Option<i64>)> {
-        Ok((self.records(connector)?, None))
-    }
+    fn records_with_generation(&mut self, connector: &Uuid) -> StoreResult<(Records, Option<i64>)>;
+}
+
+/// What the server's writer thread touches: the group transaction, the
+/// receive decision's state, events, incidents and the alert engine's
+/// state and notifications. See the module docs.
+pub trait WriterStore: RecordStore + ConfigStore {
+    /// Starts the transaction that groups the next requests.
+    fn begin(&mut self) -> StoreResult<()>;
+    /// Makes everything since [`WriterStore::begin`] durable.
+    fn commit(&mut self) -> StoreResult<()>;
+    /// Called right after [`WriterStore::begin`] with the tenants and event ids
+    /// of the group's requests: a store shared by several receivers takes
+    /// the locks the group's decisions need here, all at once and in one
+    /// global order (tenants sorted, then event ids sorted), so that two
+    /// receivers' groups wait for each other instead of deadlocking, and
+    /// the quota counter each decision reads is the one its upsert will
+    /// see. SQLite has one writer and
+    /// needs nothing.
+    fn lock_group(
+        &mut self,
+        tenants: &[&str],
+        event_ids: &[&str],
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// Called by the writer in each transaction that may change the alert
+    /// engine (a group, a tick), after [`WriterStore::lock_group`] and before
+    /// anything is settled: a store shared by several receivers takes the
+    /// lock that serialises their engines here and returns what other
+    /// receivers changed since this connection last committed or loaded
+    /// the engine, so the writer settles on the current state and its
+    /// writes in this transaction become the newest version. `None`: the
+    /// engine cannot change under this writer (SQLite has one writer).
+    fn lock_engine(&mut self) -> StoreResult<Option<EngineChanges>>;
+    /// Discards everything since [`WriterStore::begin`].
+    fn rollback(&mut self) -> StoreResult<()>;
+    /// Switches this connection to commits that return once written but
+    /// before they are on disk, and returns the function that makes every
+    /// commit so far durable. The writer calls it from another thread and
+    /// answers only after it returned, so the next group runs while the
+    /// disk syncs (pipelined group commit) and what is acknowledged is on
+    /// disk as with synchronous commits. Log checkpoints move to the sync
+    /// thread as well.
+    fn defer_sync(&mut self) -> StoreResult<Deferred>;
     /// The replay expiry of `replay` (event id and the event's own
     /// timestamp; `None` for a body that did not parse, which is refused
     /// before the replay rung) and the inbound-event counter of `tenant`
@@ -416,16 +405,14 @@ pub trait Store: Send + AlertStore {
     }
     /// The replay expiry alone, for a request whose tenant's counter the
     /// writer already holds for the open group (read once per tenant per
-    /// group by [`Store::lookup_state`]). The default reads both and drops
+    /// group by [`WriterStore::lookup_state`]). The default reads both and drops
     /// the counter.
     fn lookup_replay(
         &mut self,
         tenant: &str,
         replay: Option<(&str, Timestamp)>,
         now: Timestamp,
-    ) -> StoreResult<Option<Timestamp>> {
-        self.lookup_state(tenant, replay, now).map(|(r, _)| r)
-    }
+    ) -> StoreResult<Option<Timestamp>>;
     /// Consumes `count` inbound events of `tenant` at once, in one
     /// conditional upsert (the core's `with_cost`): what the writer's
     /// in-memory view of the counter admitted one by one in the open group
@@ -465,7 +452,58 @@ pub trait Store: Send + AlertStore {
     /// Drops quota rows and incident key rows that can no longer matter at
     /// `now` (replay digests expire in place, in their event's row).
     fn prune(&mut self, now: Timestamp) -> StoreResult<()>;
+    /// Saves the alert engine's state (without incidents).
+    fn save_alert_state(&mut self, state: &serde_json::Value) -> StoreResult<()>;
+    /// The saved alert engine state, if any.
+    fn load_alert_state(&mut self) -> StoreResult<Option<serde_json::Value>>;
+    /// Records a notification as `pending`, due at once.
+    fn insert_notification(&mut self, n: &NewNotification<'_>) -> StoreResult<()>;
+}
 
+/// The read side of the REST API: every call is scoped to one tenant, so a
+/// key never sees another tenant's rows (they answer "not found").
+pub trait ReadStore: Send {
+    /// The (key id, tenant) of a non-revoked API key with this SHA-256 hex.
+    fn api_key(&mut self, key_hash: &str) -> StoreResult<Option<(String, String)>>;
+    /// Incidents of `tenant`, newest change first.
+    fn list_incidents(
+        &mut self,
+        tenant: &str,
+        filter: &IncidentFilter,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<Listed>>;
+    /// One incident of `tenant`.
+    fn incident(&mut self, tenant: &str, id: &str) -> StoreResult<Option<serde_json::Value>>;
+    /// Events of `tenant`, newest first.
+    fn list_events(
+        &mut self,
+        tenant: &str,
+        filter: &EventFilter,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<Listed>>;
+    /// Inbound events and AI queries used in the current windows.
+    fn usage(&mut self, tenant: &str, now: Timestamp) -> StoreResult<serde_json::Value>;
+    /// Notifications of `tenant`, newest first.
+    fn list_alerts(
+        &mut self,
+        tenant: &str,
+        filter: &AlertFilter,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<Listed>>;
+    /// Connectors, optionally of one tenant.
+    fn connectors(
+        &mut self,
+        tenant: Option<&str>,
+        now: Timestamp,
+    ) -> StoreResult<Vec<ConnectorRow>>;
+}
+
+/// What the admin commands (and `serve --demo`) change: tenants,
+/// connectors and their secrets, API keys, and the alert configuration.
+pub trait AdminStore: ConfigStore + ReadStore {
     /// Creates a tenant.
     fn create_tenant(
         &mut self,
@@ -490,12 +528,6 @@ pub trait Store: Send + AlertStore {
         secret: &str,
         now: Timestamp,
     ) -> StoreResult<()>;
-    /// Connectors, optionally of one tenant.
-    fn connectors(
-        &mut self,
-        tenant: Option<&str>,
-        now: Timestamp,
-    ) -> StoreResult<Vec<ConnectorRow>>;
     /// Adds `secret` and lets every older secret expire at `old_expires_at`.
     fn rotate_secret(
         &mut self,
@@ -527,13 +559,33 @@ pub trait Store: Send + AlertStore {
     fn api_keys(&mut self, tenant: Option<&str>) -> StoreResult<Vec<ApiKeyRow>>;
     /// Revokes an API key (it answers 401 from the next request).
     fn revoke_api_key(&mut self, id: &str, now: Timestamp) -> StoreResult<()>;
+    /// Creates or replaces a rule of `tenant`; bumps the generation.
+    fn put_rule(&mut self, tenant: &str, rule: &AlertRule, now: Timestamp) -> StoreResult<()>;
+    /// Deletes a rule; bumps the generation.
+    fn delete_rule(&mut self, id: &str) -> StoreResult<()>;
+    /// Creates or replaces a silence; bumps the generation.
+    fn put_silence(&mut self, silence: &Silence, now: Timestamp) -> StoreResult<()>;
+    /// Deletes a silence; bumps the generation.
+    fn delete_silence(&mut self, id: &str) -> StoreResult<()>;
+    /// Creates or replaces a heartbeat expectation; bumps the generation.
+    fn put_heartbeat(&mut self, heartbeat: &Heartbeat, now: Timestamp) -> StoreResult<()>;
+    /// Deletes a heartbeat expectation; bumps the generation.
+    fn delete_heartbeat(&mut self, connector: &Uuid, source: &str) -> StoreResult<()>;
+    /// Sets a tenant's webhook destination.
+    fn put_webhook(&mut self, webhook: &WebhookRow, now: Timestamp) -> StoreResult<()>;
+    /// Removes a tenant's webhook destination.
+    fn delete_webhook(&mut self, tenant: &str) -> StoreResult<()>;
+    /// Creates a custom plan (names of built-in plans are refused by the
+    /// admin command).
+    fn create_plan(&mut self, name: &str, plan: CustomPlan, now: Timestamp) -> StoreResult<()>;
 }
 
-/// Every store implements both halves; the server and the admin commands
-/// hold one as `Box<dyn AnyStore>` so the engine is chosen at start-up.
-pub trait AnyStore: Store + ReadStore {}
+/// Every store implements every caller's part; the server and the admin
+/// commands open one as `Box<dyn AnyStore>` (the engine is chosen at
+/// start-up) and hand each caller the part it may touch.
+pub trait AnyStore: WriterStore + ReadStore + DeliveryStore + AdminStore {}
 
-impl<T: Store + ReadStore> AnyStore for T {}
+impl<T: WriterStore + ReadStore + DeliveryStore + AdminStore> AnyStore for T {}
 
 /// Where the durable state lives: `--store`, `store =` in the TOML or
 /// `ERPOPS_STORE` (a `postgres://` URL), else the SQLite file in the data

@@ -10,7 +10,7 @@ use erpops_core::incident::{IncidentConfig, IncidentSnapshot};
 use erpops_core::Timestamp;
 
 use super::{load_model, Writer};
-use crate::store::{EngineChanges, Store, StoreError, StoreResult};
+use crate::store::{EngineChanges, StoreError, StoreResult, WriterStore};
 
 /// Key of the saved alert state holding the configuration generation the
 /// engine's rules, silences and heartbeats were loaded at (ignored by the
@@ -21,7 +21,7 @@ const CONFIG_GENERATION: &str = "receiver_config_generation";
 /// The alert engine around the saved incident model, with its saved alert
 /// state (rules, throttling, flapping, held notifications). Saved apart
 /// from the incidents so the incident model keeps its own persistence.
-pub(super) fn load_engine(store: &mut dyn Store) -> StoreResult<AlertEngine> {
+pub(super) fn load_engine(store: &mut dyn WriterStore) -> StoreResult<AlertEngine> {
     let model = load_model(store)?;
     let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("alert state: {e}"));
     let mut state = match store.load_alert_state()? {
@@ -76,7 +76,7 @@ impl Writer {
 
     /// Start of every transaction that may change the engine (a group, a
     /// tick): takes the store's engine lock and catches up with what other
-    /// receivers wrote since this writer last did ([`Store::lock_engine`];
+    /// receivers wrote since this writer last did ([`WriterStore::lock_engine`];
     /// nothing on SQLite), then loads a changed alert configuration. A
     /// failure fails the transaction: settling on a stale engine could
     /// open a second incident or notify twice.

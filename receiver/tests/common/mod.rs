@@ -60,7 +60,7 @@ pub fn stored_event(data: &Path, event_id: &str) -> (String, Option<Vec<u8>>) {
         }),
     };
     // SQLite leaves the JSON empty when the raw body reads back as the event.
-    let event = erpops_receiver::store::sqlite::event_of(&json, raw.as_deref()).unwrap();
+    let event = erpops_receiver::store::db::event_of(&json, raw.as_deref()).unwrap();
     (event["message"].as_str().unwrap().to_owned(), raw)
 }
 

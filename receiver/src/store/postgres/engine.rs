@@ -30,14 +30,15 @@
 //! receiver reloads at least at every tick, so it holds the row's latest
 //! `forget_at` long before that).
 
-use super::{corrupt, PgStore};
+use super::{corrupt, PgConn};
+use crate::store::db::{args, Conn};
 use crate::store::{EngineChanges, StoreError, StoreResult};
 use erpops_core::incident::KeySnapshot;
 
-impl PgStore {
+impl PgConn {
     /// Ends the open transaction's bookkeeping; returns the engine version
     /// it held if it also caught up (to record once its commit succeeded).
-    pub(super) fn end_tx(&mut self) -> Option<i64> {
+    pub(super) fn clear_tx(&mut self) -> Option<i64> {
         self.in_tx = false;
         self.locked_events.clear();
         self.locked_quota.clear();
@@ -49,19 +50,19 @@ impl PgStore {
 
     /// The engine's committed version (no lock).
     pub(super) fn engine_version(&mut self) -> StoreResult<i64> {
-        Ok(self
-            .opt("SELECT version FROM engine_version WHERE id = 1", &[])?
-            .map_or(0, |r| r.get(0)))
+        self.query_opt("SELECT version FROM engine_version WHERE id = 1", &[])?
+            .map_or(Ok(0), |r| r.get(0))
     }
 
     /// Bumps the version under its row lock (held until the transaction
     /// ends) and returns the new one.
     fn bump_engine_version(&mut self) -> StoreResult<i64> {
-        self.opt(
+        self.query_opt(
             "UPDATE engine_version SET version = version + 1 WHERE id = 1 RETURNING version",
             &[],
         )?
         .map(|r| r.get(0))
+        .transpose()?
         .ok_or_else(|| {
             StoreError::Corrupt("the engine_version row is missing (migration 6)".to_owned())
         })
@@ -87,7 +88,7 @@ impl PgStore {
         self.take_engine_lock()
     }
 
-    /// See [`Store::lock_engine`](crate::store::Store::lock_engine) and the
+    /// See [`WriterStore::lock_engine`](crate::store::WriterStore::lock_engine) and the
     /// module docs.
     pub(super) fn lock_shared_engine(&mut self) -> StoreResult<EngineChanges> {
         if !self.in_tx {
@@ -107,19 +108,19 @@ impl PgStore {
         }
         // A statement of its own, after the lock: under READ COMMITTED it
         // sees everything committed before the lock was granted.
-        let rows = self.all(
-            "SELECT FALSE, state_json FROM incident_keys WHERE version > $1 UNION ALL SELECT \
-             TRUE, state_json FROM alert_state WHERE id = 1 AND version > $1",
-            &[&since],
+        let rows = self.query(
+            "SELECT FALSE, state_json FROM incident_keys WHERE version > ?1 UNION ALL SELECT \
+             TRUE, state_json FROM alert_state WHERE id = 1 AND version > ?1",
+            args![since],
         )?;
         let mut changes = EngineChanges::default();
         for row in rows {
-            let is_alert_state: bool = row.get(0);
-            let json: &str = row.get(1);
+            let is_alert_state: bool = row.get(0)?;
+            let json: String = row.get(1)?;
             if is_alert_state {
-                changes.alert_state = Some(serde_json::from_str(json).map_err(corrupt)?);
+                changes.alert_state = Some(serde_json::from_str(&json).map_err(corrupt)?);
             } else {
-                let key: KeySnapshot = serde_json::from_str(json)
+                let key: KeySnapshot = serde_json::from_str(&json)
                     .map_err(|e| StoreError::Corrupt(format!("incident key row: {e}")))?;
                 changes.keys.push(key);
             }

@@ -1,0 +1,813 @@
+//! Every store method, written once for SQLite and PostgreSQL:
+//! [`SqlStore`] runs each statement through the [`Conn`] of a
+//! [`Backend`], which is where the two engines' genuinely different
+//! machinery lives (the writer's transaction, how records are read and
+//! cached, replay lookups, the shared engine's versions and locks).
+//! Statement forms that differ only in spelling are asked of
+//! [`Dialect`](super::dialect::Dialect).
+
+use erpops_core::event::Event;
+use erpops_core::incident::snapshot::SNAPSHOT_VERSION;
+use erpops_core::incident::{
+    CorrelationKey, Effect as IncidentEffect, IncidentSnapshot, KeySnapshot,
+};
+use erpops_core::pii::PiiPolicy;
+use erpops_core::quota::shared_store::{self, Statement};
+use erpops_core::quota::{self, Counter, Decision, Limit, Metric, Plan, Window};
+use erpops_core::receive::{ConnectorRecord, ConnectorSecret, TenantRecord};
+use erpops_core::signature::Secret;
+use erpops_core::Timestamp;
+use uuid::Uuid;
+
+mod admin;
+mod alerts;
+
+use super::alerts::{AlertFilter, NewNotification};
+use super::db::{
+    args, event_of, event_second, from_db, from_json, json_of, to_db, to_json, Conn, Param,
+};
+use super::{
+    charge_inbound_events, ConnectorRow, Cursor, Deferred, EngineChanges, EventFilter,
+    IncidentFilter, Listed, NewEvent, ReadStore, RecordStore, Records, StoreError, StoreResult,
+    WriterStore,
+};
+
+/// What one engine implements beside its [`Conn`]: the parts of the store
+/// whose machinery, not only whose SQL, differs. Defaults are what a
+/// store with one writer needs (nothing).
+pub trait Backend: Conn + Sized {
+    /// See [`WriterStore::begin`].
+    fn begin(&mut self) -> StoreResult<()>;
+    /// See [`WriterStore::commit`].
+    fn commit(&mut self) -> StoreResult<()>;
+    /// See [`WriterStore::rollback`].
+    fn rollback(&mut self) -> StoreResult<()>;
+    /// See [`WriterStore::defer_sync`].
+    fn defer_sync(&mut self) -> StoreResult<Deferred>;
+    /// See [`WriterStore::lock_group`].
+    fn lock_group(
+        &mut self,
+        tenants: &[&str],
+        event_ids: &[&str],
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        let _ = (tenants, event_ids, now);
+        Ok(())
+    }
+    /// See [`WriterStore::lock_engine`].
+    fn lock_engine(&mut self) -> StoreResult<Option<EngineChanges>> {
+        Ok(None)
+    }
+    /// See [`RecordStore::records`].
+    fn records(&mut self, connector: &Uuid) -> StoreResult<Records>;
+    /// See [`RecordStore::records_generation`].
+    fn records_generation(&mut self) -> StoreResult<Option<i64>> {
+        Ok(None)
+    }
+    /// See [`RecordStore::records_with_generation`].
+    fn records_with_generation(&mut self, connector: &Uuid) -> StoreResult<(Records, Option<i64>)> {
+        Ok((self.records(connector)?, None))
+    }
+    /// This connection is about to change connector, secret or tenant
+    /// rows: records it keeps are no longer current.
+    fn records_changed(&mut self) {}
+    /// The replay expiry of the event `event_id` stamped `event_time`,
+    /// read in the writer's transaction (see [`WriterStore::lookup_replay`]).
+    fn replay_expiry(
+        &mut self,
+        event_id: &str,
+        event_time: Timestamp,
+    ) -> StoreResult<Option<Timestamp>>;
+    /// The accepted event `e` was just inserted on this connection.
+    fn event_inserted(&mut self, e: &NewEvent<'_>) -> StoreResult<()> {
+        let _ = e;
+        Ok(())
+    }
+    /// The inbound-event counter of `tenant` for the window starting at
+    /// `window`, when the open transaction holds it (no query needed).
+    fn held_counter(&mut self, tenant: &str, window: i64) -> Option<i64> {
+        let _ = (tenant, window);
+        None
+    }
+    /// This transaction charged the counter of `tenant` in `window` to
+    /// `used`.
+    fn counter_charged(&mut self, tenant: &str, window: i64, used: i64) {
+        let _ = (tenant, window, used);
+    }
+    /// The version engine rows written now carry (taking the lock that
+    /// serialises writers of a shared engine), or `None` where rows are
+    /// not versioned (one writer).
+    fn engine_write_version(&mut self) -> StoreResult<Option<i64>> {
+        Ok(None)
+    }
+    /// Called before the incident model's rows are read to load it.
+    fn model_loading(&mut self) -> StoreResult<()> {
+        Ok(())
+    }
+    /// The incident model as saved before it was kept as key rows, if this
+    /// engine ever saved it so.
+    fn legacy_model(&mut self) -> StoreResult<Option<IncidentSnapshot>> {
+        Ok(None)
+    }
+    /// Drops the legacy model (the key rows replace it).
+    fn drop_legacy_model(&mut self) -> StoreResult<()> {
+        Ok(())
+    }
+    /// See [`DeliveryStore::release_claims`](super::DeliveryStore::release_claims).
+    fn release_claims(&mut self, ids: &[String]) -> StoreResult<()> {
+        let _ = ids;
+        Ok(())
+    }
+}
+
+/// A store on one connection of engine `B`: [`super::SqliteStore`] or
+/// [`super::PgStore`].
+#[derive(Debug)]
+pub struct SqlStore<B> {
+    pub(super) db: B,
+}
+
+/// Runs one of the core's quota statements; its first column.
+pub(super) fn run_quota<C: Conn>(db: &mut C, st: &Statement) -> StoreResult<Option<i64>> {
+    let params: Vec<Param<'_>> = st.params.iter().map(Param::from).collect();
+    db.query_opt(st.sql, &params)?.map(|r| r.get(0)).transpose()
+}
+
+/// A stored limit (`NULL`: unlimited).
+pub(super) fn limit_to_db(limit: Limit) -> Option<i64> {
+    limit.finite().map(|n| i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+/// A stored limit back.
+pub(super) fn limit_from_db(n: Option<i64>) -> Limit {
+    n.map_or(Limit::Unlimited, |n| {
+        Limit::Finite(u64::try_from(n).unwrap_or(0))
+    })
+}
+
+/// A plan by the name stored on a tenant: a built-in one or a custom plan
+/// of `erpops admin plans create`.
+pub(super) fn resolve_plan<C: Conn>(db: &mut C, name: &str) -> StoreResult<Option<Plan>> {
+    if let Some(plan) = Plan::from_name(name) {
+        return Ok(Some(plan));
+    }
+    db.query_opt(
+        "SELECT inbound_events_per_day, ai_queries_per_month FROM custom_plans WHERE name = ?1",
+        args![name],
+    )?
+    .map(|r| {
+        Ok(Plan::Custom {
+            inbound_events: limit_from_db(r.get(0)?),
+            ai_queries: limit_from_db(r.get(1)?),
+        })
+    })
+    .transpose()
+}
+
+/// A connector's secret as stored.
+pub(super) fn secret_of(text: &str, expires: Option<i64>) -> StoreResult<ConnectorSecret> {
+    let secret = Secret::new(text.as_bytes())
+        .map_err(|e| StoreError::Corrupt(format!("connector secret: {e}")))?;
+    Ok(ConnectorSecret {
+        secret,
+        expires_at: expires.map(from_db),
+    })
+}
+
+/// A tenant's record from its stored plan (already resolved), PII policy
+/// and suspension.
+pub(super) fn tenant_record(
+    plan: Option<Plan>,
+    plan_name: &str,
+    pii: &str,
+    suspended: bool,
+) -> StoreResult<TenantRecord> {
+    Ok(TenantRecord {
+        plan: plan.ok_or_else(|| StoreError::Corrupt(format!("unknown plan {plan_name:?}")))?,
+        pii_policy: PiiPolicy::from_wire(pii)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown PII policy {pii:?}")))?,
+        suspended,
+    })
+}
+
+/// A connector's record, each of its secrets included.
+pub(super) fn read_connector<C: Conn>(
+    db: &mut C,
+    cid: &str,
+) -> StoreResult<Option<ConnectorRecord>> {
+    let Some(row) = db.query_opt(
+        "SELECT tenant_id, enabled FROM connectors WHERE id = ?1",
+        args![cid],
+    )?
+    else {
+        return Ok(None);
+    };
+    let secrets = db
+        .query(
+            "SELECT secret, expires_at FROM connector_secrets WHERE connector_id = ?1",
+            args![cid],
+        )?
+        .iter()
+        .map(|r| secret_of(&r.get::<String>(0)?, r.get(1)?))
+        .collect::<StoreResult<_>>()?;
+    Ok(Some(ConnectorRecord {
+        tenant_id: row.get(0)?,
+        enabled: row.get(1)?,
+        secrets,
+    }))
+}
+
+/// A tenant's record.
+pub(super) fn read_tenant<C: Conn>(
+    db: &mut C,
+    tenant_id: &str,
+) -> StoreResult<Option<TenantRecord>> {
+    let Some(row) = db.query_opt(
+        "SELECT plan, pii_policy, suspended FROM tenants WHERE id = ?1",
+        args![tenant_id],
+    )?
+    else {
+        return Ok(None);
+    };
+    let plan_name: String = row.get(0)?;
+    let plan = resolve_plan(db, &plan_name)?;
+    tenant_record(plan, &plan_name, &row.get::<String>(1)?, row.get(2)?).map(Some)
+}
+
+/// Writes the rows of the correlation keys a group touched (see
+/// [`WriterStore::write_incident_keys`]).
+fn write_incident_keys<B: Backend>(
+    db: &mut B,
+    rows: &[(CorrelationKey, Option<KeySnapshot>)],
+) -> StoreResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    db.atomically(|db| {
+        let version = db.engine_write_version()?;
+        for (key, row) in rows {
+            let bytes = key.canonical_bytes();
+            match row {
+                Some(row) => {
+                    let json = to_json(row)?;
+                    let forget_at = row.state.forget_at.map(to_db);
+                    match version {
+                        None => db.execute(
+                            "INSERT INTO incident_keys (key, forget_at, state_json) VALUES (?1, \
+                             ?2, ?3) ON CONFLICT (key) DO UPDATE SET forget_at = \
+                             excluded.forget_at, state_json = excluded.state_json",
+                            args![&bytes, forget_at, &json],
+                        )?,
+                        Some(version) => db.execute(
+                            "INSERT INTO incident_keys (key, forget_at, state_json, version) \
+                             VALUES (?1, ?2, ?3, ?4) ON CONFLICT (key) DO UPDATE SET forget_at \
+                             = excluded.forget_at, state_json = excluded.state_json, version = \
+                             excluded.version",
+                            args![&bytes, forget_at, &json, version],
+                        )?,
+                    };
+                }
+                None => {
+                    db.execute("DELETE FROM incident_keys WHERE key = ?1", args![&bytes])?;
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+impl<B: Backend> RecordStore for SqlStore<B> {
+    fn ping(&mut self) -> StoreResult<()> {
+        self.db.query_opt("SELECT 1", &[])?;
+        Ok(())
+    }
+
+    fn records(&mut self, connector: &Uuid) -> StoreResult<Records> {
+        self.db.records(connector)
+    }
+
+    fn records_generation(&mut self) -> StoreResult<Option<i64>> {
+        self.db.records_generation()
+    }
+
+    fn records_with_generation(&mut self, connector: &Uuid) -> StoreResult<(Records, Option<i64>)> {
+        self.db.records_with_generation(connector)
+    }
+}
+
+impl<B: Backend> WriterStore for SqlStore<B> {
+    fn begin(&mut self) -> StoreResult<()> {
+        self.db.begin()
+    }
+
+    fn commit(&mut self) -> StoreResult<()> {
+        self.db.commit()
+    }
+
+    fn lock_group(
+        &mut self,
+        tenants: &[&str],
+        event_ids: &[&str],
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        self.db.lock_group(tenants, event_ids, now)
+    }
+
+    fn lock_engine(&mut self) -> StoreResult<Option<EngineChanges>> {
+        self.db.lock_engine()
+    }
+
+    fn rollback(&mut self) -> StoreResult<()> {
+        self.db.rollback()
+    }
+
+    fn defer_sync(&mut self) -> StoreResult<Deferred> {
+        self.db.defer_sync()
+    }
+
+    fn lookup_state(
+        &mut self,
+        tenant: &str,
+        replay: Option<(&str, Timestamp)>,
+        now: Timestamp,
+    ) -> StoreResult<(Option<Timestamp>, Option<Counter>)> {
+        let replay = self.lookup_replay(tenant, replay, now)?;
+        let window = Window::containing(Metric::InboundEvent.period(), now);
+        let used = match self.db.held_counter(tenant, window.start) {
+            Some(used) => Some(used),
+            None => {
+                let probe =
+                    quota::Request::new(tenant, Metric::InboundEvent, quota::Limit::Unlimited, now);
+                run_quota(&mut self.db, &shared_store::read_statement(&probe))?
+            }
+        };
+        let quota = used.map(|u| Counter {
+            window_start: window.start,
+            used: u64::try_from(u).unwrap_or(0),
+            idempotency_keys: Default::default(),
+        });
+        Ok((replay, quota))
+    }
+
+    fn lookup_replay(
+        &mut self,
+        _tenant: &str,
+        replay: Option<(&str, Timestamp)>,
+        _now: Timestamp,
+    ) -> StoreResult<Option<Timestamp>> {
+        match replay {
+            Some((event_id, event_time)) => self.db.replay_expiry(event_id, event_time),
+            None => Ok(None),
+        }
+    }
+
+    /// The group's `count` events in one conditional upsert (the core's
+    /// `with_cost`), not one statement per event: the writer's in-memory
+    /// view of the counter already admitted them one by one.
+    fn consume_event_quotas(
+        &mut self,
+        tenant: &str,
+        plan: Plan,
+        count: u64,
+        now: Timestamp,
+    ) -> StoreResult<Decision> {
+        charge_inbound_events(tenant, plan, count, now, |request, st| {
+            let used = run_quota(&mut self.db, st)?;
+            if let Some(used) = used {
+                self.db
+                    .counter_charged(tenant, request.window().start, used);
+            }
+            Ok(used)
+        })
+    }
+
+    fn insert_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()> {
+        // Where the dialect elides it, the event is stored once: when the
+        // raw body reads back as exactly the normalized event (no PII
+        // redacted, nothing normalized), the JSON column stays empty and
+        // readers take the raw body (see `event_of`).
+        let elide = self.db.dialect().elides_event_json()
+            && e.raw_body.is_some_and(|raw| {
+                serde_json::from_slice::<Event>(raw).is_ok_and(|b| &b == e.event)
+            });
+        let json = if elide {
+            String::new()
+        } else {
+            to_json(e.event)?
+        };
+        self.db.execute(
+            "INSERT INTO events (event_id, tenant_id, connector_id, received_at, event_type, \
+             severity, source, incident_id, event_json, raw_body, event_second, \
+             replay_expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            args![
+                e.event_id,
+                e.tenant_id,
+                &e.event.connector_id.to_string(),
+                to_db(e.received_at),
+                &e.event.event_type,
+                e.event.severity.as_str(),
+                e.event.source.as_deref(),
+                e.incident_id,
+                &json,
+                e.raw_body,
+                event_second(e.event.timestamp),
+                e.replay_expires_at.map(to_db),
+            ],
+        )?;
+        self.db.event_inserted(e)
+    }
+
+    fn record_incident_effects(
+        &mut self,
+        effects: &[IncidentEffect],
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        // The incident row keeps the latest record: write each incident
+        // once per call (a group of events on one incident is one upsert).
+        let mut latest: std::collections::BTreeMap<&str, &erpops_core::incident::Incident> =
+            std::collections::BTreeMap::new();
+        for effect in effects {
+            let incident = effect.incident();
+            latest.insert(incident.id.as_str(), incident);
+            // The feed keeps transitions; `updated` (one per attached
+            // event) is already in the incident row and the events table.
+            if effect.kind() == "updated" {
+                continue;
+            }
+            let json = to_json(effect)?;
+            self.db.execute(
+                "INSERT INTO incident_effects (incident_id, kind, at, effect_json) VALUES (?1, \
+                 ?2, ?3, ?4)",
+                args![&incident.id, effect.kind(), to_db(now), &json],
+            )?;
+        }
+        for incident in latest.into_values() {
+            let record = to_json(incident)?;
+            let status = serde_json::to_value(incident.status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            self.db.execute(
+                "INSERT INTO incidents (id, tenant_id, connector_id, status, updated_at, \
+                 record_json) VALUES (?1, (SELECT tenant_id FROM connectors WHERE id = ?2), ?2, \
+                 ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET status = excluded.status, updated_at \
+                 = excluded.updated_at, record_json = excluded.record_json",
+                args![
+                    &incident.id,
+                    &incident.connector_id.to_string(),
+                    &status,
+                    to_db(now),
+                    &record
+                ],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn incident_tenant(&mut self, incident_id: &str) -> StoreResult<Option<String>> {
+        Ok(self
+            .db
+            .query_opt(
+                "SELECT tenant_id FROM incidents WHERE id = ?1",
+                args![incident_id],
+            )?
+            .map(|r| r.get::<Option<String>>(0))
+            .transpose()?
+            .flatten())
+    }
+
+    fn write_incident_keys(
+        &mut self,
+        rows: &[(CorrelationKey, Option<KeySnapshot>)],
+    ) -> StoreResult<()> {
+        write_incident_keys(&mut self.db, rows)
+    }
+
+    fn save_incident_model(&mut self, snapshot: &IncidentSnapshot) -> StoreResult<()> {
+        self.db.atomically(|db| {
+            // The engine lock before the rows, as the writers take them.
+            db.engine_write_version()?;
+            db.execute("DELETE FROM incident_keys", &[])?;
+            db.drop_legacy_model()?;
+            let rows: Vec<(CorrelationKey, Option<KeySnapshot>)> = snapshot
+                .keys
+                .iter()
+                .map(|k| (k.key.clone(), Some(k.clone())))
+                .collect();
+            write_incident_keys(db, &rows)
+        })
+    }
+
+    fn load_incident_model(&mut self) -> StoreResult<Option<IncidentSnapshot>> {
+        self.db.model_loading()?;
+        let keys = self
+            .db
+            .query("SELECT state_json FROM incident_keys ORDER BY key", &[])?
+            .iter()
+            .map(|r| super::db::from_json::<KeySnapshot>(&r.get::<String>(0)?, "incident key row"))
+            .collect::<StoreResult<Vec<_>>>()?;
+        if !keys.is_empty() {
+            return Ok(Some(IncidentSnapshot {
+                version: SNAPSHOT_VERSION,
+                keys,
+            }));
+        }
+        let Some(snapshot) = self.db.legacy_model()? else {
+            return Ok(None);
+        };
+        // Converted to rows once, when not inside a caller's transaction
+        // (it is never written again).
+        if !self.db.in_transaction() {
+            self.save_incident_model(&snapshot)?;
+        }
+        Ok(Some(snapshot))
+    }
+
+    fn prune(&mut self, now: Timestamp) -> StoreResult<()> {
+        // Keys the model forgets by retention at `now` (it forgets them
+        // silently, so no write removed their rows).
+        self.db.execute(
+            "DELETE FROM incident_keys WHERE forget_at IS NOT NULL AND forget_at <= ?1",
+            args![to_db(now)],
+        )?;
+        for st in shared_store::prune_statements(now) {
+            let params: Vec<Param<'_>> = st.params.iter().map(Param::from).collect();
+            self.db.execute(st.sql, &params)?;
+        }
+        Ok(())
+    }
+
+    fn save_alert_state(&mut self, state: &serde_json::Value) -> StoreResult<()> {
+        let json = to_json(state)?;
+        self.db.atomically(|db| {
+            // Versioned like the key rows where the engine is shared, so
+            // other receivers reload it.
+            match db.engine_write_version()? {
+                None => db.execute(
+                    "INSERT INTO alert_state (id, state_json) VALUES (1, ?1) ON CONFLICT (id) DO \
+                     UPDATE SET state_json = excluded.state_json",
+                    args![&json],
+                )?,
+                Some(version) => db.execute(
+                    "INSERT INTO alert_state (id, state_json, version) VALUES (1, ?1, ?2) ON \
+                     CONFLICT (id) DO UPDATE SET state_json = excluded.state_json, version = \
+                     excluded.version",
+                    args![&json, version],
+                )?,
+            };
+            Ok(())
+        })
+    }
+
+    fn load_alert_state(&mut self) -> StoreResult<Option<serde_json::Value>> {
+        self.db
+            .query_opt("SELECT state_json FROM alert_state WHERE id = 1", &[])?
+            .map(|r| from_json(&r.get::<String>(0)?, "alert state"))
+            .transpose()
+    }
+
+    fn insert_notification(&mut self, n: &NewNotification<'_>) -> StoreResult<()> {
+        self.db.execute(
+            "INSERT INTO notifications (id, tenant_id, rule_id, channel, incident_id, reason, \
+             created_at, payload_json, state, attempts, next_attempt_at) VALUES (?1, ?2, ?3, ?4, \
+             ?5, ?6, ?7, ?8, 'pending', 0, ?7)",
+            args![
+                n.id,
+                n.tenant_id,
+                n.rule_id,
+                n.channel,
+                n.incident_id,
+                n.reason,
+                to_db(n.created_at),
+                n.payload
+            ],
+        )?;
+        Ok(())
+    }
+}
+
+impl<B: Backend> ReadStore for SqlStore<B> {
+    fn api_key(&mut self, key_hash: &str) -> StoreResult<Option<(String, String)>> {
+        self.db
+            .query_opt(
+                "SELECT id, tenant_id FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL",
+                args![key_hash],
+            )?
+            .map(|r| Ok((r.get(0)?, r.get(1)?)))
+            .transpose()
+    }
+
+    fn list_incidents(
+        &mut self,
+        tenant: &str,
+        f: &IncidentFilter,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<Listed>> {
+        let dialect = self.db.dialect();
+        let sql = format!(
+            "SELECT updated_at, id, record_json FROM incidents WHERE tenant_id = ?1 AND \
+             (CAST(?2 AS TEXT) IS NULL OR status = ?2) AND (CAST(?3 AS TEXT) IS NULL OR {} = ?3) \
+             AND (CAST(?4 AS TEXT) IS NULL OR connector_id = ?4) AND (CAST(?5 AS TEXT) IS NULL \
+             OR {} = ?5) AND (CAST(?6 AS BIGINT) IS NULL OR updated_at >= ?6) AND (CAST(?7 AS \
+             BIGINT) IS NULL OR updated_at < ?7 OR (updated_at = ?7 AND id < ?8)) ORDER BY \
+             updated_at DESC, id DESC LIMIT ?9",
+            dialect.json_text("record_json", "severity"),
+            dialect.json_text("record_json", "source"),
+        );
+        self.db
+            .query(
+                &sql,
+                args![
+                    tenant,
+                    f.status.as_deref(),
+                    f.severity.as_deref(),
+                    f.connector.as_deref(),
+                    f.source.as_deref(),
+                    f.since.map(to_db),
+                    after.map(|c| c.at),
+                    after.map(|c| c.id.as_str()),
+                    limit_param(limit),
+                ],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(Listed {
+                    at: r.get(0)?,
+                    id: r.get(1)?,
+                    json: json_of(&r.get::<String>(2)?)?,
+                })
+            })
+            .collect()
+    }
+
+    fn incident(&mut self, tenant: &str, id: &str) -> StoreResult<Option<serde_json::Value>> {
+        self.db
+            .query_opt(
+                "SELECT record_json FROM incidents WHERE tenant_id = ?1 AND id = ?2",
+                args![tenant, id],
+            )?
+            .map(|r| json_of(&r.get::<String>(0)?))
+            .transpose()
+    }
+
+    fn list_events(
+        &mut self,
+        tenant: &str,
+        f: &EventFilter,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<Listed>> {
+        self.db
+            .query(
+                "SELECT received_at, event_id, event_json, incident_id, CASE WHEN event_json = \
+                 '' THEN raw_body END FROM events WHERE tenant_id = ?1 AND (CAST(?2 AS TEXT) IS \
+                 NULL OR connector_id = ?2) AND (CAST(?3 AS TEXT) IS NULL OR event_type = ?3) AND \
+                 (CAST(?4 AS TEXT) IS NULL OR severity = ?4) AND (CAST(?5 AS TEXT) IS NULL OR \
+                 source = ?5) AND (CAST(?6 AS BIGINT) IS NULL OR received_at >= ?6) AND (CAST(?7 \
+                 AS BIGINT) IS NULL OR received_at < ?7 OR (received_at = ?7 AND event_id < ?8)) \
+                 ORDER BY received_at DESC, event_id DESC LIMIT ?9",
+                args![
+                    tenant,
+                    f.connector.as_deref(),
+                    f.event_type.as_deref(),
+                    f.severity.as_deref(),
+                    f.source.as_deref(),
+                    f.since.map(to_db),
+                    after.map(|c| c.at),
+                    after.map(|c| c.id.as_str()),
+                    limit_param(limit),
+                ],
+            )?
+            .iter()
+            .map(|r| {
+                let at: i64 = r.get(0)?;
+                let id: String = r.get(1)?;
+                let raw: Option<Vec<u8>> = r.get(4)?;
+                let json = serde_json::json!({
+                    "event_id": id,
+                    "received_at": from_db(at),
+                    "incident_id": r.get::<Option<String>>(3)?,
+                    "event": event_of(&r.get::<String>(2)?, raw.as_deref())?,
+                });
+                Ok(Listed { at, id, json })
+            })
+            .collect()
+    }
+
+    fn usage(&mut self, tenant: &str, now: Timestamp) -> StoreResult<serde_json::Value> {
+        let plan_name: String = self
+            .db
+            .query_opt("SELECT plan FROM tenants WHERE id = ?1", args![tenant])?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "tenant",
+                id: tenant.to_owned(),
+            })?
+            .get(0)?;
+        let plan = resolve_plan(&mut self.db, &plan_name)?
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown plan {plan_name:?}")))?;
+        let mut metrics = Vec::new();
+        for metric in Metric::ALL {
+            let limit = plan.limit(metric);
+            let request = quota::Request::new(tenant, metric, limit, now);
+            let used =
+                run_quota(&mut self.db, &shared_store::read_statement(&request))?.unwrap_or(0);
+            let window = request.window();
+            metrics.push(serde_json::json!({
+                "metric": metric.as_str(),
+                "used": used,
+                "limit": limit.finite(),
+                "window_start": Timestamp::from_unix_seconds(window.start),
+                "window_end": Timestamp::from_unix_seconds(window.end),
+            }));
+        }
+        Ok(serde_json::json!({ "tenant_id": tenant, "plan": plan_name, "metrics": metrics }))
+    }
+
+    fn list_alerts(
+        &mut self,
+        tenant: &str,
+        filter: &AlertFilter,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<Listed>> {
+        let rows = self.db.query(
+            "SELECT id, created_at, rule_id, channel, incident_id, reason, payload_json, state, \
+             attempts, last_error, next_attempt_at, delivered_at FROM notifications WHERE \
+             tenant_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR state = ?2) AND (CAST(?3 AS TEXT) \
+             IS NULL OR incident_id = ?3) AND (CAST(?4 AS TEXT) IS NULL OR rule_id = ?4) AND \
+             (CAST(?5 AS TEXT) IS NULL OR reason = ?5) AND (CAST(?6 AS BIGINT) IS NULL OR \
+             created_at >= ?6) AND (CAST(?7 AS BIGINT) IS NULL OR created_at < ?7 OR (created_at \
+             = ?7 AND id < ?8)) ORDER BY created_at DESC, id DESC LIMIT ?9",
+            args![
+                tenant,
+                filter.state.as_deref(),
+                filter.incident.as_deref(),
+                filter.rule.as_deref(),
+                filter.reason.as_deref(),
+                filter.since.map(to_db),
+                after.map(|c| c.at),
+                after.map(|c| c.id.as_str()),
+                limit_param(limit),
+            ],
+        )?;
+        let mut out = Vec::new();
+        for r in rows {
+            let id: String = r.get(0)?;
+            let at: i64 = r.get(1)?;
+            let payload = json_of(&r.get::<String>(6)?)?;
+            let next: Option<i64> = r.get(10)?;
+            let delivered: Option<i64> = r.get(11)?;
+            let json = serde_json::json!({
+                "id": id,
+                "created_at": from_db(at),
+                "rule_id": r.get::<String>(2)?,
+                "channel": r.get::<String>(3)?,
+                "incident_id": r.get::<String>(4)?,
+                "reason": r.get::<String>(5)?,
+                "incident": payload.get("incident").cloned().unwrap_or_default(),
+                "delivery": {
+                    "state": r.get::<String>(7)?,
+                    "attempts": r.get::<i64>(8)?,
+                    "last_error": r.get::<Option<String>>(9)?,
+                    "next_attempt_at": next.map(from_db),
+                    "delivered_at": delivered.map(from_db),
+                },
+            });
+            out.push(Listed { at, id, json });
+        }
+        Ok(out)
+    }
+
+    fn connectors(
+        &mut self,
+        tenant: Option<&str>,
+        now: Timestamp,
+    ) -> StoreResult<Vec<ConnectorRow>> {
+        self.db
+            .query(
+                "SELECT c.id, c.tenant_id, c.name, c.enabled, (SELECT COUNT(*) FROM \
+                 connector_secrets s WHERE s.connector_id = c.id AND (s.expires_at IS NULL OR \
+                 s.expires_at > ?2)) FROM connectors c WHERE (CAST(?1 AS TEXT) IS NULL OR \
+                 c.tenant_id = ?1) ORDER BY c.tenant_id, c.name, c.id",
+                args![tenant, to_db(now)],
+            )?
+            .iter()
+            .map(|r| {
+                let id: String = r.get(0)?;
+                let active: i64 = r.get(4)?;
+                Ok(ConnectorRow {
+                    id: Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    tenant_id: r.get(1)?,
+                    name: r.get(2)?,
+                    enabled: r.get(3)?,
+                    active_secrets: usize::try_from(active).unwrap_or(0),
+                })
+            })
+            .collect()
+    }
+}
+
+fn limit_param(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
