@@ -3,12 +3,8 @@
 # place of its own, found through pkg-config alone, linked shared and static.
 source "$(dirname "$0")/lib.sh"
 
-name="erpops-c-$version-x86_64-linux-gnu"
-tar -xzf "$dist/$name.tar.gz" -C "$work"
-# Moved after unpacking: nothing in it may depend on where it was made.
-mkdir -p "$work/opt"
-mv "$work/$name" "$work/opt/erpops-c"
 prefix="$work/opt/erpops-c"
+unpack "erpops-c-$version-x86_64-linux-gnu" "$prefix"
 lib="$prefix/lib/libERPOps.so.$version"
 abi="$(sed -n 's/^#define ERPOPS_ABI_VERSION \([0-9]*\)$/\1/p' "$prefix/include/erpops.h")"
 

@@ -41,6 +41,14 @@ if as_user sh -c 'command -v cargo || command -v rustc' >/dev/null; then
     exit 1
 fi
 
+# unpack NAME DIR: dist/NAME.tar.gz unpacked, then moved to DIR (under
+# $work): nothing in a tarball may depend on where it was unpacked.
+unpack() {
+    tar -xzf "$dist/$1.tar.gz" -C "$work"
+    mkdir -p "$(dirname "$2")"
+    mv "$work/$1" "$2"
+}
+
 # glibc_floor FILE: the highest GLIBC_x.y symbol version FILE needs.
 glibc_floor() {
     objdump -T "$1" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -n 1

@@ -3,11 +3,8 @@
 # example settings, start the demo from bin/erpops and paste the curl it prints.
 source "$(dirname "$0")/lib.sh"
 
-name="erpops-$version-x86_64-linux-gnu"
-tar -xzf "$dist/$name.tar.gz" -C "$work"
-mkdir -p "$work/opt"
-mv "$work/$name" "$work/opt/erpops"
 home="$work/opt/erpops"
+unpack "erpops-$version-x86_64-linux-gnu" "$home"
 bin="$home/bin/erpops"
 
 floor="$(glibc_floor "$bin")"
