@@ -21,6 +21,7 @@ use erpops_core::signature::{sign, Secret};
 use erpops_core::wire;
 use http_body_util::{BodyExt, Full};
 
+use crate::backoff::Backoff;
 use crate::cli::SendArgs;
 use crate::clock;
 
@@ -108,17 +109,6 @@ enum Attempt {
     Rejected(u16, Vec<u8>),
 }
 
-fn backoff(attempt: u32, initial: Duration) -> Duration {
-    let base = initial
-        .saturating_mul(1u32.checked_shl(attempt.min(16)).unwrap_or(u32::MAX))
-        .min(Duration::from_secs(60));
-    // Full jitter in [base/2, base]: senders that failed together do not
-    // come back together.
-    let r = clock::random_bytes::<2>().map_or(0, u16::from_le_bytes);
-    let half = base / 2;
-    half + half.mul_f64(f64::from(r) / f64::from(u16::MAX))
-}
-
 /// Signs and posts `body`, retrying as the module docs say. Prints the
 /// receiver's answer; returns the exit code.
 pub async fn send(args: &SendArgs, body: Vec<u8>, secret: &Secret) -> u8 {
@@ -141,7 +131,11 @@ pub async fn send(args: &SendArgs, body: Vec<u8>, secret: &Secret) -> u8 {
             return EXIT_LOCAL;
         }
     };
-    let initial = Duration::from_millis(args.initial_backoff_ms);
+    // At most a minute between attempts: a batch step waits, but not long.
+    let backoff = Backoff {
+        initial: Duration::from_millis(args.initial_backoff_ms),
+        max: Duration::from_secs(60),
+    };
     let attempts = args.max_attempts.max(1);
     for attempt in 0..attempts {
         let request = hyper::Request::post(args.url.as_str())
@@ -167,7 +161,7 @@ pub async fn send(args: &SendArgs, body: Vec<u8>, secret: &Secret) -> u8 {
                 return EXIT_LOCAL;
             }
             Err(e) => Attempt::Retry(
-                backoff(attempt, initial),
+                backoff.delay_jittered(attempt + 1),
                 format!("network error: {}", crate::https::error_chain(&e)),
             ),
             Ok(response) => {
@@ -196,13 +190,14 @@ pub async fn send(args: &SendArgs, body: Vec<u8>, secret: &Secret) -> u8 {
                             Attempt::Retry(Duration::from_secs(s), "429 quota exceeded".into())
                         }
                         None => Attempt::Retry(
-                            backoff(attempt, initial),
+                            backoff.delay_jittered(attempt + 1),
                             "429 without Retry-After".into(),
                         ),
                     },
-                    500..=599 => {
-                        Attempt::Retry(backoff(attempt, initial), format!("HTTP {status}"))
-                    }
+                    500..=599 => Attempt::Retry(
+                        backoff.delay_jittered(attempt + 1),
+                        format!("HTTP {status}"),
+                    ),
                     _ => Attempt::Rejected(status, bytes),
                 }
             }

@@ -23,12 +23,14 @@
 //! - [`alerts`]: notifications from the core's alerting, their delivery
 //!   (log, signed webhook) and their admin commands.
 //! - [`client`]: `erpops sign` / `erpops send`.
+//! - [`backoff`]: the one retry schedule of `erpops send` and alert delivery.
 //! - [`https`]: outbound TLS: the system's trusted CAs and the https client
 //!   (webhooks, `erpops send`, PostgreSQL's `sslrootcert=system`).
 
 pub mod admin;
 pub mod alerts;
 pub mod api;
+pub mod backoff;
 pub mod cli;
 pub mod client;
 pub mod clock;

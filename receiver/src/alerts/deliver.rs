@@ -20,6 +20,7 @@ use erpops_core::Timestamp;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
+use crate::backoff::Backoff;
 use crate::clock;
 use crate::store::alerts::{Attempt, DueNotification, WebhookRow};
 use crate::store::{DeliveryStore, Location, StoreError, StoreResult};
@@ -81,19 +82,13 @@ impl Default for DeliveryConfig {
 }
 
 impl DeliveryConfig {
-    /// The delay after `failed` attempts (≥ 1): the exponential step
-    /// `initial · 2^(failed−1)`, capped at `max_backoff`, then "equal
-    /// jitter": half of it fixed plus a random part of the other half, so
-    /// many notifications failing together do not retry in lockstep.
-    /// `jitter` is in `[0, 1]`.
-    pub fn backoff(&self, failed: u32, jitter: f64) -> Duration {
-        let exp = failed.saturating_sub(1).min(30);
-        let step = self
-            .initial_backoff
-            .saturating_mul(1u32 << exp)
-            .min(self.max_backoff);
-        let half = step / 2;
-        half + half.mul_f64(jitter.clamp(0.0, 1.0))
+    /// The retry schedule: [`Backoff`] from `initial_backoff` to
+    /// `max_backoff`.
+    pub fn backoff(&self) -> Backoff {
+        Backoff {
+            initial: self.initial_backoff,
+            max: self.max_backoff,
+        }
     }
 
     /// What to record after attempt number `attempt` failed with `error`.
@@ -101,12 +96,9 @@ impl DeliveryConfig {
         if attempt >= self.max_attempts {
             return Attempt::Failed { error };
         }
-        let jitter = clock::random_bytes::<4>()
-            .map(|b| f64::from(u32::from_le_bytes(b)) / f64::from(u32::MAX))
-            .unwrap_or(0.5);
         Attempt::Retry {
             error,
-            at: now.saturating_add(self.backoff(attempt, jitter)),
+            at: now.saturating_add(self.backoff().delay_jittered(attempt)),
         }
     }
 }
@@ -320,20 +312,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backoff_doubles_caps_and_jitters_within_half() {
+    fn failures_retry_on_the_schedule_until_max_attempts() {
         let c = DeliveryConfig {
             max_attempts: 5,
             initial_backoff: Duration::from_secs(2),
             max_backoff: Duration::from_secs(10),
             batch: 1,
         };
-        assert_eq!(c.backoff(1, 0.0), Duration::from_secs(1));
-        assert_eq!(c.backoff(1, 1.0), Duration::from_secs(2));
-        assert_eq!(c.backoff(2, 1.0), Duration::from_secs(4));
-        assert_eq!(c.backoff(3, 0.0), Duration::from_secs(4));
-        // Capped at max_backoff, also for absurd attempt counts.
-        assert_eq!(c.backoff(4, 1.0), Duration::from_secs(10));
-        assert_eq!(c.backoff(u32::MAX, 1.0), Duration::from_secs(10));
+        // The schedule is crate::backoff's (tested there), over these bounds.
+        assert_eq!(c.backoff().delay(1, 1.0), Duration::from_secs(2));
+        assert_eq!(c.backoff().delay(u32::MAX, 1.0), Duration::from_secs(10));
         let now = Timestamp::from_unix_seconds(100);
         assert!(matches!(
             c.after_failure(4, "x".into(), now),
