@@ -19,6 +19,10 @@ floor="$(glibc_floor "$ext")"
 echo "$(basename "$ext") needs glibc $floor"
 check "the extension needs glibc <= 2.17 (needs $floor)" at_most "$floor" 2.17
 check "the extension is stripped" stripped "$ext"
+metadata="$(ls "$work"/wheel/erpops-"$version".dist-info/METADATA)"
+check "the wheel's metadata names the licence and carries the README" \
+    sh -c "grep -q '^License-Expression: Apache-2.0' '$metadata' && grep -q '^# erpops' '$metadata' \
+        && [ -s '$work/wheel/erpops-$version.dist-info/licenses/LICENSE' ]"
 
 # A new venv from the interpreter users have; the package from dist/ only,
 # the test tools (not the project) from the registry.
