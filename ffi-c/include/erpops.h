@@ -57,6 +57,13 @@
 #define ERPOPS_NO_EXPIRY INT64_MAX
 
 /**
+ * A `replay_window_secs` meaning "the least window that closes the gap":
+ * `max_age_secs + future_skew_secs` of the same config, whatever they are
+ * set to (the default, as in Python and Node when the window is left out).
+ */
+#define ERPOPS_REPLAY_WINDOW_AUTO 0
+
+/**
  * Bit of `kinds_found` for an e-mail address.
  */
 #define ERPOPS_PII_EMAIL 1
@@ -244,7 +251,9 @@ typedef struct erpops_engine_config {
   uint64_t max_age_secs;
   /**
    * How long an accepted event's digest is remembered; at least
-   * `max_age_secs + future_skew_secs` (default 86700 s).
+   * `max_age_secs + future_skew_secs`. The default,
+   * `ERPOPS_REPLAY_WINDOW_AUTO`, is exactly that sum, so changing
+   * `max_age_secs` alone never makes the config invalid.
    */
   uint64_t replay_window_secs;
 } erpops_engine_config;
@@ -595,16 +604,16 @@ erpops_status erpops_response_code(const struct erpops_response *response,
                                    size_t *out_len);
 
 /**
- * The contract's defaults: 64 KiB, 5 min skew, 24 h age, 24 h 5 min
- * replay window.
+ * The contract's defaults: 64 KiB, 5 min skew, 24 h age, and
+ * `ERPOPS_REPLAY_WINDOW_AUTO` (age plus skew: 24 h 5 min with these).
  *
  * Thread-safe.
  */
 struct erpops_engine_config erpops_engine_config_default(void);
 
 /**
- * Creates an engine with `config`'s limits. A replay window shorter than
- * `max_age_secs + future_skew_secs` is refused with
+ * Creates an engine with `config`'s limits. A replay window set shorter
+ * than `max_age_secs + future_skew_secs` is refused with
  * `ERPOPS_STATUS_INVALID_ARGUMENT`, and the last error message starts with
  * `replay_window_too_short:`.
  *

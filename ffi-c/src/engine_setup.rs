@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use erpops_core::pii::PiiPolicy;
 use erpops_core::quota::{Limit, Plan};
-use erpops_core::receive::{Engine, ReceiveConfig, TenantRecord};
+use erpops_core::receive::{ConfigOverrides, Engine, ReceiveConfig, TenantRecord};
 use erpops_core::signature::Secret;
 use erpops_core::Timestamp;
 use uuid::Uuid;
@@ -30,6 +30,11 @@ pub const ERPOPS_UNLIMITED: u64 = u64::MAX;
 /// "never expires".
 pub const ERPOPS_NO_EXPIRY: i64 = i64::MAX;
 
+/// A `replay_window_secs` meaning "the least window that closes the gap":
+/// `max_age_secs + future_skew_secs` of the same config, whatever they are
+/// set to (the default, as in Python and Node when the window is left out).
+pub const ERPOPS_REPLAY_WINDOW_AUTO: u64 = 0;
+
 /// Limits of an engine. Get the defaults from
 /// `erpops_engine_config_default()` and change what you need.
 /// `struct_size` lets the struct grow in later versions.
@@ -45,7 +50,9 @@ pub struct erpops_engine_config {
     /// How old an event may be (default 86400 s).
     pub max_age_secs: u64,
     /// How long an accepted event's digest is remembered; at least
-    /// `max_age_secs + future_skew_secs` (default 86700 s).
+    /// `max_age_secs + future_skew_secs`. The default,
+    /// `ERPOPS_REPLAY_WINDOW_AUTO`, is exactly that sum, so changing
+    /// `max_age_secs` alone never makes the config invalid.
     pub replay_window_secs: u64,
 }
 
@@ -56,12 +63,12 @@ fn default_config() -> erpops_engine_config {
         max_body_bytes: c.max_body_bytes(),
         future_skew_secs: c.future_skew().as_secs(),
         max_age_secs: c.max_age().as_secs(),
-        replay_window_secs: c.replay_window().as_secs(),
+        replay_window_secs: ERPOPS_REPLAY_WINDOW_AUTO,
     }
 }
 
-/// The contract's defaults: 64 KiB, 5 min skew, 24 h age, 24 h 5 min
-/// replay window.
+/// The contract's defaults: 64 KiB, 5 min skew, 24 h age, and
+/// `ERPOPS_REPLAY_WINDOW_AUTO` (age plus skew: 24 h 5 min with these).
 ///
 /// Thread-safe.
 #[no_mangle]
@@ -81,17 +88,18 @@ fn receive_config(c: &erpops_engine_config) -> Result<ReceiveConfig, Failure> {
             ),
         ));
     }
-    ReceiveConfig::new(
-        c.max_body_bytes,
-        Duration::from_secs(c.future_skew_secs),
-        Duration::from_secs(c.max_age_secs),
-        Duration::from_secs(c.replay_window_secs),
-    )
+    ReceiveConfig::with(ConfigOverrides {
+        max_body_bytes: Some(c.max_body_bytes),
+        future_skew: Some(Duration::from_secs(c.future_skew_secs)),
+        max_age: Some(Duration::from_secs(c.max_age_secs)),
+        replay_window: (c.replay_window_secs != ERPOPS_REPLAY_WINDOW_AUTO)
+            .then(|| Duration::from_secs(c.replay_window_secs)),
+    })
     .map_err(|e| Failure::new(erpops_status::InvalidArgument, format!("{}: {e}", e.code())))
 }
 
-/// Creates an engine with `config`'s limits. A replay window shorter than
-/// `max_age_secs + future_skew_secs` is refused with
+/// Creates an engine with `config`'s limits. A replay window set shorter
+/// than `max_age_secs + future_skew_secs` is refused with
 /// `ERPOPS_STATUS_INVALID_ARGUMENT`, and the last error message starts with
 /// `replay_window_too_short:`.
 ///

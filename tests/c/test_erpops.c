@@ -620,8 +620,18 @@ static void test_engine_admin(void) {
     erpops_engine *e = NULL;
     erpops_engine_config c = erpops_engine_config_default();
     CHECK(c.struct_size == sizeof c && c.max_body_bytes == 65536 && c.future_skew_secs == 300 &&
-              c.max_age_secs == 86400 && c.replay_window_secs == 86700,
+              c.max_age_secs == 86400 && c.replay_window_secs == ERPOPS_REPLAY_WINDOW_AUTO,
           "config defaults");
+    /* The maximum age alone: the automatic window follows it (as in Python and Node). */
+    c.max_age_secs = 172800;
+    CHECK_STATUS(erpops_engine_new_with_config(&c, &e), ERPOPS_STATUS_OK, "longer age, automatic window");
+    erpops_engine_free(e);
+    e = NULL;
+    /* A window that is set is checked as given. */
+    c.replay_window_secs = 86700;
+    CHECK_STATUS(erpops_engine_new_with_config(&c, &e), ERPOPS_STATUS_INVALID_ARGUMENT, "window shorter than the age");
+    CHECK(strncmp(last_error(), "replay_window_too_short:", 24) == 0, "window message: %s", last_error());
+    c = erpops_engine_config_default();
     CHECK_STATUS(erpops_engine_new_with_config(NULL, &e), ERPOPS_STATUS_NULL_ARGUMENT, "NULL config");
     CHECK_STATUS(erpops_engine_new_with_config(&c, NULL), ERPOPS_STATUS_NULL_ARGUMENT, "NULL engine_out");
     c.struct_size = 8;
