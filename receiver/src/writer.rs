@@ -846,26 +846,14 @@ fn fail(answers: Vec<Pending>) {
 
 /// 503 problem when the store failed: nothing was acknowledged, retry.
 pub fn unavailable(request_id: &str) -> Response {
-    let body = serde_json::json!({
-        "type": format!("{}store_unavailable", erpops_core::receive::PROBLEM_TYPE_PREFIX),
-        "title": "Service Unavailable",
-        "status": 503,
-        "detail": "the receiver could not store the event durably; nothing was accepted, retry \
-                   the same bytes later",
-        "code": "store_unavailable",
-        "request_id": request_id,
-    });
-    Response {
-        status: 503,
-        headers: vec![
-            (
-                erpops_core::receive::response::CONTENT_TYPE,
-                erpops_core::receive::PROBLEM_MEDIA_TYPE.to_owned(),
-            ),
-            ("Retry-After", "1".to_owned()),
-        ],
-        body: serde_json::to_vec(&body).unwrap_or_default(),
-        code: None,
-        effects: Vec::new(),
-    }
+    let mut response = Response::problem(
+        503,
+        "store_unavailable",
+        "Service Unavailable",
+        "the receiver could not store the event durably; nothing was accepted, retry the same \
+         bytes later",
+        request_id,
+    );
+    response.headers.push(("Retry-After", "1".to_owned()));
+    response
 }

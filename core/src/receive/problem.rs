@@ -130,13 +130,21 @@ impl RefusalCode {
 struct ProblemBody<'a> {
     #[serde(rename = "type")]
     type_uri: String,
-    title: &'static str,
+    title: &'a str,
     status: u16,
     detail: &'a str,
-    code: &'static str,
+    code: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     errors: Option<&'a Violations>,
     request_id: &'a str,
+}
+
+impl ProblemBody<'_> {
+    fn to_vec(&self) -> Vec<u8> {
+        // Serializing plain strings, integers and violations cannot fail;
+        // the fallback keeps the path panic-free.
+        serde_json::to_vec(self).unwrap_or_else(|_| b"{}".to_vec())
+    }
 }
 
 /// The body bytes of a refusal. `detail` tells the sender how to fix the
@@ -147,7 +155,7 @@ pub(crate) fn problem_body(
     errors: Option<&Violations>,
     request_id: &str,
 ) -> Vec<u8> {
-    let body = ProblemBody {
+    ProblemBody {
         type_uri: code.type_uri(),
         title: code.title(),
         status: code.status(),
@@ -155,8 +163,28 @@ pub(crate) fn problem_body(
         code: code.code(),
         errors,
         request_id,
-    };
-    // Serializing plain strings, integers and violations cannot fail; the
-    // fallback keeps the path panic-free.
-    serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec())
+    }
+    .to_vec()
+}
+
+/// The body bytes of a problem outside the receive decision (a receiver's
+/// own 404, 503, …): the same members, order and `type` scheme as every
+/// refusal, with the receiver's own machine `code`.
+pub(crate) fn other_problem_body(
+    status: u16,
+    code: &str,
+    title: &str,
+    detail: &str,
+    request_id: &str,
+) -> Vec<u8> {
+    ProblemBody {
+        type_uri: format!("{PROBLEM_TYPE_PREFIX}{code}"),
+        title,
+        status,
+        detail,
+        code,
+        errors: None,
+        request_id,
+    }
+    .to_vec()
 }

@@ -8,7 +8,7 @@ use crate::incident;
 use crate::quota::{http as quota_http, Counter, Decision, Metric};
 use crate::time::Timestamp;
 
-use super::problem::{problem_body, RefusalCode, PROBLEM_MEDIA_TYPE};
+use super::problem::{other_problem_body, problem_body, RefusalCode, PROBLEM_MEDIA_TYPE};
 
 /// `Content-Type` header name.
 pub const CONTENT_TYPE: &str = "Content-Type";
@@ -85,6 +85,22 @@ impl Response {
             .map(|(_, v)| v.as_str())
     }
 
+    /// An RFC 9457 problem response for a refusal outside the receive
+    /// decision, made by a receiver around it (an unknown route, a store
+    /// that cannot take writes): the body has the members, order and `type`
+    /// scheme of every refusal, so a sender parses one shape. `code` is the
+    /// receiver's own machine code (`store_unavailable`, `not_found`, …);
+    /// `code()` of the response stays `None`, as no [`RefusalCode`] applies.
+    pub fn problem(status: u16, code: &str, title: &str, detail: &str, request_id: &str) -> Self {
+        Response {
+            status,
+            headers: vec![(CONTENT_TYPE, PROBLEM_MEDIA_TYPE.to_owned())],
+            body: other_problem_body(status, code, title, detail, request_id),
+            code: None,
+            effects: Vec::new(),
+        }
+    }
+
     /// A refusal before the tenant is known: no RateLimit fields.
     pub(crate) fn refuse(code: RefusalCode, detail: &str, request_id: &str) -> Response {
         let mut headers = vec![(CONTENT_TYPE, PROBLEM_MEDIA_TYPE.to_owned())];
@@ -141,4 +157,34 @@ fn quota_headers(decision: &Decision, with_retry_after: bool) -> Vec<(&'static s
         .into_iter()
         .filter(|(name, _)| with_retry_after || *name != quota_http::RETRY_AFTER)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_receivers_own_problem_has_the_refusal_shape() {
+        let own = Response::problem(
+            503,
+            "store_unavailable",
+            "Store unavailable",
+            "retry",
+            "req_1",
+        );
+        let refusal = Response::refuse(RefusalCode::SignatureMissing, "sign it", "req_1");
+        let members = |r: &Response| -> Vec<String> {
+            let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+            v.as_object().unwrap().keys().cloned().collect()
+        };
+        // The member order is the refusals' (checked on the raw bytes).
+        assert_eq!(
+            String::from_utf8(own.body.clone()).unwrap(),
+            r#"{"type":"urn:erpops:problem:store_unavailable","title":"Store unavailable","status":503,"detail":"retry","code":"store_unavailable","request_id":"req_1"}"#
+        );
+        assert_eq!(members(&own), members(&refusal));
+        assert_eq!(own.status, 503);
+        assert_eq!(own.header("content-type"), Some(PROBLEM_MEDIA_TYPE));
+        assert_eq!(own.code, None);
+    }
 }

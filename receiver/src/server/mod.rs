@@ -104,30 +104,14 @@ fn to_http(core: CoreResponse, request_id: &str) -> Response<Full<Bytes>> {
         })
 }
 
-/// An RFC 9457 problem response for errors outside the receive decision.
+/// An RFC 9457 problem response for errors outside the receive decision
+/// (the core builds it, in the shape of its own refusals).
 pub fn problem(status: u16, code: &str, detail: &str, request_id: &str) -> CoreResponse {
     let title = StatusCode::from_u16(status)
         .ok()
         .and_then(|s| s.canonical_reason())
         .unwrap_or("Error");
-    let body = serde_json::json!({
-        "type": format!("{}{code}", erpops_core::receive::PROBLEM_TYPE_PREFIX),
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "code": code,
-        "request_id": request_id,
-    });
-    CoreResponse {
-        status,
-        headers: vec![(
-            erpops_core::receive::response::CONTENT_TYPE,
-            erpops_core::receive::PROBLEM_MEDIA_TYPE.to_owned(),
-        )],
-        body: serde_json::to_vec(&body).unwrap_or_default(),
-        code: None,
-        effects: Vec::new(),
-    }
+    CoreResponse::problem(status, code, title, detail, request_id)
 }
 
 /// The decision's context from cached records.
