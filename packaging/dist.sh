@@ -130,6 +130,9 @@ receiver() {
 }
 
 sums() {
+    # Artifacts of another version (an earlier make dist) are not this release's.
+    find "$DIST_DIR" -maxdepth 1 -type f ! -name SHA256SUMS ! -name "*-$version[.-]*" -print -delete \
+        | sed 's/^/dist: removed stale /'
     (cd "$DIST_DIR" && rm -f SHA256SUMS && find . -maxdepth 1 -type f ! -name SHA256SUMS -printf '%f\n' \
         | LC_ALL=C sort | xargs sha256sum > SHA256SUMS)
     cat "$DIST_DIR/SHA256SUMS"
