@@ -109,20 +109,25 @@ impl PgConn {
         // A statement of its own, after the lock: under READ COMMITTED it
         // sees everything committed before the lock was granted.
         let rows = self.query(
-            "SELECT FALSE, state_json FROM incident_keys WHERE version > ?1 UNION ALL SELECT \
-             TRUE, state_json FROM alert_state WHERE id = 1 AND version > ?1",
+            "SELECT 0, state_json FROM incident_keys WHERE version > ?1 UNION ALL SELECT 1, \
+             state_json FROM alert_state WHERE id = 1 AND version > ?1 UNION ALL SELECT 2, \
+             state_json FROM alert_key_state WHERE version > ?1",
             args![since],
         )?;
         let mut changes = EngineChanges::default();
         for row in rows {
-            let is_alert_state: bool = row.get(0)?;
+            let kind: i64 = row.get(0)?;
             let json: String = row.get(1)?;
-            if is_alert_state {
-                changes.alert_state = Some(serde_json::from_str(&json).map_err(corrupt)?);
-            } else {
-                let key: KeySnapshot = serde_json::from_str(&json)
-                    .map_err(|e| StoreError::Corrupt(format!("incident key row: {e}")))?;
-                changes.keys.push(key);
+            match kind {
+                1 => changes.alert_state = Some(serde_json::from_str(&json).map_err(corrupt)?),
+                2 => changes.alert_keys.push(
+                    serde_json::from_str(&json)
+                        .map_err(|e| StoreError::Corrupt(format!("alert key row: {e}")))?,
+                ),
+                _ => changes.keys.push(
+                    serde_json::from_str::<KeySnapshot>(&json)
+                        .map_err(|e| StoreError::Corrupt(format!("incident key row: {e}")))?,
+                ),
             }
         }
         Ok(changes)
