@@ -12,7 +12,9 @@
 //! Being the only writer also makes each decision's state lookups and
 //! writes atomic: nothing else changes the quota or digests between them.
 //! The incident model is persisted as one row per correlation key, and a
-//! group writes only the keys it touched.
+//! group writes only the keys it touched; the alert engine's state per key
+//! likewise (the keys the engine reports changed), its engine-wide state
+//! only when that changed.
 //!
 //! The incident model runs inside the core's alert engine
 //! ([`AlertEngine`]): every accepted event, operator command and `tick`

@@ -9,24 +9,26 @@
 //! number is the version this transaction writes its key rows and alert
 //! state with. When the version before the bump is not the one this
 //! connection last committed (or loaded), another receiver wrote in
-//! between: the key rows and the alert state newer than that are read
-//! back (one indexed query) and the writer puts them into its engine
-//! before it settles anything.
+//! between: the key rows, the per-key alerting rows (`alert_key_state`)
+//! and the engine-wide alert state newer than that are read back (one
+//! statement over their version indexes) and the writer puts them into
+//! its engine before it settles anything.
 //!
 //! Why one row and not per-key `FOR UPDATE`: a group also changes state
-//! that is not per key (heartbeats, throttling, held notifications,
-//! flapping: the alert state row, written by most groups that change an
-//! incident), a heartbeat's sign of life resolves an incident of another
-//! key than the event's, and ticks touch any key. Per-key locks would
-//! still need the alert-state row locked by nearly every group, so they
-//! would serialise the same way with more statements and a lock order to
+//! that is not per key (heartbeats and `group_wait` batches: the
+//! engine-wide alert state row), a heartbeat's sign of life resolves an
+//! incident of another key than the event's, and ticks touch any key.
+//! Per-key locks would still need the engine-wide row locked by every
+//! group with a sign of life or a `group_wait` batch, and a lock order to
 //! get right. The price of one lock: the writers of two receivers never
 //! settle at the same time (each group of up to 256 requests holds it from
 //! its start to its commit); admission (MAC, parsing, records) still runs
 //! on every receiver's cores. `docs/deployment.md` has the figures.
 //!
 //! Deletions are not versioned: rows are deleted by `prune` once their
-//! `forget_at` passed, which every receiver's model forgets by itself (a
+//! `forget_at` passed (a key's alerting row with its key row; the writer
+//! also drops the alerting row of a key its model no longer holds), which
+//! every receiver's model forgets by itself (a
 //! receiver reloads at least at every tick, so it holds the row's latest
 //! `forget_at` long before that).
 
