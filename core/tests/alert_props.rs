@@ -354,6 +354,9 @@ proptest! {
         for (i, (adv, act)) in s.ops.iter().enumerate().take(cut) {
             apply(&mut e, &mut now, i, *adv, act);
             persist(&mut e);
+            // Commands, ack expiries and retention keep the count exact.
+            let walked = e.model().incidents().filter(|i| i.is_active()).count();
+            prop_assert_eq!(e.model().active_count(), walked);
         }
         let global = global.unwrap_or_else(|| AlertEngine::new(config()).snapshot_global());
         prop_assert!(global.flapping.is_empty() && global.sent.is_empty() && global.held.is_empty());
@@ -365,6 +368,7 @@ proptest! {
         )
         .unwrap();
         prop_assert!(r.take_changes().is_empty());
+        prop_assert_eq!(r.model().active_count(), e.model().active_count());
         prop_assert_eq!(
             serde_json::to_string(&r.snapshot_global()).unwrap(),
             serde_json::to_string(&e.snapshot_global()).unwrap()
