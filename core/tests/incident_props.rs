@@ -187,6 +187,8 @@ proptest! {
         let mut seen: BTreeMap<String, Incident> = BTreeMap::new();
         for (e, id) in &evs {
             let fx = m.ingest(e, id, now());
+            // The kept count agrees with a walk over the incidents.
+            prop_assert_eq!(m.active_count(), m.incidents().filter(|i| i.is_active()).count());
             let class = classifier.classify(e);
             for f in &fx {
                 let inc = f.incident();

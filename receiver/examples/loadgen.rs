@@ -10,7 +10,15 @@
 //! one second, the replay index's worst case (their keys share a second,
 //! so they cannot be written in time order).
 //!
-//! `loadgen <url> <connector-id> <secret-env-var> [connections] [seconds] [--one-timestamp]`
+//! `--keys N` spreads the events round-robin over N correlation keys (each
+//! key its own source, `PSFT_JOB_000000` … — a real tenant's jobs; the
+//! default, one key, keeps the one source `PSFT_PAYROLL_BATCH`). With
+//! `--seed` each connection sends its share of the N keys once (every key
+//! exactly once over all connections) and stops, whatever the seconds: a
+//! data directory that holds all N keys before a measured run.
+//!
+//! `loadgen <url> <connector-id> <secret-env-var> [connections] [seconds] [--one-timestamp]
+//! [--keys N] [--seed]`
 
 use std::time::{Duration, Instant};
 
@@ -24,14 +32,42 @@ struct Tally {
     non_2xx: u64,
 }
 
+/// How events are spread over correlation keys.
+#[derive(Debug, Clone, Copy)]
+struct Keys {
+    /// Distinct keys (sources).
+    count: u64,
+    /// Send each key once and stop.
+    seed: bool,
+}
+
+impl Keys {
+    /// The source of the `n`-th event (from 0) of connection `index` of
+    /// `connections`: round-robin over the keys across connections.
+    fn source(&self, index: usize, connections: usize, n: u64) -> String {
+        if self.count <= 1 {
+            return "PSFT_PAYROLL_BATCH".to_owned();
+        }
+        let k = (n * connections as u64 + index as u64) % self.count;
+        format!("PSFT_JOB_{k:06}")
+    }
+
+    /// Whether connection `index` has sent its share when seeding.
+    fn seeded(&self, index: usize, connections: usize, n: u64) -> bool {
+        self.seed && n * connections as u64 + index as u64 >= self.count
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn connection(
     addr: String,
     path: String,
     connector: String,
     secret: Secret,
-    index: usize,
+    (index, connections): (usize, usize),
     until: Instant,
     one_timestamp: bool,
+    keys: Keys,
 ) -> Result<Tally, Box<dyn std::error::Error + Send + Sync>> {
     let stream = tokio::net::TcpStream::connect(&addr).await?;
     stream.set_nodelay(true)?;
@@ -43,7 +79,8 @@ async fn connection(
         non_2xx: 0,
     };
     let mut n: u64 = 0;
-    while Instant::now() < until {
+    while (keys.seed || Instant::now() < until) && !keys.seeded(index, connections, n) {
+        let source = keys.source(index, connections, n);
         n += 1;
         let ts = if one_timestamp {
             start.clone()
@@ -51,7 +88,7 @@ async fn connection(
             erpops_receiver::clock::now().to_rfc3339()
         };
         let body = format!(
-            "{{\"connector_id\":\"{connector}\",\"event_type\":\"integration.failed\",\"timestamp\":\"{ts}\",\"severity\":\"error\",\"source\":\"PSFT_PAYROLL_BATCH\",\"message\":\"Exit code 1 at record 18441 (load c{index} n{n})\"}}"
+            "{{\"connector_id\":\"{connector}\",\"event_type\":\"integration.failed\",\"timestamp\":\"{ts}\",\"severity\":\"error\",\"source\":\"{source}\",\"message\":\"Exit code 1 at record 18441 (load c{index} n{n})\"}}"
         );
         let sig = sign(&secret, body.as_bytes());
         let request = hyper::Request::post(path.as_str())
@@ -76,12 +113,26 @@ async fn connection(
 fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let mut args: Vec<String> = std::env::args().collect();
     let one_timestamp = args.iter().any(|a| a == "--one-timestamp");
-    args.retain(|a| a != "--one-timestamp");
+    let seed = args.iter().any(|a| a == "--seed");
+    args.retain(|a| a != "--one-timestamp" && a != "--seed");
+    let mut key_count: u64 = 1;
+    if let Some(i) = args.iter().position(|a| a == "--keys") {
+        key_count = args
+            .get(i + 1)
+            .ok_or("--keys needs a number")?
+            .parse::<u64>()?
+            .max(1);
+        args.drain(i..i + 2);
+    }
+    let keys = Keys {
+        count: key_count,
+        seed,
+    };
     let (Some(url), Some(connector), Some(secret_env)) = (args.get(1), args.get(2), args.get(3))
     else {
         return Err(
             "usage: loadgen <url> <connector-id> <secret-env-var> [connections] [seconds] \
-             [--one-timestamp]"
+             [--one-timestamp] [--keys N] [--seed]"
                 .into(),
         );
     };
@@ -104,9 +155,10 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                 path.clone(),
                 connector.clone(),
                 secret.clone(),
-                i,
+                (i, connections),
                 until,
                 one_timestamp,
+                keys,
             )));
         }
         let mut tallies = Vec::new();

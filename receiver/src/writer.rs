@@ -12,7 +12,9 @@
 //! Being the only writer also makes each decision's state lookups and
 //! writes atomic: nothing else changes the quota or digests between them.
 //! The incident model is persisted as one row per correlation key, and a
-//! group writes only the keys it touched.
+//! group writes only the keys it touched; the alert engine's state per key
+//! likewise (the keys the engine reports changed), its engine-wide state
+//! only when that changed.
 //!
 //! The incident model runs inside the core's alert engine
 //! ([`AlertEngine`]): every accepted event, operator command and `tick`
@@ -27,6 +29,8 @@
 mod alerts;
 mod sync;
 
+pub use self::alerts::load_engine;
+
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 
@@ -34,9 +38,7 @@ use bytes::Bytes;
 use std::collections::BTreeSet;
 
 use erpops_core::alert::{AlertEffect, AlertEngine};
-use erpops_core::incident::{
-    Command, CommandError, CorrelationKey, IncidentConfig, IncidentModel, KeySnapshot,
-};
+use erpops_core::incident::{Command, CommandError, CorrelationKey, KeySnapshot};
 use erpops_core::receive::{
     admit, incident_id_of, settle, Admitted, Authenticated, Context, Effect, Outcome,
     ReceiveConfig, Response, State,
@@ -44,7 +46,6 @@ use erpops_core::receive::{
 use erpops_core::Timestamp;
 use tokio::sync::oneshot;
 
-use self::alerts::load_engine;
 use crate::clock;
 use crate::store::{NewEvent, StoreError, StoreResult, WriterStore};
 
@@ -154,15 +155,6 @@ struct GroupQuota {
 /// Handle to send work to the writer thread.
 pub type WriterHandle = Sender<Message>;
 
-/// Loads the incident model from its saved snapshot (or a fresh one).
-fn load_model(store: &mut dyn WriterStore) -> StoreResult<IncidentModel> {
-    match store.load_incident_model()? {
-        Some(snapshot) => IncidentModel::restore(IncidentConfig::default(), snapshot)
-            .map_err(|e| StoreError::Corrupt(format!("incident model: {e}"))),
-        None => Ok(IncidentModel::default()),
-    }
-}
-
 /// The writer's state.
 pub struct Writer {
     /// Incident transitions of the open group (every kind but `updated`),
@@ -199,7 +191,10 @@ pub struct Writer {
     rule_tenants: std::collections::HashMap<String, String>,
     /// Connector → tenant, as far as needed (a connector never moves).
     connector_tenants: std::collections::HashMap<uuid::Uuid, String>,
-    /// Whether the alert engine's state changed in the open transaction.
+    /// Whether the engine-wide alert state must be saved with the open
+    /// transaction although the engine did not change it (its
+    /// configuration generation moved). The engine's own changes come
+    /// from [`AlertEngine::take_changes`].
     alerts_dirty: bool,
     /// Notifications recorded in the open transaction.
     notified: usize,
@@ -739,17 +734,9 @@ impl Writer {
         // facts answer the request, its notifications are recorded below.
         let (incident_effects, alert_effects) =
             AlertEffect::split(self.alerts.ingest(&accepted.event, &accepted.event_id, now));
-        let sign_of_life = accepted.event.source.as_deref().is_some_and(|source| {
-            self.alerts.heartbeats().any(|h| {
-                h.heartbeat.connector_id == accepted.event.connector_id
-                    && h.heartbeat.source == source
-            })
-        });
-        if sign_of_life || !alert_effects.is_empty() || !incident_effects.is_empty() {
-            // Heartbeats, throttling, held notifications or flapping
-            // moved; nothing else changes the engine's own state.
-            self.alerts_dirty = true;
-        }
+        // What moved in the engine's own state (flapping, throttling,
+        // holds, a heartbeat's sign of life) is in its changes, saved per
+        // key at the group's end (`save_engine`).
         // A heartbeat's sign of life may resolve its missed-run incident
         // first: the answer names the incident this event joined.
         let incident_id = incident_id_of(&incident_effects, &accepted.event_id).map(str::to_owned);

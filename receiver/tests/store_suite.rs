@@ -15,7 +15,7 @@
 
 use std::time::Duration;
 
-use erpops_core::alert::{AlertRule, Heartbeat, Silence};
+use erpops_core::alert::{AlertConfig, AlertEngine, AlertRule, Heartbeat, Silence};
 use erpops_core::event::{Event, Metadata, Severity};
 use erpops_core::incident::{CorrelationKey, IncidentModel};
 use erpops_core::pii::PiiPolicy;
@@ -102,6 +102,7 @@ suite!(
     api_keys,
     engine_lock_reports_other_writers_changes,
     due_notifications_are_claimed_once,
+    alert_key_rows_restore_every_key,
 );
 
 fn now() -> Timestamp {
@@ -1039,4 +1040,125 @@ fn require_encrypts_and_disable_still_works() {
         }
         assert!(!store.tenants().unwrap().is_empty(), "{app}");
     }
+}
+
+/// The alerting state of many keys (flapping, throttling records, holds)
+/// written as one row per key and read back restores every key exactly,
+/// on both engines; rewriting one key's row is the only change another
+/// receiver reloads; pruning a forgotten key drops its alerting row too.
+fn alert_key_rows_restore_every_key(store: &mut dyn AnyStore, loc: &Location) {
+    seed(store);
+    let mut engine = AlertEngine::new(AlertConfig::with_defaults());
+    engine.set_rule(rule("r1")).unwrap();
+    let mut throttled = rule("r2");
+    throttled.repeat_interval = Some(Duration::from_secs(3600));
+    engine.set_rule(throttled).unwrap();
+    const KEYS: usize = 300;
+    let mut t = now();
+    for i in 0..KEYS {
+        t = later(t, 1);
+        engine.ingest(&event(&format!("JOB_{i:04}"), t), &format!("evt_{i}"), t);
+    }
+    // JOB_0000 flaps: four more transitions (five within the hour).
+    for n in 0..4 {
+        t = later(t, 1);
+        let mut ev = event("JOB_0000", t);
+        if n % 2 == 0 {
+            ev.event_type = "integration.succeeded".into();
+            ev.severity = Severity::Info;
+        }
+        engine.ingest(&ev, &format!("evt_f{n}"), t);
+    }
+    let changes = engine.take_changes();
+    assert_eq!(changes.keys.len(), KEYS, "every key got alerting state");
+    let keys: Vec<CorrelationKey> = changes.keys.into_iter().collect();
+    let rows: Vec<_> = keys
+        .iter()
+        .map(|k| (k.clone(), Some(engine.key_alert_snapshot(k))))
+        .collect();
+    let flapping = keys
+        .iter()
+        .find(|k| k.source.as_deref() == Some("JOB_0000"))
+        .unwrap()
+        .clone();
+    assert!(engine
+        .key_alert_snapshot(&flapping)
+        .flapping
+        .unwrap()
+        .is_flapping());
+    let incident_rows: Vec<_> = keys
+        .iter()
+        .map(|k| (k.clone(), engine.model().key_snapshot(k)))
+        .collect();
+    store.begin().unwrap();
+    store.lock_engine().unwrap();
+    store.write_incident_keys(&incident_rows).unwrap();
+    store.write_alert_keys(&rows).unwrap();
+    store
+        .save_alert_state(&serde_json::to_value(engine.snapshot_global()).unwrap())
+        .unwrap();
+    store.commit().unwrap();
+
+    // Another connection (a restarted receiver) restores every key.
+    let mut again = loc.open_more().unwrap();
+    let incidents = again.load_incident_model().unwrap().unwrap();
+    let global = serde_json::from_value(again.load_alert_state().unwrap().unwrap()).unwrap();
+    let loaded = again.load_alert_keys().unwrap();
+    assert_eq!(loaded.len(), KEYS);
+    let restored =
+        AlertEngine::restore_split(AlertConfig::with_defaults(), global, incidents, loaded)
+            .unwrap();
+    assert_eq!(restored.alert_keys(), engine.alert_keys());
+    for k in &keys {
+        assert_eq!(restored.key_alert_snapshot(k), engine.key_alert_snapshot(k));
+    }
+    assert_eq!(
+        serde_json::to_string(&restored.snapshot()).unwrap(),
+        serde_json::to_string(&engine.snapshot()).unwrap()
+    );
+
+    // One key changes: only its row is written, and it is the only alert
+    // row another receiver reloads.
+    t = later(t, 1);
+    let mut ok = event("JOB_0042", t);
+    ok.event_type = "integration.succeeded".into();
+    ok.severity = Severity::Info;
+    engine.ingest(&ok, "evt_ok", t);
+    let changes = engine.take_changes();
+    assert_eq!(changes.keys.len(), 1);
+    assert!(!changes.global);
+    let k = changes.keys.into_iter().next().unwrap();
+    again.begin().unwrap();
+    again.lock_engine().unwrap();
+    again
+        .write_alert_keys(&[(k.clone(), Some(engine.key_alert_snapshot(&k)))])
+        .unwrap();
+    again.commit().unwrap();
+    store.begin().unwrap();
+    let seen = store.lock_engine().unwrap();
+    store.commit().unwrap();
+    if let Location::Postgres(_) = loc {
+        let seen = seen.unwrap();
+        assert_eq!(seen.alert_keys, vec![engine.key_alert_snapshot(&k)]);
+        assert!(seen.keys.is_empty() && seen.alert_state.is_none());
+    }
+
+    // Forgotten keys (past their retention) lose their alerting row.
+    let forget = incident_rows
+        .iter()
+        .filter(|(_, r)| r.as_ref().is_some_and(|r| r.state.forget_at.is_some()))
+        .count();
+    assert_eq!(forget, 0, "every incident is open: nothing to forget yet");
+    let mut resolved = engine.model().key_snapshot(&k).unwrap();
+    resolved.state.forget_at = Some(later(t, 10));
+    store
+        .write_incident_keys(&[(k.clone(), Some(resolved))])
+        .unwrap();
+    store.prune(later(t, 11)).unwrap();
+    assert_eq!(store.load_alert_keys().unwrap().len(), KEYS - 1);
+    assert!(store
+        .load_alert_keys()
+        .unwrap()
+        .iter()
+        .all(|row| row.key != k));
 }

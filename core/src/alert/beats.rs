@@ -40,6 +40,7 @@ impl AlertEngine {
         }
         state.heartbeat = heartbeat;
         Self::arm(&mut self.timers, &key, state);
+        self.changes.global = true;
         Ok(())
     }
 
@@ -65,6 +66,7 @@ impl AlertEngine {
         }
         state.heartbeat.paused = paused;
         Self::arm(&mut self.timers, &key, state);
+        self.changes.global = true;
         Ok(())
     }
 
@@ -76,7 +78,9 @@ impl AlertEngine {
             source: source.to_owned(),
         };
         self.timers.cancel(&Timer::Heartbeat(key.clone()));
-        self.heartbeats.remove(&key).map(|s| s.heartbeat)
+        let removed = self.heartbeats.remove(&key).map(|s| s.heartbeat);
+        self.changes.global |= removed.is_some();
+        removed
     }
 
     /// The heartbeats and their state, in (connector, source) order.
@@ -111,6 +115,7 @@ impl AlertEngine {
         let Some(state) = self.heartbeats.get_mut(key) else {
             return;
         };
+        self.changes.global = true;
         state.last_seen = state.last_seen.max(now);
         state.missed_count = 0;
         Self::arm(&mut self.timers, key, state);
@@ -144,6 +149,7 @@ impl AlertEngine {
         if state.heartbeat.paused || state.deadline != Some(at) {
             return;
         }
+        self.changes.global = true;
         state.missed_count = state.missed_count.saturating_add(1);
         let event = missed_event(state, at);
         let event_id = synthetic_event_id("missed", key, at);

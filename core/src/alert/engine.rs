@@ -2,7 +2,7 @@
 //! heartbeats and their timers, behind one `ingest` / `command` / `tick` /
 //! `next_wakeup`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use uuid::Uuid;
@@ -16,7 +16,8 @@ use super::silence::Silence;
 use super::state::{Group, HeldBy, SentRecord, Timer};
 use crate::event::Event;
 use crate::incident::{
-    Command, CommandError, Effect, Incident, IncidentConfig, IncidentModel, IncidentStatus,
+    Command, CommandError, CorrelationKey, Effect, Incident, IncidentConfig, IncidentModel,
+    IncidentStatus,
 };
 use crate::time::Timestamp;
 
@@ -62,6 +63,42 @@ pub(super) enum Via {
     Release,
 }
 
+/// What changed in the engine's own state since the embedder last took
+/// the changes ([`AlertEngine::take_changes`]): an embedder that persists
+/// the state per correlation key ([`AlertEngine::key_alert_snapshot`]) and
+/// engine-wide ([`AlertEngine::snapshot_global`]) writes only these, so the
+/// work per commit follows what changed, not every key ever seen.
+///
+/// The incident model's own changes are not in it: they are the incident
+/// effects (and the model forgets quiet keys by itself, see
+/// [`KeyState::forget_at`](crate::incident::KeyState::forget_at)).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlertChanges {
+    /// Keys whose alerting state changed: flapping, or the throttling
+    /// record, repeat deadline or hold of a notification about the key's
+    /// incident.
+    pub keys: BTreeSet<CorrelationKey>,
+    /// Whether the engine-wide state changed: rules, silences, heartbeats
+    /// (a sign of life moves one), `group_wait` batches, the housekeeping
+    /// time.
+    pub global: bool,
+}
+
+impl AlertChanges {
+    /// Whether nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty() && !self.global
+    }
+
+    /// Notes a change of `key`'s state (copies the key only the first
+    /// time).
+    pub(super) fn key(&mut self, key: &CorrelationKey) {
+        if !self.keys.contains(key) {
+            self.keys.insert(key.clone());
+        }
+    }
+}
+
 /// The alerting layer (contract §6, issue #6).
 ///
 /// Owns the incident model; every event, command and tick goes through
@@ -86,6 +123,8 @@ pub struct AlertEngine {
     /// When the next housekeeping sweep may run (at most once per
     /// [`SWEEP_EVERY`] of the caller's time, so a tick stays cheap).
     pub(super) next_sweep: Timestamp,
+    /// What changed since the embedder last took it.
+    pub(super) changes: AlertChanges,
 }
 
 /// How often (caller's time) bookkeeping of incidents the model no longer
@@ -113,7 +152,17 @@ impl AlertEngine {
             groups: BTreeMap::new(),
             timers: crate::incident::DeadlineQueue::new(),
             next_sweep: Timestamp::UNIX_EPOCH,
+            changes: AlertChanges::default(),
         }
+    }
+
+    /// What changed in the engine's own state since the last call (or
+    /// since it was made or restored), and starts over: the keys whose
+    /// [`key_alert_snapshot`](Self::key_alert_snapshot) an embedder must
+    /// write again, and whether the [`snapshot_global`](Self::snapshot_global)
+    /// changed.
+    pub fn take_changes(&mut self) -> AlertChanges {
+        std::mem::take(&mut self.changes)
     }
 
     /// The configuration in force.
@@ -133,6 +182,7 @@ impl AlertEngine {
     pub fn set_rule(&mut self, rule: AlertRule) -> Result<(), AlertError> {
         rule.validate()?;
         self.rules.insert(rule.id.clone(), rule);
+        self.changes.global = true;
         Ok(())
     }
 
@@ -140,17 +190,31 @@ impl AlertEngine {
     /// pending group and timers.
     pub fn remove_rule(&mut self, rule_id: &str) -> Option<AlertRule> {
         let rule = self.rules.remove(rule_id)?;
+        self.changes.global = true;
         let sent: Vec<_> = self
             .sent
             .keys()
             .filter(|(r, _)| r == rule_id)
             .cloned()
             .collect();
+        let held: Vec<_> = self
+            .held
+            .keys()
+            .filter(|(r, _)| r == rule_id)
+            .cloned()
+            .collect();
+        for k in &held {
+            self.held.remove(k);
+        }
+        for k in sent.iter().chain(&held) {
+            if let Some(incident) = self.model.get(&k.1) {
+                self.changes.key(&incident.key);
+            }
+        }
         for k in sent {
             self.sent.remove(&k);
             self.timers.cancel(&Timer::Repeat(k.0, k.1));
         }
-        self.held.retain(|(r, _), _| r != rule_id);
         let groups: Vec<_> = self
             .groups
             .keys()
@@ -179,6 +243,7 @@ impl AlertEngine {
         self.timers
             .schedule(Timer::SilenceEnd(silence.id.clone()), silence.ends_at);
         self.silences.insert(silence.id.clone(), silence);
+        self.changes.global = true;
         Ok(())
     }
 
@@ -187,6 +252,7 @@ impl AlertEngine {
     pub fn expire_silence(&mut self, silence_id: &str, now: Timestamp) -> Vec<AlertEffect> {
         let mut out = Vec::new();
         if self.silences.remove(silence_id).is_some() {
+            self.changes.global = true;
             self.timers
                 .cancel(&Timer::SilenceEnd(silence_id.to_owned()));
             self.release_silence(silence_id, now, &mut out);
@@ -297,10 +363,11 @@ impl AlertEngine {
             if incident.status == IncidentStatus::Open {
                 self.resume_repeats(&incident, now);
             } else {
-                self.cancel_repeats(&incident.id);
+                self.cancel_repeats(&incident);
             }
             if transition {
                 if let Some(cfg) = self.config.flapping {
+                    self.changes.key(&incident.key);
                     let state = self.flaps.entry(incident.key.clone()).or_default();
                     let started = state.record(now, &cfg);
                     if let Some(at) = state.quiet_until {
@@ -345,15 +412,19 @@ impl AlertEngine {
             if self.timers.deadline(&timer).is_none() {
                 let at = last.at.saturating_add(interval).max(now);
                 self.timers.schedule(timer, at);
+                self.changes.key(&incident.key);
             }
         }
     }
 
-    fn cancel_repeats(&mut self, incident_id: &str) {
+    fn cancel_repeats(&mut self, incident: &Incident) {
         for rule in self.rules.values() {
             if rule.repeat_interval.is_some() {
-                self.timers
-                    .cancel(&Timer::Repeat(rule.id.clone(), incident_id.to_owned()));
+                let timer = Timer::Repeat(rule.id.clone(), incident.id.clone());
+                if self.timers.deadline(&timer).is_some() {
+                    self.timers.cancel(&timer);
+                    self.changes.key(&incident.key);
+                }
             }
         }
     }

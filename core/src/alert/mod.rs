@@ -44,11 +44,11 @@ pub mod state;
 mod timers;
 
 pub use effect::{AlertEffect, NotifyReason, SuppressReason};
-pub use engine::{AlertConfig, AlertEngine};
+pub use engine::{AlertChanges, AlertConfig, AlertEngine};
 pub use error::AlertError;
 pub use flapping::{FlapState, FlappingConfig};
 pub use heartbeat::{Heartbeat, HeartbeatKey, HeartbeatState};
 pub use matcher::{glob_match, Matchers};
 pub use rule::{AlertRule, TransitionKind};
 pub use silence::Silence;
-pub use snapshot::{AlertSnapshot, AlertSnapshotError};
+pub use snapshot::{AlertSnapshot, AlertSnapshotError, KeyAlertSnapshot};

@@ -78,6 +78,7 @@ impl AlertEngine {
                 .is_some_and(|f| f.is_flapping())
         {
             self.held.insert(k, HeldBy::Flapping);
+            self.changes.key(&incident.key);
             out.push(suppressed(SuppressReason::Flapping, None));
             return;
         }
@@ -95,6 +96,7 @@ impl AlertEngine {
                     silence_id: silence_id.clone(),
                 },
             );
+            self.changes.key(&incident.key);
             out.push(suppressed(SuppressReason::Silenced, Some(silence_id)));
             return;
         }
@@ -114,6 +116,7 @@ impl AlertEngine {
 
         // 4. group_wait
         if let (Some(wait), Via::Transition) = (group_wait, via) {
+            self.changes.global = true;
             let gk = (rule_id.to_owned(), incident.connector_id);
             let group = self.groups.entry(gk.clone()).or_insert_with(|| {
                 let flush_at = now.saturating_add(wait);
@@ -130,6 +133,7 @@ impl AlertEngine {
         }
 
         // 5. notify
+        self.changes.key(&incident.key);
         self.held.remove(&k);
         self.sent.insert(k.clone(), SentRecord { at: now, firing });
         let timer = Timer::Repeat(k.0, k.1);

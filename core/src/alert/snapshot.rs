@@ -99,6 +99,39 @@ pub struct GroupEntry {
     pub pending: Vec<(String, NotifyReason)>,
 }
 
+/// One correlation key's alerting state: its flap state and, for the
+/// key's incident (the model holds one per key), the last notification,
+/// repeat deadline and hold of each rule. What an embedder stores per key
+/// ([`AlertEngine::key_alert_snapshot`]); with the engine-wide part
+/// ([`AlertEngine::snapshot_global`]) and the incident model's snapshot it
+/// is the whole state ([`AlertEngine::restore_split`]).
+///
+/// Bookkeeping of incidents the model no longer holds (superseded or
+/// forgotten) is in no key's snapshot: nothing reads it again, and the
+/// engine drops it at its next housekeeping.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyAlertSnapshot {
+    /// The key.
+    pub key: CorrelationKey,
+    /// Its flap state, while it has recent transitions or is flapping.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flapping: Option<FlapState>,
+    /// Last notification per rule about the key's incident, in rule order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sent: Vec<SentEntry>,
+    /// Held notifications per rule about the key's incident, in rule
+    /// order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub held: Vec<HeldEntry>,
+}
+
+impl KeyAlertSnapshot {
+    /// Whether the key has no alerting state (its row may go).
+    pub fn is_empty(&self) -> bool {
+        self.flapping.is_none() && self.sent.is_empty() && self.held.is_empty()
+    }
+}
+
 /// A snapshot that cannot be restored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -161,6 +194,135 @@ impl AlertEngine {
         self.snapshot_with(IncidentModel::new(self.config.incident.clone()).snapshot())
     }
 
+    /// The engine-wide state alone: rules, silences, heartbeats, pending
+    /// groups and the housekeeping time, with no incidents and no per-key
+    /// state (`flapping`, `sent` and `held` empty: see
+    /// [`key_alert_snapshot`](Self::key_alert_snapshot)). Its size follows
+    /// the configuration, not the number of keys.
+    pub fn snapshot_global(&self) -> AlertSnapshot {
+        AlertSnapshot {
+            version: ALERT_SNAPSHOT_VERSION,
+            incidents: IncidentModel::new(self.config.incident.clone()).snapshot(),
+            rules: self.rules.values().cloned().collect(),
+            silences: self.silences.values().cloned().collect(),
+            heartbeats: self.heartbeats.values().cloned().collect(),
+            flapping: Vec::new(),
+            sent: Vec::new(),
+            held: Vec::new(),
+            groups: self.group_entries(),
+            next_sweep: self.next_sweep,
+        }
+    }
+
+    /// The alerting state of one key (see [`KeyAlertSnapshot`]); empty
+    /// when the key has none. Costs a lookup per rule, whatever the number
+    /// of keys.
+    pub fn key_alert_snapshot(&self, key: &CorrelationKey) -> KeyAlertSnapshot {
+        let mut snapshot = KeyAlertSnapshot {
+            key: key.clone(),
+            flapping: self.flaps.get(key).cloned(),
+            sent: Vec::new(),
+            held: Vec::new(),
+        };
+        let Some(incident) = self.model.incident_for_key(key) else {
+            return snapshot;
+        };
+        for rule_id in self.rules.keys() {
+            let k = (rule_id.clone(), incident.id.clone());
+            if let Some(record) = self.sent.get(&k) {
+                snapshot.sent.push(SentEntry {
+                    rule_id: k.0.clone(),
+                    incident_id: k.1.clone(),
+                    record: *record,
+                    repeat_at: self
+                        .timers
+                        .deadline(&Timer::Repeat(k.0.clone(), k.1.clone())),
+                });
+            }
+            if let Some(by) = self.held.get(&k) {
+                snapshot.held.push(HeldEntry {
+                    rule_id: k.0,
+                    incident_id: k.1,
+                    by: by.clone(),
+                });
+            }
+        }
+        snapshot
+    }
+
+    /// Every key with alerting state, in key order: flapping keys and the
+    /// keys of incidents with a notification record or hold (for an
+    /// embedder converting a whole snapshot into rows per key).
+    pub fn alert_keys(&self) -> Vec<CorrelationKey> {
+        let mut keys: std::collections::BTreeSet<&CorrelationKey> = self.flaps.keys().collect();
+        for (_, incident_id) in self.sent.keys().chain(self.held.keys()) {
+            if let Some(incident) = self.model.get(incident_id) {
+                keys.insert(&incident.key);
+            }
+        }
+        keys.into_iter().cloned().collect()
+    }
+
+    /// An engine from the parts an embedder stores apart: the engine-wide
+    /// state (any per-key entries it still holds, as an older whole
+    /// snapshot does, are kept unless `keys` has the same entry), the
+    /// incident model's snapshot, and the keys' alerting state. The same
+    /// as [`restore`](Self::restore) of the whole snapshot.
+    pub fn restore_split(
+        config: AlertConfig,
+        mut global: AlertSnapshot,
+        incidents: IncidentSnapshot,
+        keys: impl IntoIterator<Item = KeyAlertSnapshot>,
+    ) -> Result<AlertEngine, AlertSnapshotError> {
+        use std::collections::BTreeMap;
+        global.incidents = incidents;
+        // A key's row replaces what the engine-wide part says of it.
+        let mut flapping: BTreeMap<CorrelationKey, FlapState> =
+            std::mem::take(&mut global.flapping)
+                .into_iter()
+                .map(|e| (e.key, e.state))
+                .collect();
+        let mut sent: BTreeMap<(String, String), SentEntry> = std::mem::take(&mut global.sent)
+            .into_iter()
+            .map(|e| ((e.rule_id.clone(), e.incident_id.clone()), e))
+            .collect();
+        let mut held: BTreeMap<(String, String), HeldEntry> = std::mem::take(&mut global.held)
+            .into_iter()
+            .map(|e| ((e.rule_id.clone(), e.incident_id.clone()), e))
+            .collect();
+        for k in keys {
+            match k.flapping {
+                Some(state) => flapping.insert(k.key, state),
+                None => flapping.remove(&k.key),
+            };
+            for e in k.sent {
+                sent.insert((e.rule_id.clone(), e.incident_id.clone()), e);
+            }
+            for e in k.held {
+                held.insert((e.rule_id.clone(), e.incident_id.clone()), e);
+            }
+        }
+        global.flapping = flapping
+            .into_iter()
+            .map(|(key, state)| FlapEntry { key, state })
+            .collect();
+        global.sent = sent.into_values().collect();
+        global.held = held.into_values().collect();
+        AlertEngine::restore(config, global)
+    }
+
+    fn group_entries(&self) -> Vec<GroupEntry> {
+        self.groups
+            .iter()
+            .map(|((rule_id, connector_id), g)| GroupEntry {
+                rule_id: rule_id.clone(),
+                connector_id: *connector_id,
+                flush_at: g.flush_at,
+                pending: g.pending.iter().map(|(id, r)| (id.clone(), *r)).collect(),
+            })
+            .collect()
+    }
+
     fn snapshot_with(&self, incidents: IncidentSnapshot) -> AlertSnapshot {
         AlertSnapshot {
             version: ALERT_SNAPSHOT_VERSION,
@@ -197,16 +359,7 @@ impl AlertEngine {
                     by: by.clone(),
                 })
                 .collect(),
-            groups: self
-                .groups
-                .iter()
-                .map(|((rule_id, connector_id), g)| GroupEntry {
-                    rule_id: rule_id.clone(),
-                    connector_id: *connector_id,
-                    flush_at: g.flush_at,
-                    pending: g.pending.iter().map(|(id, r)| (id.clone(), *r)).collect(),
-                })
-                .collect(),
+            groups: self.group_entries(),
             next_sweep: self.next_sweep,
         }
     }

@@ -24,6 +24,7 @@ impl AlertEngine {
             Timer::SilenceEnd(id) => {
                 if self.silences.get(&id).is_some_and(|s| s.ends_at == at) {
                     self.silences.remove(&id);
+                    self.changes.global = true;
                     self.release_silence(&id, now, out);
                 }
             }
@@ -32,6 +33,11 @@ impl AlertEngine {
                 self.flush_group(&rule_id, connector, at, now, out)
             }
             Timer::Repeat(rule_id, incident_id) => {
+                // The repeat deadline is part of the key's saved state,
+                // and it is gone now (or moved below).
+                if let Some(incident) = self.model.get(&incident_id) {
+                    self.changes.key(&incident.key);
+                }
                 self.repeat_due(&rule_id, &incident_id, now, out)
             }
         }
@@ -49,6 +55,7 @@ impl AlertEngine {
             return;
         }
         self.flaps.remove(key);
+        self.changes.key(key);
         out.push(AlertEffect::FlappingStopped { key: key.clone() });
         let Some(incident) = self.model.incident_arc_for_key(key).cloned() else {
             return;
@@ -102,6 +109,7 @@ impl AlertEngine {
             let Some(incident) = self.model.get_arc(&k.1).cloned() else {
                 continue;
             };
+            self.changes.key(&incident.key);
             if !self
                 .rules
                 .get(&k.0)
@@ -131,6 +139,7 @@ impl AlertEngine {
         let Some(group) = self.groups.remove(&gk) else {
             return;
         };
+        self.changes.global = true;
         for (incident_id, reason) in group.pending {
             let Some(incident) = self.model.get_arc(&incident_id).cloned() else {
                 continue;
@@ -186,6 +195,7 @@ impl AlertEngine {
         let timer = Timer::Repeat(k.0, k.1);
         if self.timers.deadline(&timer).is_none() {
             self.timers.schedule(timer, now.saturating_add(interval));
+            self.changes.key(&incident.key);
         }
     }
 
@@ -196,6 +206,7 @@ impl AlertEngine {
             return;
         }
         self.next_sweep = now.saturating_add(SWEEP_EVERY);
+        self.changes.global = true;
         let gone: Vec<_> = self
             .sent
             .keys()
@@ -209,8 +220,13 @@ impl AlertEngine {
         let model = &self.model;
         self.held.retain(|(_, inc), _| model.get(inc).is_some());
         if let Some(cfg) = self.config.flapping {
-            self.flaps.retain(|_, s| {
+            let changes = &mut self.changes;
+            self.flaps.retain(|key, s| {
+                let before = s.transitions.len();
                 s.prune(now, &cfg);
+                if s.transitions.len() != before {
+                    changes.key(key);
+                }
                 s.is_flapping() || !s.transitions.is_empty()
             });
         }

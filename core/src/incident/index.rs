@@ -79,11 +79,6 @@ impl Keys {
         self.map.len()
     }
 
-    /// Every state, in no particular order: for counts only.
-    pub(crate) fn states(&self) -> impl Iterator<Item = &KeyState> {
-        self.map.values()
-    }
-
     /// Every key and state, in key order: for anything shown or persisted.
     pub(crate) fn sorted(&self) -> Vec<(&CorrelationKey, &KeyState)> {
         let mut all: Vec<_> = self.map.iter().collect();

@@ -75,6 +75,24 @@ pub struct IncidentModel {
     /// before its `forget_at`, moved forward only when it fires, so an event
     /// on a quiet key does not move it; an active key's stale timer lapses.
     pub(super) forget_timers: DeadlineQueue<CorrelationKey>,
+    /// Number of open or acknowledged incidents, kept up to date by every
+    /// change so [`active_count`](Self::active_count) does not walk every
+    /// key (an embedder reads it after each commit).
+    pub(super) active: usize,
+}
+
+/// Whether a key's latest incident is active.
+fn is_active(state: &KeyState) -> bool {
+    state.incident.as_deref().is_some_and(Incident::is_active)
+}
+
+/// `count` moved by one key's change from `was` to `is` active.
+fn recount(count: &mut usize, was: bool, is: bool) {
+    match (was, is) {
+        (false, true) => *count = count.saturating_add(1),
+        (true, false) => *count = count.saturating_sub(1),
+        _ => {}
+    }
 }
 
 impl Default for IncidentModel {
@@ -92,6 +110,7 @@ impl IncidentModel {
             ids: BTreeMap::new(),
             ack_timers: DeadlineQueue::new(),
             forget_timers: DeadlineQueue::new(),
+            active: 0,
         }
     }
 
@@ -134,13 +153,10 @@ impl IncidentModel {
             .filter_map(|(_, s)| s.incident.as_deref())
     }
 
-    /// Number of open or acknowledged incidents.
+    /// Number of open or acknowledged incidents (kept as a count: no walk
+    /// over the keys).
     pub fn active_count(&self) -> usize {
-        self.keys
-            .states()
-            .filter_map(|s| s.incident.as_deref())
-            .filter(|i| i.is_active())
-            .count()
+        self.active
     }
 
     /// Number of keys remembered (with or without an incident).
@@ -165,6 +181,7 @@ impl IncidentModel {
             ids,
             ack_timers,
             forget_timers,
+            active,
         } = self;
         // The one lookup of the event: its key, borrowed from the event.
         let event_key = EventKey::of(event);
@@ -182,6 +199,7 @@ impl IncidentModel {
             ids,
             ack_timers,
         };
+        let was_active = is_active(state);
         match class {
             OutcomeClass::Problem => {
                 ingest_problem(&mut books, key, state, event, event_id, &mut effects)
@@ -193,6 +211,7 @@ impl IncidentModel {
                 ingest_other(books.config, state, event, event_id, &mut effects)
             }
         }
+        recount(active, was_active, is_active(state));
         keep_or_forget(key, state, forget_timers, retention, now);
         effects
     }
@@ -232,6 +251,7 @@ impl IncidentModel {
             }
             _ => {}
         }
+        let was_active = slot.is_active();
         let inc = Arc::make_mut(slot);
         let actor = command.actor().to_owned();
         let fact = match command {
@@ -263,6 +283,7 @@ impl IncidentModel {
             inc.last_note = Some(n.to_owned());
         }
         let effect = fact.effect(slot);
+        recount(&mut self.active, was_active, slot.is_active());
         self.after_change(&key, now);
         Ok(vec![effect])
     }
@@ -316,6 +337,8 @@ impl IncidentModel {
             match self.keys.get(&key).and_then(|state| state.forget_at) {
                 Some(at) if at <= now => {
                     if let Some(inc) = self.keys.remove(&key).and_then(|state| state.incident) {
+                        // Quiet keys only: never active, but counted right.
+                        recount(&mut self.active, inc.is_active(), false);
                         self.ids.remove(&inc.id);
                         self.ack_timers.cancel(&inc.id);
                     }

@@ -170,6 +170,9 @@ impl IncidentModel {
             if let Some(at) = state.forget_at {
                 model.forget_timers.schedule(key.clone(), at);
             }
+            if state.incident.as_deref().is_some_and(|i| i.is_active()) {
+                model.active = model.active.saturating_add(1);
+            }
             model.keys.insert(key, state);
         }
         Ok(model)

@@ -26,6 +26,8 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     // SQLite only: replay keys in their own table, written in key order
     // (PostgreSQL keeps its index of the events table).
     (7, include_str!("../../migrations/0007_replay_index.sql")),
+    // The alert engine's state per correlation key.
+    (8, include_str!("../../migrations/0008_alert_key_state.sql")),
 ];
 
 /// The same versions for PostgreSQL (`receiver/migrations/postgres/`),
@@ -44,6 +46,10 @@ pub const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         6,
         include_str!("../../migrations/postgres/0006_shared_engine.sql"),
+    ),
+    (
+        8,
+        include_str!("../../migrations/postgres/0008_alert_key_state.sql"),
     ),
 ];
 

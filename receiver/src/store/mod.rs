@@ -37,7 +37,7 @@ pub mod sqlite;
 
 use core::fmt;
 
-use erpops_core::alert::{AlertRule, Heartbeat, Silence};
+use erpops_core::alert::{AlertRule, Heartbeat, KeyAlertSnapshot, Silence};
 use erpops_core::incident::{
     CorrelationKey, Effect as IncidentEffect, IncidentSnapshot, KeySnapshot,
 };
@@ -185,15 +185,17 @@ pub fn charge_inbound_events(
 pub struct EngineChanges {
     /// Correlation key rows written since (their current content).
     pub keys: Vec<KeySnapshot>,
-    /// The alert engine's own state (without incidents), when it was
-    /// written since.
+    /// The alert engine's engine-wide state (without incidents or per-key
+    /// state), when it was written since.
     pub alert_state: Option<serde_json::Value>,
+    /// Per-key alerting state rows written since (their current content).
+    pub alert_keys: Vec<KeyAlertSnapshot>,
 }
 
 impl EngineChanges {
     /// Whether nothing changed (the common case with one busy receiver).
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty() && self.alert_state.is_none()
+        self.keys.is_empty() && self.alert_state.is_none() && self.alert_keys.is_empty()
     }
 }
 
@@ -452,10 +454,22 @@ pub trait WriterStore: RecordStore + ConfigStore {
     /// Drops quota rows and incident key rows that can no longer matter at
     /// `now` (replay digests expire in place, in their event's row).
     fn prune(&mut self, now: Timestamp) -> StoreResult<()>;
-    /// Saves the alert engine's state (without incidents).
+    /// Saves the alert engine's engine-wide state (rules, silences,
+    /// heartbeats, groups: no incidents, no per-key state), when it
+    /// changed.
     fn save_alert_state(&mut self, state: &serde_json::Value) -> StoreResult<()>;
-    /// The saved alert engine state, if any.
+    /// The saved engine-wide alert state, if any (one written before
+    /// migration 8 still holds every key's state).
     fn load_alert_state(&mut self) -> StoreResult<Option<serde_json::Value>>;
+    /// Writes the alerting state of the correlation keys a group changed,
+    /// one row each ([`KeyAlertSnapshot`]), or `None` to drop a key's row:
+    /// a group writes what it changed, not every key's state.
+    fn write_alert_keys(
+        &mut self,
+        rows: &[(CorrelationKey, Option<KeyAlertSnapshot>)],
+    ) -> StoreResult<()>;
+    /// Every key's saved alerting state, in key order.
+    fn load_alert_keys(&mut self) -> StoreResult<Vec<KeyAlertSnapshot>>;
     /// Records a notification as `pending`, due at once.
     fn insert_notification(&mut self, n: &NewNotification<'_>) -> StoreResult<()>;
 }

@@ -6,6 +6,7 @@
 //! Statement forms that differ only in spelling are asked of
 //! [`Dialect`](super::dialect::Dialect).
 
+use erpops_core::alert::KeyAlertSnapshot;
 use erpops_core::event::Event;
 use erpops_core::incident::snapshot::SNAPSHOT_VERSION;
 use erpops_core::incident::{
@@ -268,7 +269,42 @@ fn write_incident_keys<B: Backend>(
                     };
                 }
                 None => {
+                    // A key the model forgot has no alerting state either.
                     db.execute("DELETE FROM incident_keys WHERE key = ?1", args![&bytes])?;
+                    db.execute("DELETE FROM alert_key_state WHERE key = ?1", args![&bytes])?;
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Writes the alerting state of the keys a group changed (see
+/// [`WriterStore::write_alert_keys`]).
+fn write_alert_keys<B: Backend>(
+    db: &mut B,
+    rows: &[(CorrelationKey, Option<KeyAlertSnapshot>)],
+) -> StoreResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    db.atomically(|db| {
+        // 0 where rows are not versioned (one writer).
+        let version = db.engine_write_version()?.unwrap_or(0);
+        for (key, row) in rows {
+            let bytes = key.canonical_bytes();
+            match row {
+                Some(row) => {
+                    let json = to_json(row)?;
+                    db.execute(
+                        "INSERT INTO alert_key_state (key, state_json, version) VALUES (?1, ?2, \
+                         ?3) ON CONFLICT (key) DO UPDATE SET state_json = excluded.state_json, \
+                         version = excluded.version",
+                        args![&bytes, &json, version],
+                    )?;
+                }
+                None => {
+                    db.execute("DELETE FROM alert_key_state WHERE key = ?1", args![&bytes])?;
                 }
             }
         }
@@ -525,7 +561,13 @@ impl<B: Backend> WriterStore for SqlStore<B> {
 
     fn prune(&mut self, now: Timestamp) -> StoreResult<()> {
         // Keys the model forgets by retention at `now` (it forgets them
-        // silently, so no write removed their rows).
+        // silently, so no write removed their rows), their alerting state
+        // first (found through the same index).
+        self.db.execute(
+            "DELETE FROM alert_key_state WHERE key IN (SELECT key FROM incident_keys WHERE \
+             forget_at IS NOT NULL AND forget_at <= ?1)",
+            args![to_db(now)],
+        )?;
         self.db.execute(
             "DELETE FROM incident_keys WHERE forget_at IS NOT NULL AND forget_at <= ?1",
             args![to_db(now)],
@@ -564,6 +606,21 @@ impl<B: Backend> WriterStore for SqlStore<B> {
             .query_opt("SELECT state_json FROM alert_state WHERE id = 1", &[])?
             .map(|r| from_json(&r.get::<String>(0)?, "alert state"))
             .transpose()
+    }
+
+    fn write_alert_keys(
+        &mut self,
+        rows: &[(CorrelationKey, Option<KeyAlertSnapshot>)],
+    ) -> StoreResult<()> {
+        write_alert_keys(&mut self.db, rows)
+    }
+
+    fn load_alert_keys(&mut self) -> StoreResult<Vec<KeyAlertSnapshot>> {
+        self.db
+            .query("SELECT state_json FROM alert_key_state ORDER BY key", &[])?
+            .iter()
+            .map(|r| from_json(&r.get::<String>(0)?, "alert key row"))
+            .collect()
     }
 
     fn insert_notification(&mut self, n: &NewNotification<'_>) -> StoreResult<()> {

@@ -6,10 +6,10 @@
 
 use erpops_core::alert::{AlertConfig, AlertEffect, AlertEngine, AlertSnapshot};
 use erpops_core::incident::snapshot::SNAPSHOT_VERSION;
-use erpops_core::incident::{IncidentConfig, IncidentSnapshot};
+use erpops_core::incident::{IncidentConfig, IncidentModel, IncidentSnapshot};
 use erpops_core::Timestamp;
 
-use super::{load_model, Writer};
+use super::Writer;
 use crate::store::{EngineChanges, StoreError, StoreResult, WriterStore};
 
 /// Key of the saved alert state holding the configuration generation the
@@ -18,29 +18,81 @@ use crate::store::{EngineChanges, StoreError, StoreResult, WriterStore};
 /// its own configuration matches it.
 const CONFIG_GENERATION: &str = "receiver_config_generation";
 
-/// The alert engine around the saved incident model, with its saved alert
-/// state (rules, throttling, flapping, held notifications). Saved apart
-/// from the incidents so the incident model keeps its own persistence.
-pub(super) fn load_engine(store: &mut dyn WriterStore) -> StoreResult<AlertEngine> {
-    let model = load_model(store)?;
-    let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("alert state: {e}"));
-    let mut state = match store.load_alert_state()? {
-        Some(v) => v,
-        None => {
-            serde_json::to_value(AlertEngine::new(alert_config()).snapshot()).map_err(corrupt)?
-        }
+/// The alert engine from what the store holds: the incident model's key
+/// rows, the engine-wide alert state (rules, silences, heartbeats, groups)
+/// and the alerting state of each key (flapping, throttling, held
+/// notifications: `alert_key_state`, migration 8). An engine-wide row
+/// written before migration 8 still holds every key's state: it is
+/// converted into key rows here, once (the key rows are written first, so
+/// a crash in between converts again; the rows win over the old row).
+pub fn load_engine(store: &mut dyn WriterStore) -> StoreResult<AlertEngine> {
+    let incidents = store
+        .load_incident_model()?
+        .unwrap_or_else(|| IncidentModel::new(IncidentConfig::default()).snapshot());
+    let global = match store.load_alert_state()? {
+        Some(state) => global_of(state)?.0,
+        None => AlertEngine::new(alert_config()).snapshot_global(),
     };
-    let incidents = serde_json::to_value(model.snapshot()).map_err(corrupt)?;
-    if let Some(map) = state.as_object_mut() {
-        map.insert("incidents".to_owned(), incidents);
+    let whole = !(global.flapping.is_empty() && global.sent.is_empty() && global.held.is_empty());
+    let keys = store.load_alert_keys()?;
+    let engine = AlertEngine::restore_split(alert_config(), global, incidents, keys)
+        .map_err(|e| StoreError::Corrupt(format!("alert state: {e}")))?;
+    if whole {
+        let rows: Vec<_> = engine
+            .alert_keys()
+            .into_iter()
+            .map(|k| {
+                let row = engine.key_alert_snapshot(&k);
+                (k, Some(row))
+            })
+            .collect();
+        store.write_alert_keys(&rows)?;
+        // The generation is not known here: the writer loads the
+        // configuration at its first group and saves the row again.
+        store.save_alert_state(&state_json(&engine, -1)?)?;
+        tracing::info!(
+            keys = rows.len(),
+            "alert state converted into one row per correlation key"
+        );
     }
-    let snapshot: AlertSnapshot = serde_json::from_value(state).map_err(corrupt)?;
-    AlertEngine::restore(alert_config(), snapshot)
-        .map_err(|e| StoreError::Corrupt(format!("alert state: {e}")))
+    Ok(engine)
 }
 
-/// The engine's settings: the incident model's (as [`load_model`] restores
-/// it) and the default flap detection.
+/// A saved engine-wide alert state as the core's snapshot (its incidents
+/// empty) and the configuration generation it was saved with.
+fn global_of(mut state: serde_json::Value) -> StoreResult<(AlertSnapshot, Option<i64>)> {
+    let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("alert state: {e}"));
+    let generation = state
+        .get(CONFIG_GENERATION)
+        .and_then(serde_json::Value::as_i64);
+    if let Some(map) = state.as_object_mut() {
+        map.remove(CONFIG_GENERATION);
+        map.insert(
+            "incidents".to_owned(),
+            serde_json::to_value(IncidentSnapshot {
+                version: SNAPSHOT_VERSION,
+                keys: Vec::new(),
+            })
+            .map_err(corrupt)?,
+        );
+    }
+    let snapshot = serde_json::from_value::<AlertSnapshot>(state).map_err(corrupt)?;
+    Ok((snapshot, generation))
+}
+
+/// The engine-wide state as saved: the core's [`AlertEngine::snapshot_global`]
+/// with the configuration generation it was loaded at.
+fn state_json(engine: &AlertEngine, generation: i64) -> StoreResult<serde_json::Value> {
+    let mut state = serde_json::to_value(engine.snapshot_global())
+        .map_err(|e| StoreError::Corrupt(format!("alert state: {e}")))?;
+    if let Some(map) = state.as_object_mut() {
+        map.insert(CONFIG_GENERATION.to_owned(), generation.into());
+    }
+    Ok(state)
+}
+
+/// The engine's settings: the incident model's defaults and the default
+/// flap detection.
 fn alert_config() -> AlertConfig {
     AlertConfig {
         incident: IncidentConfig::default(),
@@ -60,18 +112,35 @@ impl Writer {
         }
     }
 
-    /// Saves the alert state when it changed, without the incidents: the
-    /// writer persists those as one row per correlation key.
+    /// Saves what the open transaction changed in the alert engine's own
+    /// state (the incidents are saved as key rows apart): the rows of the
+    /// keys whose alerting state changed ([`AlertEngine::take_changes`]),
+    /// and the engine-wide row only when it changed. Nothing here grows
+    /// with the number of keys the engine holds.
     pub(super) fn save_engine(&mut self) -> StoreResult<()> {
-        if !self.alerts_dirty {
-            return Ok(());
+        let changes = self.alerts.take_changes();
+        if !changes.keys.is_empty() {
+            let rows: Vec<_> = changes
+                .keys
+                .into_iter()
+                .map(|k| {
+                    // A key the model no longer holds has no state to keep.
+                    let row = self
+                        .alerts
+                        .model()
+                        .incident_for_key(&k)
+                        .is_some()
+                        .then(|| self.alerts.key_alert_snapshot(&k));
+                    (k, row)
+                })
+                .collect();
+            self.store.write_alert_keys(&rows)?;
         }
-        let mut state = serde_json::to_value(self.alerts.snapshot_without_incidents())
-            .map_err(|e| StoreError::Corrupt(format!("alert state: {e}")))?;
-        if let Some(map) = state.as_object_mut() {
-            map.insert(CONFIG_GENERATION.to_owned(), self.alert_generation.into());
+        if changes.global || self.alerts_dirty {
+            let state = state_json(&self.alerts, self.alert_generation)?;
+            self.store.save_alert_state(&state)?;
         }
-        self.store.save_alert_state(&state)
+        Ok(())
     }
 
     /// Start of every transaction that may change the engine (a group, a
@@ -91,36 +160,23 @@ impl Writer {
     }
 
     /// Puts rows written by another receiver into the engine: its key rows
-    /// replace this model's, its alert state (when it changed) replaces
-    /// this engine's own state. The core restores an engine from one
-    /// snapshot, so this costs a pass over the keys held (in memory, no
-    /// query), paid only when another receiver wrote in between.
+    /// replace this model's, its alerting rows per key replace this
+    /// engine's state of those keys, and its engine-wide state (when it
+    /// changed) replaces this engine's. The core restores an engine from
+    /// one snapshot, so this costs a pass over the keys held (in memory,
+    /// no query), paid only when another receiver wrote in between.
     fn apply_engine_changes(&mut self, changes: EngineChanges) -> StoreResult<()> {
-        let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("alert state: {e}"));
-        let mut snapshot = match changes.alert_state {
-            Some(mut state) => {
-                let generation = state
-                    .get(CONFIG_GENERATION)
-                    .and_then(serde_json::Value::as_i64);
+        let global = match changes.alert_state {
+            Some(state) => {
+                let (global, generation) = global_of(state)?;
                 if generation != Some(self.alert_generation) {
                     // Rules and heartbeats of another generation: reload
                     // the configuration (and the rule → tenant map).
                     self.alert_generation = -1;
                 }
-                if let Some(map) = state.as_object_mut() {
-                    map.remove(CONFIG_GENERATION);
-                    map.insert(
-                        "incidents".to_owned(),
-                        serde_json::to_value(IncidentSnapshot {
-                            version: SNAPSHOT_VERSION,
-                            keys: Vec::new(),
-                        })
-                        .map_err(corrupt)?,
-                    );
-                }
-                serde_json::from_value::<AlertSnapshot>(state).map_err(corrupt)?
+                global
             }
-            None => self.alerts.snapshot_without_incidents(),
+            None => self.alerts.snapshot_global(),
         };
         let mut keys: std::collections::BTreeMap<_, _> = self
             .alerts
@@ -130,18 +186,31 @@ impl Writer {
             .into_iter()
             .map(|k| (k.key.clone(), k))
             .collect();
-        let reloaded = changes.keys.len();
+        let reloaded = changes.keys.len() + changes.alert_keys.len();
         for row in changes.keys {
             keys.insert(row.key.clone(), row);
         }
-        snapshot.incidents = IncidentSnapshot {
+        let mut alert_keys: std::collections::BTreeMap<_, _> = self
+            .alerts
+            .alert_keys()
+            .into_iter()
+            .map(|k| {
+                let row = self.alerts.key_alert_snapshot(&k);
+                (k, row)
+            })
+            .collect();
+        for row in changes.alert_keys {
+            alert_keys.insert(row.key.clone(), row);
+        }
+        let incidents = IncidentSnapshot {
             version: SNAPSHOT_VERSION,
             keys: keys.into_values().collect(),
         };
-        self.alerts = AlertEngine::restore(alert_config(), snapshot)
-            .map_err(|e| StoreError::Corrupt(format!("alert state: {e}")))?;
+        self.alerts =
+            AlertEngine::restore_split(alert_config(), global, incidents, alert_keys.into_values())
+                .map_err(|e| StoreError::Corrupt(format!("alert state: {e}")))?;
         tracing::debug!(
-            keys = reloaded,
+            rows = reloaded,
             "caught up with another receiver's engine changes"
         );
         Ok(())
@@ -257,12 +326,9 @@ impl Writer {
         for effect in effects {
             match effect {
                 AlertEffect::Incident(e) => {
-                    // A tick's incident effects come from engine state
-                    // (a heartbeat's deadline and miss count, an expired
-                    // acknowledgement) that must be saved with them:
-                    // another receiver on a shared store, or this one
-                    // after a restart, would fire the same timer again.
-                    self.alerts_dirty = true;
+                    // The engine state behind a tick's incident effects (a
+                    // heartbeat's deadline and miss count) is in the
+                    // engine's own changes, saved by `save_engine`.
                     self.note_incident_effect(e);
                 }
                 AlertEffect::Notify {
@@ -271,7 +337,6 @@ impl Writer {
                     incident,
                     reason,
                 } => {
-                    self.alerts_dirty = true;
                     let Some(rule_tenant) = self.rule_tenants.get(&rule_id).cloned() else {
                         continue;
                     };
@@ -324,7 +389,7 @@ impl Writer {
                         })?;
                     self.notified += 1;
                 }
-                _ => self.alerts_dirty = true,
+                _ => {}
             }
         }
         Ok(())

@@ -9,24 +9,26 @@
 //! number is the version this transaction writes its key rows and alert
 //! state with. When the version before the bump is not the one this
 //! connection last committed (or loaded), another receiver wrote in
-//! between: the key rows and the alert state newer than that are read
-//! back (one indexed query) and the writer puts them into its engine
-//! before it settles anything.
+//! between: the key rows, the per-key alerting rows (`alert_key_state`)
+//! and the engine-wide alert state newer than that are read back (one
+//! statement over their version indexes) and the writer puts them into
+//! its engine before it settles anything.
 //!
 //! Why one row and not per-key `FOR UPDATE`: a group also changes state
-//! that is not per key (heartbeats, throttling, held notifications,
-//! flapping: the alert state row, written by most groups that change an
-//! incident), a heartbeat's sign of life resolves an incident of another
-//! key than the event's, and ticks touch any key. Per-key locks would
-//! still need the alert-state row locked by nearly every group, so they
-//! would serialise the same way with more statements and a lock order to
+//! that is not per key (heartbeats and `group_wait` batches: the
+//! engine-wide alert state row), a heartbeat's sign of life resolves an
+//! incident of another key than the event's, and ticks touch any key.
+//! Per-key locks would still need the engine-wide row locked by every
+//! group with a sign of life or a `group_wait` batch, and a lock order to
 //! get right. The price of one lock: the writers of two receivers never
 //! settle at the same time (each group of up to 256 requests holds it from
 //! its start to its commit); admission (MAC, parsing, records) still runs
 //! on every receiver's cores. `docs/deployment.md` has the figures.
 //!
 //! Deletions are not versioned: rows are deleted by `prune` once their
-//! `forget_at` passed, which every receiver's model forgets by itself (a
+//! `forget_at` passed (a key's alerting row with its key row; the writer
+//! also drops the alerting row of a key its model no longer holds), which
+//! every receiver's model forgets by itself (a
 //! receiver reloads at least at every tick, so it holds the row's latest
 //! `forget_at` long before that).
 
@@ -109,20 +111,25 @@ impl PgConn {
         // A statement of its own, after the lock: under READ COMMITTED it
         // sees everything committed before the lock was granted.
         let rows = self.query(
-            "SELECT FALSE, state_json FROM incident_keys WHERE version > ?1 UNION ALL SELECT \
-             TRUE, state_json FROM alert_state WHERE id = 1 AND version > ?1",
+            "SELECT 0, state_json FROM incident_keys WHERE version > ?1 UNION ALL SELECT 1, \
+             state_json FROM alert_state WHERE id = 1 AND version > ?1 UNION ALL SELECT 2, \
+             state_json FROM alert_key_state WHERE version > ?1",
             args![since],
         )?;
         let mut changes = EngineChanges::default();
         for row in rows {
-            let is_alert_state: bool = row.get(0)?;
+            let kind: i64 = row.get(0)?;
             let json: String = row.get(1)?;
-            if is_alert_state {
-                changes.alert_state = Some(serde_json::from_str(&json).map_err(corrupt)?);
-            } else {
-                let key: KeySnapshot = serde_json::from_str(&json)
-                    .map_err(|e| StoreError::Corrupt(format!("incident key row: {e}")))?;
-                changes.keys.push(key);
+            match kind {
+                1 => changes.alert_state = Some(serde_json::from_str(&json).map_err(corrupt)?),
+                2 => changes.alert_keys.push(
+                    serde_json::from_str(&json)
+                        .map_err(|e| StoreError::Corrupt(format!("alert key row: {e}")))?,
+                ),
+                _ => changes.keys.push(
+                    serde_json::from_str::<KeySnapshot>(&json)
+                        .map_err(|e| StoreError::Corrupt(format!("incident key row: {e}")))?,
+                ),
             }
         }
         Ok(changes)
