@@ -24,6 +24,21 @@ test('the vector file is the version this runner reads', () => {
   assert.equal(file.version, 1)
 })
 
+for (const [i, c] of file.config_errors.entries()) {
+  test(`config ${i}: ${c.code ?? 'accepted'}`, () => {
+    const build = () =>
+      new ReceiveEngine({
+        maxBodyBytes: c.config.max_body_bytes,
+        futureSkewSecs: c.config.future_skew_secs,
+        maxAgeSecs: c.config.max_age_secs,
+        // null: left out, the core's default
+        replayWindowSecs: c.config.replay_window_secs ?? undefined,
+      })
+    if (c.code === null) build()
+    else assert.throws(build, (e) => e.code === c.code && e.message.includes('replay window'))
+  })
+}
+
 for (const sc of file.scenarios) {
   test(`receive: ${sc.name}`, () => {
     const engine = new ReceiveEngine({

@@ -135,7 +135,7 @@ impl ReceiveEngine {
             max_age: secs(c.max_age_secs, "maxAgeSecs")?,
             replay_window: secs(c.replay_window_secs, "replayWindowSecs")?,
         })
-        .map_err(|e| invalid(e.to_string()))?;
+        .map_err(|e| from_core(e.code(), e))?;
         Ok(ReceiveEngine {
             engine: Engine::new(config),
         })

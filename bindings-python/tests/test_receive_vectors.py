@@ -15,6 +15,7 @@ if not (VECTORS / "receive.json").exists():  # lands with the core's receive dec
     pytest.skip("tests/vectors/receive.json is not in this tree yet", allow_module_level=True)
 
 SCENARIOS = load_vectors("receive.json")["scenarios"]
+CONFIG_ERRORS = load_vectors("receive.json")["config_errors"]
 
 
 def at(text: str | None) -> datetime | None:
@@ -34,6 +35,25 @@ def strip_human_text(body: Any) -> Any:
         for e in body["errors"]:
             assert isinstance(e.pop("message"), str)
     return body
+
+
+@pytest.mark.parametrize("case", CONFIG_ERRORS)
+def test_config_error(case: dict[str, Any]) -> None:
+    c = case["config"]
+
+    def build() -> erpops.Engine:
+        return erpops.Engine(
+            max_body_bytes=c["max_body_bytes"],
+            future_skew=c["future_skew_secs"],
+            max_age=c["max_age_secs"],
+            replay_window=c["replay_window_secs"],  # None: left out, the core's default
+        )
+
+    if case["code"] is None:
+        build()
+    else:
+        with pytest.raises(ValueError, match=case["code"]):
+            build()
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s["name"] for s in SCENARIOS])

@@ -14,8 +14,8 @@ use erpops_core::event::parse_timestamp;
 use erpops_core::pii::PiiPolicy;
 use erpops_core::quota::{Limit, Plan};
 use erpops_core::receive::{
-    Body, ConnectorRecord, ConnectorSecret, Effect, Engine, InboundRequest, ReceiveConfig,
-    TenantRecord,
+    Body, ConfigOverrides, ConnectorRecord, ConnectorSecret, Effect, Engine, InboundRequest,
+    ReceiveConfig, TenantRecord,
 };
 use erpops_core::{Secret, Timestamp};
 use serde::Deserialize;
@@ -49,7 +49,8 @@ struct Config {
     max_body_bytes: usize,
     future_skew_secs: u64,
     max_age_secs: u64,
-    replay_window_secs: u64,
+    /// `null`: left out, so the core's default (age plus skew) applies.
+    replay_window_secs: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -118,12 +119,12 @@ fn plan(v: &Value) -> Plan {
 }
 
 fn config(c: &Config) -> Result<ReceiveConfig, erpops_core::receive::ConfigError> {
-    ReceiveConfig::new(
-        c.max_body_bytes,
-        Duration::from_secs(c.future_skew_secs),
-        Duration::from_secs(c.max_age_secs),
-        Duration::from_secs(c.replay_window_secs),
-    )
+    ReceiveConfig::with(ConfigOverrides {
+        max_body_bytes: Some(c.max_body_bytes),
+        future_skew: Some(Duration::from_secs(c.future_skew_secs)),
+        max_age: Some(Duration::from_secs(c.max_age_secs)),
+        replay_window: c.replay_window_secs.map(Duration::from_secs),
+    })
 }
 
 fn engine(s: &Scenario) -> Engine {

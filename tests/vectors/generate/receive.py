@@ -423,6 +423,9 @@ CONFIG_ERRORS = [
                     replay_window_secs=3659), "code": "replay_window_too_short"},
     {"config": dict(DEFAULT_CONFIG, max_age_secs=3600, future_skew_secs=60,
                     replay_window_secs=3660), "code": None},
+    # A replay window left out (null) is the maximum age plus the skew in force, so a longer
+    # maximum age alone is accepted (C spells null ERPOPS_REPLAY_WINDOW_AUTO, 0).
+    {"config": dict(DEFAULT_CONFIG, max_age_secs=172800, replay_window_secs=None), "code": None},
 ]
 
 

@@ -110,7 +110,7 @@ def expected_body(body):
 def write_receive(out):
     """receive.tsv: one record per line, the first field says which.
 
-    config_error  max_body_bytes future_skew_secs max_age_secs replay_window_secs code|-
+    config_error  max_body_bytes future_skew_secs max_age_secs replay_window_secs(0: auto) code|-
     scenario      name max_body_bytes future_skew_secs max_age_secs replay_window_secs
     tenant        id plan(free|professional|enterprise|custom) inbound_events_per_day
                   (custom: a number or ERPOPS_UNLIMITED) pii_policy suspended(0|1)
@@ -124,8 +124,10 @@ def write_receive(out):
     rows = []
     for c in rec["config_errors"]:
         k = c["config"]
+        # A window left out (null) is ERPOPS_REPLAY_WINDOW_AUTO (0) in C.
+        window = k["replay_window_secs"]
         rows.append(["config_error", str(k["max_body_bytes"]), str(k["future_skew_secs"]), str(k["max_age_secs"]),
-                     str(k["replay_window_secs"]), c["code"] or "-"])
+                     "0" if window is None else str(window), c["code"] or "-"])
     for s in rec["scenarios"]:
         k = s["config"]
         rows.append(["scenario", s["name"], str(k["max_body_bytes"]), str(k["future_skew_secs"]),
