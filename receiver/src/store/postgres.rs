@@ -1,11 +1,15 @@
 //! The shared store: one PostgreSQL database that several receivers may
 //! point at (`--store postgres://…`).
 //!
-//! It uses the synchronous `postgres` client: the store traits are
-//! synchronous and driven by one thread per connection (the writer thread,
-//! the record readers, the API reader, the deliverer), which is exactly the
-//! client's model; it runs its own small runtime inside, so the server's
-//! tokio runtime is never blocked by a query from an async task.
+//! It uses `tokio-postgres`, each connection on a one-thread runtime of its
+//! own ([`Session`]): the store traits are synchronous and driven by one
+//! thread per connection (the writer thread, the record readers, the API
+//! reader, the deliverer), so each call blocks that thread until its
+//! answer, off the server's tokio workers. The async client is there for
+//! pipelining: [`Conn::execute_each`] and [`Conn::query_each`] send one
+//! statement for many rows of parameters without waiting between them, so
+//! a group of requests costs the writer a number of round trips that does
+//! not grow with the group ([`PgStore::round_trips`] counts them).
 //!
 //! What is shared safely between receivers: connectors, tenants, secrets,
 //! API keys, alert configuration, events, replay expiries (read in the
@@ -31,9 +35,10 @@ use erpops_core::quota::shared_store;
 use erpops_core::quota::{self, Metric, Plan};
 use erpops_core::receive::ConnectorRecord;
 use erpops_core::Timestamp;
-use postgres::error::SqlState;
-use postgres::types::{IsNull, ToSql, Type};
-use postgres::Client;
+use futures_util::future::try_join_all;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::{IsNull, ToSql, Type};
+use tokio_postgres::Client;
 use uuid::Uuid;
 
 mod engine;
@@ -42,7 +47,7 @@ mod tls;
 use super::db::{args, event_second, from_db, Conn, DbError, Param, Row, Value, Violation};
 use super::dialect::Dialect;
 use super::migrate::{migrate, POSTGRES_MIGRATIONS};
-use super::sql_store::{limit_from_db, run_quota, secret_of, tenant_record, Backend, SqlStore};
+use super::sql_store::{limit_from_db, secret_of, tenant_record, Backend, SqlStore};
 use super::{Deferred, EngineChanges, Records, StoreError, StoreResult, SyncFn};
 
 /// The shared store (see the module docs).
@@ -51,10 +56,13 @@ pub type PgStore = SqlStore<PgConn>;
 /// A PostgreSQL connection with the shared store's per-transaction locks.
 pub struct PgConn {
     /// Always `Some` but while being dropped (see the `Drop` impl).
-    client: Option<Client>,
+    session: Option<Session>,
+    /// Waits for an answer so far (a pipelined batch is one): see
+    /// [`PgStore::round_trips`].
+    round_trips: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// Prepared statements by the statement's text as written (`?N`): one
     /// round trip per call instead of a parse each time.
-    prepared: HashMap<String, postgres::Statement>,
+    prepared: HashMap<String, tokio_postgres::Statement>,
     /// Whether a transaction is open ([`WriterStore::begin`](super::WriterStore::begin) or
     /// [`Conn::atomically`]).
     in_tx: bool,
@@ -87,8 +95,8 @@ impl std::fmt::Debug for PgConn {
     }
 }
 
-impl From<postgres::Error> for StoreError {
-    fn from(e: postgres::Error) -> Self {
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
         match e.as_db_error() {
             Some(db) => StoreError::Database(format!("{}: {}", db.code().code(), db.message())),
             None => StoreError::Database(e.to_string()),
@@ -96,7 +104,7 @@ impl From<postgres::Error> for StoreError {
     }
 }
 
-fn db_error(e: postgres::Error) -> DbError {
+fn db_error(e: tokio_postgres::Error) -> DbError {
     let violation = match e.code() {
         Some(c) if *c == SqlState::UNIQUE_VIOLATION => Some(Violation::Unique),
         Some(c) if *c == SqlState::FOREIGN_KEY_VIOLATION => Some(Violation::ForeignKey),
@@ -133,11 +141,11 @@ impl ToSql for Param<'_> {
         true
     }
 
-    postgres::types::to_sql_checked!();
+    tokio_postgres::types::to_sql_checked!();
 }
 
 /// Column `i` of a row as a neutral value, by its PostgreSQL type.
-fn value_of(row: &postgres::Row, i: usize) -> Result<Value, postgres::Error> {
+fn value_of(row: &tokio_postgres::Row, i: usize) -> Result<Value, tokio_postgres::Error> {
     let ty = row.columns().get(i).map(|c| c.type_().clone());
     Ok(match ty {
         Some(Type::INT8) => row
@@ -161,16 +169,16 @@ fn value_of(row: &postgres::Row, i: usize) -> Result<Value, postgres::Error> {
     })
 }
 
-fn row_of(row: &postgres::Row) -> Result<Row, postgres::Error> {
+fn row_of(row: &tokio_postgres::Row) -> Result<Row, tokio_postgres::Error> {
     (0..row.len())
         .map(|i| value_of(row, i))
         .collect::<Result<_, _>>()
         .map(Row)
 }
 
-/// Runs blocking driver work where it may block. The sync client drives
-/// its own small runtime, which cannot run on a thread that is already
-/// driving the server's: on a worker of the multi-threaded runtime (the
+/// Runs blocking driver work where it may block. Each connection drives
+/// its own small runtime ([`Session`]), which cannot run on a thread that
+/// is already driving the server's: on a worker of the multi-threaded runtime (the
 /// HTTP tasks reading records, `serve`'s start-up) the worker hands its
 /// other tasks off first (`block_in_place`). The writer, the blocking pool
 /// and admin commands are not runtime workers and run it directly. (A
@@ -187,9 +195,9 @@ fn off_runtime<T>(f: impl FnOnce() -> T) -> T {
 
 impl Drop for PgConn {
     fn drop(&mut self) {
-        // Closing the connection blocks on the driver's runtime too.
-        if let Some(client) = self.client.take() {
-            off_runtime(move || drop(client));
+        // A runtime cannot be dropped on a runtime worker.
+        if let Some(session) = self.session.take() {
+            off_runtime(move || drop(session));
         }
     }
 }
@@ -222,10 +230,11 @@ impl PgStore {
     /// not run the migration check per connection).
     pub fn connect(url: &str) -> StoreResult<Self> {
         // TLS as the URL's `sslmode`/`sslrootcert` ask (postgres/tls.rs).
-        let client = off_runtime(|| tls::connect(url))?;
+        let session = off_runtime(|| tls::connect(url))?;
         Ok(SqlStore {
             db: PgConn {
-                client: Some(client),
+                session: Some(session),
+                round_trips: std::sync::Arc::default(),
                 prepared: HashMap::new(),
                 in_tx: false,
                 engine_seen: -1,
@@ -245,24 +254,56 @@ impl PgStore {
     }
 }
 
+impl PgStore {
+    /// How many times this connection waited for PostgreSQL's answer: one
+    /// per statement, one per pipelined batch of statements
+    /// ([`Conn::execute_each`]). A handle, so a test can read it while the
+    /// writer owns the store.
+    pub fn round_trips(&self) -> std::sync::Arc<std::sync::atomic::AtomicU64> {
+        std::sync::Arc::clone(&self.db.round_trips)
+    }
+}
+
+/// A connection and the runtime that drives it. The runtime has one thread
+/// and runs only inside [`PgConn::call`], which blocks the calling thread
+/// until the answer (as the synchronous `postgres` client does); between
+/// calls nothing is waiting for the connection.
+pub(super) struct Session {
+    runtime: tokio::runtime::Runtime,
+    client: Client,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").finish_non_exhaustive()
+    }
+}
+
 impl PgConn {
-    /// Runs `f` on the connection, off the async runtime's worker (see
-    /// [`off_runtime`]); `on_err` maps the driver's error.
-    fn call<T, E: From<StoreError>>(
-        &mut self,
-        f: impl FnOnce(&mut Client) -> Result<T, postgres::Error>,
-        on_err: impl FnOnce(postgres::Error) -> E,
-    ) -> Result<T, E> {
-        let client = self
-            .client
-            .as_mut()
+    /// Runs the future `f` makes on the connection and waits for it, off
+    /// the async runtime's worker (see [`off_runtime`]): one round trip
+    /// (several statements in `f` are pipelined). `on_err` maps the
+    /// driver's error.
+    fn call<'a, T, E: From<StoreError>, F>(
+        &'a mut self,
+        f: impl FnOnce(&'a Client) -> F,
+        on_err: impl FnOnce(tokio_postgres::Error) -> E,
+    ) -> Result<T, E>
+    where
+        F: std::future::Future<Output = Result<T, tokio_postgres::Error>>,
+    {
+        let session = self
+            .session
+            .as_ref()
             .ok_or_else(|| StoreError::Database("the connection was closed".to_owned()))?;
-        off_runtime(|| f(client)).map_err(on_err)
+        self.round_trips
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        off_runtime(|| session.runtime.block_on(f(&session.client))).map_err(on_err)
     }
 
     /// The prepared statement for `sql` as written (`?N`, or `$N` in this
     /// file's own statements).
-    fn stmt(&mut self, sql: &str) -> StoreResult<postgres::Statement> {
+    fn stmt(&mut self, sql: &str) -> StoreResult<tokio_postgres::Statement> {
         if let Some(s) = self.prepared.get(sql) {
             return Ok(s.clone());
         }
@@ -276,6 +317,30 @@ impl PgConn {
     fn execute_native(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<u64> {
         let s = self.stmt(sql)?;
         self.call(|c| c.execute(&s, params), StoreError::from)
+    }
+
+    /// Takes the open transaction's advisory lock on each event id (one
+    /// statement, sorted: the array's order is the locking order).
+    fn lock_event_ids(&mut self, ids: &[&str]) -> StoreResult<()> {
+        let ids: Vec<&str> = ids
+            .iter()
+            .copied()
+            .collect::<BTreeSet<&str>>()
+            .into_iter()
+            .collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.execute_native(
+            "SELECT COUNT(pg_advisory_xact_lock(hashtextextended(id, 0))) FROM unnest($1::TEXT[]) \
+             AS id",
+            &[&ids],
+        )?;
+        if self.in_tx {
+            self.locked_events
+                .extend(ids.into_iter().map(str::to_owned));
+        }
+        Ok(())
     }
 }
 
@@ -310,6 +375,40 @@ impl Conn for PgConn {
 
     fn batch(&mut self, sql: &str) -> StoreResult<()> {
         self.call(|c| c.batch_execute(sql), StoreError::from)
+    }
+
+    fn execute_each(&mut self, sql: &str, rows: &[Vec<Param<'_>>]) -> Result<Vec<u64>, DbError> {
+        match rows {
+            [] => Ok(Vec::new()),
+            [one] => self.execute(sql, one).map(|n| vec![n]),
+            _ => {
+                let s = self.stmt(sql)?;
+                let params: Vec<_> = rows.iter().map(|r| refs(r)).collect();
+                // Polled together, the client writes every request before
+                // reading the first answer (pipelining).
+                self.call(
+                    |c| try_join_all(params.iter().map(|p| c.execute(&s, p))),
+                    db_error,
+                )
+            }
+        }
+    }
+
+    fn query_each(&mut self, sql: &str, rows: &[Vec<Param<'_>>]) -> StoreResult<Vec<Vec<Row>>> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let s = self.stmt(sql)?;
+        let params: Vec<_> = rows.iter().map(|r| refs(r)).collect();
+        let answers = self.call(
+            |c| try_join_all(params.iter().map(|p| c.query(&s, p))),
+            StoreError::from,
+        )?;
+        answers
+            .iter()
+            .map(|rows| rows.iter().map(row_of).collect::<Result<Vec<_>, _>>())
+            .collect::<Result<_, _>>()
+            .map_err(StoreError::from)
     }
 
     fn in_transaction(&self) -> bool {
@@ -376,41 +475,42 @@ impl Backend for PgConn {
         // The engine lock first, so groups and ticks (which take only it,
         // then prune old quota rows) lock in one order.
         self.take_engine_lock()?;
+        // The core's upsert with a cost of 0 and no limit, per tenant (one
+        // batch): creates the window's row if needed and locks it until
+        // the commit without changing it. Another receiver's group for
+        // these tenants waits here, and this group's reads of the
+        // counters are exact. Sorted: every group locks in one order.
         let tenants: BTreeSet<&str> = tenants.iter().copied().collect();
+        let mut locks = Vec::with_capacity(tenants.len());
         for tenant in tenants {
-            // The core's upsert with a cost of 0 and no limit: creates the
-            // window's row if needed and locks it until the commit without
-            // changing it. Another receiver's group for this tenant waits
-            // here, and this group's reads of the counter are exact.
             let lock =
                 quota::Request::new(tenant, Metric::InboundEvent, quota::Limit::Unlimited, now)
                     .with_cost(0);
             if let Some(st) = shared_store::upsert_statement(&lock).map_err(corrupt)? {
-                if let Some(used) = run_quota(self, &st)? {
-                    let window = lock.window().start;
-                    self.locked_quota.insert((tenant.to_owned(), window), used);
+                locks.push((tenant, lock.window().start, st));
+            }
+        }
+        if let Some((_, _, first)) = locks.first() {
+            let sql = first.sql;
+            let params: Vec<Vec<Param<'_>>> = locks
+                .iter()
+                .map(|(_, _, st)| st.params.iter().map(Param::from).collect())
+                .collect();
+            let answers = self.query_each(sql, &params)?;
+            for ((tenant, window, _), rows) in locks.iter().zip(answers) {
+                if let Some(row) = rows.first() {
+                    let used: i64 = row.get(0)?;
+                    self.locked_quota
+                        .insert(((*tenant).to_owned(), *window), used);
                 }
             }
         }
-        // Every event id's lock in one statement (one round trip), in the
-        // sorted order of the array (unnest keeps it).
         let ids: Vec<&str> = event_ids
             .iter()
             .copied()
             .filter(|id| !self.locked_events.contains(*id))
-            .collect::<BTreeSet<&str>>()
-            .into_iter()
             .collect();
-        if !ids.is_empty() {
-            self.execute_native(
-                "SELECT COUNT(pg_advisory_xact_lock(hashtextextended(id, 0))) FROM \
-                 unnest($1::TEXT[]) AS id",
-                &[&ids],
-            )?;
-            self.locked_events
-                .extend(ids.into_iter().map(str::to_owned));
-        }
-        Ok(())
+        self.lock_event_ids(&ids)
     }
 
     fn records(&mut self, connector: &Uuid) -> StoreResult<Records> {
@@ -463,36 +563,39 @@ impl Backend for PgConn {
         Ok((Some(record), tenant))
     }
 
-    fn replay_expiry(
+    fn replay_expiries(
         &mut self,
-        event_id: &str,
-        event_time: Timestamp,
-    ) -> StoreResult<Option<Timestamp>> {
+        events: &[(&str, Timestamp)],
+    ) -> StoreResult<Vec<Option<Timestamp>>> {
         // Two receivers given the same bytes at once would both read "not
         // seen" under READ COMMITTED and both store the event: the first
         // to lock the event id holds the other until its group commits,
         // which then reads the expiry and answers `duplicate`. The writer
-        // already took it in `lock_group` (in order, with the group's
-        // other locks), so it is not asked for again.
-        if !self.locked_events.contains(event_id) {
-            self.execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended(?1, 0))",
-                args![event_id],
-            )?;
-            if self.in_tx {
-                self.locked_events.insert(event_id.to_owned());
-            }
+        // took the group's locks in `lock_group` (in order, with the
+        // group's other locks); a caller that did not takes them here.
+        let missing: Vec<&str> = events
+            .iter()
+            .map(|(id, _)| *id)
+            .filter(|id| !self.locked_events.contains(*id))
+            .collect();
+        if !missing.is_empty() {
+            self.lock_event_ids(&missing)?;
         }
-        let expires: Option<i64> = self
-            .query_opt(
-                "SELECT MAX(replay_expires_at) FROM events WHERE event_second = ?1 AND event_id \
-                 = ?2",
-                args![event_second(event_time), event_id],
-            )?
-            .map(|r| r.get::<Option<i64>>(0))
-            .transpose()?
-            .flatten();
-        Ok(expires.map(from_db))
+        let params: Vec<Vec<Param<'_>>> = events
+            .iter()
+            .map(|(id, time)| args![event_second(*time), *id].to_vec())
+            .collect();
+        let answers = self.query_each(
+            "SELECT MAX(replay_expires_at) FROM events WHERE event_second = ?1 AND event_id = ?2",
+            &params,
+        )?;
+        answers
+            .iter()
+            .map(|rows| match rows.first() {
+                Some(row) => Ok(row.get::<Option<i64>>(0)?.map(from_db)),
+                None => Ok(None),
+            })
+            .collect()
     }
 
     fn held_counter(&mut self, tenant: &str, window: i64) -> Option<i64> {

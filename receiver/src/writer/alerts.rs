@@ -329,7 +329,7 @@ impl Writer {
                     // The engine state behind a tick's incident effects (a
                     // heartbeat's deadline and miss count) is in the
                     // engine's own changes, saved by `save_engine`.
-                    self.note_incident_effect(e);
+                    self.group.note_incident_effect(e);
                 }
                 AlertEffect::Notify {
                     rule_id,
