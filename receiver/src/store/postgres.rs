@@ -514,53 +514,82 @@ impl Backend for PgConn {
     }
 
     fn records(&mut self, connector: &Uuid) -> StoreResult<Records> {
-        // No cache: another receiver may have changed the rows, and
-        // PostgreSQL has no cheap "did anything change" counter. One
-        // statement (one round trip per request) reads the connector, each
-        // of its secrets, its tenant and the tenant's custom plan.
+        Ok(self.records_with_generation(connector)?.0)
+    }
+
+    fn records_generation(&mut self) -> StoreResult<Option<i64>> {
+        // Migration 9. In the writer's group transaction (READ COMMITTED)
+        // this is the generation as of this statement; requests admitted
+        // with records read at any other one are admitted again.
+        let row = self.query_opt(
+            "SELECT generation FROM records_generation WHERE id = 1",
+            &[],
+        )?;
+        match row {
+            Some(r) => Ok(Some(r.get(0)?)),
+            None => Err(StoreError::Corrupt(
+                "records_generation has no row (migration 9)".to_owned(),
+            )),
+        }
+    }
+
+    fn records_with_generation(&mut self, connector: &Uuid) -> StoreResult<(Records, Option<i64>)> {
+        // One statement, so one snapshot even under READ COMMITTED: the
+        // generation is exactly the one of the rows read (the bump is made
+        // by the changing transaction itself, see migration 9). It reads
+        // the generation, the connector, each of its secrets, its tenant
+        // and the tenant's custom plan in one round trip; the generation's
+        // row is the left side, so an unknown connector still yields it.
         let cid = connector.to_string();
         let rows = self.query(
-            "SELECT c.tenant_id, c.enabled, s.secret, s.expires_at, t.plan, t.pii_policy, \
-             t.suspended, p.name IS NOT NULL, p.inbound_events_per_day, p.ai_queries_per_month \
-             FROM connectors c LEFT JOIN connector_secrets s ON s.connector_id = c.id LEFT JOIN \
-             tenants t ON t.id = c.tenant_id LEFT JOIN custom_plans p ON p.name = t.plan WHERE \
-             c.id = ?1",
+            "SELECT g.generation, c.id IS NOT NULL, c.tenant_id, c.enabled, s.secret, \
+             s.expires_at, t.plan, t.pii_policy, t.suspended, p.name IS NOT NULL, \
+             p.inbound_events_per_day, p.ai_queries_per_month FROM records_generation g LEFT \
+             JOIN connectors c ON c.id = ?1 LEFT JOIN connector_secrets s ON s.connector_id = \
+             c.id LEFT JOIN tenants t ON t.id = c.tenant_id LEFT JOIN custom_plans p ON p.name = \
+             t.plan WHERE g.id = 1",
             args![&cid],
         )?;
         let Some(first) = rows.first() else {
-            return Ok((None, None));
+            return Err(StoreError::Corrupt(
+                "records_generation has no row (migration 9)".to_owned(),
+            ));
         };
+        let generation: i64 = first.get(0)?;
+        if !first.get::<bool>(1)? {
+            return Ok(((None, None), Some(generation)));
+        }
         let mut secrets = Vec::new();
         for r in &rows {
-            if let Some(text) = r.get::<Option<String>>(2)? {
-                secrets.push(secret_of(&text, r.get(3)?)?);
+            if let Some(text) = r.get::<Option<String>>(4)? {
+                secrets.push(secret_of(&text, r.get(5)?)?);
             }
         }
-        let tenant = match first.get::<Option<String>>(4)? {
+        let tenant = match first.get::<Option<String>>(6)? {
             None => None,
             Some(plan_name) => {
                 let plan = match Plan::from_name(&plan_name) {
                     Some(plan) => Some(plan),
-                    None if first.get::<bool>(7)? => Some(Plan::Custom {
-                        inbound_events: limit_from_db(first.get(8)?),
-                        ai_queries: limit_from_db(first.get(9)?),
+                    None if first.get::<bool>(9)? => Some(Plan::Custom {
+                        inbound_events: limit_from_db(first.get(10)?),
+                        ai_queries: limit_from_db(first.get(11)?),
                     }),
                     None => None,
                 };
                 Some(tenant_record(
                     plan,
                     &plan_name,
-                    &first.get::<String>(5)?,
-                    first.get(6)?,
+                    &first.get::<String>(7)?,
+                    first.get(8)?,
                 )?)
             }
         };
         let record = ConnectorRecord {
-            tenant_id: first.get(0)?,
-            enabled: first.get(1)?,
+            tenant_id: first.get(2)?,
+            enabled: first.get(3)?,
             secrets,
         };
-        Ok((Some(record), tenant))
+        Ok(((Some(record), tenant), Some(generation)))
     }
 
     fn replay_expiries(
