@@ -162,10 +162,26 @@ impl Writer {
     /// Puts rows written by another receiver into the engine: its key rows
     /// replace this model's, its alerting rows per key replace this
     /// engine's state of those keys, and its engine-wide state (when it
-    /// changed) replaces this engine's. The core restores an engine from
-    /// one snapshot, so this costs a pass over the keys held (in memory,
-    /// no query), paid only when another receiver wrote in between.
+    /// changed) replaces this engine's. Key rows alone are put in place
+    /// ([`AlertEngine::restore_rows`]): the cost is the rows read, not the
+    /// keys held. A changed engine-wide state (rules, silences,
+    /// heartbeats, groups) restores the engine from one snapshot, a pass
+    /// over the keys held (in memory, no query).
     fn apply_engine_changes(&mut self, changes: EngineChanges) -> StoreResult<()> {
+        if changes.alert_state.is_none() {
+            let reloaded = changes.keys.len() + changes.alert_keys.len();
+            self.alerts
+                .restore_rows(
+                    changes.keys.into_iter().map(|k| (k.key, Some(k.state))),
+                    changes.alert_keys,
+                )
+                .map_err(|e| StoreError::Corrupt(format!("alert state: {e}")))?;
+            tracing::debug!(
+                rows = reloaded,
+                "caught up in place with another receiver's key rows"
+            );
+            return Ok(());
+        }
         let global = match changes.alert_state {
             Some(state) => {
                 let (global, generation) = global_of(state)?;
