@@ -257,26 +257,9 @@ async fn sqlite_200_tenants_by_50_keys_are_isolated() {
     receiver.shutdown().await;
 }
 
-fn fresh_database() -> Option<String> {
-    let Ok(admin_url) = std::env::var("ERPOPS_TEST_PG") else {
-        eprintln!("ERPOPS_TEST_PG not set: PostgreSQL many-tenant case skipped (make test-postgres runs it)");
-        return None;
-    };
-    let name = format!("erpops_many_{}", std::process::id());
-    let mut client = postgres::Client::connect(&admin_url, postgres::NoTls).unwrap();
-    client
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
-        .unwrap();
-    client
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .unwrap();
-    let base = admin_url.rsplit_once('/').unwrap().0;
-    Some(format!("{base}/{name}"))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_200_tenants_by_50_keys_isolated_and_catch_up_reads_only_changed_keys() {
-    let Some(url) = tokio::task::block_in_place(fresh_database) else {
+    let Some(url) = tokio::task::block_in_place(|| fresh_pg_database("many")) else {
         return;
     };
     let location = Location::Postgres(url);

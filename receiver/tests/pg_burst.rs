@@ -37,21 +37,6 @@ const POOL: usize = 4;
 /// writer, the REST API reader and the deliverer.
 const OTHERS: usize = 3;
 
-async fn post(url: String, connector: String, secret: String, body: String) -> Reply {
-    let sig = signature(&secret, body.as_bytes());
-    request(
-        "POST",
-        &url,
-        &[
-            ("Content-Type", "application/json"),
-            ("X-ERPOps-Connector-Id", &connector),
-            ("X-ERPOps-Signature", &sig),
-        ],
-        body.into_bytes(),
-    )
-    .await
-}
-
 /// Client connections to the test's database, as PostgreSQL counts them.
 fn connections(client: &mut postgres::Client) -> i64 {
     client

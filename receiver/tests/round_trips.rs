@@ -23,30 +23,13 @@ mod common;
 use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
-use common::{now_rfc3339, signature};
+use common::{fresh_pg_database, now_rfc3339, signature};
 use erpops_core::pii::PiiPolicy;
 use erpops_core::receive::{admit, authenticate, Context, InboundRequest, ReceiveConfig, Response};
 use erpops_core::Timestamp;
 use erpops_receiver::store::{AdminStore, PgStore, RecordStore};
 use erpops_receiver::writer::{Job, Message, Writer};
 use tokio::sync::oneshot;
-
-fn fresh_database(suffix: &str) -> Option<String> {
-    let Ok(admin_url) = std::env::var("ERPOPS_TEST_PG") else {
-        eprintln!("ERPOPS_TEST_PG not set: round-trip test skipped (make test-postgres runs it)");
-        return None;
-    };
-    let name = format!("erpops_rt_{}_{suffix}", std::process::id());
-    let mut client = postgres::Client::connect(&admin_url, postgres::NoTls).unwrap();
-    client
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
-        .unwrap();
-    client
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .unwrap();
-    let base = admin_url.rsplit_once('/').unwrap().0;
-    Some(format!("{base}/{name}"))
-}
 
 fn now() -> Timestamp {
     erpops_receiver::clock::now()
@@ -149,10 +132,10 @@ fn run_group(
 
 #[test]
 fn a_group_costs_the_same_round_trips_whatever_its_size() {
-    let Some(small_url) = fresh_database("small") else {
+    let Some(small_url) = fresh_pg_database("rt_small") else {
         return;
     };
-    let large_url = fresh_database("large").unwrap();
+    let large_url = fresh_pg_database("rt_large").unwrap();
     const TENANTS: usize = 4;
     let small_connectors = setup(&small_url, TENANTS);
     let large_connectors = setup(&large_url, TENANTS);
@@ -216,7 +199,7 @@ fn a_group_costs_the_same_round_trips_whatever_its_size() {
 
 #[test]
 fn the_same_bytes_twice_in_one_group_are_stored_once() {
-    let Some(url) = fresh_database("dup") else {
+    let Some(url) = fresh_pg_database("rt_dup") else {
         return;
     };
     let connectors = setup(&url, 1);

@@ -105,23 +105,6 @@ impl Rng {
     }
 }
 
-fn fresh_database() -> Option<String> {
-    let Ok(admin_url) = std::env::var("ERPOPS_TEST_PG") else {
-        eprintln!("ERPOPS_TEST_PG not set: two-process test skipped (make test-postgres runs it)");
-        return None;
-    };
-    let name = format!("erpops_kill9_{}", std::process::id());
-    let mut client = postgres::Client::connect(&admin_url, postgres::NoTls).unwrap();
-    client
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
-        .unwrap();
-    client
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .unwrap();
-    let base = admin_url.rsplit_once('/').unwrap().0;
-    Some(format!("{base}/{name}"))
-}
-
 /// Tenant `acme` (enterprise: no quota in the way) with a connector, a
 /// webhook rule for `opened` and its destination; the connector's id and
 /// secret.
@@ -330,7 +313,7 @@ fn counts(ids: &[String]) -> BTreeMap<String, usize> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_processes_survive_kill_9_under_load() {
-    let Some(url) = tokio::task::block_in_place(fresh_database) else {
+    let Some(url) = tokio::task::block_in_place(|| fresh_pg_database("kill9")) else {
         return;
     };
     let seed = std::env::var("ERPOPS_KILL9_SEED")

@@ -250,6 +250,23 @@ pub fn fresh_pg_database(tag: &str) -> Option<String> {
     Some(format!("{base}/{name}"))
 }
 
+/// POSTs `body` signed with `secret` for `connector` to the receive
+/// endpoint at `url`.
+pub async fn post(url: String, connector: String, secret: String, body: String) -> Reply {
+    let sig = signature(&secret, body.as_bytes());
+    request(
+        "POST",
+        &url,
+        &[
+            ("Content-Type", "application/json"),
+            ("X-ERPOps-Connector-Id", &connector),
+            ("X-ERPOps-Signature", &sig),
+        ],
+        body.into_bytes(),
+    )
+    .await
+}
+
 /// The value of the counter or gauge `name` (no labels) in the receiver's
 /// `GET /metrics` at `addr`.
 pub async fn metric(addr: SocketAddr, name: &str) -> u64 {
