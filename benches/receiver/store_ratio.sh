@@ -68,6 +68,14 @@ receive() { echo "http://127.0.0.1:$1/functions/v1/receive-event"; }
 run() { "$BIN/examples/loadgen" "$(receive "$1")" "$CONNECTOR" ERPOPS_BENCH_SECRET "$2" "$3"; }
 run_many() { "$BIN/examples/loadgen" "$(receive "$1")" --tenants-file "$4" "$2" "$3" --keys "$TENANT_KEYS"; }
 seed_many() { "$BIN/examples/loadgen" "$(receive "$1")" --tenants-file "$2" "$CONNS" 0 --keys "$TENANT_KEYS" --seed; }
+# The machine's busy share of all its cores between two readings of
+# /proc/stat: near 100% means the phase was bound by this machine's CPU
+# (load generator, receivers and PostgreSQL share it), not by the store.
+jiffies() { awk '/^cpu /{busy=$2+$3+$4+$7+$8; print busy, busy+$5+$6}' /proc/stat; }
+busy_since() { # busy_since "BUSY TOTAL" -> percent
+  local now; now=$(jiffies)
+  python3 -c "import sys; b0,t0,b1,t1=map(int,sys.argv[1:5]); print(f'{100*(b1-b0)/max(1,t1-t0):.0f}%')" $1 $now
+}
 wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return; sleep 0.1; done; }
 HALF=$(( (CONNS + 1) / 2 ))
 
@@ -79,7 +87,9 @@ wait_port $SQ
 run $SQ "$CONNS" 2 >/dev/null
 SQLITE=$(run $SQ "$CONNS" "$SECS")
 SQ_SEED=$(seed_many $SQ "$DATA/tenants-sqlite")
+J=$(jiffies)
 SQLITE_MT=$(run_many $SQ "$CONNS" "$SECS" "$DATA/tenants-sqlite")
+SQ_MT_CPU=$(busy_since "$J")
 kill "${PIDS[0]}"; wait "${PIDS[0]}" 2>/dev/null || true; PIDS=()
 
 # PostgreSQL: two receivers on one database; one of them alone, then both.
@@ -96,10 +106,14 @@ run $PB "$HALF" "$SECS" > "$DATA/pg2b" & B=$!
 wait $A $B
 PG2A=$(cat "$DATA/pg2a"); PG2B=$(cat "$DATA/pg2b")
 PG_SEED=$(seed_many $PA "$DATA/tenants-pg")
+J=$(jiffies)
 PG1_MT=$(run_many $PA "$CONNS" "$SECS" "$DATA/tenants-pg")
+PG1_MT_CPU=$(busy_since "$J")
+J=$(jiffies)
 run_many $PA "$HALF" "$SECS" "$DATA/tenants-pg" > "$DATA/pg2a" & A=$!
 run_many $PB "$HALF" "$SECS" "$DATA/tenants-pg" > "$DATA/pg2b" & B=$!
 wait $A $B
+PG2_MT_CPU=$(busy_since "$J")
 PG2A_MT=$(cat "$DATA/pg2a"); PG2B_MT=$(cat "$DATA/pg2b")
 
 echo "tenants created ($TENANTS, 2 erpops admin calls each): SQLite ${SQ_TENANTS_S}s, PostgreSQL ${PG_TENANTS_S}s"
@@ -111,6 +125,7 @@ echo "one key, postgres x2:   $PG2A + $PG2B"
 echo "many,    sqlite:        $SQLITE_MT"
 echo "many,    postgres x1:   $PG1_MT"
 echo "many,    postgres x2:   $PG2A_MT + $PG2B_MT"
+echo "machine CPU busy ($(nproc) cores), many tenants: SQLite $SQ_MT_CPU, PostgreSQL x1 $PG1_MT_CPU, x2 $PG2_MT_CPU"
 python3 - "$TENANTS" "$TENANT_KEYS" "$SQLITE" "$PG1" "$PG2A" "$PG2B" "$SQLITE_MT" "$PG1_MT" "$PG2A_MT" "$PG2B_MT" <<'PY'
 import json, sys
 tenants, keys = int(sys.argv[1]), int(sys.argv[2])
