@@ -24,7 +24,8 @@ deps-postgres:
 test-postgres: deps-postgres
 	@# Built first, so the timeouts below bound the runs, not a cold compile.
 	$(CARGO) test -q --no-run -p erpops-receiver --test store_suite --test two_receivers --test http \
-	  --test record_cache --test pg_burst --test round_trips --test two_processes --test many_tenants
+	  --test record_cache --test pg_burst --test round_trips --test two_processes --test many_tenants \
+	  --test engine_partitions
 	$(CARGO) build -q -p erpops-receiver --bin erpops
 	@# libpq's PGSSLMODE/PGSSLROOTCERT apply to URLs that do not say: a
 	@# developer's own must not change the suites.
@@ -42,7 +43,7 @@ test-postgres: deps-postgres
 	  ERPOPS_TEST_PG_CERTS="$$tlsdir/tls" \
 	  timeout 120 $(CARGO) test -q -p erpops-receiver --test store_suite --test two_receivers; \
 	ERPOPS_TEST_PG="$$url/postgres" timeout 120 $(CARGO) test -q -p erpops-receiver --test record_cache --test pg_burst \
-	  --test round_trips; \
+	  --test round_trips --test engine_partitions; \
 	ERPOPS_TEST_PG="$$url/postgres" timeout 120 $(CARGO) test -q -p erpops-receiver --test two_processes --test many_tenants; \
 	tests/postgres/server.sh createdb "$$dir" "$$port" ladder; \
 	ERPOPS_TEST_STORE="$$url/ladder" timeout 120 $(CARGO) test -q -p erpops-receiver --test http every_rung_of_the_ladder; \

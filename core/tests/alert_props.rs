@@ -387,6 +387,27 @@ proptest! {
         }
     }
 
+    /// `ingest_may_change_global` is never wrong in the direction that
+    /// matters: an event it says leaves the engine-wide state alone leaves
+    /// it alone (an embedder that trusts it skips the engine-wide lock).
+    #[test]
+    fn an_ingest_said_to_leave_the_global_state_alone_does(s in setup(true)) {
+        let mut e = build(&s);
+        let mut now = at(0);
+        e.take_changes();
+        for (i, (adv, act)) in s.ops.iter().enumerate() {
+            let may = match act {
+                Action::Ingest(src, ..) => Some(e.ingest_may_change_global(CONNECTOR, Some(SOURCES[*src]))),
+                _ => None,
+            };
+            apply(&mut e, &mut now, i, *adv, act);
+            let changes = e.take_changes();
+            if may == Some(false) {
+                prop_assert!(!changes.global, "op {} changed the engine-wide state", i);
+            }
+        }
+    }
+
     /// Catching up in place: an engine that missed some operations (a
     /// second receiver did them) and is then given the key rows and
     /// alerting rows they changed ([`AlertEngine::restore_rows`]) is the

@@ -47,7 +47,7 @@ use tokio::sync::oneshot;
 
 use self::group::OpenGroup;
 use crate::clock;
-use crate::store::{StoreResult, WriterStore};
+use crate::store::{EngineScope, StoreResult, WriterStore};
 
 /// Most requests decided in one transaction.
 pub const MAX_GROUP: usize = 256;
@@ -323,7 +323,8 @@ impl Writer {
         self.last_maintenance = now;
         let result = (|| -> StoreResult<()> {
             self.store.begin()?;
-            self.sync_shared_engine(now)?;
+            // Any key may change: every partition, and the engine-wide state.
+            self.sync_shared_engine(now, EngineScope::All)?;
             let effects = self.alerts.tick(now);
             self.apply_alert_effects(effects, now)?;
             self.write_group_incidents(now)?;
@@ -504,10 +505,22 @@ impl Writer {
                 _ => None,
             })
             .collect();
-        let tenants: Vec<&str> = jobs.iter().map(|j| j.admitted.tenant_id()).collect();
+        let commands: Vec<&str> = group
+            .iter()
+            .filter_map(|m| match m {
+                Message::IncidentCommand { tenant, .. } => Some(tenant.as_str()),
+                _ => None,
+            })
+            .collect();
+        let tenants: Vec<&str> = jobs
+            .iter()
+            .map(|j| j.admitted.tenant_id())
+            .chain(commands.iter().copied())
+            .collect();
         let ids: Vec<&str> = jobs.iter().map(|j| j.admitted.event_id()).collect();
         self.store.lock_group(&tenants, &ids, now)?;
-        self.sync_shared_engine(now)?;
+        let scope = self.group_scope(&jobs, !commands.is_empty());
+        self.sync_shared_engine(now, scope)?;
         let generation = self.store.records_generation()?;
         if let (Some(g), Some(published)) = (generation, &self.records_generation) {
             published.fetch_max(g, std::sync::atomic::Ordering::AcqRel);
@@ -523,6 +536,26 @@ impl Writer {
         self.group
             .read_state(self.store.as_mut(), &replays, &plans, now)?;
         Ok(generation)
+    }
+
+    /// What of a shared engine the group locks: its tenants' partitions,
+    /// and the engine-wide state when something in it may change that (an
+    /// event the core says may: a heartbeat's sign of life, a rule with
+    /// `group_wait`; an operator command; an alert configuration to load).
+    fn group_scope(&mut self, jobs: &[&Job], commands: bool) -> EngineScope {
+        let global = commands
+            || self.config_changed()
+            || jobs.iter().any(|j| {
+                j.admitted.event().is_some_and(|e| {
+                    self.alerts
+                        .ingest_may_change_global(e.connector_id, e.source.as_deref())
+                })
+            });
+        if global {
+            EngineScope::TenantsAndGlobal
+        } else {
+            EngineScope::Tenants
+        }
     }
 
     /// Closes the group's transaction: writes what it decided (events and

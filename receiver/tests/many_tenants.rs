@@ -39,7 +39,7 @@ use erpops_receiver::cli::{
     AdminCommand, ApiKeyCommand, ConnectorCommand, MatchArgs, RuleCommand, TenantCommand,
 };
 use erpops_receiver::serve::{self, Receiver};
-use erpops_receiver::store::Location;
+use erpops_receiver::store::{EngineScope, Location};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
@@ -308,7 +308,7 @@ async fn postgres_200_tenants_by_50_keys_isolated_and_catch_up_reads_only_change
     // Its catch-up before its next group reads exactly those keys' rows.
     let changes = tokio::task::block_in_place(|| {
         other.begin().unwrap();
-        let changes = other.lock_engine().unwrap().unwrap();
+        let changes = other.lock_engine(EngineScope::All).unwrap().unwrap();
         other.rollback().unwrap();
         changes
     });

@@ -59,6 +59,11 @@ pub const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
         9,
         include_str!("../../migrations/postgres/0009_records_generation.sql"),
     ),
+    // PostgreSQL only: the shared engine partitioned by tenant.
+    (
+        10,
+        include_str!("../../migrations/postgres/0010_engine_partitions.sql"),
+    ),
 ];
 
 /// Brings the schema up to date with `migrations` (this engine's list);

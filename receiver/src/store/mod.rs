@@ -195,6 +195,21 @@ pub fn charged(request: &quota::Request<'_>, used: Option<i64>) -> StoreResult<D
     shared_store::interpret(request, outcome).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+/// What a writer transaction locks of an alert engine shared by several
+/// receivers ([`WriterStore::lock_engine`]; see `store/postgres/engine.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineScope {
+    /// The partitions of the group's tenants ([`WriterStore::lock_group`]
+    /// took them): the group changes only their keys.
+    Tenants,
+    /// Those and the engine-wide state (a heartbeat's sign of life, a rule
+    /// with `group_wait`, an operator command, a changed configuration).
+    TenantsAndGlobal,
+    /// Every partition and the engine-wide state: a tick may change any
+    /// key.
+    All,
+}
+
 /// What other receivers wrote to the shared alert engine since this
 /// connection last committed or loaded it ([`WriterStore::lock_engine`]).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -383,12 +398,13 @@ pub trait WriterStore: RecordStore + ConfigStore {
     /// Called by the writer in each transaction that may change the alert
     /// engine (a group, a tick), after [`WriterStore::lock_group`] and before
     /// anything is settled: a store shared by several receivers takes the
-    /// lock that serialises their engines here and returns what other
-    /// receivers changed since this connection last committed or loaded
-    /// the engine, so the writer settles on the current state and its
-    /// writes in this transaction become the newest version. `None`: the
-    /// engine cannot change under this writer (SQLite has one writer).
-    fn lock_engine(&mut self) -> StoreResult<Option<EngineChanges>>;
+    /// locks `scope` names (the group's tenants' partitions, the
+    /// engine-wide state, or everything) and returns what other receivers
+    /// changed there since this connection last committed or loaded it, so
+    /// the writer settles on the current state and its writes in this
+    /// transaction become the newest version. `None`: the engine cannot
+    /// change under this writer (SQLite has one writer).
+    fn lock_engine(&mut self, scope: EngineScope) -> StoreResult<Option<EngineChanges>>;
     /// Discards everything since [`WriterStore::begin`].
     fn rollback(&mut self) -> StoreResult<()>;
     /// Switches this connection to commits that return once written but

@@ -48,7 +48,7 @@ use super::db::{args, event_second, from_db, Conn, DbError, Param, Row, Value, V
 use super::dialect::Dialect;
 use super::migrate::{migrate, POSTGRES_MIGRATIONS};
 use super::sql_store::{limit_from_db, secret_of, tenant_record, Backend, SqlStore};
-use super::{Deferred, EngineChanges, Records, StoreError, StoreResult, SyncFn};
+use super::{Deferred, EngineChanges, EngineScope, Records, StoreError, StoreResult, SyncFn};
 
 /// The shared store (see the module docs).
 pub type PgStore = SqlStore<PgConn>;
@@ -66,16 +66,9 @@ pub struct PgConn {
     /// Whether a transaction is open ([`WriterStore::begin`](super::WriterStore::begin) or
     /// [`Conn::atomically`]).
     in_tx: bool,
-    /// The shared engine's version this connection last committed or
-    /// loaded (−1: none yet): rows newer than it were written by another
-    /// receiver (see [`engine`]).
-    engine_seen: i64,
-    /// The version the open transaction holds the engine lock at, and
-    /// writes its rows with.
-    engine_pending: Option<i64>,
-    /// Whether the open transaction caught up with other receivers'
-    /// writes (only then is its commit the version this connection holds).
-    engine_checked: bool,
+    /// What this connection has seen of the shared engine and what its
+    /// open transaction locked (see [`engine`]).
+    engine: engine::EngineView,
     /// Event ids whose advisory lock the open transaction holds (each is
     /// taken once: a second request would be a wasted round trip).
     locked_events: HashSet<String>,
@@ -237,9 +230,7 @@ impl PgStore {
                 round_trips: std::sync::Arc::default(),
                 prepared: HashMap::new(),
                 in_tx: false,
-                engine_seen: -1,
-                engine_pending: None,
-                engine_checked: false,
+                engine: engine::EngineView::new(),
                 locked_events: HashSet::new(),
                 locked_quota: HashMap::new(),
             },
@@ -317,6 +308,22 @@ impl PgConn {
     fn execute_native(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<u64> {
         let s = self.stmt(sql)?;
         self.call(|c| c.execute(&s, params), StoreError::from)
+    }
+
+    /// Runs a query with the client's own parameter types (arrays).
+    fn query_native(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<Vec<Row>> {
+        let s = self.stmt(sql)?;
+        let rows = self.call(|c| c.query(&s, params), StoreError::from)?;
+        Ok(rows.iter().map(row_of).collect::<Result<_, _>>()?)
+    }
+
+    /// Ends the open transaction's bookkeeping (`committed`: it
+    /// committed).
+    fn clear_tx(&mut self, committed: bool) {
+        self.in_tx = false;
+        self.locked_events.clear();
+        self.locked_quota.clear();
+        self.end_engine_tx(committed);
     }
 
     /// Takes the open transaction's advisory lock on each event id (one
@@ -422,33 +429,29 @@ impl Conn for PgConn {
     }
 
     fn end_tx(&mut self, commit: bool) -> StoreResult<()> {
-        self.clear_tx();
-        self.batch(if commit { "COMMIT" } else { "ROLLBACK" })
+        let result = self.batch(if commit { "COMMIT" } else { "ROLLBACK" });
+        self.clear_tx(commit && result.is_ok());
+        result
     }
 }
 
 impl Backend for PgConn {
     fn begin(&mut self) -> StoreResult<()> {
-        self.clear_tx();
+        self.clear_tx(false);
         self.begin_tx()
     }
 
     fn commit(&mut self) -> StoreResult<()> {
-        let caught_up = self.clear_tx();
-        self.batch("COMMIT")?;
-        if let Some(version) = caught_up {
-            // This connection's engine is now the newest version.
-            self.engine_seen = version;
-        }
-        Ok(())
+        // Once committed, what the transaction locked and caught up with
+        // is the newest version of it this connection holds.
+        self.end_tx(true)
     }
 
     fn rollback(&mut self) -> StoreResult<()> {
         if self.in_tx {
-            // The version bump is rolled back too: what this connection
+            // The version bumps are rolled back too: what this connection
             // has seen stays what it was.
-            self.clear_tx();
-            self.batch("ROLLBACK")?;
+            self.end_tx(false)?;
         }
         Ok(())
     }
@@ -462,8 +465,8 @@ impl Backend for PgConn {
         })
     }
 
-    fn lock_engine(&mut self) -> StoreResult<Option<EngineChanges>> {
-        self.lock_shared_engine().map(Some)
+    fn lock_engine(&mut self, scope: EngineScope) -> StoreResult<Option<EngineChanges>> {
+        self.lock_shared_engine(scope).map(Some)
     }
 
     fn lock_group(
@@ -472,9 +475,10 @@ impl Backend for PgConn {
         event_ids: &[&str],
         now: Timestamp,
     ) -> StoreResult<()> {
-        // The engine lock first, so groups and ticks (which take only it,
-        // then prune old quota rows) lock in one order.
-        self.take_engine_lock()?;
+        // The engine partitions of the group's tenants first: every
+        // writer locks partitions, then quota rows, then event ids, then
+        // the engine-wide row (see `engine`).
+        self.lock_partitions(tenants)?;
         // The core's upsert with a cost of 0 and no limit, per tenant (one
         // batch): creates the window's row if needed and locks it until
         // the commit without changing it. Another receiver's group for
@@ -638,14 +642,16 @@ impl Backend for PgConn {
     }
 
     fn engine_write_version(&mut self) -> StoreResult<Option<i64>> {
-        self.write_version().map(Some)
+        self.global_write_version().map(Some)
+    }
+
+    fn engine_rows_versioned(&mut self) -> StoreResult<bool> {
+        self.ensure_row_locks()?;
+        Ok(true)
     }
 
     fn model_loading(&mut self) -> StoreResult<()> {
-        // Read before the rows: whatever the rows hold is at least this
-        // version, so a later `lock_engine` reloads nothing older.
-        self.engine_seen = self.engine_version()?;
-        Ok(())
+        self.engine_loading()
     }
 
     fn release_claims(&mut self, ids: &[String]) -> StoreResult<()> {

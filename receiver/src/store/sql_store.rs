@@ -28,9 +28,9 @@ use super::db::{
     args, event_of, event_second, from_db, from_json, json_of, to_db, to_json, Conn, Param,
 };
 use super::{
-    charge_statements, charged, Charge, ConnectorRow, Cursor, Deferred, EngineChanges, EventFilter,
-    IncidentFilter, Listed, NewEvent, ReadStore, RecordStore, Records, StoreError, StoreResult,
-    WriterStore,
+    charge_statements, charged, Charge, ConnectorRow, Cursor, Deferred, EngineChanges, EngineScope,
+    EventFilter, IncidentFilter, Listed, NewEvent, ReadStore, RecordStore, Records, StoreError,
+    StoreResult, WriterStore,
 };
 
 /// What one engine implements beside its [`Conn`]: the parts of the store
@@ -56,7 +56,8 @@ pub trait Backend: Conn + Sized {
         Ok(())
     }
     /// See [`WriterStore::lock_engine`].
-    fn lock_engine(&mut self) -> StoreResult<Option<EngineChanges>> {
+    fn lock_engine(&mut self, scope: EngineScope) -> StoreResult<Option<EngineChanges>> {
+        let _ = scope;
         Ok(None)
     }
     /// See [`RecordStore::records`].
@@ -109,6 +110,13 @@ pub trait Backend: Conn + Sized {
     /// not versioned (one writer).
     fn engine_write_version(&mut self) -> StoreResult<Option<i64>> {
         Ok(None)
+    }
+    /// Whether key rows and alerting rows are versioned by the tenant's
+    /// engine partition (a shared engine: the open transaction must hold
+    /// the partitions of the rows it writes), taking the locks a writer
+    /// outside a group needs.
+    fn engine_rows_versioned(&mut self) -> StoreResult<bool> {
+        Ok(false)
     }
     /// Called before the incident model's rows are read to load it.
     fn model_loading(&mut self) -> StoreResult<()> {
@@ -244,6 +252,19 @@ pub(super) fn read_tenant<C: Conn>(
     tenant_record(plan, &plan_name, &row.get::<String>(1)?, row.get(2)?).map(Some)
 }
 
+/// Whether every versioned row was written: a row of a tenant whose
+/// engine partition the transaction did not lock writes nothing (the
+/// statement joins the partition its own transaction bumped), and must
+/// fail the transaction rather than vanish.
+fn all_written(counts: &[u64]) -> StoreResult<()> {
+    if counts.iter().all(|n| *n == 1) {
+        return Ok(());
+    }
+    Err(StoreError::Corrupt(
+        "a key row of a tenant whose engine partition this transaction did not lock".to_owned(),
+    ))
+}
+
 /// Writes the rows of the correlation keys a group touched (see
 /// [`WriterStore::write_incident_keys`]).
 fn write_incident_keys<B: Backend>(
@@ -253,9 +274,10 @@ fn write_incident_keys<B: Backend>(
     if rows.is_empty() {
         return Ok(());
     }
-    // Each key's bytes, and its row as written (state, `forget_at`) or
-    // `None` to drop it.
-    type Written = (Vec<u8>, Option<(String, Option<i64>)>);
+    // Each key's bytes, its connector (whose tenant's partition versions
+    // a shared engine's row), and its row as written (state, `forget_at`)
+    // or `None` to drop it.
+    type Written = (Vec<u8>, String, Option<(String, Option<i64>)>);
     let owned: Vec<Written> = rows
         .iter()
         .map(|(key, row)| {
@@ -263,41 +285,45 @@ fn write_incident_keys<B: Backend>(
                 .as_ref()
                 .map(|r| Ok::<_, StoreError>((to_json(r)?, r.state.forget_at.map(to_db))))
                 .transpose()?;
-            Ok((key.canonical_bytes(), row))
+            Ok((key.canonical_bytes(), key.connector_id.to_string(), row))
         })
         .collect::<StoreResult<_>>()?;
     db.atomically(|db| {
-        let version = db.engine_write_version()?;
+        let versioned = db.engine_rows_versioned()?;
         let upserts: Vec<Vec<Param<'_>>> = owned
             .iter()
-            .filter_map(|(bytes, row)| {
+            .filter_map(|(bytes, connector, row)| {
                 let (json, forget_at) = row.as_ref()?;
-                Some(match version {
-                    None => args![bytes, *forget_at, json].to_vec(),
-                    Some(v) => args![bytes, *forget_at, json, v].to_vec(),
+                Some(match versioned {
+                    false => args![bytes, *forget_at, json].to_vec(),
+                    true => args![bytes, *forget_at, json, connector].to_vec(),
                 })
             })
             .collect();
-        db.execute_each(
-            match version {
-                None => {
-                    "INSERT INTO incident_keys (key, forget_at, state_json) VALUES (?1, ?2, ?3) \
-                     ON CONFLICT (key) DO UPDATE SET forget_at = excluded.forget_at, state_json \
-                     = excluded.state_json"
-                }
-                Some(_) => {
-                    "INSERT INTO incident_keys (key, forget_at, state_json, version) VALUES (?1, \
-                     ?2, ?3, ?4) ON CONFLICT (key) DO UPDATE SET forget_at = excluded.forget_at, \
-                     state_json = excluded.state_json, version = excluded.version"
-                }
-            },
-            &upserts,
-        )?;
+        if versioned {
+            let written = db.execute_each(
+                "INSERT INTO incident_keys (key, forget_at, state_json, version, tenant_id) \
+                 SELECT ?1, ?2, ?3, p.version, p.tenant_id FROM connectors c JOIN \
+                 engine_partitions p ON p.tenant_id = c.tenant_id AND p.txid = txid_current() \
+                 WHERE c.id = ?4 ON CONFLICT (key) DO UPDATE SET forget_at = excluded.forget_at, \
+                 state_json = excluded.state_json, version = excluded.version, tenant_id = \
+                 excluded.tenant_id",
+                &upserts,
+            )?;
+            all_written(&written)?;
+        } else {
+            db.execute_each(
+                "INSERT INTO incident_keys (key, forget_at, state_json) VALUES (?1, ?2, ?3) ON \
+                 CONFLICT (key) DO UPDATE SET forget_at = excluded.forget_at, state_json = \
+                 excluded.state_json",
+                &upserts,
+            )?;
+        }
         // A key the model forgot has no alerting state either.
         let forgotten: Vec<Vec<Param<'_>>> = owned
             .iter()
-            .filter(|(_, row)| row.is_none())
-            .map(|(bytes, _)| args![bytes].to_vec())
+            .filter(|(_, _, row)| row.is_none())
+            .map(|(bytes, _, _)| args![bytes].to_vec())
             .collect();
         db.execute_each("DELETE FROM incident_keys WHERE key = ?1", &forgotten)?;
         db.execute_each("DELETE FROM alert_key_state WHERE key = ?1", &forgotten)?;
@@ -314,32 +340,52 @@ fn write_alert_keys<B: Backend>(
     if rows.is_empty() {
         return Ok(());
     }
-    let owned: Vec<(Vec<u8>, Option<String>)> = rows
+    type Written = (Vec<u8>, String, Option<String>);
+    let owned: Vec<Written> = rows
         .iter()
         .map(|(key, row)| {
             Ok((
                 key.canonical_bytes(),
+                key.connector_id.to_string(),
                 row.as_ref().map(to_json).transpose()?,
             ))
         })
         .collect::<StoreResult<_>>()?;
     db.atomically(|db| {
-        // 0 where rows are not versioned (one writer).
-        let version = db.engine_write_version()?.unwrap_or(0);
+        let versioned = db.engine_rows_versioned()?;
         let upserts: Vec<Vec<Param<'_>>> = owned
             .iter()
-            .filter_map(|(bytes, json)| Some(args![bytes, json.as_ref()?, version].to_vec()))
+            .filter_map(|(bytes, connector, json)| {
+                let json = json.as_ref()?;
+                Some(match versioned {
+                    // 0: rows are not versioned (one writer).
+                    false => args![bytes, json, 0i64].to_vec(),
+                    true => args![bytes, json, connector].to_vec(),
+                })
+            })
             .collect();
-        db.execute_each(
-            "INSERT INTO alert_key_state (key, state_json, version) VALUES (?1, ?2, ?3) ON \
-             CONFLICT (key) DO UPDATE SET state_json = excluded.state_json, version = \
-             excluded.version",
-            &upserts,
-        )?;
+        if versioned {
+            let written = db.execute_each(
+                "INSERT INTO alert_key_state (key, state_json, version, tenant_id) SELECT ?1, ?2, \
+                 p.version, p.tenant_id FROM connectors c JOIN engine_partitions p ON p.tenant_id \
+                 = c.tenant_id AND p.txid = txid_current() WHERE c.id = ?3 ON CONFLICT (key) DO \
+                 UPDATE SET state_json = excluded.state_json, version = excluded.version, \
+                 tenant_id = excluded.tenant_id",
+                &upserts,
+            )?;
+            all_written(&written)?;
+        } else {
+            db.execute_each(
+                "INSERT INTO alert_key_state (key, state_json, version) VALUES (?1, ?2, ?3) ON \
+                 CONFLICT (key) DO UPDATE SET state_json = excluded.state_json, version = \
+                 excluded.version",
+                &upserts,
+            )?;
+        }
         let dropped: Vec<Vec<Param<'_>>> = owned
             .iter()
-            .filter(|(_, json)| json.is_none())
-            .map(|(bytes, _)| args![bytes].to_vec())
+            .filter(|(_, _, json)| json.is_none())
+            .map(|(bytes, _, _)| args![bytes].to_vec())
             .collect();
         db.execute_each("DELETE FROM alert_key_state WHERE key = ?1", &dropped)?;
         Ok(())
@@ -383,8 +429,8 @@ impl<B: Backend> WriterStore for SqlStore<B> {
         self.db.lock_group(tenants, event_ids, now)
     }
 
-    fn lock_engine(&mut self) -> StoreResult<Option<EngineChanges>> {
-        self.db.lock_engine()
+    fn lock_engine(&mut self, scope: EngineScope) -> StoreResult<Option<EngineChanges>> {
+        self.db.lock_engine(scope)
     }
 
     fn rollback(&mut self) -> StoreResult<()> {

@@ -10,7 +10,7 @@ use erpops_core::incident::{IncidentConfig, IncidentModel, IncidentSnapshot};
 use erpops_core::Timestamp;
 
 use super::Writer;
-use crate::store::{EngineChanges, StoreError, StoreResult, WriterStore};
+use crate::store::{EngineChanges, EngineScope, StoreError, StoreResult, WriterStore};
 
 /// Key of the saved alert state holding the configuration generation the
 /// engine's rules, silences and heartbeats were loaded at (ignored by the
@@ -149,10 +149,20 @@ impl Writer {
     /// nothing on SQLite), then loads a changed alert configuration. A
     /// failure fails the transaction: settling on a stale engine could
     /// open a second incident or notify twice.
-    pub(super) fn sync_shared_engine(&mut self, now: Timestamp) -> StoreResult<()> {
-        if let Some(changes) = self.store.lock_engine()? {
+    pub(super) fn sync_shared_engine(
+        &mut self,
+        now: Timestamp,
+        scope: EngineScope,
+    ) -> StoreResult<()> {
+        if let Some(changes) = self.store.lock_engine(scope)? {
             if !changes.is_empty() {
                 self.apply_engine_changes(changes)?;
+            }
+            if scope == EngineScope::Tenants {
+                // A shared engine's group that did not lock the
+                // engine-wide state must not change it: a configuration
+                // that moved since the group looked is loaded by the next.
+                return Ok(());
             }
         }
         self.reload_alert_config_or_log(now);
