@@ -491,12 +491,15 @@ impl Writer {
     }
 
     /// Opens the group's transaction: a shared store's locks for the whole
-    /// group (in one order), its engine lock and what other receivers
+    /// group (in one order), its engine partitions and what other receivers
     /// wrote, the records generation every decision is made with
     /// (returned, and published to the HTTP tasks' record cache), and the
     /// state the decisions read (replay expiries, quota counters), all
     /// read at once.
     fn open_group(&mut self, group: &[Message], now: Timestamp) -> StoreResult<Option<i64>> {
+        // Nothing of an earlier group's state (its replay expiries above
+        // all) is carried into this one.
+        self.group.clear();
         self.store.begin()?;
         let jobs: Vec<&Job> = group
             .iter()
@@ -566,6 +569,7 @@ impl Writer {
         self.write_group_incidents(now)?;
         self.save_engine()?;
         self.store.commit()?;
+        self.group.clear();
         self.after_commit();
         Ok(())
     }

@@ -14,8 +14,9 @@
 //! What is shared safely between receivers: connectors, tenants, secrets,
 //! API keys, alert configuration, events, replay expiries (read in the
 //! writer's transaction), quotas (the core's conditional upsert, one atomic
-//! statement), the alert engine with its incident model (`postgres/engine.rs`: a
-//! versioned row lock, changed rows reloaded before settling) and
+//! statement), the alert engine with its incident model (`postgres/engine.rs`:
+//! a versioned lock per tenant and one for the engine-wide state, changed
+//! rows put back before settling) and
 //! notification delivery (claimed with a lease). See `docs/deployment.md`.
 //!
 //! Commits are synchronous (`synchronous_commit` as configured on the
@@ -25,7 +26,7 @@
 //! Its store methods are the shared ones ([`SqlStore`]); this file is the
 //! `postgres` client's side of the connection trait ([`Conn`]) and what
 //! only the shared store has: advisory locks on event ids, the tenants'
-//! quota rows locked per group, the engine lock (`postgres/engine.rs`),
+//! quota rows locked per group, the engine partitions (`postgres/engine.rs`),
 //! delivery claims and TLS (`postgres/tls.rs`).
 
 use std::collections::{BTreeSet, HashMap, HashSet};

@@ -680,7 +680,7 @@ impl<B: Backend> WriterStore for SqlStore<B> {
 
     fn save_incident_model(&mut self, snapshot: &IncidentSnapshot) -> StoreResult<()> {
         self.db.atomically(|db| {
-            // The engine lock before the rows, as the writers take them.
+            // Every engine partition before the rows, as a tick takes them.
             db.engine_write_version()?;
             db.execute("DELETE FROM incident_keys", &[])?;
             db.drop_legacy_model()?;

@@ -144,7 +144,7 @@ impl Writer {
     }
 
     /// Start of every transaction that may change the engine (a group, a
-    /// tick): takes the store's engine lock and catches up with what other
+    /// tick): takes the store's engine locks and catches up with what other
     /// receivers wrote since this writer last did ([`WriterStore::lock_engine`];
     /// nothing on SQLite), then loads a changed alert configuration. A
     /// failure fails the transaction: settling on a stale engine could
