@@ -17,11 +17,15 @@ deps-postgres:
 	fi
 
 ## The storage suite against SQLite and PostgreSQL (and its TLS cases
-## against the ssl=on server), the HTTP ladder and an admin command with
+## against the ssl=on server), two receivers on one database, the records
+## cache on PostgreSQL, a burst against the server's default
+## max_connections (100), the HTTP ladder and an admin command with
 ## --store postgres://… (bounded: each step under 2 min).
 test-postgres: deps-postgres
 	@# Built first, so the timeouts below bound the runs, not a cold compile.
-	$(CARGO) test -q --no-run -p erpops-receiver --test store_suite --test two_receivers --test http
+	$(CARGO) test -q --no-run -p erpops-receiver --test store_suite --test two_receivers --test http \
+	  --test record_cache --test pg_burst --test round_trips --test two_processes --test many_tenants \
+	  --test engine_partitions
 	$(CARGO) build -q -p erpops-receiver --bin erpops
 	@# libpq's PGSSLMODE/PGSSLROOTCERT apply to URLs that do not say: a
 	@# developer's own must not change the suites.
@@ -38,6 +42,9 @@ test-postgres: deps-postgres
 	ERPOPS_TEST_PG="$$url/postgres" ERPOPS_TEST_PG_TLS="postgres://erpops@127.0.0.1:$$tlsport/postgres" \
 	  ERPOPS_TEST_PG_CERTS="$$tlsdir/tls" \
 	  timeout 120 $(CARGO) test -q -p erpops-receiver --test store_suite --test two_receivers; \
+	ERPOPS_TEST_PG="$$url/postgres" timeout 120 $(CARGO) test -q -p erpops-receiver --test record_cache --test pg_burst \
+	  --test round_trips --test engine_partitions; \
+	ERPOPS_TEST_PG="$$url/postgres" timeout 120 $(CARGO) test -q -p erpops-receiver --test two_processes --test many_tenants; \
 	tests/postgres/server.sh createdb "$$dir" "$$port" ladder; \
 	ERPOPS_TEST_STORE="$$url/ladder" timeout 120 $(CARGO) test -q -p erpops-receiver --test http every_rung_of_the_ladder; \
 	timeout 60 $(CARGO) run -q -p erpops-receiver --bin erpops -- admin --store "$$url/ladder" tenants list | grep -q '^acme'; \
@@ -49,4 +56,4 @@ test-postgres: deps-postgres
 	if PGSSLMODE=verify-full PGSSLROOTCERT="$$tlsdir/tls/ca.pem" timeout 60 $(CARGO) run -q -p erpops-receiver --bin erpops -- admin \
 	  --store "postgres://erpops@127.0.0.1:$$tlsport/postgres" tenants list >/dev/null 2>&1; then \
 	  echo "test-postgres: PGSSLMODE=verify-full accepted a certificate for another host name"; exit 1; fi; \
-	echo "test-postgres: store suite (SQLite + PostgreSQL, TLS cases), two receivers, HTTP ladder and admin --store (plain, verify-full, and verify-full from PGSSLMODE/PGSSLROOTCERT) passed"
+	echo "test-postgres: store suite (SQLite + PostgreSQL, TLS cases), two receivers, records cache, burst at max_connections = 100, HTTP ladder and admin --store (plain, verify-full, and verify-full from PGSSLMODE/PGSSLROOTCERT) passed"

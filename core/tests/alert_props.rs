@@ -387,6 +387,96 @@ proptest! {
         }
     }
 
+    /// `ingest_may_change_global` is never wrong in the direction that
+    /// matters: an event it says leaves the engine-wide state alone leaves
+    /// it alone (an embedder that trusts it skips the engine-wide lock).
+    #[test]
+    fn an_ingest_said_to_leave_the_global_state_alone_does(s in setup(true)) {
+        let mut e = build(&s);
+        let mut now = at(0);
+        e.take_changes();
+        for (i, (adv, act)) in s.ops.iter().enumerate() {
+            let may = match act {
+                Action::Ingest(src, ..) => Some(e.ingest_may_change_global(CONNECTOR, Some(SOURCES[*src]))),
+                _ => None,
+            };
+            apply(&mut e, &mut now, i, *adv, act);
+            let changes = e.take_changes();
+            if may == Some(false) {
+                prop_assert!(!changes.global, "op {} changed the engine-wide state", i);
+            }
+        }
+    }
+
+    /// Catching up in place: an engine that missed some operations (a
+    /// second receiver did them) and is then given the key rows and
+    /// alerting rows they changed ([`AlertEngine::restore_rows`]) is the
+    /// engine that did them: the same snapshot, the same alerting state
+    /// per key, the same counts, and identical behaviour afterwards. When
+    /// those operations changed the engine-wide state, an embedder restores
+    /// that whole (not tested here). A row the catch-up forgot to replace,
+    /// or a timer it left behind, fails this.
+    #[test]
+    fn restoring_the_changed_rows_in_place_catches_up(
+        s in setup(true),
+        cut in 0usize..40,
+        missed in 1usize..20,
+    ) {
+        let cut = cut.min(s.ops.len());
+        let end = (cut + missed).min(s.ops.len());
+        let mut behind = build(&s);
+        let mut ahead = build(&s);
+        let (mut now_behind, mut now_ahead) = (at(0), at(0));
+        for (i, (adv, act)) in s.ops.iter().enumerate().take(cut) {
+            apply(&mut behind, &mut now_behind, i, *adv, act);
+            apply(&mut ahead, &mut now_ahead, i, *adv, act);
+        }
+        behind.take_changes();
+        ahead.take_changes();
+        let before = ahead.model().snapshot();
+        for (i, (adv, act)) in s.ops.iter().enumerate().take(end).skip(cut) {
+            apply(&mut ahead, &mut now_ahead, i, *adv, act);
+        }
+        let changes = ahead.take_changes();
+        prop_assume!(!changes.global);
+        // The incident key rows the operations changed (as a writer saves
+        // them: the current entry, or `None` for a key forgotten).
+        let after = ahead.model().snapshot();
+        let old: std::collections::BTreeMap<_, _> =
+            before.keys.iter().map(|k| (k.key.clone(), serde_json::to_string(&k.state).unwrap())).collect();
+        let new: std::collections::BTreeMap<_, _> =
+            after.keys.iter().map(|k| (k.key.clone(), k.state.clone())).collect();
+        let mut key_rows = Vec::new();
+        for (key, state) in &new {
+            if old.get(key) != Some(&serde_json::to_string(state).unwrap()) {
+                key_rows.push((key.clone(), Some(state.clone())));
+            }
+        }
+        for key in old.keys().filter(|k| !new.contains_key(*k)) {
+            key_rows.push((key.clone(), None));
+        }
+        let alert_rows: Vec<KeyAlertSnapshot> =
+            changes.keys.iter().map(|k| ahead.key_alert_snapshot(k)).collect();
+        behind.restore_rows(key_rows, alert_rows).unwrap();
+        prop_assert!(behind.take_changes().is_empty());
+        prop_assert_eq!(
+            serde_json::to_string(&behind.model().snapshot()).unwrap(),
+            serde_json::to_string(&after).unwrap()
+        );
+        prop_assert_eq!(behind.model().active_count(), ahead.model().active_count());
+        prop_assert_eq!(behind.alert_keys(), ahead.alert_keys());
+        for key in ahead.alert_keys().iter().chain(behind.alert_keys().iter()) {
+            prop_assert_eq!(behind.key_alert_snapshot(key), ahead.key_alert_snapshot(key));
+        }
+        prop_assert_eq!(behind.next_wakeup(), ahead.next_wakeup());
+        let mut now_behind = now_ahead;
+        for (i, (adv, act)) in s.ops.iter().enumerate().skip(end) {
+            let a = serde_json::to_value(apply(&mut ahead, &mut now_ahead, i, *adv, act)).unwrap();
+            let b = serde_json::to_value(apply(&mut behind, &mut now_behind, i, *adv, act)).unwrap();
+            prop_assert_eq!(a, b);
+        }
+    }
+
     /// A snapshot taken anywhere restores to an engine that re-encodes
     /// byte for byte and behaves identically afterwards.
     #[test]

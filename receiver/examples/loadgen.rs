@@ -17,8 +17,18 @@
 //! exactly once over all connections) and stops, whatever the seconds: a
 //! data directory that holds all N keys before a measured run.
 //!
+//! `--tenants-file F` spreads the load over many tenants: F has one
+//! connector per line, `connector_id secret` (separated by blanks; empty
+//! lines and lines starting with `#` are skipped), and replaces the
+//! `<connector-id> <secret-env-var>` arguments. The events go round-robin
+//! over the file's connectors first, then over the keys: the `s`-th event
+//! of the run (over all connections) goes to connector `s % T` and key
+//! `(s / T) % N`, so with `--seed` every (connector, key) pair gets
+//! exactly one event. Each connector's events are signed with its secret.
+//!
 //! `loadgen <url> <connector-id> <secret-env-var> [connections] [seconds] [--one-timestamp]
 //! [--keys N] [--seed]`
+//! `loadgen <url> --tenants-file F [connections] [seconds] [--one-timestamp] [--keys N] [--seed]`
 
 use std::time::{Duration, Instant};
 
@@ -42,28 +52,63 @@ struct Keys {
 }
 
 impl Keys {
-    /// The source of the `n`-th event (from 0) of connection `index` of
-    /// `connections`: round-robin over the keys across connections.
-    fn source(&self, index: usize, connections: usize, n: u64) -> String {
+    /// The connector (index into `tenants`) and source of the `n`-th
+    /// event (from 0) of connection `index` of `connections`: round-robin
+    /// over the connectors, then over the keys, across connections.
+    fn target(&self, index: usize, connections: usize, n: u64, tenants: usize) -> (usize, String) {
+        let s = n * connections as u64 + index as u64;
+        let t = tenants.max(1) as u64;
+        let tenant = usize::try_from(s % t).unwrap_or(0);
         if self.count <= 1 {
-            return "PSFT_PAYROLL_BATCH".to_owned();
+            return (tenant, "PSFT_PAYROLL_BATCH".to_owned());
         }
-        let k = (n * connections as u64 + index as u64) % self.count;
-        format!("PSFT_JOB_{k:06}")
+        let k = (s / t) % self.count;
+        (tenant, format!("PSFT_JOB_{k:06}"))
     }
 
     /// Whether connection `index` has sent its share when seeding.
-    fn seeded(&self, index: usize, connections: usize, n: u64) -> bool {
-        self.seed && n * connections as u64 + index as u64 >= self.count
+    fn seeded(&self, index: usize, connections: usize, n: u64, tenants: usize) -> bool {
+        self.seed && n * connections as u64 + index as u64 >= self.count * tenants.max(1) as u64
     }
+}
+
+/// One connector the load is sent as.
+#[derive(Clone)]
+struct Tenant {
+    connector: String,
+    secret: Secret,
+}
+
+/// The connectors of a `--tenants-file`: `connector_id secret` per line.
+fn read_tenants(path: &str) -> Result<Vec<Tenant>, Box<dyn std::error::Error + Send + Sync>> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    let mut tenants = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut fields = line.split_whitespace();
+        let (Some(connector), Some(secret), None) = (fields.next(), fields.next(), fields.next())
+        else {
+            return Err(format!("{path}:{}: expected `connector_id secret`", i + 1).into());
+        };
+        tenants.push(Tenant {
+            connector: connector.to_owned(),
+            secret: Secret::new(secret.as_bytes()).map_err(|e| format!("{path}:{}: {e}", i + 1))?,
+        });
+    }
+    if tenants.is_empty() {
+        return Err(format!("{path}: no connectors").into());
+    }
+    Ok(tenants)
 }
 
 #[allow(clippy::too_many_arguments)]
 async fn connection(
     addr: String,
     path: String,
-    connector: String,
-    secret: Secret,
+    tenants: std::sync::Arc<Vec<Tenant>>,
     (index, connections): (usize, usize),
     until: Instant,
     one_timestamp: bool,
@@ -79,8 +124,13 @@ async fn connection(
         non_2xx: 0,
     };
     let mut n: u64 = 0;
-    while (keys.seed || Instant::now() < until) && !keys.seeded(index, connections, n) {
-        let source = keys.source(index, connections, n);
+    while (keys.seed || Instant::now() < until)
+        && !keys.seeded(index, connections, n, tenants.len())
+    {
+        let (tenant, source) = keys.target(index, connections, n, tenants.len());
+        let Some(Tenant { connector, secret }) = tenants.get(tenant) else {
+            return Err("no connector".into());
+        };
         n += 1;
         let ts = if one_timestamp {
             start.clone()
@@ -90,7 +140,7 @@ async fn connection(
         let body = format!(
             "{{\"connector_id\":\"{connector}\",\"event_type\":\"integration.failed\",\"timestamp\":\"{ts}\",\"severity\":\"error\",\"source\":\"{source}\",\"message\":\"Exit code 1 at record 18441 (load c{index} n{n})\"}}"
         );
-        let sig = sign(&secret, body.as_bytes());
+        let sig = sign(secret, body.as_bytes());
         let request = hyper::Request::post(path.as_str())
             .header("Host", addr.as_str())
             .header("Content-Type", "application/json")
@@ -128,17 +178,38 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         count: key_count,
         seed,
     };
-    let (Some(url), Some(connector), Some(secret_env)) = (args.get(1), args.get(2), args.get(3))
-    else {
-        return Err(
-            "usage: loadgen <url> <connector-id> <secret-env-var> [connections] [seconds] \
-             [--one-timestamp] [--keys N] [--seed]"
-                .into(),
+    let mut tenants_file = None;
+    if let Some(i) = args.iter().position(|a| a == "--tenants-file") {
+        tenants_file = Some(
+            args.get(i + 1)
+                .ok_or("--tenants-file needs a file")?
+                .clone(),
         );
+        args.drain(i..i + 2);
+    }
+    const USAGE: &str =
+        "usage: loadgen <url> (<connector-id> <secret-env-var> | --tenants-file F) \
+                         [connections] [seconds] [--one-timestamp] [--keys N] [--seed]";
+    let url = args.get(1).ok_or(USAGE)?.clone();
+    // The positional arguments after the URL: the connector and its
+    // secret's variable unless a tenants file gives the connectors.
+    let (tenants, rest) = match &tenants_file {
+        Some(file) => (read_tenants(file)?, args.get(2..).unwrap_or_default()),
+        None => {
+            let (Some(connector), Some(secret_env)) = (args.get(2), args.get(3)) else {
+                return Err(USAGE.into());
+            };
+            let secret = Secret::new(std::env::var(secret_env)?.as_bytes())?;
+            let tenant = Tenant {
+                connector: connector.clone(),
+                secret,
+            };
+            (vec![tenant], args.get(4..).unwrap_or_default())
+        }
     };
-    let connections: usize = args.get(4).map_or(Ok(50), |s| s.parse())?;
-    let seconds: u64 = args.get(5).map_or(Ok(10), |s| s.parse())?;
-    let secret = Secret::new(std::env::var(secret_env)?.as_bytes())?;
+    let tenants = std::sync::Arc::new(tenants);
+    let connections: usize = rest.first().map_or(Ok(50), |s| s.parse())?;
+    let seconds: u64 = rest.get(1).map_or(Ok(10), |s| s.parse())?;
     let rest = url.strip_prefix("http://").ok_or("only http:// URLs")?;
     let (addr, path) = rest.split_once('/').ok_or("URL needs a path")?;
     let (addr, path) = (addr.to_owned(), format!("/{path}"));
@@ -153,8 +224,7 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             tasks.push(tokio::spawn(connection(
                 addr.clone(),
                 path.clone(),
-                connector.clone(),
-                secret.clone(),
+                tenants.clone(),
                 (i, connections),
                 until,
                 one_timestamp,

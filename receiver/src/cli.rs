@@ -43,8 +43,14 @@ pub struct ServeArgs {
     /// instead of SQLite in the data directory [env: ERPOPS_STORE].
     #[arg(long)]
     pub store: Option<String>,
+    /// Store connections the HTTP tasks may hold for record reads (at most;
+    /// a request waits for one, then gets 503) [env: ERPOPS_STORE_POOL_SIZE]
+    /// [default: 8].
+    #[arg(long = "store-pool")]
+    pub store_pool: Option<usize>,
     /// TOML settings file (keys: listen, data, max_body_bytes,
-    /// max_connections, store); environment and flags override it.
+    /// max_connections, store, store_pool_size); environment and flags
+    /// override it.
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// Create (once) a demo tenant on the Free plan and a connector, and

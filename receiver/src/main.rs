@@ -43,6 +43,7 @@ fn main() -> ExitCode {
                 listen: args.listen,
                 data: args.data,
                 store: args.store,
+                store_pool_size: args.store_pool,
             };
             let resolved = match settings::resolve(
                 args.config.as_deref(),

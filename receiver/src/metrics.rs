@@ -27,6 +27,8 @@ pub struct Metrics {
     commit_count: AtomicU64,
     commit_micros: AtomicU64,
     group_requests: AtomicU64,
+    record_reads: AtomicU64,
+    record_pool_busy: AtomicU64,
     /// Write failures and whether the latest write failed (`/healthz`).
     pub health: WriteHealth,
 }
@@ -67,6 +69,18 @@ impl Metrics {
         );
         self.group_requests
             .fetch_add(u64::try_from(requests).unwrap_or(0), Ordering::Relaxed);
+    }
+
+    /// Counts one read of connector and tenant records (a cache miss or a
+    /// refusal's re-check) on the record readers' pool.
+    pub fn record_read(&self) {
+        self.record_reads.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one request answered 503 because every record-reader
+    /// connection stayed in use for the whole wait.
+    pub fn record_pool_busy(&self) {
+        self.record_pool_busy.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Sets the number of incidents not resolved.
@@ -134,6 +148,16 @@ impl Metrics {
         );
         let _ = writeln!(
             out,
+            "# HELP erpops_record_reads_total Connector and tenant record reads (cache misses and refusals' re-checks).\n# TYPE erpops_record_reads_total counter\nerpops_record_reads_total {}",
+            get(&self.record_reads)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP erpops_record_pool_busy_total Requests answered 503 because every record-reader connection stayed in use.\n# TYPE erpops_record_pool_busy_total counter\nerpops_record_pool_busy_total {}",
+            get(&self.record_pool_busy)
+        );
+        let _ = writeln!(
+            out,
             "# HELP erpops_store_write_failures_total Group and tick transactions and log syncs that failed (nothing of them was acknowledged).\n# TYPE erpops_store_write_failures_total counter\nerpops_store_write_failures_total {}",
             self.health.failures()
         );
@@ -168,6 +192,8 @@ mod tests {
         assert!(text.contains("erpops_commit_seconds_count 1"));
         assert!(text.contains("erpops_commit_requests_total 3"));
         assert!(text.contains("erpops_store_write_failures_total 0"));
+        assert!(text.contains("erpops_record_reads_total 0"));
+        assert!(text.contains("erpops_record_pool_busy_total 0"));
         m.health.failed("x".into(), std::time::Instant::now());
         assert!(m.render().contains("erpops_store_write_failures_total 1"));
     }

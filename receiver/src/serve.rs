@@ -109,8 +109,12 @@ pub async fn start_with(
         .map_err(|e| e.to_string())?;
     let metrics = std::sync::Arc::new(crate::metrics::Metrics::default());
     let wake = std::sync::Arc::new(tokio::sync::Notify::new());
-    let records =
-        server::records::RecordReader::open(&settings.store).map_err(|e| e.to_string())?;
+    let records = server::records::RecordReader::open(
+        &settings.store,
+        settings.store_pool_size,
+        metrics.clone(),
+    )
+    .map_err(|e| e.to_string())?;
     let writer = Writer::new(store, config, metrics.clone())
         .map_err(|e| e.to_string())?
         .with_delivery_wake(wake.clone())

@@ -29,6 +29,9 @@ pub struct FileSettings {
     /// `store = "postgres://user@host:5432/erpops"`: a shared PostgreSQL
     /// store instead of SQLite in the data directory.
     pub store: Option<String>,
+    /// `store_pool_size = 8`: store connections the HTTP tasks may hold
+    /// for record reads.
+    pub store_pool_size: Option<usize>,
 }
 
 /// Flag values (`None` when not given).
@@ -40,6 +43,8 @@ pub struct Overrides {
     pub data: Option<PathBuf>,
     /// `--store`.
     pub store: Option<String>,
+    /// `--store-pool`.
+    pub store_pool_size: Option<usize>,
 }
 
 /// The resolved settings.
@@ -56,6 +61,10 @@ pub struct Settings {
     /// Where the durable state lives (SQLite in `data` unless a
     /// `postgres://` store was given).
     pub store: Location,
+    /// Store connections the HTTP tasks may hold for record reads (the
+    /// receiver's other connections: one writer, one REST API reader, one
+    /// deliverer; see docs/deployment.md).
+    pub store_pool_size: usize,
 }
 
 /// Resolves file → environment (`env` lookup, injectable for tests) →
@@ -73,7 +82,7 @@ pub fn resolve(
             toml::from_str::<FileSettings>(&text).map_err(|e| {
                 format!(
                     "the config file {} is invalid: {e}; known keys are listen, data, \
-                     max_body_bytes, max_connections, store",
+                     max_body_bytes, max_connections, store, store_pool_size",
                     path.display()
                 )
             })?
@@ -112,6 +121,21 @@ pub fn resolve(
     if max_connections == 0 {
         return Err("max_connections must be at least 1".to_owned());
     }
+    let store_pool_size = match flags.store_pool_size {
+        Some(n) => n,
+        None => number(
+            "ERPOPS_STORE_POOL_SIZE",
+            from_file.store_pool_size,
+            crate::server::records::DEFAULT_POOL_SIZE,
+        )?,
+    };
+    let max_pool = crate::server::records::MAX_POOL_SIZE;
+    if !(1..=max_pool).contains(&store_pool_size) {
+        return Err(format!(
+            "store_pool_size must be from 1 to {max_pool} (store connections for record reads), \
+             not {store_pool_size}"
+        ));
+    }
     let store = flags
         .store
         .clone()
@@ -124,6 +148,7 @@ pub fn resolve(
         max_body_bytes,
         max_connections,
         store,
+        store_pool_size,
     })
 }
 
@@ -172,6 +197,7 @@ mod tests {
             listen: Some("127.0.0.1:3".into()),
             data: Some("/from/flag".into()),
             store: None,
+            store_pool_size: None,
         };
         let g = resolve(
             Some(&file),
@@ -191,6 +217,31 @@ mod tests {
         assert!(err.contains("ERPOPS_MAX_BODY_BYTES"), "{err}");
         let err = resolve(None, env_of(&[("ERPOPS_LISTEN", "nowhere")]), &none).unwrap_err();
         assert!(err.contains("host:port"), "{err}");
+        // The record readers' pool: default, file, environment, flag; 0 refused.
+        assert_eq!(d.store_pool_size, 8);
+        std::fs::write(&file, "store_pool_size = 3\n").unwrap();
+        let p = resolve(Some(&file), env_of(&[]), &none).unwrap();
+        assert_eq!(p.store_pool_size, 3);
+        let p = resolve(
+            Some(&file),
+            env_of(&[("ERPOPS_STORE_POOL_SIZE", "5")]),
+            &none,
+        )
+        .unwrap();
+        assert_eq!(p.store_pool_size, 5);
+        let flag = Overrides {
+            store_pool_size: Some(6),
+            ..Overrides::default()
+        };
+        let p = resolve(
+            Some(&file),
+            env_of(&[("ERPOPS_STORE_POOL_SIZE", "5")]),
+            &flag,
+        )
+        .unwrap();
+        assert_eq!(p.store_pool_size, 6);
+        let err = resolve(None, env_of(&[("ERPOPS_STORE_POOL_SIZE", "0")]), &none).unwrap_err();
+        assert!(err.contains("store_pool_size"), "{err}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -27,6 +27,8 @@
 //! heartbeats changed by `erpops admin` apply while the server runs.
 
 mod alerts;
+mod group;
+mod receive;
 mod sync;
 
 pub use self::alerts::load_engine;
@@ -37,17 +39,15 @@ use std::time::Duration;
 use bytes::Bytes;
 use std::collections::BTreeSet;
 
-use erpops_core::alert::{AlertEffect, AlertEngine};
-use erpops_core::incident::{Command, CommandError, CorrelationKey, KeySnapshot};
-use erpops_core::receive::{
-    admit, incident_id_of, settle, Admitted, Authenticated, Context, Effect, Outcome,
-    ReceiveConfig, Response, State,
-};
+use erpops_core::alert::AlertEngine;
+use erpops_core::incident::{Command, CorrelationKey, KeySnapshot};
+use erpops_core::receive::{Admitted, ReceiveConfig, Response};
 use erpops_core::Timestamp;
 use tokio::sync::oneshot;
 
+use self::group::OpenGroup;
 use crate::clock;
-use crate::store::{NewEvent, StoreError, StoreResult, WriterStore};
+use crate::store::{EngineScope, StoreResult, WriterStore};
 
 /// Most requests decided in one transaction.
 pub const MAX_GROUP: usize = 256;
@@ -142,39 +142,13 @@ fn store_failure() -> CommandFailure {
     }
 }
 
-/// A tenant's counter in the open group (see `Writer::group_quota`).
-struct GroupQuota {
-    /// The counter as the group's decisions left it (`None`: no row yet).
-    counter: Option<erpops_core::quota::Counter>,
-    /// Events accepted in the group, not yet written.
-    consumed: u64,
-    /// The plan of the last accepted event (its limit guards the upsert).
-    plan: erpops_core::quota::Plan,
-}
-
 /// Handle to send work to the writer thread.
 pub type WriterHandle = Sender<Message>;
 
 /// The writer's state.
 pub struct Writer {
-    /// Incident transitions of the open group (every kind but `updated`),
-    /// written to the feed once at its end.
-    group_effects: Vec<erpops_core::incident::Effect>,
-    /// Keys whose incident changed in the open group: the latest record of
-    /// each is written once at its end, read from the model. Holding no
-    /// `updated` effect (nor any in the answers) keeps the model's record
-    /// unshared, so the next event on it changes it in place instead of
-    /// copying it.
-    group_incident_keys: BTreeSet<CorrelationKey>,
-    /// Correlation keys the open group changed: their rows are written
-    /// once at its end.
-    group_keys: BTreeSet<CorrelationKey>,
-    /// Each tenant's inbound-event counter in the open group: read once
-    /// (at the tenant's first request), advanced in memory by each
-    /// accepted event in order, so every decision sees exactly the count
-    /// a per-event upsert would have left, and charged with one upsert per
-    /// tenant at the group's end.
-    group_quota: std::collections::HashMap<String, GroupQuota>,
+    /// What the open transaction decided and has yet to write.
+    group: OpenGroup,
     /// Where committed groups' answers wait for the sync (pipelined group
     /// commit); `None`: the commit itself synced.
     to_sync: Option<Sender<sync::Batch>>,
@@ -217,10 +191,7 @@ impl Writer {
         let alerts = load_engine(store.as_mut())?;
         metrics.set_open_incidents(alerts.model().active_count());
         Ok(Writer {
-            group_effects: Vec::new(),
-            group_incident_keys: BTreeSet::new(),
-            group_keys: BTreeSet::new(),
-            group_quota: std::collections::HashMap::new(),
+            group: OpenGroup::default(),
             to_sync: None,
             last_maintenance: clock::now(),
             metrics,
@@ -352,7 +323,8 @@ impl Writer {
         self.last_maintenance = now;
         let result = (|| -> StoreResult<()> {
             self.store.begin()?;
-            self.sync_shared_engine(now)?;
+            // Any key may change: every partition, and the engine-wide state.
+            self.sync_shared_engine(now, EngineScope::All)?;
             let effects = self.alerts.tick(now);
             self.apply_alert_effects(effects, now)?;
             self.write_group_incidents(now)?;
@@ -378,8 +350,8 @@ impl Writer {
     /// model, last so it is the record the store keeps), then the rows of
     /// the correlation keys it touched.
     fn write_group_incidents(&mut self, now: Timestamp) -> StoreResult<()> {
-        let mut effects = std::mem::take(&mut self.group_effects);
-        for key in std::mem::take(&mut self.group_incident_keys) {
+        let mut effects = std::mem::take(&mut self.group.effects);
+        for key in std::mem::take(&mut self.group.incident_keys) {
             if let Some(incident) = self
                 .alerts
                 .model()
@@ -392,45 +364,12 @@ impl Writer {
         if !effects.is_empty() {
             self.store.record_incident_effects(&effects, now)?;
         }
-        let keys = std::mem::take(&mut self.group_keys);
+        let keys = std::mem::take(&mut self.group.keys);
         if !keys.is_empty() {
             let rows = self.key_rows(keys);
             self.store.write_incident_keys(&rows)?;
         }
         Ok(())
-    }
-
-    /// Charges each tenant's accepted events of the open group with one
-    /// upsert. The shared-store upsert re-runs the rule atomically; as the
-    /// only writer (or, on PostgreSQL, holding the row's lock since
-    /// `lock_group`) it must agree with the decisions.
-    fn write_group_quota(&mut self, now: Timestamp) -> StoreResult<()> {
-        for (tenant, q) in std::mem::take(&mut self.group_quota) {
-            if q.consumed == 0 {
-                continue;
-            }
-            let decision = self
-                .store
-                .consume_event_quotas(&tenant, q.plan, q.consumed, now)?;
-            if !decision.is_permitted() {
-                return Err(StoreError::Corrupt(
-                    "the quota row changed under the writer".to_owned(),
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    /// Takes one incident effect into the open group: its key's row and
-    /// its incident's record are written at the end; only transitions
-    /// (not `updated`) are held, so the model's record stays unshared.
-    fn note_incident_effect(&mut self, effect: erpops_core::incident::Effect) {
-        let key = effect.incident().key.clone();
-        self.group_keys.insert(key.clone());
-        self.group_incident_keys.insert(key);
-        if effect.kind() != "updated" {
-            self.group_effects.push(effect);
-        }
     }
 
     /// The current rows of `keys` (`None`: no longer remembered).
@@ -449,10 +388,7 @@ impl Writer {
     /// After a failed transaction: roll back and reload the model so memory
     /// matches what is durable.
     fn recover(&mut self) {
-        self.group_effects.clear();
-        self.group_incident_keys.clear();
-        self.group_keys.clear();
-        self.group_quota.clear();
+        self.group.clear();
         self.alerts_dirty = false;
         self.notified = 0;
         if let Err(e) = self.store.rollback() {
@@ -474,35 +410,12 @@ impl Writer {
         let size = group.len();
         let now = clock::now();
         let mut answers: Vec<Pending> = Vec::with_capacity(group.len());
-        let mut failed: Option<StoreError> = self.store.begin().err();
-        if failed.is_none() {
-            // A shared store's locks for the whole group, in one order.
-            let (tenants, ids): (Vec<&str>, Vec<&str>) = group
-                .iter()
-                .filter_map(|m| match m {
-                    Message::Receive(job) => {
-                        Some((job.admitted.tenant_id(), job.admitted.event_id()))
-                    }
-                    _ => None,
-                })
-                .unzip();
-            failed = self.store.lock_group(&tenants, &ids, now).err();
-        }
-        if failed.is_none() {
-            // A shared store's engine lock, and what other receivers wrote.
-            failed = self.sync_shared_engine(now).err();
-        }
-        // The records every decision of the group must be made with.
-        let mut generation = None;
-        if failed.is_none() {
-            match self.store.records_generation() {
-                Ok(g) => generation = g,
-                Err(e) => failed = Some(e),
-            }
-        }
-        if let (Some(g), Some(published)) = (generation, &self.records_generation) {
-            published.fetch_max(g, std::sync::atomic::Ordering::AcqRel);
-        }
+        // Until something fails, each message is decided; after, each is
+        // answered 503 (nothing of the group is kept).
+        let (mut failed, generation) = match self.open_group(&group, now) {
+            Ok(generation) => (None, generation),
+            Err(e) => (Some(e), None),
+        };
         for message in group {
             match message {
                 Message::Ping(reply) => {
@@ -513,60 +426,24 @@ impl Writer {
                     command,
                     reply,
                 } => {
-                    let result = if failed.is_some() {
-                        Err(store_failure())
-                    } else {
-                        match self.command_one(&tenant, &command, now) {
-                            Ok(r) => r,
-                            Err(e) => {
+                    let result = match &failed {
+                        Some(_) => Err(store_failure()),
+                        None => self
+                            .command_one(&tenant, &command, now)
+                            .unwrap_or_else(|e| {
                                 failed = Some(e);
                                 Err(store_failure())
-                            }
-                        }
+                            }),
                     };
                     answers.push(Pending::Command(reply, result));
                 }
                 Message::Receive(job) => {
-                    let Job {
-                        admitted,
-                        body,
-                        connector_id,
-                        signature,
-                        records_generation,
-                        request_id,
-                        reply,
-                    } = *job;
-                    let admitted = if failed.is_some() {
-                        None
-                    } else if generation.is_some() && records_generation != generation {
-                        // Admitted with records older than this snapshot.
-                        let auth = Authenticated {
-                            connector_id,
-                            signature,
-                            event_id: admitted.event_id().to_owned(),
-                            body: &body,
-                        };
-                        match self.readmit(auth, &request_id, now) {
-                            Ok(a) => Some(a),
-                            Err(e) => {
-                                failed = Some(e);
-                                None
-                            }
-                        }
-                    } else {
-                        Some(Ok(admitted))
-                    };
-                    let response = match admitted {
-                        None => None,
-                        Some(Err(refusal)) => Some(refusal),
-                        Some(Ok(admitted)) => {
-                            match self.settle_one(admitted, &body, &request_id, now) {
-                                Ok(r) => Some(r),
-                                Err(e) => {
-                                    failed = Some(e);
-                                    None
-                                }
-                            }
+                    let request_id = job.request_id.clone();
+                    let (reply, response) = match &failed {
+                        Some(_) => (job.reply, None),
+                        None => {
+                            let (reply, decided) = self.receive_one(*job, generation, now);
+                            (reply, decided.map_err(|e| failed = Some(e)).ok())
                         }
                     };
                     let response = response.unwrap_or_else(|| unavailable(&request_id));
@@ -575,19 +452,7 @@ impl Writer {
             }
         }
         if failed.is_none() {
-            failed = self.write_group_quota(now).err();
-        }
-        if failed.is_none() {
-            failed = self.write_group_incidents(now).err();
-        }
-        if failed.is_none() {
-            failed = self.save_engine().err();
-        }
-        if failed.is_none() {
-            failed = self.store.commit().err();
-        }
-        if failed.is_none() {
-            self.after_commit();
+            failed = self.close_group(now).err();
         }
         self.metrics
             .set_open_incidents(self.alerts.model().active_count());
@@ -625,180 +490,88 @@ impl Writer {
         }
     }
 
-    /// One operator command inside the open transaction. The outer error
-    /// is a store failure (the group rolls back); the inner one is the
-    /// command's refusal (nothing changed).
-    fn command_one(
-        &mut self,
-        tenant: &str,
-        command: &Command,
-        now: Timestamp,
-    ) -> StoreResult<Result<serde_json::Value, CommandFailure>> {
-        let id = command.incident_id();
-        let not_found = || CommandFailure {
-            status: 404,
-            code: "incident_not_found".to_owned(),
-            detail: format!("no incident {id} for this API key's tenant; list /v1/incidents"),
-        };
-        if self.store.incident_tenant(id)?.as_deref() != Some(tenant) {
-            return Ok(Err(not_found()));
+    /// Opens the group's transaction: a shared store's locks for the whole
+    /// group (in one order), its engine partitions and what other receivers
+    /// wrote, the records generation every decision is made with
+    /// (returned, and published to the HTTP tasks' record cache), and the
+    /// state the decisions read (replay expiries, quota counters), all
+    /// read at once.
+    fn open_group(&mut self, group: &[Message], now: Timestamp) -> StoreResult<Option<i64>> {
+        // Nothing of an earlier group's state (its replay expiries above
+        // all) is carried into this one.
+        self.group.clear();
+        self.store.begin()?;
+        let jobs: Vec<&Job> = group
+            .iter()
+            .filter_map(|m| match m {
+                Message::Receive(job) => Some(job.as_ref()),
+                _ => None,
+            })
+            .collect();
+        let commands: Vec<&str> = group
+            .iter()
+            .filter_map(|m| match m {
+                Message::IncidentCommand { tenant, .. } => Some(tenant.as_str()),
+                _ => None,
+            })
+            .collect();
+        let tenants: Vec<&str> = jobs
+            .iter()
+            .map(|j| j.admitted.tenant_id())
+            .chain(commands.iter().copied())
+            .collect();
+        let ids: Vec<&str> = jobs.iter().map(|j| j.admitted.event_id()).collect();
+        self.store.lock_group(&tenants, &ids, now)?;
+        let scope = self.group_scope(&jobs, !commands.is_empty());
+        self.sync_shared_engine(now, scope)?;
+        let generation = self.store.records_generation()?;
+        if let (Some(g), Some(published)) = (generation, &self.records_generation) {
+            published.fetch_max(g, std::sync::atomic::Ordering::AcqRel);
         }
-        let effects = match self.alerts.command(command, now) {
-            Ok(effects) => effects,
-            Err(CommandError::IncidentNotFound { .. }) => return Ok(Err(not_found())),
-            Err(e) => {
-                let status = match e {
-                    CommandError::InvalidActor | CommandError::InvalidNote => 422,
-                    _ => 409,
-                };
-                return Ok(Err(CommandFailure {
-                    status,
-                    code: e.code().to_owned(),
-                    detail: e.to_string(),
-                }));
-            }
-        };
-        // Written with the group's other effects, in order, so the latest
-        // state of an incident wins; notifications are recorded now.
-        self.apply_alert_effects(effects, now)?;
-        let record = self
-            .alerts
-            .model()
-            .get(id)
-            .map(serde_json::to_value)
-            .transpose()
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        Ok(record.ok_or_else(not_found))
+        let replays: Vec<(&str, Timestamp)> = jobs
+            .iter()
+            .filter_map(|j| Some((j.admitted.event_id(), j.admitted.event()?.timestamp)))
+            .collect();
+        let plans: Vec<_> = jobs
+            .iter()
+            .map(|j| (j.admitted.tenant_id(), j.admitted.plan()))
+            .collect();
+        self.group
+            .read_state(self.store.as_mut(), &replays, &plans, now)?;
+        Ok(generation)
     }
 
-    /// The record rungs again, with the records of the group's snapshot:
-    /// for a request the HTTP task admitted with older ones (an admin
-    /// change committed since). The outer error is a store failure.
-    fn readmit(
-        &mut self,
-        auth: Authenticated<'_>,
-        request_id: &str,
-        now: Timestamp,
-    ) -> StoreResult<Result<Admitted, Response>> {
-        let ((connector, tenant), _) = self.store.records_with_generation(&auth.connector_id)?;
-        let context = Context {
-            connector: connector.as_ref(),
-            tenant: tenant.as_ref(),
-            ..Context::default()
-        };
-        Ok(admit(auth, &context, &self.config, now, request_id))
+    /// What of a shared engine the group locks: its tenants' partitions,
+    /// and the engine-wide state when something in it may change that (an
+    /// event the core says may: a heartbeat's sign of life, a rule with
+    /// `group_wait`; an operator command; an alert configuration to load).
+    fn group_scope(&mut self, jobs: &[&Job], commands: bool) -> EngineScope {
+        let global = commands
+            || self.config_changed()
+            || jobs.iter().any(|j| {
+                j.admitted.event().is_some_and(|e| {
+                    self.alerts
+                        .ingest_may_change_global(e.connector_id, e.source.as_deref())
+                })
+            });
+        if global {
+            EngineScope::TenantsAndGlobal
+        } else {
+            EngineScope::Tenants
+        }
     }
 
-    /// One admitted request through the state rungs of the core's
-    /// decision, applying the effects of an accepted event to the open
-    /// transaction.
-    fn settle_one(
-        &mut self,
-        admitted: Admitted,
-        body: &[u8],
-        request_id: &str,
-        now: Timestamp,
-    ) -> StoreResult<Response> {
-        let replay = admitted.event().map(|e| (admitted.event_id(), e.timestamp));
-        let tenant = admitted.tenant_id();
-        let replay_expires_at = match self.group_quota.get(tenant) {
-            Some(_) => self.store.lookup_replay(tenant, replay, now)?,
-            None => {
-                let (replay_expires_at, counter) = self.store.lookup_state(tenant, replay, now)?;
-                self.group_quota.insert(
-                    tenant.to_owned(),
-                    GroupQuota {
-                        counter,
-                        consumed: 0,
-                        plan: admitted.plan(),
-                    },
-                );
-                replay_expires_at
-            }
-        };
-        let quota = self.group_quota.get(tenant).and_then(|q| q.counter.clone());
-        let state = State {
-            replay_expires_at,
-            quota: quota.as_ref(),
-        };
-        // The quota effect is applied with the plan the decision used.
-        let plan = admitted.plan();
-        let accepted = match settle(admitted, body, &state, &self.config, now, request_id) {
-            Outcome::Respond(response) => return Ok(response),
-            Outcome::Accepted(accepted) => accepted,
-        };
-        // The key changes even when no incident effect comes out (a
-        // recovery's time, a quiet key's retention).
-        self.group_keys.insert(CorrelationKey::of(&accepted.event));
-        // The alert engine ingests through the incident model: its incident
-        // facts answer the request, its notifications are recorded below.
-        let (incident_effects, alert_effects) =
-            AlertEffect::split(self.alerts.ingest(&accepted.event, &accepted.event_id, now));
-        // What moved in the engine's own state (flapping, throttling,
-        // holds, a heartbeat's sign of life) is in its changes, saved per
-        // key at the group's end (`save_engine`).
-        // A heartbeat's sign of life may resolve its missed-run incident
-        // first: the answer names the incident this event joined.
-        let incident_id = incident_id_of(&incident_effects, &accepted.event_id).map(str::to_owned);
-        let tenant_id = accepted.tenant_id.clone();
-        let mut response = accepted.respond(incident_id.as_deref(), incident_effects);
-        // The digest is remembered in the event's row (one write, no
-        // random-key index): find its expiry before storing the event.
-        let replay_expires_at = response.effects.iter().find_map(|e| match e {
-            Effect::RememberDigest { expires_at, .. } => Some(*expires_at),
-            _ => None,
-        });
-        for effect in &response.effects {
-            match effect {
-                Effect::StoreEvent {
-                    event_id,
-                    event,
-                    raw_body,
-                    redactions,
-                } => self.store.insert_event(&NewEvent {
-                    event_id,
-                    tenant_id: &tenant_id,
-                    event,
-                    raw_body: redactions.is_empty().then_some(raw_body.as_slice()),
-                    incident_id: incident_id.as_deref(),
-                    received_at: now,
-                    replay_expires_at,
-                })?,
-                Effect::ConsumeQuota {
-                    tenant_id, next, ..
-                } => {
-                    // Written once per tenant at the group's end
-                    // (`write_group_quota`); the next decision sees `next`.
-                    if let Some(q) = self.group_quota.get_mut(tenant_id.as_str()) {
-                        q.counter = Some(next.clone());
-                        q.consumed = q.consumed.saturating_add(1);
-                        q.plan = plan;
-                    } else {
-                        return Err(StoreError::Corrupt(
-                            "an accepted event of a tenant the group did not read".to_owned(),
-                        ));
-                    }
-                }
-                // Recorded with the event above; incidents below.
-                _ => {}
-            }
-        }
-        // The HTTP side needs status, headers and body only: the incident
-        // effects move into the group (keys other than the event's may
-        // change too: a sign of life resolving a heartbeat's missed-run
-        // incident), and `updated` ones are dropped there, releasing the
-        // shared records (see `group_incident_keys`).
-        let (incidents, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut response.effects)
-            .into_iter()
-            .partition(|e| matches!(e, Effect::Incident(_)));
-        response.effects = rest;
-        for effect in incidents {
-            if let Effect::Incident(e) = effect {
-                self.note_incident_effect(e);
-            }
-        }
-        self.apply_alert_effects(alert_effects, now)?;
-        Ok(response)
+    /// Closes the group's transaction: writes what it decided (events and
+    /// charges, incidents and key rows, the engine's changed state) and
+    /// commits.
+    fn close_group(&mut self, now: Timestamp) -> StoreResult<()> {
+        self.group.write_events(self.store.as_mut(), now)?;
+        self.write_group_incidents(now)?;
+        self.save_engine()?;
+        self.store.commit()?;
+        self.group.clear();
+        self.after_commit();
+        Ok(())
     }
 }
 

@@ -25,7 +25,7 @@ use erpops_receiver::store::alerts::{
     AlertFilter, Attempt, CustomPlan, NewNotification, WebhookRow,
 };
 use erpops_receiver::store::{
-    AnyStore, Cursor, EventFilter, Location, NewEvent, PgStore, StoreError,
+    AnyStore, Cursor, EngineScope, EventFilter, Location, NewEvent, PgStore, StoreError,
 };
 use uuid::Uuid;
 
@@ -727,7 +727,7 @@ fn engine_lock_reports_other_writers_changes(store: &mut dyn AnyStore, loc: &Loc
     // This connection loads (nothing yet) and writes key A under the lock.
     assert_eq!(store.load_incident_model().unwrap(), None);
     store.begin().unwrap();
-    let first = store.lock_engine().unwrap();
+    let first = store.lock_engine(EngineScope::All).unwrap();
     store
         .write_incident_keys(&[(ka.clone(), model.key_snapshot(&ka))])
         .unwrap();
@@ -739,14 +739,18 @@ fn engine_lock_reports_other_writers_changes(store: &mut dyn AnyStore, loc: &Loc
     // Caught up: its own commit is not a change to reload.
     assert!(first.unwrap().is_empty());
     store.begin().unwrap();
-    assert!(store.lock_engine().unwrap().unwrap().is_empty());
+    assert!(store
+        .lock_engine(EngineScope::All)
+        .unwrap()
+        .unwrap()
+        .is_empty());
     store.commit().unwrap();
 
     // Another receiver writes key B and the alert state.
     let mut other = loc.open_more().unwrap();
     other.load_incident_model().unwrap();
     other.begin().unwrap();
-    let seen = other.lock_engine().unwrap().unwrap();
+    let seen = other.lock_engine(EngineScope::All).unwrap().unwrap();
     assert!(seen.is_empty(), "it loaded everything just before");
     other
         .write_incident_keys(&[(kb.clone(), model.key_snapshot(&kb))])
@@ -758,14 +762,14 @@ fn engine_lock_reports_other_writers_changes(store: &mut dyn AnyStore, loc: &Loc
 
     // While the other holds the lock, this one waits for its commit.
     other.begin().unwrap();
-    other.lock_engine().unwrap();
+    other.lock_engine(EngineScope::All).unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     let loc2 = loc.clone();
     let waiter = std::thread::spawn(move || {
         let mut third = loc2.open_more().unwrap();
         third.begin().unwrap();
         tx.send(()).unwrap();
-        let changes = third.lock_engine().unwrap().unwrap();
+        let changes = third.lock_engine(EngineScope::All).unwrap().unwrap();
         third.rollback().unwrap();
         changes
     });
@@ -781,7 +785,7 @@ fn engine_lock_reports_other_writers_changes(store: &mut dyn AnyStore, loc: &Loc
     assert_eq!(all.keys.len(), 2);
 
     store.begin().unwrap();
-    let changes = store.lock_engine().unwrap().unwrap();
+    let changes = store.lock_engine(EngineScope::All).unwrap().unwrap();
     let mut keys: Vec<_> = changes.keys.iter().map(|k| k.key.clone()).collect();
     keys.sort();
     let mut want = vec![ka.clone(), kb.clone()];
@@ -790,17 +794,25 @@ fn engine_lock_reports_other_writers_changes(store: &mut dyn AnyStore, loc: &Loc
     assert_eq!(changes.alert_state, Some(serde_json::json!({"marker": 1})));
     store.commit().unwrap();
     store.begin().unwrap();
-    assert!(store.lock_engine().unwrap().unwrap().is_empty());
+    assert!(store
+        .lock_engine(EngineScope::All)
+        .unwrap()
+        .unwrap()
+        .is_empty());
     // A rolled-back transaction leaves nothing to reload.
     store.rollback().unwrap();
     other.begin().unwrap();
-    other.lock_engine().unwrap();
+    other.lock_engine(EngineScope::All).unwrap();
     other
         .write_incident_keys(&[(kb.clone(), model.key_snapshot(&kb))])
         .unwrap();
     other.rollback().unwrap();
     store.begin().unwrap();
-    assert!(store.lock_engine().unwrap().unwrap().is_empty());
+    assert!(store
+        .lock_engine(EngineScope::All)
+        .unwrap()
+        .unwrap()
+        .is_empty());
     store.commit().unwrap();
 }
 
@@ -1091,7 +1103,7 @@ fn alert_key_rows_restore_every_key(store: &mut dyn AnyStore, loc: &Location) {
         .map(|k| (k.clone(), engine.model().key_snapshot(k)))
         .collect();
     store.begin().unwrap();
-    store.lock_engine().unwrap();
+    store.lock_engine(EngineScope::All).unwrap();
     store.write_incident_keys(&incident_rows).unwrap();
     store.write_alert_keys(&rows).unwrap();
     store
@@ -1129,13 +1141,13 @@ fn alert_key_rows_restore_every_key(store: &mut dyn AnyStore, loc: &Location) {
     assert!(!changes.global);
     let k = changes.keys.into_iter().next().unwrap();
     again.begin().unwrap();
-    again.lock_engine().unwrap();
+    again.lock_engine(EngineScope::All).unwrap();
     again
         .write_alert_keys(&[(k.clone(), Some(engine.key_alert_snapshot(&k)))])
         .unwrap();
     again.commit().unwrap();
     store.begin().unwrap();
-    let seen = store.lock_engine().unwrap();
+    let seen = store.lock_engine(EngineScope::All).unwrap();
     store.commit().unwrap();
     if let Location::Postgres(_) = loc {
         let seen = seen.unwrap();

@@ -41,38 +41,6 @@ use http_body_util::{BodyExt, Full};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 
-fn fresh_database(suffix: &str) -> Option<String> {
-    let Ok(admin_url) = std::env::var("ERPOPS_TEST_PG") else {
-        eprintln!("ERPOPS_TEST_PG not set: two-receiver test skipped (make test-postgres runs it)");
-        return None;
-    };
-    let name = format!("erpops_two_{}_{suffix}", std::process::id());
-    let mut client = postgres::Client::connect(&admin_url, postgres::NoTls).unwrap();
-    client
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
-        .unwrap();
-    client
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .unwrap();
-    let base = admin_url.rsplit_once('/').unwrap().0;
-    Some(format!("{base}/{name}"))
-}
-
-async fn post(url: String, connector: String, secret: String, body: String) -> Reply {
-    let sig = signature(&secret, body.as_bytes());
-    request(
-        "POST",
-        &url,
-        &[
-            ("Content-Type", "application/json"),
-            ("X-ERPOps-Connector-Id", &connector),
-            ("X-ERPOps-Signature", &sig),
-        ],
-        body.into_bytes(),
-    )
-    .await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_receivers_share_quota_and_replay_memory() {
     let _ = tracing_subscriber::fmt()
@@ -80,7 +48,7 @@ async fn two_receivers_share_quota_and_replay_memory() {
         .with_test_writer()
         .try_init();
     // Created outside the runtime's workers: the sync client blocks.
-    let Some(url) = tokio::task::block_in_place(|| fresh_database("ingest")) else {
+    let Some(url) = tokio::task::block_in_place(|| fresh_pg_database("two_ingest")) else {
         return;
     };
     let location = Location::Postgres(url);
@@ -286,7 +254,7 @@ async fn two_receivers_share_incidents_alerts_and_delivery() {
         .with_env_filter("warn")
         .with_test_writer()
         .try_init();
-    let Some(url) = tokio::task::block_in_place(|| fresh_database("alerts")) else {
+    let Some(url) = tokio::task::block_in_place(|| fresh_pg_database("two_alerts")) else {
         return;
     };
     let location = Location::Postgres(url.clone());
@@ -467,7 +435,7 @@ async fn silent_hook() -> (SocketAddr, Arc<Mutex<usize>>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_graceful_stop_gives_back_delivery_claims() {
-    let Some(url) = tokio::task::block_in_place(|| fresh_database("release")) else {
+    let Some(url) = tokio::task::block_in_place(|| fresh_pg_database("two_release")) else {
         return;
     };
     let location = Location::Postgres(url.clone());

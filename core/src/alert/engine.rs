@@ -175,6 +175,22 @@ impl AlertEngine {
         &self.model
     }
 
+    /// Whether ingesting an event of `connector_id` with `source` may
+    /// change the engine-wide state ([`AlertChanges::global`]) rather
+    /// than only the state of its keys: when the pair is a heartbeat (its
+    /// sign of life), or when a rule batches notifications (`group_wait`).
+    /// An embedder that shares the engine between writers locks the
+    /// engine-wide state only for the events that need it.
+    pub fn ingest_may_change_global(&self, connector_id: Uuid, source: Option<&str>) -> bool {
+        let beats = source.is_some_and(|source| {
+            self.heartbeats.contains_key(&HeartbeatKey {
+                connector_id,
+                source: source.to_owned(),
+            })
+        });
+        beats || self.rules.values().any(|r| r.group_wait.is_some())
+    }
+
     // ----- rules -------------------------------------------------------
 
     /// Adds a rule, or replaces the rule with the same id (its throttling

@@ -263,6 +263,83 @@ impl AlertEngine {
         keys.into_iter().cloned().collect()
     }
 
+    /// Puts rows another writer saved into this engine, in place: each
+    /// key's incident model entry (`None`: the key was forgotten) and each
+    /// key's alerting state, as [`IncidentModel::key_snapshot`] and
+    /// [`key_alert_snapshot`](Self::key_alert_snapshot) gave them. The
+    /// engine is the one [`restore_split`](Self::restore_split) would make
+    /// of its own state with these rows replaced, at the cost of the rows
+    /// (the engine-wide state is not among them: restore that whole).
+    /// Nothing is reported by [`take_changes`](Self::take_changes): the
+    /// rows are saved already.
+    pub fn restore_rows(
+        &mut self,
+        keys: impl IntoIterator<Item = (CorrelationKey, Option<crate::incident::KeyState>)>,
+        alert_keys: impl IntoIterator<Item = KeyAlertSnapshot>,
+    ) -> Result<(), AlertSnapshotError> {
+        for (key, row) in keys {
+            self.model
+                .restore_key(&key, row)
+                .map_err(AlertSnapshotError::Incidents)?;
+        }
+        for row in alert_keys {
+            self.restore_key_alerts(row);
+        }
+        Ok(())
+    }
+
+    /// One key's alerting state replaced by `row` (see
+    /// [`restore_rows`](Self::restore_rows)): its flap state, and the sent
+    /// and held entries of its incidents under every rule.
+    fn restore_key_alerts(&mut self, row: KeyAlertSnapshot) {
+        let KeyAlertSnapshot {
+            key,
+            flapping,
+            sent,
+            held,
+        } = row;
+        self.timers.cancel(&Timer::FlapQuiet(key.clone()));
+        match flapping {
+            Some(state) => {
+                if let Some(at) = state.quiet_until {
+                    self.timers.schedule(Timer::FlapQuiet(key.clone()), at);
+                }
+                self.flaps.insert(key.clone(), state);
+            }
+            None => {
+                self.flaps.remove(&key);
+            }
+        }
+        // The entries the engine holds of this key's incident (as the row
+        // was made: one per rule), and of any incident the row names.
+        let mut incidents: std::collections::BTreeSet<String> = sent
+            .iter()
+            .map(|e| e.incident_id.clone())
+            .chain(held.iter().map(|e| e.incident_id.clone()))
+            .collect();
+        if let Some(incident) = self.model.incident_for_key(&key) {
+            incidents.insert(incident.id.clone());
+        }
+        for incident_id in &incidents {
+            for rule_id in self.rules.keys() {
+                let k = (rule_id.clone(), incident_id.clone());
+                self.timers.cancel(&Timer::Repeat(k.0.clone(), k.1.clone()));
+                self.sent.remove(&k);
+                self.held.remove(&k);
+            }
+        }
+        for e in sent {
+            if let Some(at) = e.repeat_at {
+                self.timers
+                    .schedule(Timer::Repeat(e.rule_id.clone(), e.incident_id.clone()), at);
+            }
+            self.sent.insert((e.rule_id, e.incident_id), e.record);
+        }
+        for e in held {
+            self.held.insert((e.rule_id, e.incident_id), e.by);
+        }
+    }
+
     /// An engine from the parts an embedder stores apart: the engine-wide
     /// state (any per-key entries it still holds, as an older whole
     /// snapshot does, are kept unless `keys` has the same entry), the

@@ -131,6 +131,64 @@ impl IncidentModel {
         })
     }
 
+    /// Replaces what the model remembers about `key` with `row` (`None`:
+    /// forgets the key), its timers and counts kept as
+    /// [`restore`](Self::restore) makes them: the model is the one a
+    /// restore of the whole snapshot with this key's entry replaced would
+    /// give, at the cost of one key. An embedder whose rows another writer
+    /// changed (several receivers sharing one store) catches up with the
+    /// rows that changed instead of restoring every key.
+    pub fn restore_key(
+        &mut self,
+        key: &CorrelationKey,
+        row: Option<KeyState>,
+    ) -> Result<(), SnapshotError> {
+        if let Some(inc) = row.as_ref().and_then(|r| r.incident.as_deref()) {
+            if inc.key != *key {
+                return Err(SnapshotError::KeyMismatch {
+                    incident_id: inc.id.clone(),
+                });
+            }
+            if self.ids.get(&inc.id).is_some_and(|held| held != key) {
+                return Err(SnapshotError::DuplicateIncident {
+                    incident_id: inc.id.clone(),
+                });
+            }
+        }
+        if let Some(old) = self.keys.remove(key) {
+            if let Some(inc) = old.incident.as_deref() {
+                if self.ids.get(&inc.id) == Some(key) {
+                    self.ids.remove(&inc.id);
+                }
+                self.ack_timers.cancel(&inc.id);
+                if inc.is_active() {
+                    self.active = self.active.saturating_sub(1);
+                }
+            }
+            self.forget_timers.cancel(key);
+        }
+        let Some(state) = row else {
+            return Ok(());
+        };
+        if let Some(inc) = state.incident.as_deref() {
+            self.ids.insert(inc.id.clone(), key.clone());
+            if let (true, Some(at)) = (
+                inc.status == super::record::IncidentStatus::Acknowledged,
+                inc.ack_expires_at,
+            ) {
+                self.ack_timers.schedule(inc.id.clone(), at);
+            }
+            if inc.is_active() {
+                self.active = self.active.saturating_add(1);
+            }
+        }
+        if let Some(at) = state.forget_at {
+            self.forget_timers.schedule(key.clone(), at);
+        }
+        self.keys.insert(key.clone(), state);
+        Ok(())
+    }
+
     /// A model with `config` and the state of `snapshot`, its timers
     /// rebuilt from the records (`ack_expires_at`, `forget_at`).
     pub fn restore(

@@ -176,11 +176,25 @@ async fn receive(app: &App, req: Request<Incoming>, request_id: &str) -> CoreRes
     let (connector_id, signature) = (auth.connector_id, auth.signature);
     // The record rungs (403, 401 mismatch) and the parse, here rather than
     // in the writer: they need no state that accepted events change.
-    let read_failed = |e: crate::store::StoreError| {
-        tracing::error!(code = e.code(), error = %e, "record read failed");
-        unavailable(request_id)
+    let read_failed = |e: records::ReadError| match e {
+        records::ReadError::Busy => {
+            tracing::warn!("every record-reader connection stayed in use: answered 503");
+            let mut r = problem(
+                503,
+                "store_busy",
+                "the receiver's store connections are all in use; nothing was accepted, retry \
+                 the same bytes later",
+                request_id,
+            );
+            r.headers.push(("Retry-After", "1".to_owned()));
+            r
+        }
+        records::ReadError::Store(e) => {
+            tracing::error!(code = e.code(), error = %e, "record read failed");
+            unavailable(request_id)
+        }
     };
-    let mut records = match app.records.records(&connector_id) {
+    let mut records = match app.records.records(&connector_id).await {
         Ok(r) => r,
         Err(e) => return read_failed(e),
     };
@@ -188,7 +202,7 @@ async fn receive(app: &App, req: Request<Incoming>, request_id: &str) -> CoreRes
     let mut admitted = admit(auth, &context_of(&records), &app.config, now, request_id);
     if admitted.is_err() && records.generation.is_some() {
         // Never refuse from memory: with the records as of now, if newer.
-        let fresh = match app.records.fresh(&connector_id) {
+        let fresh = match app.records.fresh(&connector_id).await {
             Ok(r) => r,
             Err(e) => return read_failed(e),
         };

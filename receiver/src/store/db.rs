@@ -253,6 +253,21 @@ pub trait Conn: Send {
     fn query_opt(&mut self, sql: &str, params: &[Param<'_>]) -> StoreResult<Option<Row>>;
     /// Runs statements without parameters (schema, transaction control).
     fn batch(&mut self, sql: &str) -> StoreResult<()>;
+    /// Runs one statement once per row of parameters, in order; returns
+    /// the rows each run changed. A client that pipelines (PostgreSQL)
+    /// sends them all before it waits: one round trip for the lot, which
+    /// is how a group's writes cost round trips per table, not per row.
+    /// Where a statement is a function call (SQLite) it is a loop.
+    fn execute_each(&mut self, sql: &str, rows: &[Vec<Param<'_>>]) -> Result<Vec<u64>, DbError> {
+        rows.iter()
+            .map(|params| self.execute(sql, params))
+            .collect()
+    }
+    /// Runs one query once per row of parameters (pipelined as
+    /// [`Conn::execute_each`]); returns each run's rows, in order.
+    fn query_each(&mut self, sql: &str, rows: &[Vec<Param<'_>>]) -> StoreResult<Vec<Vec<Row>>> {
+        rows.iter().map(|params| self.query(sql, params)).collect()
+    }
     /// Whether a transaction is open on this connection.
     fn in_transaction(&self) -> bool;
     /// Opens a transaction (the database's default kind).

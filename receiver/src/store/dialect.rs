@@ -6,7 +6,7 @@
 //! What stays in each store's own file because the machinery itself
 //! differs, not only its spelling: SQLite's replay index, WAL settings and
 //! `data_version` record cache (`sqlite.rs`, `sqlite/replay.rs`);
-//! PostgreSQL's engine lock, advisory locks, delivery claims and TLS
+//! PostgreSQL's engine partitions, advisory locks, delivery claims and TLS
 //! (`postgres.rs`, `postgres/engine.rs`, `postgres/tls.rs`).
 
 /// The SQL a connection speaks.

@@ -17,8 +17,8 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (2, erpops_core::quota::shared_store::SCHEMA_SQL),
     (3, include_str!("../../migrations/0003_alerts.sql")),
     (4, include_str!("../../migrations/0004_incident_rows.sql")),
-    // SQLite only: the records generation the HTTP tasks' cache follows
-    // (PostgreSQL does not cache records).
+    // The records generation the HTTP tasks' cache follows (PostgreSQL
+    // has it as version 9, added later).
     (
         5,
         include_str!("../../migrations/0005_records_generation.sql"),
@@ -33,7 +33,9 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
 /// The same versions for PostgreSQL (`receiver/migrations/postgres/`),
 /// applied by the same [`migrate`]: one list per engine, side by side, so a
 /// version means the same schema change in both; a version one engine does
-/// not need (5 and 7 for SQLite, 6 for PostgreSQL) is simply absent there.
+/// not need (5 and 7 for SQLite, 6 for PostgreSQL) is simply absent there,
+/// and 9 (PostgreSQL's records generation, SQLite's 5 under another number:
+/// SQLite had it first) is absent from SQLite's list.
 pub const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
     (2, erpops_core::quota::shared_store::SCHEMA_SQL),
@@ -50,6 +52,17 @@ pub const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         8,
         include_str!("../../migrations/postgres/0008_alert_key_state.sql"),
+    ),
+    // PostgreSQL's records generation (SQLite's 5): the HTTP tasks cache
+    // records on PostgreSQL too.
+    (
+        9,
+        include_str!("../../migrations/postgres/0009_records_generation.sql"),
+    ),
+    // PostgreSQL only: the shared engine partitioned by tenant.
+    (
+        10,
+        include_str!("../../migrations/postgres/0010_engine_partitions.sql"),
     ),
 ];
 

@@ -148,35 +148,66 @@ pub struct Deferred {
     pub checkpoint: SyncFn,
 }
 
-/// The inbound-event charge both stores make: the core's conditional
-/// upsert for `count` events of `tenant` in the window of `now` (one
-/// statement), executed by `run` (the store's way of running it; `Some` is
-/// the counter after the charge, `None` that nothing was admitted), and the
-/// core's decision for what the database did. One place builds and reads
-/// the statement, so the stores differ only in how they execute SQL.
-pub fn charge_inbound_events(
-    tenant: &str,
-    plan: Plan,
-    count: u64,
+/// A tenant's inbound events accepted by a group, charged at its end
+/// ([`WriterStore::charge_group`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Charge<'a> {
+    /// The tenant charged.
+    pub tenant: &'a str,
+    /// The plan the decisions used (its limit guards the upsert).
+    pub plan: Plan,
+    /// Events accepted.
+    pub count: u64,
+}
+
+/// The core's requests and conditional upserts for `charges` (`None`
+/// where the cost exceeds the limit: nothing can admit it), to run and
+/// then read back with [`charged`]. One place builds the statements, so
+/// the stores differ only in how they send them.
+pub fn charge_statements<'a>(
+    charges: &[Charge<'a>],
     now: Timestamp,
-    run: impl FnOnce(&quota::Request, &shared_store::Statement) -> StoreResult<Option<i64>>,
-) -> StoreResult<Decision> {
-    let corrupt = |e: &dyn fmt::Display| StoreError::Corrupt(e.to_string());
-    let request = quota::Request::new(
-        tenant,
-        Metric::InboundEvent,
-        plan.limit(Metric::InboundEvent),
-        now,
-    )
-    .with_cost(count);
-    let outcome = match shared_store::upsert_statement(&request).map_err(|e| corrupt(&e))? {
-        Some(st) => match run(&request, &st)? {
-            Some(used) => StoreOutcome::Admitted { used },
-            None => StoreOutcome::NotAdmitted { used: None },
-        },
+) -> StoreResult<Vec<(quota::Request<'a>, Option<shared_store::Statement>)>> {
+    charges
+        .iter()
+        .map(|c| {
+            let request = quota::Request::new(
+                c.tenant,
+                Metric::InboundEvent,
+                c.plan.limit(Metric::InboundEvent),
+                now,
+            )
+            .with_cost(c.count);
+            let st = shared_store::upsert_statement(&request)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            Ok((request, st))
+        })
+        .collect()
+}
+
+/// The core's decision for what a charge's upsert returned (`Some`: the
+/// counter after the charge; `None`: nothing admitted).
+pub fn charged(request: &quota::Request<'_>, used: Option<i64>) -> StoreResult<Decision> {
+    let outcome = match used {
+        Some(used) => StoreOutcome::Admitted { used },
         None => StoreOutcome::NotAdmitted { used: None },
     };
-    shared_store::interpret(&request, outcome).map_err(|e| corrupt(&e))
+    shared_store::interpret(request, outcome).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// What a writer transaction locks of an alert engine shared by several
+/// receivers ([`WriterStore::lock_engine`]; see `store/postgres/engine.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineScope {
+    /// The partitions of the group's tenants ([`WriterStore::lock_group`]
+    /// took them): the group changes only their keys.
+    Tenants,
+    /// Those and the engine-wide state (a heartbeat's sign of life, a rule
+    /// with `group_wait`, an operator command, a changed configuration).
+    TenantsAndGlobal,
+    /// Every partition and the engine-wide state: a tick may change any
+    /// key.
+    All,
 }
 
 /// What other receivers wrote to the shared alert engine since this
@@ -367,12 +398,13 @@ pub trait WriterStore: RecordStore + ConfigStore {
     /// Called by the writer in each transaction that may change the alert
     /// engine (a group, a tick), after [`WriterStore::lock_group`] and before
     /// anything is settled: a store shared by several receivers takes the
-    /// lock that serialises their engines here and returns what other
-    /// receivers changed since this connection last committed or loaded
-    /// the engine, so the writer settles on the current state and its
-    /// writes in this transaction become the newest version. `None`: the
-    /// engine cannot change under this writer (SQLite has one writer).
-    fn lock_engine(&mut self) -> StoreResult<Option<EngineChanges>>;
+    /// locks `scope` names (the group's tenants' partitions, the
+    /// engine-wide state, or everything) and returns what other receivers
+    /// changed there since this connection last committed or loaded it, so
+    /// the writer settles on the current state and its writes in this
+    /// transaction become the newest version. `None`: the engine cannot
+    /// change under this writer (SQLite has one writer).
+    fn lock_engine(&mut self, scope: EngineScope) -> StoreResult<Option<EngineChanges>>;
     /// Discards everything since [`WriterStore::begin`].
     fn rollback(&mut self) -> StoreResult<()>;
     /// Switches this connection to commits that return once written but
@@ -387,13 +419,48 @@ pub trait WriterStore: RecordStore + ConfigStore {
     /// timestamp; `None` for a body that did not parse, which is refused
     /// before the replay rung) and the inbound-event counter of `tenant`
     /// for the window of `now`: what [`erpops_core::receive::settle`]
-    /// needs, read in the writer's transaction.
+    /// needs, read in the writer's transaction. (The writer reads a whole
+    /// group's at once: [`WriterStore::lookup_replays`],
+    /// [`WriterStore::lookup_counters`].)
     fn lookup_state(
         &mut self,
         tenant: &str,
         replay: Option<(&str, Timestamp)>,
         now: Timestamp,
-    ) -> StoreResult<(Option<Timestamp>, Option<Counter>)>;
+    ) -> StoreResult<(Option<Timestamp>, Option<Counter>)> {
+        let replay = self.lookup_replay(tenant, replay, now)?;
+        let counter = self.lookup_counters(&[tenant], now)?.pop().flatten();
+        Ok((replay, counter))
+    }
+    /// The replay expiry alone (see [`WriterStore::lookup_state`]).
+    fn lookup_replay(
+        &mut self,
+        tenant: &str,
+        replay: Option<(&str, Timestamp)>,
+        now: Timestamp,
+    ) -> StoreResult<Option<Timestamp>> {
+        let _ = (tenant, now);
+        match replay {
+            Some(r) => Ok(self.lookup_replays(&[r])?.pop().flatten()),
+            None => Ok(None),
+        }
+    }
+    /// The replay expiries of a group's events (event id and the event's
+    /// own timestamp), in order, read at once in the writer's transaction:
+    /// on a shared store one round trip whatever the group's size. The
+    /// writer itself remembers what the group accepted (the rows are
+    /// written at its end).
+    fn lookup_replays(
+        &mut self,
+        events: &[(&str, Timestamp)],
+    ) -> StoreResult<Vec<Option<Timestamp>>>;
+    /// The inbound-event counters of `tenants` for the window of `now`, in
+    /// order (`None`: no row yet), read at once.
+    fn lookup_counters(
+        &mut self,
+        tenants: &[&str],
+        now: Timestamp,
+    ) -> StoreResult<Vec<Option<Counter>>>;
     /// Consumes one inbound event of `tenant` with the core's conditional
     /// upsert ([`erpops_core::quota::shared_store`]) and returns the core's
     /// decision for what the database did.
@@ -405,30 +472,42 @@ pub trait WriterStore: RecordStore + ConfigStore {
     ) -> StoreResult<Decision> {
         self.consume_event_quotas(tenant, plan, 1, now)
     }
-    /// The replay expiry alone, for a request whose tenant's counter the
-    /// writer already holds for the open group (read once per tenant per
-    /// group by [`WriterStore::lookup_state`]). The default reads both and drops
-    /// the counter.
-    fn lookup_replay(
-        &mut self,
-        tenant: &str,
-        replay: Option<(&str, Timestamp)>,
-        now: Timestamp,
-    ) -> StoreResult<Option<Timestamp>>;
     /// Consumes `count` inbound events of `tenant` at once, in one
-    /// conditional upsert (the core's `with_cost`): what the writer's
-    /// in-memory view of the counter admitted one by one in the open group
-    /// (one statement per tenant per group instead of one per event).
-    /// Stores implement it with [`charge_inbound_events`].
+    /// conditional upsert (the core's `with_cost`).
     fn consume_event_quotas(
         &mut self,
         tenant: &str,
         plan: Plan,
         count: u64,
         now: Timestamp,
-    ) -> StoreResult<Decision>;
+    ) -> StoreResult<Decision> {
+        let mut decisions = self.charge_group(
+            &[Charge {
+                tenant,
+                plan,
+                count,
+            }],
+            now,
+        )?;
+        decisions
+            .pop()
+            .ok_or_else(|| StoreError::Corrupt("no quota decision was returned".to_owned()))
+    }
+    /// Charges each tenant's accepted events of a group, one conditional
+    /// upsert per tenant (the core's `with_cost`: what the writer's
+    /// in-memory view of the counter admitted one by one), all sent at
+    /// once; the core's decision for each, in order.
+    fn charge_group(
+        &mut self,
+        charges: &[Charge<'_>],
+        now: Timestamp,
+    ) -> StoreResult<Vec<Decision>>;
     /// Records an accepted event.
-    fn insert_event(&mut self, event: &NewEvent<'_>) -> StoreResult<()>;
+    fn insert_event(&mut self, event: &NewEvent<'_>) -> StoreResult<()> {
+        self.insert_events(std::slice::from_ref(event))
+    }
+    /// Records a group's accepted events (one statement sent for all).
+    fn insert_events(&mut self, events: &[NewEvent<'_>]) -> StoreResult<()>;
     /// Records incident effects: the latest record of each incident (one
     /// write per incident per call) and the feed of transitions (every kind
     /// but `updated`).

@@ -1,17 +1,22 @@
 //! The shared store: one PostgreSQL database that several receivers may
 //! point at (`--store postgres://…`).
 //!
-//! It uses the synchronous `postgres` client: the store traits are
-//! synchronous and driven by one thread per connection (the writer thread,
-//! the record readers, the API reader, the deliverer), which is exactly the
-//! client's model; it runs its own small runtime inside, so the server's
-//! tokio runtime is never blocked by a query from an async task.
+//! It uses `tokio-postgres`, each connection on a one-thread runtime of its
+//! own ([`Session`]): the store traits are synchronous and driven by one
+//! thread per connection (the writer thread, the record readers, the API
+//! reader, the deliverer), so each call blocks that thread until its
+//! answer, off the server's tokio workers. The async client is there for
+//! pipelining: [`Conn::execute_each`] and [`Conn::query_each`] send one
+//! statement for many rows of parameters without waiting between them, so
+//! a group of requests costs the writer a number of round trips that does
+//! not grow with the group ([`PgStore::round_trips`] counts them).
 //!
 //! What is shared safely between receivers: connectors, tenants, secrets,
 //! API keys, alert configuration, events, replay expiries (read in the
 //! writer's transaction), quotas (the core's conditional upsert, one atomic
-//! statement), the alert engine with its incident model (`postgres/engine.rs`: a
-//! versioned row lock, changed rows reloaded before settling) and
+//! statement), the alert engine with its incident model (`postgres/engine.rs`:
+//! a versioned lock per tenant and one for the engine-wide state, changed
+//! rows put back before settling) and
 //! notification delivery (claimed with a lease). See `docs/deployment.md`.
 //!
 //! Commits are synchronous (`synchronous_commit` as configured on the
@@ -21,7 +26,7 @@
 //! Its store methods are the shared ones ([`SqlStore`]); this file is the
 //! `postgres` client's side of the connection trait ([`Conn`]) and what
 //! only the shared store has: advisory locks on event ids, the tenants'
-//! quota rows locked per group, the engine lock (`postgres/engine.rs`),
+//! quota rows locked per group, the engine partitions (`postgres/engine.rs`),
 //! delivery claims and TLS (`postgres/tls.rs`).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -31,9 +36,10 @@ use erpops_core::quota::shared_store;
 use erpops_core::quota::{self, Metric, Plan};
 use erpops_core::receive::ConnectorRecord;
 use erpops_core::Timestamp;
-use postgres::error::SqlState;
-use postgres::types::{IsNull, ToSql, Type};
-use postgres::Client;
+use futures_util::future::try_join_all;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::{IsNull, ToSql, Type};
+use tokio_postgres::Client;
 use uuid::Uuid;
 
 mod engine;
@@ -42,8 +48,8 @@ mod tls;
 use super::db::{args, event_second, from_db, Conn, DbError, Param, Row, Value, Violation};
 use super::dialect::Dialect;
 use super::migrate::{migrate, POSTGRES_MIGRATIONS};
-use super::sql_store::{limit_from_db, run_quota, secret_of, tenant_record, Backend, SqlStore};
-use super::{Deferred, EngineChanges, Records, StoreError, StoreResult, SyncFn};
+use super::sql_store::{limit_from_db, secret_of, tenant_record, Backend, SqlStore};
+use super::{Deferred, EngineChanges, EngineScope, Records, StoreError, StoreResult, SyncFn};
 
 /// The shared store (see the module docs).
 pub type PgStore = SqlStore<PgConn>;
@@ -51,23 +57,19 @@ pub type PgStore = SqlStore<PgConn>;
 /// A PostgreSQL connection with the shared store's per-transaction locks.
 pub struct PgConn {
     /// Always `Some` but while being dropped (see the `Drop` impl).
-    client: Option<Client>,
+    session: Option<Session>,
+    /// Waits for an answer so far (a pipelined batch is one): see
+    /// [`PgStore::round_trips`].
+    round_trips: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// Prepared statements by the statement's text as written (`?N`): one
     /// round trip per call instead of a parse each time.
-    prepared: HashMap<String, postgres::Statement>,
+    prepared: HashMap<String, tokio_postgres::Statement>,
     /// Whether a transaction is open ([`WriterStore::begin`](super::WriterStore::begin) or
     /// [`Conn::atomically`]).
     in_tx: bool,
-    /// The shared engine's version this connection last committed or
-    /// loaded (−1: none yet): rows newer than it were written by another
-    /// receiver (see [`engine`]).
-    engine_seen: i64,
-    /// The version the open transaction holds the engine lock at, and
-    /// writes its rows with.
-    engine_pending: Option<i64>,
-    /// Whether the open transaction caught up with other receivers'
-    /// writes (only then is its commit the version this connection holds).
-    engine_checked: bool,
+    /// What this connection has seen of the shared engine and what its
+    /// open transaction locked (see [`engine`]).
+    engine: engine::EngineView,
     /// Event ids whose advisory lock the open transaction holds (each is
     /// taken once: a second request would be a wasted round trip).
     locked_events: HashSet<String>,
@@ -87,8 +89,8 @@ impl std::fmt::Debug for PgConn {
     }
 }
 
-impl From<postgres::Error> for StoreError {
-    fn from(e: postgres::Error) -> Self {
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
         match e.as_db_error() {
             Some(db) => StoreError::Database(format!("{}: {}", db.code().code(), db.message())),
             None => StoreError::Database(e.to_string()),
@@ -96,7 +98,7 @@ impl From<postgres::Error> for StoreError {
     }
 }
 
-fn db_error(e: postgres::Error) -> DbError {
+fn db_error(e: tokio_postgres::Error) -> DbError {
     let violation = match e.code() {
         Some(c) if *c == SqlState::UNIQUE_VIOLATION => Some(Violation::Unique),
         Some(c) if *c == SqlState::FOREIGN_KEY_VIOLATION => Some(Violation::ForeignKey),
@@ -133,11 +135,11 @@ impl ToSql for Param<'_> {
         true
     }
 
-    postgres::types::to_sql_checked!();
+    tokio_postgres::types::to_sql_checked!();
 }
 
 /// Column `i` of a row as a neutral value, by its PostgreSQL type.
-fn value_of(row: &postgres::Row, i: usize) -> Result<Value, postgres::Error> {
+fn value_of(row: &tokio_postgres::Row, i: usize) -> Result<Value, tokio_postgres::Error> {
     let ty = row.columns().get(i).map(|c| c.type_().clone());
     Ok(match ty {
         Some(Type::INT8) => row
@@ -161,16 +163,16 @@ fn value_of(row: &postgres::Row, i: usize) -> Result<Value, postgres::Error> {
     })
 }
 
-fn row_of(row: &postgres::Row) -> Result<Row, postgres::Error> {
+fn row_of(row: &tokio_postgres::Row) -> Result<Row, tokio_postgres::Error> {
     (0..row.len())
         .map(|i| value_of(row, i))
         .collect::<Result<_, _>>()
         .map(Row)
 }
 
-/// Runs blocking driver work where it may block. The sync client drives
-/// its own small runtime, which cannot run on a thread that is already
-/// driving the server's: on a worker of the multi-threaded runtime (the
+/// Runs blocking driver work where it may block. Each connection drives
+/// its own small runtime ([`Session`]), which cannot run on a thread that
+/// is already driving the server's: on a worker of the multi-threaded runtime (the
 /// HTTP tasks reading records, `serve`'s start-up) the worker hands its
 /// other tasks off first (`block_in_place`). The writer, the blocking pool
 /// and admin commands are not runtime workers and run it directly. (A
@@ -187,9 +189,9 @@ fn off_runtime<T>(f: impl FnOnce() -> T) -> T {
 
 impl Drop for PgConn {
     fn drop(&mut self) {
-        // Closing the connection blocks on the driver's runtime too.
-        if let Some(client) = self.client.take() {
-            off_runtime(move || drop(client));
+        // A runtime cannot be dropped on a runtime worker.
+        if let Some(session) = self.session.take() {
+            off_runtime(move || drop(session));
         }
     }
 }
@@ -222,15 +224,14 @@ impl PgStore {
     /// not run the migration check per connection).
     pub fn connect(url: &str) -> StoreResult<Self> {
         // TLS as the URL's `sslmode`/`sslrootcert` ask (postgres/tls.rs).
-        let client = off_runtime(|| tls::connect(url))?;
+        let session = off_runtime(|| tls::connect(url))?;
         Ok(SqlStore {
             db: PgConn {
-                client: Some(client),
+                session: Some(session),
+                round_trips: std::sync::Arc::default(),
                 prepared: HashMap::new(),
                 in_tx: false,
-                engine_seen: -1,
-                engine_pending: None,
-                engine_checked: false,
+                engine: engine::EngineView::new(),
                 locked_events: HashSet::new(),
                 locked_quota: HashMap::new(),
             },
@@ -245,24 +246,56 @@ impl PgStore {
     }
 }
 
+impl PgStore {
+    /// How many times this connection waited for PostgreSQL's answer: one
+    /// per statement, one per pipelined batch of statements
+    /// ([`Conn::execute_each`]). A handle, so a test can read it while the
+    /// writer owns the store.
+    pub fn round_trips(&self) -> std::sync::Arc<std::sync::atomic::AtomicU64> {
+        std::sync::Arc::clone(&self.db.round_trips)
+    }
+}
+
+/// A connection and the runtime that drives it. The runtime has one thread
+/// and runs only inside [`PgConn::call`], which blocks the calling thread
+/// until the answer (as the synchronous `postgres` client does); between
+/// calls nothing is waiting for the connection.
+pub(super) struct Session {
+    runtime: tokio::runtime::Runtime,
+    client: Client,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").finish_non_exhaustive()
+    }
+}
+
 impl PgConn {
-    /// Runs `f` on the connection, off the async runtime's worker (see
-    /// [`off_runtime`]); `on_err` maps the driver's error.
-    fn call<T, E: From<StoreError>>(
-        &mut self,
-        f: impl FnOnce(&mut Client) -> Result<T, postgres::Error>,
-        on_err: impl FnOnce(postgres::Error) -> E,
-    ) -> Result<T, E> {
-        let client = self
-            .client
-            .as_mut()
+    /// Runs the future `f` makes on the connection and waits for it, off
+    /// the async runtime's worker (see [`off_runtime`]): one round trip
+    /// (several statements in `f` are pipelined). `on_err` maps the
+    /// driver's error.
+    fn call<'a, T, E: From<StoreError>, F>(
+        &'a mut self,
+        f: impl FnOnce(&'a Client) -> F,
+        on_err: impl FnOnce(tokio_postgres::Error) -> E,
+    ) -> Result<T, E>
+    where
+        F: std::future::Future<Output = Result<T, tokio_postgres::Error>>,
+    {
+        let session = self
+            .session
+            .as_ref()
             .ok_or_else(|| StoreError::Database("the connection was closed".to_owned()))?;
-        off_runtime(|| f(client)).map_err(on_err)
+        self.round_trips
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        off_runtime(|| session.runtime.block_on(f(&session.client))).map_err(on_err)
     }
 
     /// The prepared statement for `sql` as written (`?N`, or `$N` in this
     /// file's own statements).
-    fn stmt(&mut self, sql: &str) -> StoreResult<postgres::Statement> {
+    fn stmt(&mut self, sql: &str) -> StoreResult<tokio_postgres::Statement> {
         if let Some(s) = self.prepared.get(sql) {
             return Ok(s.clone());
         }
@@ -276,6 +309,46 @@ impl PgConn {
     fn execute_native(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<u64> {
         let s = self.stmt(sql)?;
         self.call(|c| c.execute(&s, params), StoreError::from)
+    }
+
+    /// Runs a query with the client's own parameter types (arrays).
+    fn query_native(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<Vec<Row>> {
+        let s = self.stmt(sql)?;
+        let rows = self.call(|c| c.query(&s, params), StoreError::from)?;
+        Ok(rows.iter().map(row_of).collect::<Result<_, _>>()?)
+    }
+
+    /// Ends the open transaction's bookkeeping (`committed`: it
+    /// committed).
+    fn clear_tx(&mut self, committed: bool) {
+        self.in_tx = false;
+        self.locked_events.clear();
+        self.locked_quota.clear();
+        self.end_engine_tx(committed);
+    }
+
+    /// Takes the open transaction's advisory lock on each event id (one
+    /// statement, sorted: the array's order is the locking order).
+    fn lock_event_ids(&mut self, ids: &[&str]) -> StoreResult<()> {
+        let ids: Vec<&str> = ids
+            .iter()
+            .copied()
+            .collect::<BTreeSet<&str>>()
+            .into_iter()
+            .collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.execute_native(
+            "SELECT COUNT(pg_advisory_xact_lock(hashtextextended(id, 0))) FROM unnest($1::TEXT[]) \
+             AS id",
+            &[&ids],
+        )?;
+        if self.in_tx {
+            self.locked_events
+                .extend(ids.into_iter().map(str::to_owned));
+        }
+        Ok(())
     }
 }
 
@@ -312,6 +385,40 @@ impl Conn for PgConn {
         self.call(|c| c.batch_execute(sql), StoreError::from)
     }
 
+    fn execute_each(&mut self, sql: &str, rows: &[Vec<Param<'_>>]) -> Result<Vec<u64>, DbError> {
+        match rows {
+            [] => Ok(Vec::new()),
+            [one] => self.execute(sql, one).map(|n| vec![n]),
+            _ => {
+                let s = self.stmt(sql)?;
+                let params: Vec<_> = rows.iter().map(|r| refs(r)).collect();
+                // Polled together, the client writes every request before
+                // reading the first answer (pipelining).
+                self.call(
+                    |c| try_join_all(params.iter().map(|p| c.execute(&s, p))),
+                    db_error,
+                )
+            }
+        }
+    }
+
+    fn query_each(&mut self, sql: &str, rows: &[Vec<Param<'_>>]) -> StoreResult<Vec<Vec<Row>>> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let s = self.stmt(sql)?;
+        let params: Vec<_> = rows.iter().map(|r| refs(r)).collect();
+        let answers = self.call(
+            |c| try_join_all(params.iter().map(|p| c.query(&s, p))),
+            StoreError::from,
+        )?;
+        answers
+            .iter()
+            .map(|rows| rows.iter().map(row_of).collect::<Result<Vec<_>, _>>())
+            .collect::<Result<_, _>>()
+            .map_err(StoreError::from)
+    }
+
     fn in_transaction(&self) -> bool {
         self.in_tx
     }
@@ -323,33 +430,29 @@ impl Conn for PgConn {
     }
 
     fn end_tx(&mut self, commit: bool) -> StoreResult<()> {
-        self.clear_tx();
-        self.batch(if commit { "COMMIT" } else { "ROLLBACK" })
+        let result = self.batch(if commit { "COMMIT" } else { "ROLLBACK" });
+        self.clear_tx(commit && result.is_ok());
+        result
     }
 }
 
 impl Backend for PgConn {
     fn begin(&mut self) -> StoreResult<()> {
-        self.clear_tx();
+        self.clear_tx(false);
         self.begin_tx()
     }
 
     fn commit(&mut self) -> StoreResult<()> {
-        let caught_up = self.clear_tx();
-        self.batch("COMMIT")?;
-        if let Some(version) = caught_up {
-            // This connection's engine is now the newest version.
-            self.engine_seen = version;
-        }
-        Ok(())
+        // Once committed, what the transaction locked and caught up with
+        // is the newest version of it this connection holds.
+        self.end_tx(true)
     }
 
     fn rollback(&mut self) -> StoreResult<()> {
         if self.in_tx {
-            // The version bump is rolled back too: what this connection
+            // The version bumps are rolled back too: what this connection
             // has seen stays what it was.
-            self.clear_tx();
-            self.batch("ROLLBACK")?;
+            self.end_tx(false)?;
         }
         Ok(())
     }
@@ -363,8 +466,8 @@ impl Backend for PgConn {
         })
     }
 
-    fn lock_engine(&mut self) -> StoreResult<Option<EngineChanges>> {
-        self.lock_shared_engine().map(Some)
+    fn lock_engine(&mut self, scope: EngineScope) -> StoreResult<Option<EngineChanges>> {
+        self.lock_shared_engine(scope).map(Some)
     }
 
     fn lock_group(
@@ -373,126 +476,160 @@ impl Backend for PgConn {
         event_ids: &[&str],
         now: Timestamp,
     ) -> StoreResult<()> {
-        // The engine lock first, so groups and ticks (which take only it,
-        // then prune old quota rows) lock in one order.
-        self.take_engine_lock()?;
+        // The engine partitions of the group's tenants first: every
+        // writer locks partitions, then quota rows, then event ids, then
+        // the engine-wide row (see `engine`).
+        self.lock_partitions(tenants)?;
+        // The core's upsert with a cost of 0 and no limit, per tenant (one
+        // batch): creates the window's row if needed and locks it until
+        // the commit without changing it. Another receiver's group for
+        // these tenants waits here, and this group's reads of the
+        // counters are exact. Sorted: every group locks in one order.
         let tenants: BTreeSet<&str> = tenants.iter().copied().collect();
+        let mut locks = Vec::with_capacity(tenants.len());
         for tenant in tenants {
-            // The core's upsert with a cost of 0 and no limit: creates the
-            // window's row if needed and locks it until the commit without
-            // changing it. Another receiver's group for this tenant waits
-            // here, and this group's reads of the counter are exact.
             let lock =
                 quota::Request::new(tenant, Metric::InboundEvent, quota::Limit::Unlimited, now)
                     .with_cost(0);
             if let Some(st) = shared_store::upsert_statement(&lock).map_err(corrupt)? {
-                if let Some(used) = run_quota(self, &st)? {
-                    let window = lock.window().start;
-                    self.locked_quota.insert((tenant.to_owned(), window), used);
+                locks.push((tenant, lock.window().start, st));
+            }
+        }
+        if let Some((_, _, first)) = locks.first() {
+            let sql = first.sql;
+            let params: Vec<Vec<Param<'_>>> = locks
+                .iter()
+                .map(|(_, _, st)| st.params.iter().map(Param::from).collect())
+                .collect();
+            let answers = self.query_each(sql, &params)?;
+            for ((tenant, window, _), rows) in locks.iter().zip(answers) {
+                if let Some(row) = rows.first() {
+                    let used: i64 = row.get(0)?;
+                    self.locked_quota
+                        .insert(((*tenant).to_owned(), *window), used);
                 }
             }
         }
-        // Every event id's lock in one statement (one round trip), in the
-        // sorted order of the array (unnest keeps it).
         let ids: Vec<&str> = event_ids
             .iter()
             .copied()
             .filter(|id| !self.locked_events.contains(*id))
-            .collect::<BTreeSet<&str>>()
-            .into_iter()
             .collect();
-        if !ids.is_empty() {
-            self.execute_native(
-                "SELECT COUNT(pg_advisory_xact_lock(hashtextextended(id, 0))) FROM \
-                 unnest($1::TEXT[]) AS id",
-                &[&ids],
-            )?;
-            self.locked_events
-                .extend(ids.into_iter().map(str::to_owned));
-        }
-        Ok(())
+        self.lock_event_ids(&ids)
     }
 
     fn records(&mut self, connector: &Uuid) -> StoreResult<Records> {
-        // No cache: another receiver may have changed the rows, and
-        // PostgreSQL has no cheap "did anything change" counter. One
-        // statement (one round trip per request) reads the connector, each
-        // of its secrets, its tenant and the tenant's custom plan.
+        Ok(self.records_with_generation(connector)?.0)
+    }
+
+    fn records_generation(&mut self) -> StoreResult<Option<i64>> {
+        // Migration 9. In the writer's group transaction (READ COMMITTED)
+        // this is the generation as of this statement; requests admitted
+        // with records read at any other one are admitted again.
+        let row = self.query_opt(
+            "SELECT generation FROM records_generation WHERE id = 1",
+            &[],
+        )?;
+        match row {
+            Some(r) => Ok(Some(r.get(0)?)),
+            None => Err(StoreError::Corrupt(
+                "records_generation has no row (migration 9)".to_owned(),
+            )),
+        }
+    }
+
+    fn records_with_generation(&mut self, connector: &Uuid) -> StoreResult<(Records, Option<i64>)> {
+        // One statement, so one snapshot even under READ COMMITTED: the
+        // generation is exactly the one of the rows read (the bump is made
+        // by the changing transaction itself, see migration 9). It reads
+        // the generation, the connector, each of its secrets, its tenant
+        // and the tenant's custom plan in one round trip; the generation's
+        // row is the left side, so an unknown connector still yields it.
         let cid = connector.to_string();
         let rows = self.query(
-            "SELECT c.tenant_id, c.enabled, s.secret, s.expires_at, t.plan, t.pii_policy, \
-             t.suspended, p.name IS NOT NULL, p.inbound_events_per_day, p.ai_queries_per_month \
-             FROM connectors c LEFT JOIN connector_secrets s ON s.connector_id = c.id LEFT JOIN \
-             tenants t ON t.id = c.tenant_id LEFT JOIN custom_plans p ON p.name = t.plan WHERE \
-             c.id = ?1",
+            "SELECT g.generation, c.id IS NOT NULL, c.tenant_id, c.enabled, s.secret, \
+             s.expires_at, t.plan, t.pii_policy, t.suspended, p.name IS NOT NULL, \
+             p.inbound_events_per_day, p.ai_queries_per_month FROM records_generation g LEFT \
+             JOIN connectors c ON c.id = ?1 LEFT JOIN connector_secrets s ON s.connector_id = \
+             c.id LEFT JOIN tenants t ON t.id = c.tenant_id LEFT JOIN custom_plans p ON p.name = \
+             t.plan WHERE g.id = 1",
             args![&cid],
         )?;
         let Some(first) = rows.first() else {
-            return Ok((None, None));
+            return Err(StoreError::Corrupt(
+                "records_generation has no row (migration 9)".to_owned(),
+            ));
         };
+        let generation: i64 = first.get(0)?;
+        if !first.get::<bool>(1)? {
+            return Ok(((None, None), Some(generation)));
+        }
         let mut secrets = Vec::new();
         for r in &rows {
-            if let Some(text) = r.get::<Option<String>>(2)? {
-                secrets.push(secret_of(&text, r.get(3)?)?);
+            if let Some(text) = r.get::<Option<String>>(4)? {
+                secrets.push(secret_of(&text, r.get(5)?)?);
             }
         }
-        let tenant = match first.get::<Option<String>>(4)? {
+        let tenant = match first.get::<Option<String>>(6)? {
             None => None,
             Some(plan_name) => {
                 let plan = match Plan::from_name(&plan_name) {
                     Some(plan) => Some(plan),
-                    None if first.get::<bool>(7)? => Some(Plan::Custom {
-                        inbound_events: limit_from_db(first.get(8)?),
-                        ai_queries: limit_from_db(first.get(9)?),
+                    None if first.get::<bool>(9)? => Some(Plan::Custom {
+                        inbound_events: limit_from_db(first.get(10)?),
+                        ai_queries: limit_from_db(first.get(11)?),
                     }),
                     None => None,
                 };
                 Some(tenant_record(
                     plan,
                     &plan_name,
-                    &first.get::<String>(5)?,
-                    first.get(6)?,
+                    &first.get::<String>(7)?,
+                    first.get(8)?,
                 )?)
             }
         };
         let record = ConnectorRecord {
-            tenant_id: first.get(0)?,
-            enabled: first.get(1)?,
+            tenant_id: first.get(2)?,
+            enabled: first.get(3)?,
             secrets,
         };
-        Ok((Some(record), tenant))
+        Ok(((Some(record), tenant), Some(generation)))
     }
 
-    fn replay_expiry(
+    fn replay_expiries(
         &mut self,
-        event_id: &str,
-        event_time: Timestamp,
-    ) -> StoreResult<Option<Timestamp>> {
+        events: &[(&str, Timestamp)],
+    ) -> StoreResult<Vec<Option<Timestamp>>> {
         // Two receivers given the same bytes at once would both read "not
         // seen" under READ COMMITTED and both store the event: the first
         // to lock the event id holds the other until its group commits,
         // which then reads the expiry and answers `duplicate`. The writer
-        // already took it in `lock_group` (in order, with the group's
-        // other locks), so it is not asked for again.
-        if !self.locked_events.contains(event_id) {
-            self.execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended(?1, 0))",
-                args![event_id],
-            )?;
-            if self.in_tx {
-                self.locked_events.insert(event_id.to_owned());
-            }
+        // took the group's locks in `lock_group` (in order, with the
+        // group's other locks); a caller that did not takes them here.
+        let missing: Vec<&str> = events
+            .iter()
+            .map(|(id, _)| *id)
+            .filter(|id| !self.locked_events.contains(*id))
+            .collect();
+        if !missing.is_empty() {
+            self.lock_event_ids(&missing)?;
         }
-        let expires: Option<i64> = self
-            .query_opt(
-                "SELECT MAX(replay_expires_at) FROM events WHERE event_second = ?1 AND event_id \
-                 = ?2",
-                args![event_second(event_time), event_id],
-            )?
-            .map(|r| r.get::<Option<i64>>(0))
-            .transpose()?
-            .flatten();
-        Ok(expires.map(from_db))
+        let params: Vec<Vec<Param<'_>>> = events
+            .iter()
+            .map(|(id, time)| args![event_second(*time), *id].to_vec())
+            .collect();
+        let answers = self.query_each(
+            "SELECT MAX(replay_expires_at) FROM events WHERE event_second = ?1 AND event_id = ?2",
+            &params,
+        )?;
+        answers
+            .iter()
+            .map(|rows| match rows.first() {
+                Some(row) => Ok(row.get::<Option<i64>>(0)?.map(from_db)),
+                None => Ok(None),
+            })
+            .collect()
     }
 
     fn held_counter(&mut self, tenant: &str, window: i64) -> Option<i64> {
@@ -506,14 +643,16 @@ impl Backend for PgConn {
     }
 
     fn engine_write_version(&mut self) -> StoreResult<Option<i64>> {
-        self.write_version().map(Some)
+        self.global_write_version().map(Some)
+    }
+
+    fn engine_rows_versioned(&mut self) -> StoreResult<bool> {
+        self.ensure_row_locks()?;
+        Ok(true)
     }
 
     fn model_loading(&mut self) -> StoreResult<()> {
-        // Read before the rows: whatever the rows hold is at least this
-        // version, so a later `lock_engine` reloads nothing older.
-        self.engine_seen = self.engine_version()?;
-        Ok(())
+        self.engine_loading()
     }
 
     fn release_claims(&mut self, ids: &[String]) -> StoreResult<()> {

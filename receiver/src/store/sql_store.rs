@@ -28,9 +28,9 @@ use super::db::{
     args, event_of, event_second, from_db, from_json, json_of, to_db, to_json, Conn, Param,
 };
 use super::{
-    charge_inbound_events, ConnectorRow, Cursor, Deferred, EngineChanges, EventFilter,
-    IncidentFilter, Listed, NewEvent, ReadStore, RecordStore, Records, StoreError, StoreResult,
-    WriterStore,
+    charge_statements, charged, Charge, ConnectorRow, Cursor, Deferred, EngineChanges, EngineScope,
+    EventFilter, IncidentFilter, Listed, NewEvent, ReadStore, RecordStore, Records, StoreError,
+    StoreResult, WriterStore,
 };
 
 /// What one engine implements beside its [`Conn`]: the parts of the store
@@ -56,7 +56,8 @@ pub trait Backend: Conn + Sized {
         Ok(())
     }
     /// See [`WriterStore::lock_engine`].
-    fn lock_engine(&mut self) -> StoreResult<Option<EngineChanges>> {
+    fn lock_engine(&mut self, scope: EngineScope) -> StoreResult<Option<EngineChanges>> {
+        let _ = scope;
         Ok(None)
     }
     /// See [`RecordStore::records`].
@@ -72,16 +73,25 @@ pub trait Backend: Conn + Sized {
     /// This connection is about to change connector, secret or tenant
     /// rows: records it keeps are no longer current.
     fn records_changed(&mut self) {}
-    /// The replay expiry of the event `event_id` stamped `event_time`,
-    /// read in the writer's transaction (see [`WriterStore::lookup_replay`]).
-    fn replay_expiry(
+    /// The replay expiries of a group's events (id, the event's own time),
+    /// in order, read in the writer's transaction (see
+    /// [`WriterStore::lookup_replays`]).
+    fn replay_expiries(
         &mut self,
-        event_id: &str,
-        event_time: Timestamp,
-    ) -> StoreResult<Option<Timestamp>>;
-    /// The accepted event `e` was just inserted on this connection.
-    fn event_inserted(&mut self, e: &NewEvent<'_>) -> StoreResult<()> {
-        let _ = e;
+        events: &[(&str, Timestamp)],
+    ) -> StoreResult<Vec<Option<Timestamp>>>;
+    /// Inserts a group's accepted `events`: `sql` run once per row of
+    /// `rows` (the events' parameters, in order). The default sends them
+    /// at once ([`Conn::execute_each`]); a store that indexes replay keys
+    /// itself records each event's as it goes.
+    fn insert_events(
+        &mut self,
+        sql: &str,
+        rows: &[Vec<Param<'_>>],
+        events: &[NewEvent<'_>],
+    ) -> StoreResult<()> {
+        let _ = events;
+        self.execute_each(sql, rows)?;
         Ok(())
     }
     /// The inbound-event counter of `tenant` for the window starting at
@@ -100,6 +110,13 @@ pub trait Backend: Conn + Sized {
     /// not versioned (one writer).
     fn engine_write_version(&mut self) -> StoreResult<Option<i64>> {
         Ok(None)
+    }
+    /// Whether key rows and alerting rows are versioned by the tenant's
+    /// engine partition (a shared engine: the open transaction must hold
+    /// the partitions of the rows it writes), taking the locks a writer
+    /// outside a group needs.
+    fn engine_rows_versioned(&mut self) -> StoreResult<bool> {
+        Ok(false)
     }
     /// Called before the incident model's rows are read to load it.
     fn model_loading(&mut self) -> StoreResult<()> {
@@ -235,6 +252,19 @@ pub(super) fn read_tenant<C: Conn>(
     tenant_record(plan, &plan_name, &row.get::<String>(1)?, row.get(2)?).map(Some)
 }
 
+/// Whether every versioned row was written: a row of a tenant whose
+/// engine partition the transaction did not lock writes nothing (the
+/// statement joins the partition its own transaction bumped), and must
+/// fail the transaction rather than vanish.
+fn all_written(counts: &[u64]) -> StoreResult<()> {
+    if counts.iter().all(|n| *n == 1) {
+        return Ok(());
+    }
+    Err(StoreError::Corrupt(
+        "a key row of a tenant whose engine partition this transaction did not lock".to_owned(),
+    ))
+}
+
 /// Writes the rows of the correlation keys a group touched (see
 /// [`WriterStore::write_incident_keys`]).
 fn write_incident_keys<B: Backend>(
@@ -244,37 +274,59 @@ fn write_incident_keys<B: Backend>(
     if rows.is_empty() {
         return Ok(());
     }
+    // Each key's bytes, its connector (whose tenant's partition versions
+    // a shared engine's row), and its row as written (state, `forget_at`)
+    // or `None` to drop it.
+    type Written = (Vec<u8>, String, Option<(String, Option<i64>)>);
+    let owned: Vec<Written> = rows
+        .iter()
+        .map(|(key, row)| {
+            let row = row
+                .as_ref()
+                .map(|r| Ok::<_, StoreError>((to_json(r)?, r.state.forget_at.map(to_db))))
+                .transpose()?;
+            Ok((key.canonical_bytes(), key.connector_id.to_string(), row))
+        })
+        .collect::<StoreResult<_>>()?;
     db.atomically(|db| {
-        let version = db.engine_write_version()?;
-        for (key, row) in rows {
-            let bytes = key.canonical_bytes();
-            match row {
-                Some(row) => {
-                    let json = to_json(row)?;
-                    let forget_at = row.state.forget_at.map(to_db);
-                    match version {
-                        None => db.execute(
-                            "INSERT INTO incident_keys (key, forget_at, state_json) VALUES (?1, \
-                             ?2, ?3) ON CONFLICT (key) DO UPDATE SET forget_at = \
-                             excluded.forget_at, state_json = excluded.state_json",
-                            args![&bytes, forget_at, &json],
-                        )?,
-                        Some(version) => db.execute(
-                            "INSERT INTO incident_keys (key, forget_at, state_json, version) \
-                             VALUES (?1, ?2, ?3, ?4) ON CONFLICT (key) DO UPDATE SET forget_at \
-                             = excluded.forget_at, state_json = excluded.state_json, version = \
-                             excluded.version",
-                            args![&bytes, forget_at, &json, version],
-                        )?,
-                    };
-                }
-                None => {
-                    // A key the model forgot has no alerting state either.
-                    db.execute("DELETE FROM incident_keys WHERE key = ?1", args![&bytes])?;
-                    db.execute("DELETE FROM alert_key_state WHERE key = ?1", args![&bytes])?;
-                }
-            }
+        let versioned = db.engine_rows_versioned()?;
+        let upserts: Vec<Vec<Param<'_>>> = owned
+            .iter()
+            .filter_map(|(bytes, connector, row)| {
+                let (json, forget_at) = row.as_ref()?;
+                Some(match versioned {
+                    false => args![bytes, *forget_at, json].to_vec(),
+                    true => args![bytes, *forget_at, json, connector].to_vec(),
+                })
+            })
+            .collect();
+        if versioned {
+            let written = db.execute_each(
+                "INSERT INTO incident_keys (key, forget_at, state_json, version, tenant_id) \
+                 SELECT ?1, ?2, ?3, p.version, p.tenant_id FROM connectors c JOIN \
+                 engine_partitions p ON p.tenant_id = c.tenant_id AND p.txid = txid_current() \
+                 WHERE c.id = ?4 ON CONFLICT (key) DO UPDATE SET forget_at = excluded.forget_at, \
+                 state_json = excluded.state_json, version = excluded.version, tenant_id = \
+                 excluded.tenant_id",
+                &upserts,
+            )?;
+            all_written(&written)?;
+        } else {
+            db.execute_each(
+                "INSERT INTO incident_keys (key, forget_at, state_json) VALUES (?1, ?2, ?3) ON \
+                 CONFLICT (key) DO UPDATE SET forget_at = excluded.forget_at, state_json = \
+                 excluded.state_json",
+                &upserts,
+            )?;
         }
+        // A key the model forgot has no alerting state either.
+        let forgotten: Vec<Vec<Param<'_>>> = owned
+            .iter()
+            .filter(|(_, _, row)| row.is_none())
+            .map(|(bytes, _, _)| args![bytes].to_vec())
+            .collect();
+        db.execute_each("DELETE FROM incident_keys WHERE key = ?1", &forgotten)?;
+        db.execute_each("DELETE FROM alert_key_state WHERE key = ?1", &forgotten)?;
         Ok(())
     })
 }
@@ -288,26 +340,54 @@ fn write_alert_keys<B: Backend>(
     if rows.is_empty() {
         return Ok(());
     }
+    type Written = (Vec<u8>, String, Option<String>);
+    let owned: Vec<Written> = rows
+        .iter()
+        .map(|(key, row)| {
+            Ok((
+                key.canonical_bytes(),
+                key.connector_id.to_string(),
+                row.as_ref().map(to_json).transpose()?,
+            ))
+        })
+        .collect::<StoreResult<_>>()?;
     db.atomically(|db| {
-        // 0 where rows are not versioned (one writer).
-        let version = db.engine_write_version()?.unwrap_or(0);
-        for (key, row) in rows {
-            let bytes = key.canonical_bytes();
-            match row {
-                Some(row) => {
-                    let json = to_json(row)?;
-                    db.execute(
-                        "INSERT INTO alert_key_state (key, state_json, version) VALUES (?1, ?2, \
-                         ?3) ON CONFLICT (key) DO UPDATE SET state_json = excluded.state_json, \
-                         version = excluded.version",
-                        args![&bytes, &json, version],
-                    )?;
-                }
-                None => {
-                    db.execute("DELETE FROM alert_key_state WHERE key = ?1", args![&bytes])?;
-                }
-            }
+        let versioned = db.engine_rows_versioned()?;
+        let upserts: Vec<Vec<Param<'_>>> = owned
+            .iter()
+            .filter_map(|(bytes, connector, json)| {
+                let json = json.as_ref()?;
+                Some(match versioned {
+                    // 0: rows are not versioned (one writer).
+                    false => args![bytes, json, 0i64].to_vec(),
+                    true => args![bytes, json, connector].to_vec(),
+                })
+            })
+            .collect();
+        if versioned {
+            let written = db.execute_each(
+                "INSERT INTO alert_key_state (key, state_json, version, tenant_id) SELECT ?1, ?2, \
+                 p.version, p.tenant_id FROM connectors c JOIN engine_partitions p ON p.tenant_id \
+                 = c.tenant_id AND p.txid = txid_current() WHERE c.id = ?3 ON CONFLICT (key) DO \
+                 UPDATE SET state_json = excluded.state_json, version = excluded.version, \
+                 tenant_id = excluded.tenant_id",
+                &upserts,
+            )?;
+            all_written(&written)?;
+        } else {
+            db.execute_each(
+                "INSERT INTO alert_key_state (key, state_json, version) VALUES (?1, ?2, ?3) ON \
+                 CONFLICT (key) DO UPDATE SET state_json = excluded.state_json, version = \
+                 excluded.version",
+                &upserts,
+            )?;
         }
+        let dropped: Vec<Vec<Param<'_>>> = owned
+            .iter()
+            .filter(|(_, _, json)| json.is_none())
+            .map(|(bytes, _, _)| args![bytes].to_vec())
+            .collect();
+        db.execute_each("DELETE FROM alert_key_state WHERE key = ?1", &dropped)?;
         Ok(())
     })
 }
@@ -349,8 +429,8 @@ impl<B: Backend> WriterStore for SqlStore<B> {
         self.db.lock_group(tenants, event_ids, now)
     }
 
-    fn lock_engine(&mut self) -> StoreResult<Option<EngineChanges>> {
-        self.db.lock_engine()
+    fn lock_engine(&mut self, scope: EngineScope) -> StoreResult<Option<EngineChanges>> {
+        self.db.lock_engine(scope)
     }
 
     fn rollback(&mut self) -> StoreResult<()> {
@@ -361,96 +441,162 @@ impl<B: Backend> WriterStore for SqlStore<B> {
         self.db.defer_sync()
     }
 
-    fn lookup_state(
+    fn lookup_replays(
         &mut self,
-        tenant: &str,
-        replay: Option<(&str, Timestamp)>,
+        events: &[(&str, Timestamp)],
+    ) -> StoreResult<Vec<Option<Timestamp>>> {
+        self.db.replay_expiries(events)
+    }
+
+    fn lookup_counters(
+        &mut self,
+        tenants: &[&str],
         now: Timestamp,
-    ) -> StoreResult<(Option<Timestamp>, Option<Counter>)> {
-        let replay = self.lookup_replay(tenant, replay, now)?;
+    ) -> StoreResult<Vec<Option<Counter>>> {
         let window = Window::containing(Metric::InboundEvent.period(), now);
-        let used = match self.db.held_counter(tenant, window.start) {
-            Some(used) => Some(used),
-            None => {
-                let probe =
-                    quota::Request::new(tenant, Metric::InboundEvent, quota::Limit::Unlimited, now);
-                run_quota(&mut self.db, &shared_store::read_statement(&probe))?
+        // What the open transaction holds (a shared store's group locks)
+        // needs no query; the rest are read at once.
+        let mut used: Vec<Option<Option<i64>>> = tenants
+            .iter()
+            .map(|t| self.db.held_counter(t, window.start).map(Some))
+            .collect();
+        let reads: Vec<Statement> = tenants
+            .iter()
+            .zip(&used)
+            .filter(|(_, held)| held.is_none())
+            .map(|(t, _)| {
+                let probe = quota::Request::new(t, Metric::InboundEvent, Limit::Unlimited, now);
+                shared_store::read_statement(&probe)
+            })
+            .collect();
+        if let Some(first) = reads.first() {
+            let params: Vec<Vec<Param<'_>>> = reads
+                .iter()
+                .map(|st| st.params.iter().map(Param::from).collect())
+                .collect();
+            let answers = self.db.query_each(first.sql, &params)?;
+            let mut answers = answers.into_iter();
+            for slot in used.iter_mut().filter(|u| u.is_none()) {
+                let rows = answers.next().unwrap_or_default();
+                *slot = Some(match rows.first() {
+                    Some(row) => row.get(0)?,
+                    None => None,
+                });
             }
-        };
-        let quota = used.map(|u| Counter {
-            window_start: window.start,
-            used: u64::try_from(u).unwrap_or(0),
-            idempotency_keys: Default::default(),
-        });
-        Ok((replay, quota))
-    }
-
-    fn lookup_replay(
-        &mut self,
-        _tenant: &str,
-        replay: Option<(&str, Timestamp)>,
-        _now: Timestamp,
-    ) -> StoreResult<Option<Timestamp>> {
-        match replay {
-            Some((event_id, event_time)) => self.db.replay_expiry(event_id, event_time),
-            None => Ok(None),
         }
+        Ok(used
+            .into_iter()
+            .map(|u| {
+                u.flatten().map(|u| Counter {
+                    window_start: window.start,
+                    used: u64::try_from(u).unwrap_or(0),
+                    idempotency_keys: Default::default(),
+                })
+            })
+            .collect())
     }
 
-    /// The group's `count` events in one conditional upsert (the core's
-    /// `with_cost`), not one statement per event: the writer's in-memory
-    /// view of the counter already admitted them one by one.
-    fn consume_event_quotas(
+    /// One conditional upsert per tenant, sent together (at most one batch
+    /// per statement form: finite and unlimited plans).
+    fn charge_group(
         &mut self,
-        tenant: &str,
-        plan: Plan,
-        count: u64,
+        charges: &[Charge<'_>],
         now: Timestamp,
-    ) -> StoreResult<Decision> {
-        charge_inbound_events(tenant, plan, count, now, |request, st| {
-            let used = run_quota(&mut self.db, st)?;
-            if let Some(used) = used {
-                self.db
-                    .counter_charged(tenant, request.window().start, used);
+    ) -> StoreResult<Vec<Decision>> {
+        let planned = charge_statements(charges, now)?;
+        let mut used: Vec<Option<i64>> = vec![None; planned.len()];
+        let mut forms: Vec<&'static str> = planned
+            .iter()
+            .filter_map(|(_, st)| st.as_ref().map(|st| st.sql))
+            .collect();
+        forms.sort_unstable();
+        forms.dedup();
+        for sql in forms {
+            let (slots, params): (Vec<usize>, Vec<Vec<Param<'_>>>) = planned
+                .iter()
+                .enumerate()
+                .filter_map(|(i, (_, st))| {
+                    st.as_ref()
+                        .filter(|st| st.sql == sql)
+                        .map(|st| (i, st.params.iter().map(Param::from).collect()))
+                })
+                .unzip();
+            let answers = self.db.query_each(sql, &params)?;
+            for (slot, rows) in slots.into_iter().zip(answers) {
+                let value = match rows.first() {
+                    Some(row) => row.get::<Option<i64>>(0)?,
+                    None => None,
+                };
+                if let Some(u) = used.get_mut(slot) {
+                    *u = value;
+                }
             }
-            Ok(used)
-        })
+        }
+        planned
+            .iter()
+            .zip(used)
+            .map(|((request, _), used)| {
+                if let Some(used) = used {
+                    self.db
+                        .counter_charged(request.tenant, request.window().start, used);
+                }
+                charged(request, used)
+            })
+            .collect()
     }
 
-    fn insert_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()> {
+    fn insert_events(&mut self, events: &[NewEvent<'_>]) -> StoreResult<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
         // Where the dialect elides it, the event is stored once: when the
         // raw body reads back as exactly the normalized event (no PII
         // redacted, nothing normalized), the JSON column stays empty and
         // readers take the raw body (see `event_of`).
-        let elide = self.db.dialect().elides_event_json()
-            && e.raw_body.is_some_and(|raw| {
-                serde_json::from_slice::<Event>(raw).is_ok_and(|b| &b == e.event)
-            });
-        let json = if elide {
-            String::new()
-        } else {
-            to_json(e.event)?
-        };
-        self.db.execute(
+        let elides = self.db.dialect().elides_event_json();
+        let owned: Vec<(String, String)> = events
+            .iter()
+            .map(|e| {
+                let elide = elides
+                    && e.raw_body.is_some_and(|raw| {
+                        serde_json::from_slice::<Event>(raw).is_ok_and(|b| &b == e.event)
+                    });
+                let json = if elide {
+                    String::new()
+                } else {
+                    to_json(e.event)?
+                };
+                Ok((e.event.connector_id.to_string(), json))
+            })
+            .collect::<StoreResult<_>>()?;
+        let rows: Vec<Vec<Param<'_>>> = events
+            .iter()
+            .zip(&owned)
+            .map(|(e, (connector, json))| {
+                args![
+                    e.event_id,
+                    e.tenant_id,
+                    connector,
+                    to_db(e.received_at),
+                    &e.event.event_type,
+                    e.event.severity.as_str(),
+                    e.event.source.as_deref(),
+                    e.incident_id,
+                    json,
+                    e.raw_body,
+                    event_second(e.event.timestamp),
+                    e.replay_expires_at.map(to_db),
+                ]
+                .to_vec()
+            })
+            .collect();
+        self.db.insert_events(
             "INSERT INTO events (event_id, tenant_id, connector_id, received_at, event_type, \
              severity, source, incident_id, event_json, raw_body, event_second, \
              replay_expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            args![
-                e.event_id,
-                e.tenant_id,
-                &e.event.connector_id.to_string(),
-                to_db(e.received_at),
-                &e.event.event_type,
-                e.event.severity.as_str(),
-                e.event.source.as_deref(),
-                e.incident_id,
-                &json,
-                e.raw_body,
-                event_second(e.event.timestamp),
-                e.replay_expires_at.map(to_db),
-            ],
-        )?;
-        self.db.event_inserted(e)
+            &rows,
+            events,
+        )
     }
 
     fn record_incident_effects(
@@ -462,41 +608,54 @@ impl<B: Backend> WriterStore for SqlStore<B> {
         // once per call (a group of events on one incident is one upsert).
         let mut latest: std::collections::BTreeMap<&str, &erpops_core::incident::Incident> =
             std::collections::BTreeMap::new();
+        let mut feed: Vec<(&str, &str, String)> = Vec::new();
         for effect in effects {
             let incident = effect.incident();
             latest.insert(incident.id.as_str(), incident);
             // The feed keeps transitions; `updated` (one per attached
             // event) is already in the incident row and the events table.
-            if effect.kind() == "updated" {
-                continue;
+            if effect.kind() != "updated" {
+                feed.push((&incident.id, effect.kind(), to_json(effect)?));
             }
-            let json = to_json(effect)?;
-            self.db.execute(
-                "INSERT INTO incident_effects (incident_id, kind, at, effect_json) VALUES (?1, \
-                 ?2, ?3, ?4)",
-                args![&incident.id, effect.kind(), to_db(now), &json],
-            )?;
         }
-        for incident in latest.into_values() {
-            let record = to_json(incident)?;
-            let status = serde_json::to_value(incident.status)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            self.db.execute(
-                "INSERT INTO incidents (id, tenant_id, connector_id, status, updated_at, \
-                 record_json) VALUES (?1, (SELECT tenant_id FROM connectors WHERE id = ?2), ?2, \
-                 ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET status = excluded.status, updated_at \
-                 = excluded.updated_at, record_json = excluded.record_json",
-                args![
-                    &incident.id,
-                    &incident.connector_id.to_string(),
-                    &status,
-                    to_db(now),
-                    &record
-                ],
-            )?;
-        }
+        let at = to_db(now);
+        let feed: Vec<Vec<Param<'_>>> = feed
+            .iter()
+            .map(|(id, kind, json)| args![*id, *kind, at, json].to_vec())
+            .collect();
+        self.db.execute_each(
+            "INSERT INTO incident_effects (incident_id, kind, at, effect_json) VALUES (?1, ?2, \
+             ?3, ?4)",
+            &feed,
+        )?;
+        let records: Vec<(&str, String, String, String)> = latest
+            .into_values()
+            .map(|incident| {
+                let status = serde_json::to_value(incident.status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                Ok((
+                    incident.id.as_str(),
+                    incident.connector_id.to_string(),
+                    status,
+                    to_json(incident)?,
+                ))
+            })
+            .collect::<StoreResult<_>>()?;
+        let records: Vec<Vec<Param<'_>>> = records
+            .iter()
+            .map(|(id, connector, status, record)| {
+                args![*id, connector, status, at, record].to_vec()
+            })
+            .collect();
+        self.db.execute_each(
+            "INSERT INTO incidents (id, tenant_id, connector_id, status, updated_at, record_json) \
+             VALUES (?1, (SELECT tenant_id FROM connectors WHERE id = ?2), ?2, ?3, ?4, ?5) ON \
+             CONFLICT (id) DO UPDATE SET status = excluded.status, updated_at = \
+             excluded.updated_at, record_json = excluded.record_json",
+            &records,
+        )?;
         Ok(())
     }
 
@@ -521,7 +680,7 @@ impl<B: Backend> WriterStore for SqlStore<B> {
 
     fn save_incident_model(&mut self, snapshot: &IncidentSnapshot) -> StoreResult<()> {
         self.db.atomically(|db| {
-            // The engine lock before the rows, as the writers take them.
+            // Every engine partition before the rows, as a tick takes them.
             db.engine_write_version()?;
             db.execute("DELETE FROM incident_keys", &[])?;
             db.drop_legacy_model()?;

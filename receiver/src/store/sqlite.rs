@@ -422,25 +422,39 @@ impl Backend for SqliteConn {
         self.cache.tenants.clear();
     }
 
-    fn replay_expiry(
+    fn replay_expiries(
         &mut self,
-        event_id: &str,
-        event_time: Timestamp,
-    ) -> StoreResult<Option<Timestamp>> {
-        let key = (event_second(event_time), replay::EventId::of(event_id));
-        Ok(self.replay.lookup(&self.conn, &key)?.map(from_db))
+        events: &[(&str, Timestamp)],
+    ) -> StoreResult<Vec<Option<Timestamp>>> {
+        events
+            .iter()
+            .map(|(event_id, event_time)| {
+                let key = (event_second(*event_time), replay::EventId::of(event_id));
+                Ok(self.replay.lookup(&self.conn, &key)?.map(from_db))
+            })
+            .collect()
     }
 
-    fn event_inserted(&mut self, e: &NewEvent<'_>) -> StoreResult<()> {
-        if let Some(expires) = e.replay_expires_at {
-            let key = (
-                event_second(e.event.timestamp),
-                replay::EventId::of(e.event_id),
-            );
-            let rowid = self.conn.last_insert_rowid();
-            let received = e.received_at.unix_seconds();
-            self.replay
-                .record(&self.conn, key, to_db(expires), rowid, received)?;
+    /// Each event's replay key is recorded in the index as it is
+    /// inserted (the index keeps the event row's rowid).
+    fn insert_events(
+        &mut self,
+        sql: &str,
+        rows: &[Vec<Param<'_>>],
+        events: &[NewEvent<'_>],
+    ) -> StoreResult<()> {
+        for (params, e) in rows.iter().zip(events) {
+            self.execute(sql, params)?;
+            if let Some(expires) = e.replay_expires_at {
+                let key = (
+                    event_second(e.event.timestamp),
+                    replay::EventId::of(e.event_id),
+                );
+                let rowid = self.conn.last_insert_rowid();
+                let received = e.received_at.unix_seconds();
+                self.replay
+                    .record(&self.conn, key, to_db(expires), rowid, received)?;
+            }
         }
         Ok(())
     }

@@ -10,7 +10,7 @@ use erpops_core::incident::{IncidentConfig, IncidentModel, IncidentSnapshot};
 use erpops_core::Timestamp;
 
 use super::Writer;
-use crate::store::{EngineChanges, StoreError, StoreResult, WriterStore};
+use crate::store::{EngineChanges, EngineScope, StoreError, StoreResult, WriterStore};
 
 /// Key of the saved alert state holding the configuration generation the
 /// engine's rules, silences and heartbeats were loaded at (ignored by the
@@ -144,15 +144,25 @@ impl Writer {
     }
 
     /// Start of every transaction that may change the engine (a group, a
-    /// tick): takes the store's engine lock and catches up with what other
+    /// tick): takes the store's engine locks and catches up with what other
     /// receivers wrote since this writer last did ([`WriterStore::lock_engine`];
     /// nothing on SQLite), then loads a changed alert configuration. A
     /// failure fails the transaction: settling on a stale engine could
     /// open a second incident or notify twice.
-    pub(super) fn sync_shared_engine(&mut self, now: Timestamp) -> StoreResult<()> {
-        if let Some(changes) = self.store.lock_engine()? {
+    pub(super) fn sync_shared_engine(
+        &mut self,
+        now: Timestamp,
+        scope: EngineScope,
+    ) -> StoreResult<()> {
+        if let Some(changes) = self.store.lock_engine(scope)? {
             if !changes.is_empty() {
                 self.apply_engine_changes(changes)?;
+            }
+            if scope == EngineScope::Tenants {
+                // A shared engine's group that did not lock the
+                // engine-wide state must not change it: a configuration
+                // that moved since the group looked is loaded by the next.
+                return Ok(());
             }
         }
         self.reload_alert_config_or_log(now);
@@ -162,10 +172,26 @@ impl Writer {
     /// Puts rows written by another receiver into the engine: its key rows
     /// replace this model's, its alerting rows per key replace this
     /// engine's state of those keys, and its engine-wide state (when it
-    /// changed) replaces this engine's. The core restores an engine from
-    /// one snapshot, so this costs a pass over the keys held (in memory,
-    /// no query), paid only when another receiver wrote in between.
+    /// changed) replaces this engine's. Key rows alone are put in place
+    /// ([`AlertEngine::restore_rows`]): the cost is the rows read, not the
+    /// keys held. A changed engine-wide state (rules, silences,
+    /// heartbeats, groups) restores the engine from one snapshot, a pass
+    /// over the keys held (in memory, no query).
     fn apply_engine_changes(&mut self, changes: EngineChanges) -> StoreResult<()> {
+        if changes.alert_state.is_none() {
+            let reloaded = changes.keys.len() + changes.alert_keys.len();
+            self.alerts
+                .restore_rows(
+                    changes.keys.into_iter().map(|k| (k.key, Some(k.state))),
+                    changes.alert_keys,
+                )
+                .map_err(|e| StoreError::Corrupt(format!("alert state: {e}")))?;
+            tracing::debug!(
+                rows = reloaded,
+                "caught up in place with another receiver's key rows"
+            );
+            return Ok(());
+        }
         let global = match changes.alert_state {
             Some(state) => {
                 let (global, generation) = global_of(state)?;
@@ -329,7 +355,7 @@ impl Writer {
                     // The engine state behind a tick's incident effects (a
                     // heartbeat's deadline and miss count) is in the
                     // engine's own changes, saved by `save_engine`.
-                    self.note_incident_effect(e);
+                    self.group.note_incident_effect(e);
                 }
                 AlertEffect::Notify {
                     rule_id,

@@ -31,6 +31,7 @@ pub fn settings(data: &Path) -> Settings {
         max_body_bytes: erpops_core::event::DEFAULT_MAX_BODY_BYTES,
         max_connections: 64,
         store: store_location(data),
+        store_pool_size: 8,
     }
 }
 
@@ -227,3 +228,58 @@ pub async fn post_signed(server: &TestServer, connector: &str, secret: &str, bod
 
 pub mod process;
 pub mod raw;
+
+/// A new, empty database on the PostgreSQL server in `ERPOPS_TEST_PG`
+/// (`make test-postgres`), named after `tag` and this process; `None` (the
+/// test passes without running) when the variable is not set. Call it off
+/// the runtime's workers (`block_in_place`): the sync client blocks.
+pub fn fresh_pg_database(tag: &str) -> Option<String> {
+    let Ok(admin_url) = std::env::var("ERPOPS_TEST_PG") else {
+        eprintln!("ERPOPS_TEST_PG not set: PostgreSQL test skipped (make test-postgres runs it)");
+        return None;
+    };
+    let name = format!("erpops_{tag}_{}", std::process::id());
+    let mut client = postgres::Client::connect(&admin_url, postgres::NoTls).unwrap();
+    client
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+        .unwrap();
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let base = admin_url.rsplit_once('/').unwrap().0;
+    Some(format!("{base}/{name}"))
+}
+
+/// POSTs `body` signed with `secret` for `connector` to the receive
+/// endpoint at `url`.
+pub async fn post(url: String, connector: String, secret: String, body: String) -> Reply {
+    let sig = signature(&secret, body.as_bytes());
+    request(
+        "POST",
+        &url,
+        &[
+            ("Content-Type", "application/json"),
+            ("X-ERPOps-Connector-Id", &connector),
+            ("X-ERPOps-Signature", &sig),
+        ],
+        body.into_bytes(),
+    )
+    .await
+}
+
+/// The value of the counter or gauge `name` (no labels) in the receiver's
+/// `GET /metrics` at `addr`.
+pub async fn metric(addr: SocketAddr, name: &str) -> u64 {
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let response = client
+        .get(format!("http://{addr}/metrics").parse().unwrap())
+        .await
+        .unwrap();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    let value = text
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '));
+    assert!(value.is_some(), "no {name} in {text}");
+    value.unwrap().trim().parse().unwrap()
+}

@@ -1,120 +1,266 @@
 //! The alert engine (incident model inside) shared by receivers on one
-//! PostgreSQL database.
+//! PostgreSQL database, partitioned by tenant.
 //!
 //! Each receiver's writer keeps the engine in memory, and the database is
-//! the truth. Every writer transaction that may change the engine (a group
-//! of requests and commands, a tick) first bumps the one row of
-//! `engine_version` with `UPDATE … RETURNING`: the row lock it takes until
-//! the commit serialises the receivers' engine work, and the returned
-//! number is the version this transaction writes its key rows and alert
-//! state with. When the version before the bump is not the one this
-//! connection last committed (or loaded), another receiver wrote in
-//! between: the key rows, the per-key alerting rows (`alert_key_state`)
-//! and the engine-wide alert state newer than that are read back (one
-//! statement over their version indexes) and the writer puts them into
-//! its engine before it settles anything.
+//! the truth. A writer transaction that may change the engine locks what
+//! it may change, and first reads back what other receivers changed there
+//! since this connection last did:
 //!
-//! Why one row and not per-key `FOR UPDATE`: a group also changes state
-//! that is not per key (heartbeats and `group_wait` batches: the
-//! engine-wide alert state row), a heartbeat's sign of life resolves an
-//! incident of another key than the event's, and ticks touch any key.
-//! Per-key locks would still need the engine-wide row locked by every
-//! group with a sign of life or a `group_wait` batch, and a lock order to
-//! get right. The price of one lock: the writers of two receivers never
-//! settle at the same time (each group of up to 256 requests holds it from
-//! its start to its commit); admission (MAC, parsing, records) still runs
-//! on every receiver's cores. `docs/deployment.md` has the figures.
+//! - **A tenant's partition** (`engine_partitions`, migration 10): a group
+//!   bumps the rows of its tenants (sorted, one statement) with
+//!   `INSERT … ON CONFLICT DO UPDATE … RETURNING`. The row lock serialises
+//!   the groups of one tenant across receivers; groups of other tenants
+//!   run at the same time. The tenant's key rows and alerting rows carry
+//!   the partition's version that wrote them, so a receiver that last saw
+//!   version *v* of the tenant reads its rows newer than *v* (one
+//!   statement over the `(tenant_id, version)` indexes, for every tenant
+//!   of the group at once) and puts them into its engine in place.
+//! - **The engine-wide state** (the one `alert_state` row: heartbeats,
+//!   `group_wait` batches, silences, rules as loaded): locked with the one
+//!   `engine_version` row, after the partitions, only by what may change
+//!   it. The writer asks the core which events may
+//!   ([`AlertEngine::ingest_may_change_global`](erpops_core::alert::AlertEngine::ingest_may_change_global):
+//!   a heartbeat's sign of life, a rule with `group_wait`); operator
+//!   commands, a changed alert configuration and ticks always do. A
+//!   receiver that has not locked it does not read it: nothing it does
+//!   depends on it.
+//! - **Everything** (ticks, and repairs outside the writer): every
+//!   partition, sorted, then the engine-wide row. A tick may touch any key.
+//!
+//! One lock order for all (partitions sorted, then quota rows, event ids,
+//! then the engine-wide row), so receivers wait for each other instead of
+//! deadlocking. A row is written only with a version its own transaction
+//! took: the statements that write key rows join the partition row whose
+//! `txid` is the writing transaction's, and a row of a tenant whose
+//! partition the transaction did not lock is refused (the group rolls
+//! back) rather than written with a version other receivers would skip.
+//!
+//! A receiver's view of a tenant it did not lock may be stale in memory;
+//! it is caught up the next time a group of that tenant (or a tick) locks
+//! it, before anything is settled on it.
 //!
 //! Deletions are not versioned: rows are deleted by `prune` once their
-//! `forget_at` passed (a key's alerting row with its key row; the writer
-//! also drops the alerting row of a key its model no longer holds), which
-//! every receiver's model forgets by itself (a
-//! receiver reloads at least at every tick, so it holds the row's latest
-//! `forget_at` long before that).
+//! `forget_at` passed, which every receiver's model forgets by itself.
+
+use std::collections::HashMap;
 
 use super::{corrupt, PgConn};
-use crate::store::db::{args, Conn};
-use crate::store::{EngineChanges, StoreError, StoreResult};
+use crate::store::db::Conn;
+use crate::store::{EngineChanges, EngineScope, StoreError, StoreResult};
 use erpops_core::incident::KeySnapshot;
 
+/// What one connection has seen of the shared engine, and what its open
+/// transaction locked.
+#[derive(Debug, Default)]
+pub(super) struct EngineView {
+    /// The engine-wide version this connection last committed or loaded
+    /// (−1: none yet).
+    seen_global: i64,
+    /// Each tenant's partition version this connection last committed or
+    /// loaded (absent: 0, no rows).
+    seen: HashMap<String, i64>,
+    /// The engine-wide version the open transaction holds the lock at.
+    global: Option<i64>,
+    /// The partitions the open transaction locked, at their new version.
+    partitions: HashMap<String, i64>,
+    /// Whether the open transaction locked every partition.
+    all: bool,
+    /// Whether the open transaction caught up with other receivers'
+    /// writes (only then is its commit the version this connection holds).
+    checked: bool,
+}
+
+impl EngineView {
+    /// A view before anything was loaded.
+    pub(super) fn new() -> Self {
+        EngineView {
+            seen_global: -1,
+            ..EngineView::default()
+        }
+    }
+}
+
 impl PgConn {
-    /// Ends the open transaction's bookkeeping; returns the engine version
-    /// it held if it also caught up (to record once its commit succeeded).
-    pub(super) fn clear_tx(&mut self) -> Option<i64> {
-        self.in_tx = false;
-        self.locked_events.clear();
-        self.locked_quota.clear();
-        let pending = self.engine_pending.take();
-        std::mem::take(&mut self.engine_checked)
-            .then_some(pending)
-            .flatten()
-    }
-
-    /// The engine's committed version (no lock).
-    pub(super) fn engine_version(&mut self) -> StoreResult<i64> {
-        self.query_opt("SELECT version FROM engine_version WHERE id = 1", &[])?
-            .map_or(Ok(0), |r| r.get(0))
-    }
-
-    /// Bumps the version under its row lock (held until the transaction
-    /// ends) and returns the new one.
-    fn bump_engine_version(&mut self) -> StoreResult<i64> {
-        self.query_opt(
-            "UPDATE engine_version SET version = version + 1 WHERE id = 1 RETURNING version",
-            &[],
-        )?
-        .map(|r| r.get(0))
-        .transpose()?
-        .ok_or_else(|| {
-            StoreError::Corrupt("the engine_version row is missing (migration 6)".to_owned())
-        })
-    }
-
-    /// Takes the engine lock in the open transaction (once): bumps the
-    /// version and remembers the new one.
-    pub(super) fn take_engine_lock(&mut self) -> StoreResult<i64> {
-        match self.engine_pending {
-            Some(v) => Ok(v),
-            None => {
-                let v = self.bump_engine_version()?;
-                self.engine_pending = Some(v);
-                Ok(v)
+    /// Ends the open transaction's bookkeeping; `committed`: what it
+    /// locked and caught up with is now what this connection has seen.
+    pub(super) fn end_engine_tx(&mut self, committed: bool) {
+        let view = &mut self.engine;
+        let checked = std::mem::take(&mut view.checked);
+        let global = view.global.take();
+        let partitions = std::mem::take(&mut view.partitions);
+        view.all = false;
+        if committed && checked {
+            if let Some(g) = global {
+                view.seen_global = g;
             }
+            view.seen.extend(partitions);
         }
     }
 
-    /// The version rows written now carry: the engine lock's (taken now if
-    /// the caller did not: an admin repair, a test), so every other
-    /// receiver reloads the rows.
-    pub(super) fn write_version(&mut self) -> StoreResult<i64> {
-        self.take_engine_lock()
+    /// Locks the partitions of `tenants` (sorted, one statement), creating
+    /// the missing ones, and remembers their new versions.
+    pub(super) fn lock_partitions(&mut self, tenants: &[&str]) -> StoreResult<()> {
+        let mut wanted: Vec<&str> = tenants
+            .iter()
+            .copied()
+            .filter(|t| !self.engine.partitions.contains_key(*t))
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let rows = self.query_native(
+            "INSERT INTO engine_partitions (tenant_id, version, txid) SELECT t, 1, \
+             txid_current() FROM unnest($1::TEXT[]) AS t ORDER BY t ON CONFLICT (tenant_id) DO \
+             UPDATE SET version = engine_partitions.version + 1, txid = txid_current() RETURNING \
+             tenant_id, version",
+            &[&wanted],
+        )?;
+        for row in rows {
+            self.engine.partitions.insert(row.get(0)?, row.get(1)?);
+        }
+        Ok(())
     }
 
-    /// See [`WriterStore::lock_engine`](crate::store::WriterStore::lock_engine) and the
-    /// module docs.
-    pub(super) fn lock_shared_engine(&mut self) -> StoreResult<EngineChanges> {
+    /// Locks every tenant's partition (sorted; a tenant without one gets
+    /// it first: a tick or a repair may write rows of any tenant) and the
+    /// engine-wide row.
+    fn lock_everything(&mut self) -> StoreResult<()> {
+        if !self.engine.all {
+            self.execute(
+                "INSERT INTO engine_partitions (tenant_id, version) SELECT id, 0 FROM tenants \
+                 ORDER BY id ON CONFLICT (tenant_id) DO NOTHING",
+                &[],
+            )?;
+            let rows = self.query_native(
+                "UPDATE engine_partitions SET version = version + 1, txid = txid_current() WHERE \
+                 tenant_id IN (SELECT tenant_id FROM engine_partitions ORDER BY tenant_id FOR \
+                 UPDATE) RETURNING tenant_id, version",
+                &[],
+            )?;
+            for row in rows {
+                self.engine.partitions.insert(row.get(0)?, row.get(1)?);
+            }
+            self.engine.all = true;
+        }
+        self.lock_global().map(|_| ())
+    }
+
+    /// The engine-wide row's lock in the open transaction (once): bumps
+    /// its version and returns the new one.
+    fn lock_global(&mut self) -> StoreResult<i64> {
+        if let Some(v) = self.engine.global {
+            return Ok(v);
+        }
+        let v = self
+            .query_opt(
+                "UPDATE engine_version SET version = version + 1 WHERE id = 1 RETURNING version",
+                &[],
+            )?
+            .map(|r| r.get(0))
+            .transpose()?
+            .ok_or_else(|| {
+                StoreError::Corrupt("the engine_version row is missing (migration 6)".to_owned())
+            })?;
+        self.engine.global = Some(v);
+        Ok(v)
+    }
+
+    /// The version the engine-wide row is written with: the open
+    /// transaction's lock on it. A repair outside the writer (nothing
+    /// locked yet) locks everything; a group that did not lock it must not
+    /// write it.
+    pub(super) fn global_write_version(&mut self) -> StoreResult<i64> {
+        if let Some(v) = self.engine.global {
+            return Ok(v);
+        }
+        if self.engine.partitions.is_empty() {
+            self.lock_everything()?;
+            return self.lock_global();
+        }
+        Err(StoreError::Corrupt(
+            "the engine-wide alert state changed in a group that did not lock it".to_owned(),
+        ))
+    }
+
+    /// Before key rows are written: a repair outside the writer (nothing
+    /// locked yet) locks everything, so the rows get versions.
+    pub(super) fn ensure_row_locks(&mut self) -> StoreResult<()> {
+        if self.engine.partitions.is_empty() && self.engine.global.is_none() {
+            self.lock_everything()?;
+        }
+        Ok(())
+    }
+
+    /// What the writer loads the engine after: the versions the rows it
+    /// reads next hold at least (read before them), so a later catch-up
+    /// reads nothing older again.
+    pub(super) fn engine_loading(&mut self) -> StoreResult<()> {
+        self.engine.seen_global = self
+            .query_opt("SELECT version FROM engine_version WHERE id = 1", &[])?
+            .map_or(Ok(0), |r| r.get(0))?;
+        let rows = self.query("SELECT tenant_id, version FROM engine_partitions", &[])?;
+        self.engine.seen = rows
+            .iter()
+            .map(|r| Ok((r.get(0)?, r.get(1)?)))
+            .collect::<StoreResult<_>>()?;
+        Ok(())
+    }
+
+    /// See [`WriterStore::lock_engine`](crate::store::WriterStore::lock_engine)
+    /// and the module docs.
+    pub(super) fn lock_shared_engine(&mut self, scope: EngineScope) -> StoreResult<EngineChanges> {
         if !self.in_tx {
             return Err(StoreError::Database(
                 "lock_engine outside a transaction (the lock would end at once)".to_owned(),
             ));
         }
-        // Usually taken already, first of the group's locks.
-        let version = self.take_engine_lock()?;
-        if std::mem::replace(&mut self.engine_checked, true) {
-            // Already caught up in this transaction.
+        match scope {
+            EngineScope::Tenants => {}
+            EngineScope::TenantsAndGlobal => {
+                self.lock_global()?;
+            }
+            EngineScope::All => self.lock_everything()?,
+        }
+        self.engine.checked = true;
+        // The tenants another receiver wrote since this connection saw
+        // them (the version before this transaction's bump is not the
+        // one seen), with the version seen.
+        let (tenants, since): (Vec<String>, Vec<i64>) = self
+            .engine
+            .partitions
+            .iter()
+            .filter_map(|(t, v)| {
+                let seen = self.engine.seen.get(t).copied().unwrap_or(0);
+                (v.saturating_sub(1) != seen).then(|| (t.clone(), seen))
+            })
+            .unzip();
+        let global_since = match self.engine.global {
+            Some(v) if v.saturating_sub(1) != self.engine.seen_global => {
+                Some(self.engine.seen_global)
+            }
+            _ => None,
+        };
+        if tenants.is_empty() && global_since.is_none() {
             return Ok(EngineChanges::default());
         }
-        let since = self.engine_seen;
-        if version.saturating_sub(1) == since {
-            return Ok(EngineChanges::default());
-        }
-        // A statement of its own, after the lock: under READ COMMITTED it
-        // sees everything committed before the lock was granted.
-        let rows = self.query(
-            "SELECT 0, state_json FROM incident_keys WHERE version > ?1 UNION ALL SELECT 1, \
-             state_json FROM alert_state WHERE id = 1 AND version > ?1 UNION ALL SELECT 2, \
-             state_json FROM alert_key_state WHERE version > ?1",
-            args![since],
+        // A statement of its own, after the locks: under READ COMMITTED it
+        // sees everything committed before they were granted.
+        let check_global = global_since.is_some();
+        let global_since = global_since.unwrap_or(i64::MAX);
+        let rows = self.query_native(
+            // Per tenant, an index range: a `LATERAL` subquery fenced with
+            // `OFFSET 0`, so the planner cannot flatten it into a hash join
+            // over a scan of every key row (16 ms at 10,000 keys, a cost
+            // that grew with all keys held rather than with the rows read).
+            "SELECT 0, k.state_json FROM unnest($1::TEXT[], $2::BIGINT[]) AS s(t, v) CROSS JOIN \
+             LATERAL (SELECT state_json FROM incident_keys WHERE tenant_id = s.t AND version > \
+             s.v OFFSET 0) AS k UNION ALL SELECT 2, a.state_json FROM unnest($1::TEXT[], \
+             $2::BIGINT[]) AS s(t, v) CROSS JOIN LATERAL (SELECT state_json FROM alert_key_state \
+             WHERE tenant_id = s.t AND version > s.v OFFSET 0) AS a UNION ALL SELECT 1, \
+             state_json FROM alert_state WHERE $4 AND id = 1 AND version > $3",
+            &[&tenants, &since, &global_since, &check_global],
         )?;
         let mut changes = EngineChanges::default();
         for row in rows {

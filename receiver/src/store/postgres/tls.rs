@@ -35,8 +35,6 @@
 
 use std::sync::Arc;
 
-use postgres::config::SslMode;
-use postgres::{Client, NoTls};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls::pki_types::pem::PemObject;
@@ -44,6 +42,8 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{
     CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
 };
+use tokio_postgres::config::SslMode;
+use tokio_postgres::NoTls;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::store::{StoreError, StoreResult};
@@ -110,7 +110,7 @@ enum Roots {
 #[derive(Debug)]
 struct Plan {
     /// The URL without the parameters `tokio-postgres` cannot parse.
-    config: postgres::Config,
+    config: tokio_postgres::Config,
     mode: Mode,
     roots: Roots,
 }
@@ -118,15 +118,32 @@ struct Plan {
 /// Connects to the `postgres://` URL with the TLS its `sslmode` and
 /// `sslrootcert` ask for; every failure is a [`StoreError::Database`]
 /// whose message names the fix (never the URL: it may hold a password).
-pub(super) fn connect(url: &str) -> StoreResult<Client> {
+pub(super) fn connect(url: &str) -> StoreResult<super::Session> {
     let plan = plan(url, |name| std::env::var(name).ok())?;
-    let result = if plan.mode == Mode::Disable {
-        plan.config.connect(NoTls)
+    // The connection's own runtime: one thread, driven only while this
+    // connection waits for an answer (see `super::Session`).
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| StoreError::Database(format!("cannot start the PostgreSQL client: {e}")))?;
+    let client = if plan.mode == Mode::Disable {
+        runtime
+            .block_on(plan.config.connect(NoTls))
+            .map(|(client, connection)| {
+                runtime.spawn(connection);
+                client
+            })
     } else {
         let tls = MakeRustlsConnect::new(client_config(&plan)?);
-        plan.config.connect(tls)
+        runtime
+            .block_on(plan.config.connect(tls))
+            .map(|(client, connection)| {
+                runtime.spawn(connection);
+                client
+            })
     };
-    result.map_err(|e| explain(&e, plan.mode))
+    let client = client.map_err(|e| explain(&e, plan.mode))?;
+    Ok(super::Session { runtime, client })
 }
 
 /// Splits libpq's TLS parameters off `url` and parses the rest. As with
@@ -202,7 +219,7 @@ fn plan(url: &str, env: impl Fn(&str) -> Option<String>) -> StoreResult<Plan> {
     } else {
         format!("{base}?{}", kept.join("&"))
     };
-    let mut config: postgres::Config = stripped.parse().map_err(|e| {
+    let mut config: tokio_postgres::Config = stripped.parse().map_err(|e| {
         config_error(format!(
             "the --store URL is not a valid PostgreSQL URL ({e}); write it as \
              postgres://user:password@host:port/database?sslmode=verify-full"
@@ -343,7 +360,7 @@ impl ServerCertVerifier for ChainOnly {
 }
 
 /// A connection failure as a message that says what to change.
-fn explain(err: &postgres::Error, mode: Mode) -> StoreError {
+fn explain(err: &tokio_postgres::Error, mode: Mode) -> StoreError {
     let mode_name = mode.name();
     // The client's own text ("error performing TLS handshake") hides the
     // cause in `source()`: show the whole chain.
@@ -392,7 +409,7 @@ fn explain(err: &postgres::Error, mode: Mode) -> StoreError {
 }
 
 /// `e` and its sources, `: `-separated.
-fn chain(e: &postgres::Error) -> String {
+fn chain(e: &tokio_postgres::Error) -> String {
     let mut text = e.to_string();
     let mut next = std::error::Error::source(e);
     while let Some(cause) = next {
@@ -409,7 +426,7 @@ fn chain(e: &postgres::Error) -> String {
 /// The rustls error behind a connection failure, if there is one: the
 /// client wraps it in an `io::Error`, whose `source()` skips it, so each
 /// link is also looked into with `io::Error::get_ref`.
-fn rustls_cause(e: &postgres::Error) -> Option<&rustls::Error> {
+fn rustls_cause(e: &tokio_postgres::Error) -> Option<&rustls::Error> {
     let mut next: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = next {
         if let Some(r) = err.downcast_ref::<rustls::Error>() {
