@@ -1,7 +1,7 @@
 //! The one writer: a thread that owns the store and the incident model,
 //! takes requests from a queue, and finishes each through the stateful half
-//! of the core's receive decision ([`settle`]). The HTTP tasks already ran
-//! the stateless half ([`admit`]: records, MAC, parsing), so the writer
+//! of the core's receive decision ([`settle`](erpops_core::receive::settle)). The HTTP tasks already ran
+//! the stateless half ([`admit`](erpops_core::receive::admit): records, MAC, parsing), so the writer
 //! only reads the replay entry and the quota row (once per tenant per
 //! group), ingests into the incident model and writes. Requests that arrive
 //! together are settled in one transaction and acknowledged after its

@@ -2,7 +2,7 @@
 //! point at (`--store postgres://…`).
 //!
 //! It uses `tokio-postgres`, each connection on a one-thread runtime of its
-//! own ([`Session`]): the store traits are synchronous and driven by one
+//! own (`Session`): the store traits are synchronous and driven by one
 //! thread per connection (the writer thread, the record readers, the API
 //! reader, the deliverer), so each call blocks that thread until its
 //! answer, off the server's tokio workers. The async client is there for

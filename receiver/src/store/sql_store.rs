@@ -265,70 +265,118 @@ fn all_written(counts: &[u64]) -> StoreResult<()> {
     ))
 }
 
+/// How one table of per-key rows is written: the upsert where rows are
+/// not versioned (`?1` the key, then the row's values), the upsert where
+/// they are versioned by the tenant's engine partition (the same, then the
+/// key's connector), and what dropping a key deletes.
+struct KeyRowTable {
+    plain: &'static str,
+    versioned: &'static str,
+    drops: &'static [&'static str],
+}
+
+const INCIDENT_KEYS: KeyRowTable = KeyRowTable {
+    plain:
+        "INSERT INTO incident_keys (key, forget_at, state_json) VALUES (?1, ?2, ?3) ON CONFLICT \
+            (key) DO UPDATE SET forget_at = excluded.forget_at, state_json = excluded.state_json",
+    versioned: "INSERT INTO incident_keys (key, forget_at, state_json, version, tenant_id) SELECT \
+                ?1, ?2, ?3, p.version, p.tenant_id FROM connectors c JOIN engine_partitions p ON \
+                p.tenant_id = c.tenant_id AND p.txid = txid_current() WHERE c.id = ?4 ON \
+                CONFLICT (key) DO UPDATE SET forget_at = excluded.forget_at, state_json = \
+                excluded.state_json, version = excluded.version, tenant_id = excluded.tenant_id",
+    // A key the model forgot has no alerting state either.
+    drops: &[
+        "DELETE FROM incident_keys WHERE key = ?1",
+        "DELETE FROM alert_key_state WHERE key = ?1",
+    ],
+};
+
+const ALERT_KEYS: KeyRowTable = KeyRowTable {
+    // Version 0: rows are not versioned (one writer).
+    plain: "INSERT INTO alert_key_state (key, state_json, version) VALUES (?1, ?2, 0) ON CONFLICT \
+            (key) DO UPDATE SET state_json = excluded.state_json, version = excluded.version",
+    versioned: "INSERT INTO alert_key_state (key, state_json, version, tenant_id) SELECT ?1, ?2, \
+                p.version, p.tenant_id FROM connectors c JOIN engine_partitions p ON p.tenant_id = \
+                c.tenant_id AND p.txid = txid_current() WHERE c.id = ?3 ON CONFLICT (key) DO \
+                UPDATE SET state_json = excluded.state_json, version = excluded.version, \
+                tenant_id = excluded.tenant_id",
+    drops: &["DELETE FROM alert_key_state WHERE key = ?1"],
+};
+
+/// One key's row to write: its key, its connector (whose tenant's
+/// partition versions a shared engine's row) and its values after the
+/// key, or `None` to drop the key.
+struct KeyRow<'a> {
+    key: Vec<u8>,
+    connector: String,
+    values: Option<Vec<Param<'a>>>,
+}
+
+/// Writes per-key rows of `table`, each statement sent once for all rows.
+fn write_key_rows<B: Backend>(
+    db: &mut B,
+    table: &KeyRowTable,
+    rows: &[KeyRow<'_>],
+) -> StoreResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    db.atomically(|db| {
+        let versioned = db.engine_rows_versioned()?;
+        let upserts: Vec<Vec<Param<'_>>> = rows
+            .iter()
+            .filter_map(|row| {
+                let mut params = vec![Param::Blob(&row.key)];
+                params.extend(row.values.as_ref()?.iter().copied());
+                if versioned {
+                    params.push(Param::Text(&row.connector));
+                }
+                Some(params)
+            })
+            .collect();
+        if versioned {
+            all_written(&db.execute_each(table.versioned, &upserts)?)?;
+        } else {
+            db.execute_each(table.plain, &upserts)?;
+        }
+        let dropped: Vec<Vec<Param<'_>>> = rows
+            .iter()
+            .filter(|row| row.values.is_none())
+            .map(|row| vec![Param::Blob(&row.key)])
+            .collect();
+        for sql in table.drops {
+            db.execute_each(sql, &dropped)?;
+        }
+        Ok(())
+    })
+}
+
 /// Writes the rows of the correlation keys a group touched (see
 /// [`WriterStore::write_incident_keys`]).
 fn write_incident_keys<B: Backend>(
     db: &mut B,
     rows: &[(CorrelationKey, Option<KeySnapshot>)],
 ) -> StoreResult<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    // Each key's bytes, its connector (whose tenant's partition versions
-    // a shared engine's row), and its row as written (state, `forget_at`)
-    // or `None` to drop it.
-    type Written = (Vec<u8>, String, Option<(String, Option<i64>)>);
-    let owned: Vec<Written> = rows
+    let json: Vec<Option<(String, Option<i64>)>> = rows
         .iter()
-        .map(|(key, row)| {
-            let row = row
-                .as_ref()
+        .map(|(_, row)| {
+            row.as_ref()
                 .map(|r| Ok::<_, StoreError>((to_json(r)?, r.state.forget_at.map(to_db))))
-                .transpose()?;
-            Ok((key.canonical_bytes(), key.connector_id.to_string(), row))
+                .transpose()
         })
         .collect::<StoreResult<_>>()?;
-    db.atomically(|db| {
-        let versioned = db.engine_rows_versioned()?;
-        let upserts: Vec<Vec<Param<'_>>> = owned
-            .iter()
-            .filter_map(|(bytes, connector, row)| {
-                let (json, forget_at) = row.as_ref()?;
-                Some(match versioned {
-                    false => args![bytes, *forget_at, json].to_vec(),
-                    true => args![bytes, *forget_at, json, connector].to_vec(),
-                })
-            })
-            .collect();
-        if versioned {
-            let written = db.execute_each(
-                "INSERT INTO incident_keys (key, forget_at, state_json, version, tenant_id) \
-                 SELECT ?1, ?2, ?3, p.version, p.tenant_id FROM connectors c JOIN \
-                 engine_partitions p ON p.tenant_id = c.tenant_id AND p.txid = txid_current() \
-                 WHERE c.id = ?4 ON CONFLICT (key) DO UPDATE SET forget_at = excluded.forget_at, \
-                 state_json = excluded.state_json, version = excluded.version, tenant_id = \
-                 excluded.tenant_id",
-                &upserts,
-            )?;
-            all_written(&written)?;
-        } else {
-            db.execute_each(
-                "INSERT INTO incident_keys (key, forget_at, state_json) VALUES (?1, ?2, ?3) ON \
-                 CONFLICT (key) DO UPDATE SET forget_at = excluded.forget_at, state_json = \
-                 excluded.state_json",
-                &upserts,
-            )?;
-        }
-        // A key the model forgot has no alerting state either.
-        let forgotten: Vec<Vec<Param<'_>>> = owned
-            .iter()
-            .filter(|(_, _, row)| row.is_none())
-            .map(|(bytes, _, _)| args![bytes].to_vec())
-            .collect();
-        db.execute_each("DELETE FROM incident_keys WHERE key = ?1", &forgotten)?;
-        db.execute_each("DELETE FROM alert_key_state WHERE key = ?1", &forgotten)?;
-        Ok(())
-    })
+    let rows: Vec<KeyRow<'_>> = rows
+        .iter()
+        .zip(&json)
+        .map(|((key, _), row)| KeyRow {
+            key: key.canonical_bytes(),
+            connector: key.connector_id.to_string(),
+            values: row
+                .as_ref()
+                .map(|(json, forget_at)| args![*forget_at, json].to_vec()),
+        })
+        .collect();
+    write_key_rows(db, &INCIDENT_KEYS, &rows)
 }
 
 /// Writes the alerting state of the keys a group changed (see
@@ -337,59 +385,20 @@ fn write_alert_keys<B: Backend>(
     db: &mut B,
     rows: &[(CorrelationKey, Option<KeyAlertSnapshot>)],
 ) -> StoreResult<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    type Written = (Vec<u8>, String, Option<String>);
-    let owned: Vec<Written> = rows
+    let json: Vec<Option<String>> = rows
         .iter()
-        .map(|(key, row)| {
-            Ok((
-                key.canonical_bytes(),
-                key.connector_id.to_string(),
-                row.as_ref().map(to_json).transpose()?,
-            ))
-        })
+        .map(|(_, row)| row.as_ref().map(to_json).transpose())
         .collect::<StoreResult<_>>()?;
-    db.atomically(|db| {
-        let versioned = db.engine_rows_versioned()?;
-        let upserts: Vec<Vec<Param<'_>>> = owned
-            .iter()
-            .filter_map(|(bytes, connector, json)| {
-                let json = json.as_ref()?;
-                Some(match versioned {
-                    // 0: rows are not versioned (one writer).
-                    false => args![bytes, json, 0i64].to_vec(),
-                    true => args![bytes, json, connector].to_vec(),
-                })
-            })
-            .collect();
-        if versioned {
-            let written = db.execute_each(
-                "INSERT INTO alert_key_state (key, state_json, version, tenant_id) SELECT ?1, ?2, \
-                 p.version, p.tenant_id FROM connectors c JOIN engine_partitions p ON p.tenant_id \
-                 = c.tenant_id AND p.txid = txid_current() WHERE c.id = ?3 ON CONFLICT (key) DO \
-                 UPDATE SET state_json = excluded.state_json, version = excluded.version, \
-                 tenant_id = excluded.tenant_id",
-                &upserts,
-            )?;
-            all_written(&written)?;
-        } else {
-            db.execute_each(
-                "INSERT INTO alert_key_state (key, state_json, version) VALUES (?1, ?2, ?3) ON \
-                 CONFLICT (key) DO UPDATE SET state_json = excluded.state_json, version = \
-                 excluded.version",
-                &upserts,
-            )?;
-        }
-        let dropped: Vec<Vec<Param<'_>>> = owned
-            .iter()
-            .filter(|(_, _, json)| json.is_none())
-            .map(|(bytes, _, _)| args![bytes].to_vec())
-            .collect();
-        db.execute_each("DELETE FROM alert_key_state WHERE key = ?1", &dropped)?;
-        Ok(())
-    })
+    let rows: Vec<KeyRow<'_>> = rows
+        .iter()
+        .zip(&json)
+        .map(|((key, _), json)| KeyRow {
+            key: key.canonical_bytes(),
+            connector: key.connector_id.to_string(),
+            values: json.as_ref().map(|json| args![json].to_vec()),
+        })
+        .collect();
+    write_key_rows(db, &ALERT_KEYS, &rows)
 }
 
 impl<B: Backend> RecordStore for SqlStore<B> {
