@@ -34,6 +34,7 @@ pub mod backoff;
 pub mod cli;
 pub mod client;
 pub mod clock;
+pub mod datalock;
 pub mod demo;
 pub mod health;
 pub mod https;

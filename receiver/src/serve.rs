@@ -21,6 +21,9 @@ pub struct Receiver {
     pub server: Running,
     writer: JoinHandle<()>,
     delivery: Option<crate::alerts::deliver::DeliveryTask>,
+    /// The data directory's lock (SQLite), released when the receiver is
+    /// dropped or the process ends.
+    _lock: Option<crate::datalock::DataLock>,
 }
 
 /// How `start_with` runs the parts around the server (tests and embedders;
@@ -98,6 +101,12 @@ pub async fn start_with(
     options: ServeOptions,
 ) -> Result<(Receiver, Option<demo::Demo>), String> {
     let config = receive_config(settings)?;
+    // One receiver per SQLite data directory, taken before the store is
+    // opened (see `datalock`).
+    let lock = match &settings.store {
+        crate::store::Location::Sqlite(dir) => Some(crate::datalock::lock(dir)?),
+        crate::store::Location::Postgres(_) => None,
+    };
     let mut store = settings.store.open().map_err(|e| e.to_string())?;
     let demo = if with_demo {
         Some(demo::ensure(store.as_mut())?)
@@ -151,6 +160,7 @@ pub async fn start_with(
             server,
             writer,
             delivery,
+            _lock: lock,
         },
         demo,
     ))
