@@ -151,3 +151,29 @@ proptest! {
         check_report(&body, &opts);
     }
 }
+
+/// Redaction can lengthen a field (`123-45-6789` becomes `[REDACTED:ssn]`):
+/// a source at its 128-character limit with a social security number in
+/// it is accepted under `redact`, stays within the limit, and the stored
+/// event builds again (found by the `parse_event` fuzz target).
+#[test]
+fn a_field_lengthened_by_redaction_stays_within_its_limit() {
+    use erpops_core::event::{parse_event, EventBuilder, ParseOptions};
+    use erpops_core::pii::PiiPolicy;
+    let source = format!("ops{} and ssn 123-45-6789", "4".repeat(128 - 3 - 20));
+    assert_eq!(source.chars().count(), 128);
+    let body = format!(
+        "{{\"connector_id\":\"123e4567-e89b-12d3-a456-426614174000\",\"event_type\":\"integration.failed\",\"timestamp\":\"2026-04-20T03:00:00Z\",\"severity\":\"error\",\"source\":\"{source}\"}}"
+    );
+    let now = erpops_core::Timestamp::from_unix_seconds(1_776_654_300);
+    let parsed = parse_event(
+        body.as_bytes(),
+        &ParseOptions::new(now).with_pii_policy(PiiPolicy::Redact),
+    )
+    .unwrap();
+    let stored = parsed.event.source.clone().unwrap();
+    assert!(stored.chars().count() <= 128, "{stored}");
+    assert!(!stored.contains("123-45-6789"), "{stored}");
+    assert!(!parsed.redactions.is_empty());
+    EventBuilder::from_event(&parsed.event).build().unwrap();
+}

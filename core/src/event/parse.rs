@@ -16,7 +16,9 @@ use super::json::{Base, KeySet, Number, Scanner, SyntaxError, Value, DUPLICATE_K
 use super::options::ParseOptions;
 use super::redaction::{self, Redaction};
 use super::timestamp::parse_timestamp;
-use super::validate::{self, Problem};
+use super::validate::{
+    self, Problem, MAX_MESSAGE_CHARS, MAX_METADATA_STRING_CHARS, MAX_SOURCE_CHARS,
+};
 use super::violation::{pointer_join, quote_short, SyntaxPosition, ViolationCode, Violations};
 use super::{Event, Metadata, MetadataValue, Severity};
 use crate::time::Timestamp;
@@ -314,11 +316,15 @@ impl<'a> Parser<'a, '_> {
                 Err(p) => self.report(field_pointer(name), p),
             },
             SOURCE => match validate::source(&s) {
-                Ok(()) => self.source = Some(self.pii(s.into_owned(), name)),
+                Ok(()) => {
+                    self.source = Some(fit(self.pii(s.into_owned(), name), MAX_SOURCE_CHARS))
+                }
                 Err(p) => self.report(field_pointer(name), p),
             },
             MESSAGE => match validate::message(&s) {
-                Ok(()) => self.message = Some(self.pii(s.into_owned(), name)),
+                Ok(()) => {
+                    self.message = Some(fit(self.pii(s.into_owned(), name), MAX_MESSAGE_CHARS))
+                }
                 Err(p) => self.report(field_pointer(name), p),
             },
             _ => self.out.add(
@@ -487,12 +493,15 @@ impl<'a> Parser<'a, '_> {
             return;
         }
         let v = match v {
-            MetadataValue::String(s) => MetadataValue::String(redaction::apply(
-                self.opts.pii_policy,
-                s,
-                pointer,
-                &mut self.out,
-                &mut self.redactions,
+            MetadataValue::String(s) => MetadataValue::String(fit(
+                redaction::apply(
+                    self.opts.pii_policy,
+                    s,
+                    pointer,
+                    &mut self.out,
+                    &mut self.redactions,
+                ),
+                MAX_METADATA_STRING_CHARS,
             )),
             v => v,
         };
@@ -536,6 +545,18 @@ impl<'a> Parser<'a, '_> {
             _ => Err(self.out),
         }
     }
+}
+
+/// `text` cut to at most `max` characters. A field is checked against its
+/// limit as sent; redaction replaces a finding with a marker that may be
+/// longer than it (`123-45-6789` → `[REDACTED:ssn]`), so a field at its
+/// limit could grow past it and the stored event would no longer build.
+/// The finding is gone either way; the end of the text gives way.
+fn fit(mut text: String, max: usize) -> String {
+    if let Some((cut, _)) = text.char_indices().nth(max) {
+        text.truncate(cut);
+    }
+    text
 }
 
 #[cfg(test)]
