@@ -48,9 +48,22 @@ pub struct ServeArgs {
     /// [default: 8].
     #[arg(long = "store-pool")]
     pub store_pool: Option<usize>,
+    /// Days an accepted event is kept, 0 = forever
+    /// [env: ERPOPS_RETENTION_EVENTS_DAYS] [default: 30].
+    #[arg(long = "retain-events-days")]
+    pub retain_events_days: Option<u32>,
+    /// Days a delivered or failed notification is kept, 0 = forever
+    /// [env: ERPOPS_RETENTION_NOTIFICATIONS_DAYS] [default: 30].
+    #[arg(long = "retain-notifications-days")]
+    pub retain_notifications_days: Option<u32>,
+    /// Days a resolved incident and its history are kept (at least 2),
+    /// 0 = forever [env: ERPOPS_RETENTION_INCIDENTS_DAYS] [default: 90].
+    #[arg(long = "retain-incidents-days")]
+    pub retain_incidents_days: Option<u32>,
     /// TOML settings file (keys: listen, data, max_body_bytes,
-    /// max_connections, store, store_pool_size); environment and flags
-    /// override it.
+    /// max_connections, store, store_pool_size, and a [retention] table:
+    /// events_days, notifications_days, incidents_days); environment and
+    /// flags override it.
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// Create (once) a demo tenant on the Free plan and a connector, and

@@ -39,6 +39,7 @@ pub mod demo;
 pub mod health;
 pub mod https;
 pub mod metrics;
+pub mod retention;
 pub mod serve;
 pub mod server;
 pub mod settings;

@@ -44,6 +44,11 @@ fn main() -> ExitCode {
                 data: args.data,
                 store: args.store,
                 store_pool_size: args.store_pool,
+                retention: erpops_receiver::retention::RetentionFlags {
+                    events_days: args.retain_events_days,
+                    notifications_days: args.retain_notifications_days,
+                    incidents_days: args.retain_incidents_days,
+                },
             };
             let resolved = match settings::resolve(
                 args.config.as_deref(),
@@ -54,6 +59,7 @@ fn main() -> ExitCode {
                 Err(e) => return fail(&e),
             };
             runtime.block_on(async {
+                let stop = serve::shutdown_signal();
                 let (receiver, demo_info) = match serve::start(&resolved, args.demo).await {
                     Ok(r) => r,
                     Err(e) => return fail(&e),
@@ -67,7 +73,7 @@ fn main() -> ExitCode {
                     println!("\nPaste this to send the API reference's example event:\n");
                     println!("{}\n", demo::curl_command(&d, addr));
                 }
-                serve::shutdown_signal().await;
+                stop.await;
                 tracing::info!("shutting down: finishing in-flight requests");
                 receiver.shutdown().await;
                 ExitCode::SUCCESS

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::health::WriteHealth;
+use crate::store::{Prunable, StoreSize};
 
 /// Statuses counted individually; anything else counts as `other`.
 const STATUSES: [u16; 16] = [
@@ -29,6 +30,10 @@ pub struct Metrics {
     group_requests: AtomicU64,
     record_reads: AtomicU64,
     record_pool_busy: AtomicU64,
+    /// Rows deleted by retention, by [`Prunable::ALL`] position.
+    pruned: [AtomicU64; Prunable::ALL.len()],
+    store_bytes: AtomicU64,
+    store_free_bytes: AtomicU64,
     /// Write failures and whether the latest write failed (`/healthz`).
     pub health: WriteHealth,
 }
@@ -81,6 +86,24 @@ impl Metrics {
     /// connection stayed in use for the whole wait.
     pub fn record_pool_busy(&self) {
         self.record_pool_busy.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts `rows` of `kind` deleted by retention.
+    pub fn pruned(&self, kind: Prunable, rows: usize) {
+        if let Some(c) = Prunable::ALL
+            .iter()
+            .position(|k| *k == kind)
+            .and_then(|i| self.pruned.get(i))
+        {
+            c.fetch_add(u64::try_from(rows).unwrap_or(u64::MAX), Ordering::Relaxed);
+        }
+    }
+
+    /// Sets the store's latest measured size.
+    pub fn set_store_size(&self, size: StoreSize) {
+        self.store_bytes.store(size.bytes, Ordering::Relaxed);
+        self.store_free_bytes
+            .store(size.free_bytes, Ordering::Relaxed);
     }
 
     /// Sets the number of incidents not resolved.
@@ -156,6 +179,27 @@ impl Metrics {
             "# HELP erpops_record_pool_busy_total Requests answered 503 because every record-reader connection stayed in use.\n# TYPE erpops_record_pool_busy_total counter\nerpops_record_pool_busy_total {}",
             get(&self.record_pool_busy)
         );
+        out.push_str(
+            "# HELP erpops_pruned_rows_total Rows deleted by retention (settings [retention]), by kind.\n# TYPE erpops_pruned_rows_total counter\n",
+        );
+        for (kind, c) in Prunable::ALL.iter().zip(&self.pruned) {
+            let _ = writeln!(
+                out,
+                "erpops_pruned_rows_total{{kind=\"{}\"}} {}",
+                kind.as_str(),
+                get(c)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP erpops_store_bytes Size of the store (SQLite: the database file's pages; PostgreSQL: pg_database_size), measured after each retention pass.\n# TYPE erpops_store_bytes gauge\nerpops_store_bytes {}",
+            get(&self.store_bytes)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP erpops_store_free_bytes Of erpops_store_bytes, free pages kept for reuse (SQLite; 0 on PostgreSQL).\n# TYPE erpops_store_free_bytes gauge\nerpops_store_free_bytes {}",
+            get(&self.store_free_bytes)
+        );
         let _ = writeln!(
             out,
             "# HELP erpops_store_write_failures_total Group and tick transactions and log syncs that failed (nothing of them was acknowledged).\n# TYPE erpops_store_write_failures_total counter\nerpops_store_write_failures_total {}",
@@ -194,6 +238,20 @@ mod tests {
         assert!(text.contains("erpops_store_write_failures_total 0"));
         assert!(text.contains("erpops_record_reads_total 0"));
         assert!(text.contains("erpops_record_pool_busy_total 0"));
+        m.pruned(Prunable::Events, 5);
+        m.pruned(Prunable::Events, 2);
+        m.set_store_size(StoreSize {
+            bytes: 4096,
+            free_bytes: 1024,
+        });
+        let text = m.render();
+        assert!(
+            text.contains("erpops_pruned_rows_total{kind=\"events\"} 7"),
+            "{text}"
+        );
+        assert!(text.contains("erpops_pruned_rows_total{kind=\"incidents\"} 0"));
+        assert!(text.contains("erpops_store_bytes 4096"));
+        assert!(text.contains("erpops_store_free_bytes 1024"));
         m.health.failed("x".into(), std::time::Instant::now());
         assert!(m.render().contains("erpops_store_write_failures_total 1"));
     }

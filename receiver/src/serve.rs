@@ -127,7 +127,8 @@ pub async fn start_with(
     let writer = Writer::new(store, config, metrics.clone())
         .map_err(|e| e.to_string())?
         .with_delivery_wake(wake.clone())
-        .with_records_generation(records.generation_handle());
+        .with_records_generation(records.generation_handle())
+        .with_retention(settings.retention);
     let (tx, rx) = mpsc::channel();
     let writer = std::thread::Builder::new()
         .name("erpops-writer".into())
@@ -166,24 +167,34 @@ pub async fn start_with(
     ))
 }
 
-/// Resolves when SIGINT or SIGTERM arrives.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// A future that resolves when SIGINT or SIGTERM arrives. The handlers are
+/// installed when this is called, not when the future is first polled, so
+/// call it before announcing that the server listens: a supervisor (or a
+/// test) that signals right after the announcement must get a clean stop,
+/// not the default action that kills the process. Call inside the runtime.
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let term = signal(SignalKind::terminate());
+        let int = signal(SignalKind::interrupt());
+        async move {
+            let wait = |s: std::io::Result<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Ok(mut s) => {
+                        s.recv().await;
+                    }
+                    Err(_) => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = wait(term) => {}
+                _ = wait(int) => {}
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = term => {}
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::retention::{Retention, RetentionFile, RetentionFlags};
 use crate::store::Location;
 
 /// Default listen address (loopback: exposing it is a deliberate choice).
@@ -32,6 +33,9 @@ pub struct FileSettings {
     /// `store_pool_size = 8`: store connections the HTTP tasks may hold
     /// for record reads.
     pub store_pool_size: Option<usize>,
+    /// `[retention]`: days each kind of row is kept (see
+    /// [`crate::retention`]).
+    pub retention: Option<RetentionFile>,
 }
 
 /// Flag values (`None` when not given).
@@ -45,6 +49,8 @@ pub struct Overrides {
     pub store: Option<String>,
     /// `--store-pool`.
     pub store_pool_size: Option<usize>,
+    /// `--retain-*-days`.
+    pub retention: RetentionFlags,
 }
 
 /// The resolved settings.
@@ -65,6 +71,8 @@ pub struct Settings {
     /// receiver's other connections: one writer, one REST API reader, one
     /// deliverer; see docs/deployment.md).
     pub store_pool_size: usize,
+    /// How long events, notifications and resolved incidents are kept.
+    pub retention: Retention,
 }
 
 /// Resolves file → environment (`env` lookup, injectable for tests) →
@@ -82,7 +90,8 @@ pub fn resolve(
             toml::from_str::<FileSettings>(&text).map_err(|e| {
                 format!(
                     "the config file {} is invalid: {e}; known keys are listen, data, \
-                     max_body_bytes, max_connections, store, store_pool_size",
+                     max_body_bytes, max_connections, store, store_pool_size and the \
+                     [retention] table (events_days, notifications_days, incidents_days)",
                     path.display()
                 )
             })?
@@ -142,6 +151,11 @@ pub fn resolve(
         .or_else(|| env("ERPOPS_STORE"))
         .or(from_file.store);
     let store = Location::of(store.as_deref(), &data)?;
+    let retention = Retention::resolve(
+        &from_file.retention.unwrap_or_default(),
+        &env,
+        &flags.retention,
+    )?;
     Ok(Settings {
         listen,
         data,
@@ -149,6 +163,7 @@ pub fn resolve(
         max_connections,
         store,
         store_pool_size,
+        retention,
     })
 }
 
@@ -198,6 +213,7 @@ mod tests {
             data: Some("/from/flag".into()),
             store: None,
             store_pool_size: None,
+            retention: RetentionFlags::default(),
         };
         let g = resolve(
             Some(&file),
@@ -242,6 +258,18 @@ mod tests {
         assert_eq!(p.store_pool_size, 6);
         let err = resolve(None, env_of(&[("ERPOPS_STORE_POOL_SIZE", "0")]), &none).unwrap_err();
         assert!(err.contains("store_pool_size"), "{err}");
+        // Retention: a table of its own in the file, unknown keys refused.
+        assert_eq!(d.retention, Retention::default());
+        std::fs::write(&file, "[retention]\nevents_days = 7\nincidents_days = 0\n").unwrap();
+        let r = resolve(Some(&file), env_of(&[]), &none).unwrap();
+        assert_eq!(
+            r.retention.events,
+            Some(std::time::Duration::from_secs(7 * 86_400))
+        );
+        assert_eq!(r.retention.incidents, None);
+        std::fs::write(&file, "[retention]\nevent_days = 7\n").unwrap();
+        let err = resolve(Some(&file), env_of(&[]), &none).unwrap_err();
+        assert!(err.contains("event_days"), "{err}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -28,6 +28,7 @@
 
 mod alerts;
 mod group;
+mod prune;
 mod receive;
 mod sync;
 
@@ -153,6 +154,8 @@ pub struct Writer {
     /// commit); `None`: the commit itself synced.
     to_sync: Option<Sender<sync::Batch>>,
     last_maintenance: Timestamp,
+    /// When retention's next batch runs.
+    pruning: prune::Pruning,
     metrics: std::sync::Arc<crate::metrics::Metrics>,
     store: Box<dyn WriterStore>,
     /// The alert engine, which owns the incident model.
@@ -194,6 +197,7 @@ impl Writer {
             group: OpenGroup::default(),
             to_sync: None,
             last_maintenance: clock::now(),
+            pruning: prune::Pruning::new(crate::retention::Retention::default()),
             metrics,
             store,
             alerts,
@@ -276,6 +280,7 @@ impl Writer {
             if self.due(clock::now()).is_zero() {
                 self.tick(clock::now());
             }
+            self.prune_if_due(clock::now());
         }
     }
 
@@ -294,18 +299,21 @@ impl Writer {
         wakeup.min(maintenance)
     }
 
-    /// Waits for the next message, running `tick` when it is due; `None`
-    /// once the queue is closed.
+    /// Waits for the next message, running `tick` and retention's
+    /// batches when they are due; `None` once the queue is closed.
     fn wait(&mut self, rx: &Receiver<Message>) -> Option<Message> {
         loop {
-            let due = self.due(clock::now());
-            match rx.recv_timeout(due.min(CONFIG_POLL)) {
+            let now = clock::now();
+            let due = self.due(now);
+            let prune = self.pruning.due_in(now);
+            match rx.recv_timeout(due.min(prune).min(CONFIG_POLL)) {
                 Ok(m) => return Some(m),
                 Err(RecvTimeoutError::Disconnected) => return None,
                 Err(RecvTimeoutError::Timeout) => {
-                    if due <= CONFIG_POLL || self.config_changed() {
+                    if due <= CONFIG_POLL.min(prune) || self.config_changed() {
                         self.tick(clock::now());
                     }
+                    self.prune_if_due(clock::now());
                 }
             }
         }

@@ -25,7 +25,7 @@ use erpops_receiver::store::alerts::{
     AlertFilter, Attempt, CustomPlan, NewNotification, WebhookRow,
 };
 use erpops_receiver::store::{
-    AnyStore, Cursor, EngineScope, EventFilter, Location, NewEvent, PgStore, StoreError,
+    AnyStore, Cursor, EngineScope, EventFilter, Location, NewEvent, PgStore, Prunable, StoreError,
 };
 use uuid::Uuid;
 
@@ -103,6 +103,7 @@ suite!(
     engine_lock_reports_other_writers_changes,
     due_notifications_are_claimed_once,
     alert_key_rows_restore_every_key,
+    retention_deletes_expired_rows_in_bounded_batches,
 );
 
 fn now() -> Timestamp {
@@ -1173,4 +1174,114 @@ fn alert_key_rows_restore_every_key(store: &mut dyn AnyStore, loc: &Location) {
         .unwrap()
         .iter()
         .all(|row| row.key != k));
+}
+
+/// Retention's deletes (issue #22) on both engines: only rows past their
+/// cutoff, oldest first, at most `limit` per call; pending notifications
+/// and unresolved incidents are never dropped; a resolved incident's
+/// history goes with it.
+fn retention_deletes_expired_rows_in_bounded_batches(store: &mut dyn AnyStore, _: &Location) {
+    seed(store);
+    let t = now();
+    // Events received at t+0..t+9 s.
+    let ev = event("ORDERS", t);
+    store.begin().unwrap();
+    for i in 0..10u64 {
+        insert(store, &format!("evt_{i}"), &ev, later(t, i));
+    }
+    store.commit().unwrap();
+    let prune = |store: &mut dyn AnyStore, kind, cutoff, limit| {
+        store.begin().unwrap();
+        let n = store.prune_expired(kind, cutoff, limit).unwrap();
+        store.commit().unwrap();
+        n
+    };
+    // Cutoff t+6: events 0..=5 expired; a batch of 4, then the other 2.
+    assert_eq!(prune(store, Prunable::Events, later(t, 6), 4), 4);
+    assert_eq!(store.event_count("t1").unwrap(), 6);
+    assert_eq!(prune(store, Prunable::Events, later(t, 6), 4), 2);
+    assert_eq!(prune(store, Prunable::Events, later(t, 6), 4), 0);
+    let left = store
+        .list_events("t1", &EventFilter::default(), None, 20)
+        .unwrap();
+    let ids: Vec<&str> = left.iter().map(|l| l.id.as_str()).collect();
+    assert_eq!(ids, ["evt_9", "evt_8", "evt_7", "evt_6"], "the oldest went");
+    // Replay keys of kept events still answer; expired ones may go (a
+    // store that keeps them in the event row drops them with it).
+    let (replay, _) = store
+        .lookup_state("t1", Some(("evt_7", ev.timestamp)), t)
+        .unwrap();
+    assert_eq!(replay, Some(later(t, 607)));
+    prune(store, Prunable::ReplayKeys, later(t, 10_000), 100);
+    let (replay, _) = store
+        .lookup_state("t1", Some(("evt_7", ev.timestamp)), t)
+        .unwrap();
+    assert!(
+        replay.is_none() || replay == Some(later(t, 607)),
+        "an expired key is dropped or left with its event: {replay:?}"
+    );
+
+    // Notifications: delivered and failed ones go, a pending one stays
+    // however old.
+    for (id, at) in [("ntf_done", t), ("ntf_failed", t), ("ntf_pending", t)] {
+        store
+            .insert_notification(&NewNotification {
+                id,
+                tenant_id: "t1",
+                rule_id: "r1",
+                channel: "log",
+                incident_id: "inc_1",
+                reason: "first",
+                payload: "{\"incident\":{\"id\":\"inc_1\"}}",
+                created_at: at,
+            })
+            .unwrap();
+    }
+    store
+        .record_attempt("ntf_done", &Attempt::Delivered, t)
+        .unwrap();
+    store
+        .record_attempt("ntf_failed", &Attempt::Failed { error: "x".into() }, t)
+        .unwrap();
+    assert_eq!(
+        prune(store, Prunable::Notifications, later(t, 1), 10),
+        2,
+        "the delivered and the failed one"
+    );
+    let left = store
+        .list_alerts("t1", &AlertFilter::default(), None, 10)
+        .unwrap();
+    let ids: Vec<&str> = left.iter().map(|l| l.id.as_str()).collect();
+    assert_eq!(ids, ["ntf_pending"]);
+
+    // Incidents: a resolved one goes with its history, an open one stays.
+    let mut model = IncidentModel::default();
+    let a = event("A", t);
+    let b = event("B", t);
+    let mut effects = model.ingest(&a, "evt_a", t);
+    effects.extend(model.ingest(&b, "evt_b", t));
+    let resolved_id = effects[0].incident().id.clone();
+    let open_id = effects[1].incident().id.clone();
+    let resolve = erpops_core::incident::Command::Resolve {
+        incident_id: resolved_id.clone(),
+        actor: "ops".into(),
+        note: None,
+    };
+    effects.extend(model.command(&resolve, later(t, 1)).unwrap());
+    store.begin().unwrap();
+    store
+        .record_incident_effects(&effects, later(t, 1))
+        .unwrap();
+    store.commit().unwrap();
+    assert_eq!(prune(store, Prunable::Incidents, later(t, 1), 10), 0);
+    assert_eq!(prune(store, Prunable::Incidents, later(t, 2), 10), 1);
+    assert_eq!(store.incident("t1", &resolved_id).unwrap(), None);
+    assert!(store.incident("t1", &open_id).unwrap().is_some());
+    assert_eq!(
+        prune(store, Prunable::Incidents, later(t, 1_000_000), 10),
+        0
+    );
+
+    // The size is reported.
+    assert!(store.size().unwrap().bytes > 0);
 }

@@ -28,6 +28,8 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../../migrations/0007_replay_index.sql")),
     // The alert engine's state per correlation key.
     (8, include_str!("../../migrations/0008_alert_key_state.sql")),
+    // Retention's indexes: the same file for both engines.
+    (11, include_str!("../../migrations/0011_retention.sql")),
 ];
 
 /// The same versions for PostgreSQL (`receiver/migrations/postgres/`),
@@ -64,6 +66,7 @@ pub const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
         10,
         include_str!("../../migrations/postgres/0010_engine_partitions.sql"),
     ),
+    (11, include_str!("../../migrations/0011_retention.sql")),
 ];
 
 /// Brings the schema up to date with `migrations` (this engine's list);

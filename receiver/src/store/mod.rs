@@ -373,6 +373,52 @@ pub trait RecordStore: Send {
     fn records_with_generation(&mut self, connector: &Uuid) -> StoreResult<(Records, Option<i64>)>;
 }
 
+/// Rows the writer deletes once they expire (see [`crate::retention`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Prunable {
+    /// Accepted events, with their signed bytes (by acceptance time).
+    Events,
+    /// Replay keys past their own expiry (SQLite's `replay_index`; on
+    /// PostgreSQL the key is the event row and goes with it).
+    ReplayKeys,
+    /// Delivered and failed notifications (by creation time; pending ones
+    /// are never dropped).
+    Notifications,
+    /// Resolved incidents and their history (by their last change).
+    Incidents,
+}
+
+impl Prunable {
+    /// Every kind, in the order the writer prunes them.
+    pub const ALL: [Prunable; 4] = [
+        Prunable::Events,
+        Prunable::ReplayKeys,
+        Prunable::Notifications,
+        Prunable::Incidents,
+    ];
+
+    /// The name in metrics and logs.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Prunable::Events => "events",
+            Prunable::ReplayKeys => "replay_keys",
+            Prunable::Notifications => "notifications",
+            Prunable::Incidents => "incidents",
+        }
+    }
+}
+
+/// How much room the store takes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreSize {
+    /// Bytes of the database (SQLite: the file's pages; PostgreSQL:
+    /// `pg_database_size`).
+    pub bytes: u64,
+    /// Of those, bytes free for reuse (SQLite's free pages; unknown, so
+    /// 0, on PostgreSQL).
+    pub free_bytes: u64,
+}
+
 /// What the server's writer thread touches: the group transaction, the
 /// receive decision's state, events, incidents and the alert engine's
 /// state and notifications. See the module docs.
@@ -533,6 +579,23 @@ pub trait WriterStore: RecordStore + ConfigStore {
     /// Drops quota rows and incident key rows that can no longer matter at
     /// `now` (replay digests expire in place, in their event's row).
     fn prune(&mut self, now: Timestamp) -> StoreResult<()>;
+    /// Deletes at most `limit` rows of `kind` that expired before `cutoff`
+    /// (inside the open transaction) and returns how many went: the
+    /// writer calls it in small batches between groups, so a backlog never
+    /// holds the store for long.
+    fn prune_expired(
+        &mut self,
+        kind: Prunable,
+        cutoff: Timestamp,
+        limit: usize,
+    ) -> StoreResult<usize>;
+    /// The store's size now.
+    fn size(&mut self) -> StoreResult<StoreSize>;
+    /// Gives free space back to the file system where the store can
+    /// (SQLite with `auto_vacuum = INCREMENTAL`), at most `max_bytes` at
+    /// a time, keeping some free room for the next inserts; returns the
+    /// bytes given back.
+    fn release_free_space(&mut self, max_bytes: u64) -> StoreResult<u64>;
     /// Saves the alert engine's engine-wide state (rules, silences,
     /// heartbeats, groups: no incidents, no per-key state), when it
     /// changed.

@@ -49,7 +49,9 @@ use super::db::{args, event_second, from_db, Conn, DbError, Param, Row, Value, V
 use super::dialect::Dialect;
 use super::migrate::{migrate, POSTGRES_MIGRATIONS};
 use super::sql_store::{limit_from_db, secret_of, tenant_record, Backend, SqlStore};
-use super::{Deferred, EngineChanges, EngineScope, Records, StoreError, StoreResult, SyncFn};
+use super::{
+    Deferred, EngineChanges, EngineScope, Records, StoreError, StoreResult, StoreSize, SyncFn,
+};
 
 /// The shared store (see the module docs).
 pub type PgStore = SqlStore<PgConn>;
@@ -463,6 +465,17 @@ impl Backend for PgConn {
         Ok(Deferred {
             sync: no_op(),
             checkpoint: no_op(),
+        })
+    }
+
+    fn store_size(&mut self) -> StoreResult<StoreSize> {
+        let bytes: i64 = self
+            .query_opt("SELECT pg_database_size(current_database())", &[])?
+            .map_or(Ok(0), |r| r.get(0))?;
+        Ok(StoreSize {
+            bytes: u64::try_from(bytes).unwrap_or(0),
+            // Free space inside tables is VACUUM's business; not measured.
+            free_bytes: 0,
         })
     }
 

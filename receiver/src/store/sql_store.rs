@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 mod admin;
 mod alerts;
+mod retention;
 
 use super::alerts::{AlertFilter, NewNotification};
 use super::db::{
@@ -29,8 +30,8 @@ use super::db::{
 };
 use super::{
     charge_statements, charged, Charge, ConnectorRow, Cursor, Deferred, EngineChanges, EngineScope,
-    EventFilter, IncidentFilter, Listed, NewEvent, ReadStore, RecordStore, Records, StoreError,
-    StoreResult, WriterStore,
+    EventFilter, IncidentFilter, Listed, NewEvent, Prunable, ReadStore, RecordStore, Records,
+    StoreError, StoreResult, StoreSize, WriterStore,
 };
 
 /// What one engine implements beside its [`Conn`]: the parts of the store
@@ -104,6 +105,21 @@ pub trait Backend: Conn + Sized {
     /// `used`.
     fn counter_charged(&mut self, tenant: &str, window: i64, used: i64) {
         let _ = (tenant, window, used);
+    }
+    /// Deletes at most `limit` replay keys that expired before `cutoff`
+    /// (Unix ns) where the store keeps them apart from the events
+    /// (SQLite's `replay_index`); elsewhere the key is the event row and
+    /// goes with it.
+    fn prune_replay_keys(&mut self, cutoff: i64, limit: i64) -> StoreResult<u64> {
+        let _ = (cutoff, limit);
+        Ok(0)
+    }
+    /// See [`WriterStore::size`].
+    fn store_size(&mut self) -> StoreResult<StoreSize>;
+    /// See [`WriterStore::release_free_space`]; nothing by default.
+    fn release_free_space(&mut self, max_bytes: u64) -> StoreResult<u64> {
+        let _ = max_bytes;
+        Ok(0)
     }
     /// The version engine rows written now carry (taking the lock that
     /// serialises writers of a shared engine), or `None` where rows are
@@ -745,6 +761,23 @@ impl<B: Backend> WriterStore for SqlStore<B> {
             self.db.execute(st.sql, &params)?;
         }
         Ok(())
+    }
+
+    fn prune_expired(
+        &mut self,
+        kind: Prunable,
+        cutoff: Timestamp,
+        limit: usize,
+    ) -> StoreResult<usize> {
+        retention::prune_expired(&mut self.db, kind, cutoff, limit)
+    }
+
+    fn size(&mut self) -> StoreResult<StoreSize> {
+        self.db.store_size()
+    }
+
+    fn release_free_space(&mut self, max_bytes: u64) -> StoreResult<u64> {
+        self.db.release_free_space(max_bytes)
     }
 
     fn save_alert_state(&mut self, state: &serde_json::Value) -> StoreResult<()> {

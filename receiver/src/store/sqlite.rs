@@ -13,7 +13,7 @@ use std::time::Duration;
 use erpops_core::incident::IncidentSnapshot;
 use erpops_core::Timestamp;
 use rusqlite::types::{ToSqlOutput, ValueRef};
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
 
 mod replay;
@@ -24,7 +24,7 @@ use super::db::{
 use super::dialect::Dialect;
 use super::migrate::{migrate, MIGRATIONS};
 use super::sql_store::{read_connector, read_tenant, Backend, SqlStore};
-use super::{Deferred, NewEvent, Records, StoreError, StoreResult, SyncFn};
+use super::{Deferred, NewEvent, Records, StoreError, StoreResult, StoreSize, SyncFn};
 
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "erpops.sqlite3";
@@ -247,6 +247,12 @@ impl SqliteStore {
         // Admin commands and the server share the file: wait for the other
         // writer instead of failing at once.
         conn.busy_timeout(Duration::from_secs(10))?;
+        // Pages freed by retention can be given back to the file system
+        // (`release_free_space`). SQLite only takes this before the first
+        // table exists: a new database gets it, an older one keeps reusing
+        // its free pages without shrinking (docs/deployment.md says how to
+        // convert it).
+        conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -301,6 +307,36 @@ const LOG_SIZE_LIMIT: i64 = 32 * 1024 * 1024;
 fn run_checkpoint(conn: &mut Connection) -> StoreResult<()> {
     conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
     Ok(())
+}
+
+/// `PRAGMA auto_vacuum` value of `INCREMENTAL`.
+const AUTO_VACUUM_INCREMENTAL: i64 = 2;
+/// Free pages kept for reuse: at least this many…
+const KEEP_FREE_PAGES: u64 = 256;
+/// …or this fraction (1/n) of the file, whichever is more.
+const KEEP_FREE_FRACTION: u64 = 16;
+
+/// The database file's pages.
+struct Pages {
+    count: u64,
+    free: u64,
+    size: u64,
+}
+
+impl SqliteConn {
+    fn pages(&self) -> StoreResult<Pages> {
+        let read = |name: &str| -> StoreResult<u64> {
+            let v: i64 = self
+                .conn
+                .query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))?;
+            Ok(u64::try_from(v).unwrap_or(0))
+        };
+        Ok(Pages {
+            count: read("page_count")?,
+            free: read("freelist_count")?,
+            size: read("page_size")?,
+        })
+    }
 }
 
 impl Backend for SqliteConn {
@@ -457,6 +493,49 @@ impl Backend for SqliteConn {
             }
         }
         Ok(())
+    }
+
+    fn prune_replay_keys(&mut self, cutoff: i64, limit: i64) -> StoreResult<u64> {
+        // Oldest first in key order: the keys of past seconds, which are
+        // the expired ones, lead the table.
+        let n = self
+            .conn
+            .prepare_cached(
+                "DELETE FROM replay_index WHERE (event_second, event_id) IN (SELECT \
+                 event_second, event_id FROM replay_index WHERE expires_at < ?1 ORDER BY \
+                 event_second, event_id LIMIT ?2)",
+            )?
+            .execute(params![cutoff, limit])?;
+        Ok(u64::try_from(n).unwrap_or(u64::MAX))
+    }
+
+    fn store_size(&mut self) -> StoreResult<StoreSize> {
+        let pages = self.pages()?;
+        Ok(StoreSize {
+            bytes: pages.count.saturating_mul(pages.size),
+            free_bytes: pages.free.saturating_mul(pages.size),
+        })
+    }
+
+    fn release_free_space(&mut self, max_bytes: u64) -> StoreResult<u64> {
+        let auto_vacuum: i64 = self
+            .conn
+            .query_row("PRAGMA auto_vacuum", [], |r| r.get(0))?;
+        if auto_vacuum != AUTO_VACUUM_INCREMENTAL {
+            return Ok(0);
+        }
+        let pages = self.pages()?;
+        // Keep some free room: the next inserts reuse it instead of growing
+        // the file page by page again.
+        let keep = (pages.count / KEEP_FREE_FRACTION).max(KEEP_FREE_PAGES);
+        let surplus = pages.free.saturating_sub(keep);
+        let release = surplus.min(max_bytes / pages.size.max(1));
+        if release == 0 {
+            return Ok(0);
+        }
+        self.conn
+            .execute_batch(&format!("PRAGMA incremental_vacuum({release})"))?;
+        Ok(release.saturating_mul(pages.size))
     }
 
     /// Before migration 0004 the model was one snapshot row.

@@ -32,6 +32,7 @@ pub fn settings(data: &Path) -> Settings {
         max_connections: 64,
         store: store_location(data),
         store_pool_size: 8,
+        retention: erpops_receiver::retention::Retention::default(),
     }
 }
 
