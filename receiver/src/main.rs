@@ -44,6 +44,10 @@ fn main() -> ExitCode {
                 data: args.data,
                 store: args.store,
                 store_pool_size: args.store_pool,
+                max_connections_per_ip: args.max_connections_per_ip,
+                reserved_connections: args.reserved_connections,
+                header_timeout_secs: args.header_timeout_secs,
+                busy_header_timeout_ms: args.busy_header_timeout_ms,
             };
             let resolved = match settings::resolve(
                 args.config.as_deref(),

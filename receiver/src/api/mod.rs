@@ -56,6 +56,19 @@ pub struct ApiRequest {
     pub body: Bytes,
 }
 
+/// The methods a `/v1` path takes, as an `Allow` value; `None` for a path
+/// that is no route (answered 404 once the key is checked). A known path
+/// with another method is answered 405 with this `Allow`.
+pub fn allowed_methods(path: &str) -> Option<&'static str> {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(2).collect();
+    match segments.as_slice() {
+        ["incidents" | "connectors" | "events" | "alerts" | "usage"]
+        | ["incidents" | "connectors", _] => Some("GET"),
+        ["incidents", _, "acknowledge" | "resolve"] => Some("POST"),
+        _ => None,
+    }
+}
+
 /// A refusal as (status, code, detail).
 type Refusal = (u16, &'static str, String);
 

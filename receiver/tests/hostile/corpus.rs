@@ -1259,7 +1259,7 @@ pub fn api_cases(c: &mut Corpus, key: &str) {
             "api",
             format!("{method} /v1/incidents"),
             &bytes,
-            Expect::Status(404, None),
+            Expect::Status(405, Some("method_not_allowed")),
         );
     }
 }
