@@ -226,7 +226,11 @@ impl Metrics {
             ("reserve", ConnectionPool::Reserve),
         ] {
             if let Some(c) = self.connections_open.get(pool as usize) {
-                let _ = writeln!(out, "erpops_connections_open{{pool=\"{label}\"}} {}", get(c));
+                let _ = writeln!(
+                    out,
+                    "erpops_connections_open{{pool=\"{label}\"}} {}",
+                    get(c)
+                );
             }
         }
         let _ = writeln!(
@@ -301,7 +305,10 @@ mod tests {
         m.connection_shed(HeadDeadline::Busy);
         m.connection_shed(HeadDeadline::Busy);
         let text = m.render();
-        assert!(text.contains("erpops_connections_open{pool=\"general\"} 1"), "{text}");
+        assert!(
+            text.contains("erpops_connections_open{pool=\"general\"} 1"),
+            "{text}"
+        );
         assert!(text.contains("erpops_connections_open{pool=\"reserve\"} 1"));
         assert!(text.contains("erpops_connections_reserved_total 2"));
         assert!(text.contains("erpops_connections_refused_per_address_total 1"));

@@ -478,11 +478,27 @@ mod tests {
         // Refused: the busy deadline longer than the normal one, or too
         // short; a header deadline of 0; not a number; a huge reserve.
         for (key, value, named) in [
-            ("ERPOPS_BUSY_HEADER_TIMEOUT_MS", "20000", "busy_header_timeout_ms"),
-            ("ERPOPS_BUSY_HEADER_TIMEOUT_MS", "10", "busy_header_timeout_ms"),
+            (
+                "ERPOPS_BUSY_HEADER_TIMEOUT_MS",
+                "20000",
+                "busy_header_timeout_ms",
+            ),
+            (
+                "ERPOPS_BUSY_HEADER_TIMEOUT_MS",
+                "10",
+                "busy_header_timeout_ms",
+            ),
             ("ERPOPS_HEADER_TIMEOUT_SECS", "0", "header_timeout_secs"),
-            ("ERPOPS_MAX_CONNECTIONS_PER_IP", "many", "ERPOPS_MAX_CONNECTIONS_PER_IP"),
-            ("ERPOPS_RESERVED_CONNECTIONS", "5000", "reserved_connections"),
+            (
+                "ERPOPS_MAX_CONNECTIONS_PER_IP",
+                "many",
+                "ERPOPS_MAX_CONNECTIONS_PER_IP",
+            ),
+            (
+                "ERPOPS_RESERVED_CONNECTIONS",
+                "5000",
+                "reserved_connections",
+            ),
         ] {
             let env = move |k: &str| (k == key).then(|| value.to_owned());
             let err = resolve(None, env, &none).unwrap_err();

@@ -202,7 +202,11 @@ async fn a_wrong_method_on_a_known_route_is_405_with_allow() {
         ("GET", "/v1/incidents/inc_x/acknowledge", "POST"),
         ("PATCH", "/v1/incidents/inc_x/resolve", "POST"),
         ("POST", "/v1/connectors", "GET"),
-        ("DELETE", "/v1/connectors/00000000-0000-0000-0000-000000000000", "GET"),
+        (
+            "DELETE",
+            "/v1/connectors/00000000-0000-0000-0000-000000000000",
+            "GET",
+        ),
         ("POST", "/v1/events", "GET"),
         ("PUT", "/v1/alerts", "GET"),
         ("POST", "/v1/usage/", "GET"),
@@ -317,7 +321,11 @@ async fn connectors_are_listed_in_pages() {
         let r = server
             .api("GET", &format!("/v1/connectors?{query}"), &key, "")
             .await;
-        assert_eq!((r.status, r.code().as_deref()), (400, Some(code)), "{query}");
+        assert_eq!(
+            (r.status, r.code().as_deref()),
+            (400, Some(code)),
+            "{query}"
+        );
     }
     server.stop().await;
 }

@@ -45,7 +45,7 @@ fn raise_nofile() -> u64 {
     let mut limit = getrlimit(Resource::Nofile);
     if limit.current < limit.maximum {
         limit.current = limit.maximum;
-        let _ = setrlimit(Resource::Nofile, limit.clone());
+        let _ = setrlimit(Resource::Nofile, limit);
     }
     getrlimit(Resource::Nofile).current.unwrap_or(u64::MAX)
 }
@@ -294,7 +294,8 @@ async fn twelve_hundred_trickling_connections_from_one_address_do_not_delay_othe
             valid_event_within(addr, &connector, &secret, &format!("during {i}")).await;
         assert_eq!(status, 202, "a valid event during the attack");
         delays.push(took);
-        let (r, took) = exchange_from(HEALTH, addr, &get("/healthz"), Duration::from_secs(30)).await;
+        let (r, took) =
+            exchange_from(HEALTH, addr, &get("/healthz"), Duration::from_secs(30)).await;
         assert_eq!(r.map(|r| r.status), Some(200), "/healthz during the attack");
         health.push(took);
         tokio::time::sleep(Duration::from_millis(400)).await;
@@ -322,7 +323,10 @@ async fn twelve_hundred_trickling_connections_from_one_address_do_not_delay_othe
     );
     // The cap held: at most 64 of the attackers' connections were served
     // (plus the metrics request itself), the rest were refused at once.
-    assert!(open_general <= 64 + 1, "{open_general} general slots in use");
+    assert!(
+        open_general <= 64 + 1,
+        "{open_general} general slots in use"
+    );
     assert!(
         refused_total >= (ATTACKERS - 64) as u64,
         "only {refused_total} connections were refused"
@@ -391,7 +395,10 @@ async fn a_full_server_keeps_answering_health_checks_and_sheds_trickling_connect
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(in_use, GENERAL as u64, "the attackers hold every general slot");
+    assert_eq!(
+        in_use, GENERAL as u64,
+        "the attackers hold every general slot"
+    );
 
     // Every general slot is taken: the health check is answered at once on
     // a reserved slot.

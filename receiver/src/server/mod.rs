@@ -41,8 +41,8 @@ use hyper::{Request, Response, StatusCode};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{oneshot, watch};
 
-use crate::writer::{unavailable, Job, Message, WriterHandle};
 use crate::metrics::ConnectionPool;
+use crate::writer::{unavailable, Job, Message, WriterHandle};
 use body::{read_limited, ReadBody};
 use connection::{Conn, LogGate};
 use slots::Slots;
@@ -401,8 +401,8 @@ async fn answer(
         }
     }
     let method = req.method().clone();
-    let wrong_method = allowed_methods(path)
-        .filter(|allow| !allow.split(", ").any(|m| m == method.as_str()));
+    let wrong_method =
+        allowed_methods(path).filter(|allow| !allow.split(", ").any(|m| m == method.as_str()));
     if path == wire::RECEIVE_PATH {
         // The core's decision answers other methods 405 with `Allow: POST`.
         receive(app, req, request_id).await
