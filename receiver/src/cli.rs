@@ -61,15 +61,34 @@ pub struct ServeArgs {
     #[arg(long = "retain-incidents-days")]
     pub retain_incidents_days: Option<u32>,
     /// TOML settings file (keys: listen, data, max_body_bytes,
-    /// max_connections, store, store_pool_size, and a [retention] table:
-    /// events_days, notifications_days, incidents_days); environment and
-    /// flags override it.
+    /// max_connections, store, store_pool_size, max_connections_per_ip,
+    /// reserved_connections, header_timeout_secs, busy_header_timeout_ms,
+    /// and a [retention] table: events_days, notifications_days,
+    /// incidents_days); environment and flags override it.
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// Create (once) a demo tenant on the Free plan and a connector, and
     /// print its id, secret and a ready-to-paste curl command.
     #[arg(long)]
     pub demo: bool,
+    /// Connections one client address (IPv4 address, IPv6 /64) may hold at
+    /// once; more are answered 503 and closed; 0 = no cap (behind a proxy)
+    /// [env: ERPOPS_MAX_CONNECTIONS_PER_IP] [default: 64].
+    #[arg(long)]
+    pub max_connections_per_ip: Option<usize>,
+    /// Connections kept back for /healthz and /metrics once max_connections
+    /// are all in use [env: ERPOPS_RESERVED_CONNECTIONS] [default: 16].
+    #[arg(long)]
+    pub reserved_connections: Option<usize>,
+    /// Seconds allowed for a request head [env: ERPOPS_HEADER_TIMEOUT_SECS]
+    /// [default: 10].
+    #[arg(long)]
+    pub header_timeout_secs: Option<u64>,
+    /// Milliseconds allowed for a request head while more than 75% of
+    /// max_connections are in use [env: ERPOPS_BUSY_HEADER_TIMEOUT_MS]
+    /// [default: 1000].
+    #[arg(long)]
+    pub busy_header_timeout_ms: Option<u64>,
 }
 
 /// `erpops admin`.

@@ -49,6 +49,10 @@ fn main() -> ExitCode {
                     notifications_days: args.retain_notifications_days,
                     incidents_days: args.retain_incidents_days,
                 },
+                max_connections_per_ip: args.max_connections_per_ip,
+                reserved_connections: args.reserved_connections,
+                header_timeout_secs: args.header_timeout_secs,
+                busy_header_timeout_ms: args.busy_header_timeout_ms,
             };
             let resolved = match settings::resolve(
                 args.config.as_deref(),

@@ -17,6 +17,27 @@ const STATUSES: [u16; 16] = [
 /// Upper bounds (seconds) of the commit-latency histogram buckets.
 const BUCKETS: [f64; 10] = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1.0];
 
+/// Which slots a connection holds (issue #22, slow senders).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionPool {
+    /// One of the `max_connections`.
+    General,
+    /// One of the `reserved_connections` kept for `/healthz` and `/metrics`.
+    Reserve,
+}
+
+/// Which deadline closed a connection that sent no complete request head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeadDeadline {
+    /// The header timeout (10 s by default), slots or not.
+    Normal,
+    /// The busy header timeout (1 s by default), while more than 75% of the
+    /// general slots were in use.
+    Busy,
+    /// A reserved connection's deadline (the busy header timeout, always).
+    Reserve,
+}
+
 /// The receiver's counters.
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -34,6 +55,16 @@ pub struct Metrics {
     pruned: [AtomicU64; Prunable::ALL.len()],
     store_bytes: AtomicU64,
     store_free_bytes: AtomicU64,
+    /// Connections open, by [`ConnectionPool`].
+    connections_open: [AtomicU64; 2],
+    /// Connections ever given a reserved slot.
+    connections_reserved: AtomicU64,
+    /// Connections answered 503 and closed at once: their client address
+    /// already held `max_connections_per_ip`.
+    connections_refused_per_address: AtomicU64,
+    /// Connections closed because no request head arrived in time, by
+    /// [`HeadDeadline`].
+    connections_shed: [AtomicU64; 3],
     /// Write failures and whether the latest write failed (`/healthz`).
     pub health: WriteHealth,
 }
@@ -104,6 +135,37 @@ impl Metrics {
         self.store_bytes.store(size.bytes, Ordering::Relaxed);
         self.store_free_bytes
             .store(size.free_bytes, Ordering::Relaxed);
+    }
+
+    /// A connection took a slot of `pool`.
+    pub fn connection_opened(&self, pool: ConnectionPool) {
+        if let Some(c) = self.connections_open.get(pool as usize) {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
+        if pool == ConnectionPool::Reserve {
+            self.connections_reserved.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// A connection gave its slot of `pool` back.
+    pub fn connection_closed(&self, pool: ConnectionPool) {
+        if let Some(c) = self.connections_open.get(pool as usize) {
+            let _ = c.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+        }
+    }
+
+    /// A connection was refused because its address held the most allowed.
+    pub fn connection_refused_per_address(&self) {
+        self.connections_refused_per_address
+            .fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A connection was closed because its request head did not arrive
+    /// within `deadline`.
+    pub fn connection_shed(&self, deadline: HeadDeadline) {
+        if let Some(c) = self.connections_shed.get(deadline as usize) {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     /// Sets the number of incidents not resolved.
@@ -200,6 +262,47 @@ impl Metrics {
             "# HELP erpops_store_free_bytes Of erpops_store_bytes, free pages kept for reuse (SQLite; 0 on PostgreSQL).\n# TYPE erpops_store_free_bytes gauge\nerpops_store_free_bytes {}",
             get(&self.store_free_bytes)
         );
+        out.push_str(
+            "# HELP erpops_connections_open Connections open, by the slots they hold (general: max_connections; reserve: reserved_connections, for /healthz and /metrics).\n# TYPE erpops_connections_open gauge\n",
+        );
+        for (label, pool) in [
+            ("general", ConnectionPool::General),
+            ("reserve", ConnectionPool::Reserve),
+        ] {
+            if let Some(c) = self.connections_open.get(pool as usize) {
+                let _ = writeln!(
+                    out,
+                    "erpops_connections_open{{pool=\"{label}\"}} {}",
+                    get(c)
+                );
+            }
+        }
+        let _ = writeln!(
+            out,
+            "# HELP erpops_connections_reserved_total Connections given a reserved slot because every general slot was in use.\n# TYPE erpops_connections_reserved_total counter\nerpops_connections_reserved_total {}",
+            get(&self.connections_reserved)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP erpops_connections_refused_per_address_total Connections answered 503 and closed at once because their client address held max_connections_per_ip.\n# TYPE erpops_connections_refused_per_address_total counter\nerpops_connections_refused_per_address_total {}",
+            get(&self.connections_refused_per_address)
+        );
+        out.push_str(
+            "# HELP erpops_connections_shed_total Connections closed because no complete request head arrived in time, by deadline (normal: header_timeout_secs; busy: busy_header_timeout_ms while slots ran short; reserve: a reserved slot's).\n# TYPE erpops_connections_shed_total counter\n",
+        );
+        for (label, deadline) in [
+            ("normal", HeadDeadline::Normal),
+            ("busy", HeadDeadline::Busy),
+            ("reserve", HeadDeadline::Reserve),
+        ] {
+            if let Some(c) = self.connections_shed.get(deadline as usize) {
+                let _ = writeln!(
+                    out,
+                    "erpops_connections_shed_total{{deadline=\"{label}\"}} {}",
+                    get(c)
+                );
+            }
+        }
         let _ = writeln!(
             out,
             "# HELP erpops_store_write_failures_total Group and tick transactions and log syncs that failed (nothing of them was acknowledged).\n# TYPE erpops_store_write_failures_total counter\nerpops_store_write_failures_total {}",
@@ -252,6 +355,23 @@ mod tests {
         assert!(text.contains("erpops_pruned_rows_total{kind=\"incidents\"} 0"));
         assert!(text.contains("erpops_store_bytes 4096"));
         assert!(text.contains("erpops_store_free_bytes 1024"));
+        m.connection_opened(ConnectionPool::General);
+        m.connection_opened(ConnectionPool::Reserve);
+        m.connection_opened(ConnectionPool::Reserve);
+        m.connection_closed(ConnectionPool::Reserve);
+        m.connection_refused_per_address();
+        m.connection_shed(HeadDeadline::Busy);
+        m.connection_shed(HeadDeadline::Busy);
+        let text = m.render();
+        assert!(
+            text.contains("erpops_connections_open{pool=\"general\"} 1"),
+            "{text}"
+        );
+        assert!(text.contains("erpops_connections_open{pool=\"reserve\"} 1"));
+        assert!(text.contains("erpops_connections_reserved_total 2"));
+        assert!(text.contains("erpops_connections_refused_per_address_total 1"));
+        assert!(text.contains("erpops_connections_shed_total{deadline=\"busy\"} 2"));
+        assert!(text.contains("erpops_connections_shed_total{deadline=\"normal\"} 0"));
         m.health.failed("x".into(), std::time::Instant::now());
         assert!(m.render().contains("erpops_store_write_failures_total 1"));
     }

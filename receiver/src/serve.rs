@@ -140,6 +140,10 @@ pub async fn start_with(
     let prefix = hex::encode(crate::clock::random_bytes::<4>()?);
     let limits = HttpLimits {
         max_connections: settings.max_connections,
+        header_timeout: settings.header_timeout,
+        max_connections_per_ip: settings.max_connections_per_ip,
+        reserved_connections: settings.reserved_connections,
+        busy_header_timeout: settings.busy_header_timeout,
         ..HttpLimits::default()
     };
     let api = crate::api::Api::open(&settings.store, tx.clone())?;

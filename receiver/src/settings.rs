@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -14,6 +15,17 @@ use crate::store::Location;
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// Default data directory.
 pub const DEFAULT_DATA: &str = "./erpops-data";
+/// Default cap on one client address's connections.
+pub const DEFAULT_MAX_CONNECTIONS_PER_IP: usize = 64;
+/// Default number of connections kept back for `/healthz` and `/metrics`.
+pub const DEFAULT_RESERVED_CONNECTIONS: usize = 16;
+/// Largest `reserved_connections`.
+pub const MAX_RESERVED_CONNECTIONS: usize = 1024;
+/// Default time allowed for a request head, in seconds.
+pub const DEFAULT_HEADER_TIMEOUT_SECS: u64 = 10;
+/// Default time allowed for a request head while the connection slots run
+/// short, in milliseconds.
+pub const DEFAULT_BUSY_HEADER_TIMEOUT_MS: u64 = 1000;
 
 /// The file's shape; every key optional, unknown keys refused.
 #[derive(Debug, Default, Deserialize)]
@@ -36,6 +48,17 @@ pub struct FileSettings {
     /// `[retention]`: days each kind of row is kept (see
     /// [`crate::retention`]).
     pub retention: Option<RetentionFile>,
+    /// `max_connections_per_ip = 64`: connections one client address may
+    /// hold at once (0: no cap).
+    pub max_connections_per_ip: Option<usize>,
+    /// `reserved_connections = 16`: connections kept back for `/healthz`
+    /// and `/metrics` once the `max_connections` are all in use.
+    pub reserved_connections: Option<usize>,
+    /// `header_timeout_secs = 10`: time allowed for a request head.
+    pub header_timeout_secs: Option<u64>,
+    /// `busy_header_timeout_ms = 1000`: the same while more than 75% of the
+    /// connection slots are in use.
+    pub busy_header_timeout_ms: Option<u64>,
 }
 
 /// Flag values (`None` when not given).
@@ -51,6 +74,14 @@ pub struct Overrides {
     pub store_pool_size: Option<usize>,
     /// `--retain-*-days`.
     pub retention: RetentionFlags,
+    /// `--max-connections-per-ip`.
+    pub max_connections_per_ip: Option<usize>,
+    /// `--reserved-connections`.
+    pub reserved_connections: Option<usize>,
+    /// `--header-timeout-secs`.
+    pub header_timeout_secs: Option<u64>,
+    /// `--busy-header-timeout-ms`.
+    pub busy_header_timeout_ms: Option<u64>,
 }
 
 /// The resolved settings.
@@ -73,6 +104,17 @@ pub struct Settings {
     pub store_pool_size: usize,
     /// How long events, notifications and resolved incidents are kept.
     pub retention: Retention,
+    /// Connections one client address (an IPv4 address, an IPv6 /64) may
+    /// hold at once; more are answered 503 and closed. 0: no cap.
+    pub max_connections_per_ip: usize,
+    /// Connections kept back for `/healthz` and `/metrics`, used only when
+    /// the `max_connections` are all in use.
+    pub reserved_connections: usize,
+    /// Time allowed for a request head (the first one, or the next one on
+    /// a kept-alive connection).
+    pub header_timeout: Duration,
+    /// The same while more than 75% of the `max_connections` are in use.
+    pub busy_header_timeout: Duration,
 }
 
 /// Resolves file → environment (`env` lookup, injectable for tests) →
@@ -90,8 +132,10 @@ pub fn resolve(
             toml::from_str::<FileSettings>(&text).map_err(|e| {
                 format!(
                     "the config file {} is invalid: {e}; known keys are listen, data, \
-                     max_body_bytes, max_connections, store, store_pool_size and the \
-                     [retention] table (events_days, notifications_days, incidents_days)",
+                     max_body_bytes, max_connections, store, store_pool_size, \
+                     max_connections_per_ip, reserved_connections, header_timeout_secs, \
+                     busy_header_timeout_ms and the [retention] table (events_days, \
+                     notifications_days, incidents_days)",
                     path.display()
                 )
             })?
@@ -156,6 +200,17 @@ pub fn resolve(
         &env,
         &flags.retention,
     )?;
+    let (max_connections_per_ip, reserved_connections, header_timeout, busy_header_timeout) =
+        connection_limits(
+            &env,
+            flags,
+            [
+                from_file.max_connections_per_ip.map(to_u64),
+                from_file.reserved_connections.map(to_u64),
+                from_file.header_timeout_secs,
+                from_file.busy_header_timeout_ms,
+            ],
+        )?;
     Ok(Settings {
         listen,
         data,
@@ -164,7 +219,99 @@ pub fn resolve(
         store,
         store_pool_size,
         retention,
+        max_connections_per_ip,
+        reserved_connections,
+        header_timeout,
+        busy_header_timeout,
     })
+}
+
+/// A flag, else the environment variable `key`, else the file's value,
+/// else `default`.
+fn layered<T: std::str::FromStr + Copy>(
+    env: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    flag: Option<T>,
+    file_value: Option<T>,
+    default: T,
+) -> Result<T, String> {
+    if let Some(v) = flag {
+        return Ok(v);
+    }
+    match env(key) {
+        Some(v) => v
+            .trim()
+            .parse::<T>()
+            .map_err(|_| format!("{key}={v:?} is not a whole number")),
+        None => Ok(file_value.unwrap_or(default)),
+    }
+}
+
+fn to_u64(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}
+
+/// The per-address cap, the reserve for health checks and the two header
+/// deadlines (issue #22: slow senders), checked against each other. `file`:
+/// the file's values of these four keys, in that order.
+fn connection_limits(
+    env: &impl Fn(&str) -> Option<String>,
+    flags: &Overrides,
+    file: [Option<u64>; 4],
+) -> Result<(usize, usize, Duration, Duration), String> {
+    let [file_per_ip, file_reserved, file_header, file_busy] = file;
+    let per_ip = layered(
+        env,
+        "ERPOPS_MAX_CONNECTIONS_PER_IP",
+        flags.max_connections_per_ip,
+        file_per_ip.and_then(|n| usize::try_from(n).ok()),
+        DEFAULT_MAX_CONNECTIONS_PER_IP,
+    )?;
+    let reserved = layered(
+        env,
+        "ERPOPS_RESERVED_CONNECTIONS",
+        flags.reserved_connections,
+        file_reserved.and_then(|n| usize::try_from(n).ok()),
+        DEFAULT_RESERVED_CONNECTIONS,
+    )?;
+    if reserved > MAX_RESERVED_CONNECTIONS {
+        return Err(format!(
+            "reserved_connections must be from 0 to {MAX_RESERVED_CONNECTIONS} (connections kept \
+             back for /healthz and /metrics), not {reserved}"
+        ));
+    }
+    let header_secs = layered(
+        env,
+        "ERPOPS_HEADER_TIMEOUT_SECS",
+        flags.header_timeout_secs,
+        file_header,
+        DEFAULT_HEADER_TIMEOUT_SECS,
+    )?;
+    if !(1..=3600).contains(&header_secs) {
+        return Err(format!(
+            "header_timeout_secs must be from 1 to 3600, not {header_secs}"
+        ));
+    }
+    let busy_ms = layered(
+        env,
+        "ERPOPS_BUSY_HEADER_TIMEOUT_MS",
+        flags.busy_header_timeout_ms,
+        file_busy,
+        DEFAULT_BUSY_HEADER_TIMEOUT_MS,
+    )?;
+    if busy_ms < 100 || busy_ms > header_secs.saturating_mul(1000) {
+        return Err(format!(
+            "busy_header_timeout_ms must be from 100 to header_timeout_secs × 1000 ({}), not \
+             {busy_ms}",
+            header_secs.saturating_mul(1000)
+        ));
+    }
+    Ok((
+        per_ip,
+        reserved,
+        Duration::from_secs(header_secs),
+        Duration::from_millis(busy_ms),
+    ))
 }
 
 #[cfg(test)]
@@ -213,7 +360,7 @@ mod tests {
             data: Some("/from/flag".into()),
             store: None,
             store_pool_size: None,
-            retention: RetentionFlags::default(),
+            ..Overrides::default()
         };
         let g = resolve(
             Some(&file),
@@ -294,5 +441,95 @@ mod tests {
         const SECRET: &str = "postgres://u:hunter2@db/erpops";
         let s = resolve(None, env_of(&[("ERPOPS_STORE", SECRET)]), &none).unwrap();
         assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn connection_limits_from_defaults_file_env_and_flags() {
+        let none = Overrides::default();
+        let d = resolve(None, env_of(&[]), &none).unwrap();
+        assert_eq!(d.max_connections_per_ip, 64);
+        assert_eq!(d.reserved_connections, 16);
+        assert_eq!(d.header_timeout, Duration::from_secs(10));
+        assert_eq!(d.busy_header_timeout, Duration::from_millis(1000));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("erpops.toml");
+        std::fs::write(
+            &file,
+            "max_connections_per_ip = 8\nreserved_connections = 2\nheader_timeout_secs = 20\n\
+             busy_header_timeout_ms = 500\n",
+        )
+        .unwrap();
+        let f = resolve(Some(&file), env_of(&[]), &none).unwrap();
+        assert_eq!(
+            (
+                f.max_connections_per_ip,
+                f.reserved_connections,
+                f.header_timeout,
+                f.busy_header_timeout
+            ),
+            (8, 2, Duration::from_secs(20), Duration::from_millis(500))
+        );
+        let env = env_of(&[
+            ("ERPOPS_MAX_CONNECTIONS_PER_IP", "0"),
+            ("ERPOPS_RESERVED_CONNECTIONS", "4"),
+            ("ERPOPS_HEADER_TIMEOUT_SECS", "5"),
+            ("ERPOPS_BUSY_HEADER_TIMEOUT_MS", "250"),
+        ]);
+        let e = resolve(Some(&file), &env, &none).unwrap();
+        assert_eq!(
+            (
+                e.max_connections_per_ip,
+                e.reserved_connections,
+                e.header_timeout,
+                e.busy_header_timeout
+            ),
+            (0, 4, Duration::from_secs(5), Duration::from_millis(250))
+        );
+        let flags = Overrides {
+            max_connections_per_ip: Some(3),
+            reserved_connections: Some(0),
+            header_timeout_secs: Some(7),
+            busy_header_timeout_ms: Some(7000),
+            ..Overrides::default()
+        };
+        let g = resolve(Some(&file), &env, &flags).unwrap();
+        assert_eq!(
+            (
+                g.max_connections_per_ip,
+                g.reserved_connections,
+                g.header_timeout,
+                g.busy_header_timeout
+            ),
+            (3, 0, Duration::from_secs(7), Duration::from_secs(7))
+        );
+        // Refused: the busy deadline longer than the normal one, or too
+        // short; a header deadline of 0; not a number; a huge reserve.
+        for (key, value, named) in [
+            (
+                "ERPOPS_BUSY_HEADER_TIMEOUT_MS",
+                "20000",
+                "busy_header_timeout_ms",
+            ),
+            (
+                "ERPOPS_BUSY_HEADER_TIMEOUT_MS",
+                "10",
+                "busy_header_timeout_ms",
+            ),
+            ("ERPOPS_HEADER_TIMEOUT_SECS", "0", "header_timeout_secs"),
+            (
+                "ERPOPS_MAX_CONNECTIONS_PER_IP",
+                "many",
+                "ERPOPS_MAX_CONNECTIONS_PER_IP",
+            ),
+            (
+                "ERPOPS_RESERVED_CONNECTIONS",
+                "5000",
+                "reserved_connections",
+            ),
+        ] {
+            let env = move |k: &str| (k == key).then(|| value.to_owned());
+            let err = resolve(None, env, &none).unwrap_err();
+            assert!(err.contains(named), "{key}={value}: {err}");
+        }
     }
 }

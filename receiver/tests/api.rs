@@ -185,6 +185,151 @@ async fn two_tenants_see_only_their_own_data() {
     server.stop().await;
 }
 
+/// A known route with another method: 405 `method_not_allowed` with the
+/// methods it takes in `Allow`, as a problem, before the API key is looked
+/// at (as the receive path answers 405 before its signature); a path that
+/// is no route is still 404 once the key is checked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_method_on_a_known_route_is_405_with_allow() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = start(dir.path()).await;
+    server.tenant("a", "free", "redact");
+    let (_, key) = server.api_key("a");
+    let cases = [
+        ("DELETE", "/v1/incidents", "GET"),
+        ("POST", "/v1/incidents", "GET"),
+        ("PUT", "/v1/incidents/inc_x", "GET"),
+        ("GET", "/v1/incidents/inc_x/acknowledge", "POST"),
+        ("PATCH", "/v1/incidents/inc_x/resolve", "POST"),
+        ("POST", "/v1/connectors", "GET"),
+        (
+            "DELETE",
+            "/v1/connectors/00000000-0000-0000-0000-000000000000",
+            "GET",
+        ),
+        ("POST", "/v1/events", "GET"),
+        ("PUT", "/v1/alerts", "GET"),
+        ("POST", "/v1/usage/", "GET"),
+        ("POST", "/healthz", "GET"),
+        ("HEAD", "/healthz", "GET"),
+        ("DELETE", "/metrics", "GET"),
+        ("GET", RECEIVE, "POST"),
+        ("PUT", RECEIVE, "POST"),
+    ];
+    for (method, path, allow) in cases {
+        for auth in [Some(key.as_str()), None] {
+            let r = match auth {
+                Some(key) => server.api(method, path, key, "").await,
+                None => request(method, &server.url(path), &[], Vec::new()).await,
+            };
+            let what = format!("{method} {path} (key: {})", auth.is_some());
+            assert_eq!(r.status, 405, "{what}: {:?}", r.body);
+            assert_eq!(r.header("allow").as_deref(), Some(allow), "{what}");
+            assert_eq!(
+                r.header("content-type").as_deref(),
+                Some("application/problem+json"),
+                "{what}"
+            );
+            if method != "HEAD" {
+                assert_eq!(r.code().as_deref(), Some("method_not_allowed"), "{what}");
+                assert_eq!(r.body["status"], 405, "{what}");
+                assert!(r.body["request_id"].is_string(), "{what}");
+            }
+        }
+    }
+    // Still 404: paths that are no route, whatever the method.
+    for (method, path) in [
+        ("DELETE", "/v1/nothing"),
+        ("GET", "/v1/incidents/a/b/c/d"),
+        ("POST", "/nowhere"),
+        ("GET", "/healthz/"),
+    ] {
+        let r = server.api(method, path, &key, "").await;
+        assert_eq!(r.status, 404, "{method} {path}");
+        assert!(r.header("allow").is_none());
+    }
+    // The right methods are unaffected.
+    assert_eq!(server.api("GET", "/v1/usage", &key, "").await.status, 200);
+    assert_eq!(
+        request("GET", &server.url("/healthz"), &[], Vec::new())
+            .await
+            .status,
+        200
+    );
+    server.stop().await;
+}
+
+/// `GET /v1/connectors` pages like the other lists: `limit`, `cursor`,
+/// `next_cursor`, newest first, only the key's tenant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connectors_are_listed_in_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = start(dir.path()).await;
+    server.tenant("a", "free", "redact");
+    server.tenant("b", "free", "redact");
+    let mut created = Vec::new();
+    for _ in 0..5 {
+        created.push(server.connector("a").0);
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let (other, _) = server.connector("b");
+    let (_, key) = server.api_key("a");
+
+    let mut seen = Vec::new();
+    let mut path = "/v1/connectors?limit=2".to_owned();
+    let mut pages = Vec::new();
+    loop {
+        let r = server.api("GET", &path, &key, "").await;
+        assert_eq!(r.status, 200, "{path}: {:?}", r.body);
+        let data = r.body["data"].as_array().unwrap();
+        pages.push(data.len());
+        for c in data {
+            assert_eq!(c["tenant_id"], "a");
+            assert_eq!(c["active_secrets"], 1);
+            seen.push(c["id"].as_str().unwrap().to_owned());
+        }
+        match r.body["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/v1/connectors?limit=2&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(pages, [2, 2, 1]);
+    // Newest first, each once, never another tenant's.
+    let mut newest_first = created.clone();
+    newest_first.reverse();
+    assert_eq!(seen, newest_first);
+    assert!(!seen.contains(&other));
+    // The default page holds them all, with no next page.
+    let r = server.api("GET", "/v1/connectors", &key, "").await;
+    assert_eq!(r.body["data"].as_array().unwrap().len(), 5);
+    assert!(r.body["next_cursor"].is_null());
+    // Exactly a full last page: one more request, empty.
+    let r = server.api("GET", "/v1/connectors?limit=5", &key, "").await;
+    let cursor = r.body["next_cursor"].as_str().unwrap().to_owned();
+    let r = server
+        .api("GET", &format!("/v1/connectors?cursor={cursor}"), &key, "")
+        .await;
+    assert!(r.body["data"].as_array().unwrap().is_empty());
+    assert!(r.body["next_cursor"].is_null());
+    // Bad parameters, as on the other lists.
+    for (query, code) in [
+        ("limit=0", "invalid_parameter"),
+        ("limit=201", "invalid_parameter"),
+        ("cursor=nope", "invalid_parameter"),
+        ("status=open", "unknown_parameter"),
+    ] {
+        let r = server
+            .api("GET", &format!("/v1/connectors?{query}"), &key, "")
+            .await;
+        assert_eq!(
+            (r.status, r.code().as_deref()),
+            (400, Some(code)),
+            "{query}"
+        );
+    }
+    server.stop().await;
+}
+
 #[test]
 fn openapi_describes_every_route() {
     let spec = include_str!("../../docs/openapi.yaml");

@@ -9,7 +9,8 @@
 //! Routes: `GET /v1/incidents` (status, severity, connector, source,
 //! since, limit, cursor), `GET /v1/incidents/{id}`,
 //! `POST /v1/incidents/{id}/acknowledge|resolve` (optional JSON body
-//! `{"actor":…, "note":…}`), `GET /v1/connectors`, `GET /v1/connectors/{id}`,
+//! `{"actor":…, "note":…}`), `GET /v1/connectors` (limit, cursor),
+//! `GET /v1/connectors/{id}`,
 //! `GET /v1/events` (connector, event_type, severity, source, since, limit,
 //! cursor), `GET /v1/alerts` (state, incident, rule, reason, since, limit,
 //! cursor: notifications with their delivery state), `GET /v1/usage`.
@@ -54,6 +55,19 @@ pub struct ApiRequest {
     pub authorization: Option<String>,
     /// Body (small; only commands have one).
     pub body: Bytes,
+}
+
+/// The methods a `/v1` path takes, as an `Allow` value; `None` for a path
+/// that is no route (answered 404 once the key is checked). A known path
+/// with another method is answered 405 with this `Allow`.
+pub fn allowed_methods(path: &str) -> Option<&'static str> {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(2).collect();
+    match segments.as_slice() {
+        ["incidents" | "connectors" | "events" | "alerts" | "usage"]
+        | ["incidents" | "connectors", _] => Some("GET"),
+        ["incidents", _, "acknowledge" | "resolve"] => Some("POST"),
+        _ => None,
+    }
 }
 
 /// A refusal as (status, code, detail).
@@ -338,11 +352,12 @@ impl Api {
                 }
             }
             (&Method::GET, ["connectors"]) => {
-                params.only(&[])?;
+                params.only(&["limit", "cursor"])?;
+                let (limit, cursor) = (params.limit()?, params.cursor()?);
                 let rows = self
-                    .read(move |s| s.connectors(Some(&tenant), clock::now()))
+                    .read(move |s| s.list_connectors(&tenant, cursor.as_ref(), limit, clock::now()))
                     .await?;
-                Ok(ok(200, &json!({ "data": rows, "next_cursor": null })))
+                Ok(ok(200, &page(rows, limit)))
             }
             (&Method::GET, ["connectors", id]) => {
                 let id = (*id).to_owned();

@@ -7,16 +7,22 @@
 //!   reads the request and writes the response, adding `X-Request-Id`.
 //! - `GET /healthz`: 200 when the store answers through the writer and
 //!   its latest write did not fail (`health`).
-//! - anything else: 404 problem.
+//! - `GET /metrics`: Prometheus text.
+//! - `/v1/…`: the REST API (`api`).
+//! - a known path with another method: 405 with `Allow`; anything else:
+//!   404 problem.
 //!
-//! Header-read and body-read timeouts and a connection limit bound what a
-//! slow or greedy client can hold; SIGINT/SIGTERM stop accepting, let
-//! in-flight requests finish and flush the store.
+//! Header-read and body-read timeouts, connection slots with a per-address
+//! cap, a header deadline that shortens when the slots run short and slots
+//! kept back for health checks bound what a slow or greedy client can hold
+//! (`slots`, `connection`); SIGINT/SIGTERM stop accepting, let in-flight
+//! requests finish and flush the store.
 
 pub mod body;
+pub mod connection;
 pub mod records;
+pub mod slots;
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -31,15 +37,15 @@ use erpops_core::wire;
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::HeaderMap;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::TcpListener;
-use tokio::sync::{oneshot, watch, Semaphore};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{oneshot, watch};
 
+use crate::metrics::ConnectionPool;
 use crate::writer::{unavailable, Job, Message, WriterHandle};
 use body::{read_limited, ReadBody};
+use connection::{Conn, LogGate};
+use slots::Slots;
 
 /// Limits of the HTTP layer.
 #[derive(Debug, Clone, Copy)]
@@ -48,19 +54,39 @@ pub struct HttpLimits {
     pub header_timeout: Duration,
     /// Time allowed to send the body.
     pub body_timeout: Duration,
-    /// Connections served at once; more wait in the accept queue.
+    /// Connections served at once (general slots); when these and the
+    /// reserved ones are all in use, more wait in the accept queue.
     pub max_connections: usize,
+    /// Connections one client address may hold (0: no cap); more are
+    /// answered 503 `too_many_connections` and closed at once.
+    pub max_connections_per_ip: usize,
+    /// Slots used only when every general slot is in use, for `/healthz`
+    /// and `/metrics` (any other request on one waits up to
+    /// [`RESERVE_WAIT`] for a general slot, else gets 503 `overloaded`).
+    pub reserved_connections: usize,
+    /// Time allowed to send the request head while more than 75% of the
+    /// general slots are in use, and always on a reserved slot.
+    pub busy_header_timeout: Duration,
 }
 
 impl Default for HttpLimits {
     fn default() -> Self {
         HttpLimits {
-            header_timeout: Duration::from_secs(10),
+            header_timeout: Duration::from_secs(crate::settings::DEFAULT_HEADER_TIMEOUT_SECS),
             body_timeout: Duration::from_secs(30),
             max_connections: 1024,
+            max_connections_per_ip: crate::settings::DEFAULT_MAX_CONNECTIONS_PER_IP,
+            reserved_connections: crate::settings::DEFAULT_RESERVED_CONNECTIONS,
+            busy_header_timeout: Duration::from_millis(
+                crate::settings::DEFAULT_BUSY_HEADER_TIMEOUT_MS,
+            ),
         }
     }
 }
+
+/// How long a request other than `/healthz` and `/metrics` that arrived on
+/// a reserved slot waits for a general slot before it is answered 503.
+pub const RESERVE_WAIT: Duration = Duration::from_secs(1);
 
 /// Shared by every connection.
 struct App {
@@ -72,6 +98,20 @@ struct App {
     limits: HttpLimits,
     prefix: String,
     counter: AtomicU64,
+    slots: Arc<Slots>,
+    /// The server's start: connection times are milliseconds from it.
+    epoch: tokio::time::Instant,
+    /// Rate limits of the warnings about refusals and shedding.
+    refuse_log: LogGate,
+    shed_log: LogGate,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
 }
 
 impl App {
@@ -80,6 +120,16 @@ impl App {
     fn request_id(&self) -> String {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         format!("req_{}{n:010x}", self.prefix)
+    }
+
+    /// Milliseconds since the server started.
+    fn millis(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX - 1)
+    }
+
+    /// The instant `millis` milliseconds after the server started.
+    fn instant(&self, millis: u64) -> tokio::time::Instant {
+        self.epoch + Duration::from_millis(millis)
     }
 }
 
@@ -112,6 +162,34 @@ pub fn problem(status: u16, code: &str, detail: &str, request_id: &str) -> CoreR
         .and_then(|s| s.canonical_reason())
         .unwrap_or("Error");
     CoreResponse::problem(status, code, title, detail, request_id)
+}
+
+/// 405 for a known path and a method it does not take, with `Allow`.
+pub fn method_not_allowed(
+    allow: &str,
+    method: &hyper::Method,
+    path: &str,
+    request_id: &str,
+) -> CoreResponse {
+    let mut r = problem(
+        405,
+        "method_not_allowed",
+        &format!("{path} does not take {method}; it takes {allow}"),
+        request_id,
+    );
+    r.headers.push(("Allow", allow.to_owned()));
+    r
+}
+
+/// The methods a path takes, as an `Allow` value; `None` for a path that
+/// is no route.
+fn allowed_methods(path: &str) -> Option<&'static str> {
+    match path {
+        wire::RECEIVE_PATH => Some("POST"),
+        "/healthz" | "/metrics" => Some("GET"),
+        _ if path.starts_with("/v1/") => crate::api::allowed_methods(path),
+        _ => None,
+    }
 }
 
 /// The decision's context from cached records.
@@ -278,15 +356,63 @@ async fn api_request(app: &App, req: Request<Incoming>, request_id: &str) -> Cor
     app.api.handle(request, request_id).await
 }
 
-async fn route(app: Arc<App>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+/// Answers one request and logs it.
+async fn route(app: Arc<App>, conn: &Conn, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let request_id = app.request_id();
     let path = req.uri().path().to_owned();
     let method = req.method().clone();
-    let response = if path == wire::RECEIVE_PATH {
-        receive(&app, req, &request_id).await
+    let response = answer(&app, conn, req, &path, &request_id).await;
+    app.metrics.response(response.status);
+    tracing::info!(
+        request_id = %request_id,
+        method = %method,
+        path = %path,
+        status = response.status,
+        code = response.code.map(|c| c.code()).unwrap_or(""),
+        "request"
+    );
+    to_http(response, &request_id)
+}
+
+async fn answer(
+    app: &App,
+    conn: &Conn,
+    req: Request<Incoming>,
+    path: &str,
+    request_id: &str,
+) -> CoreResponse {
+    let health = path == "/healthz" || path == "/metrics";
+    if !health && conn.pool() == ConnectionPool::Reserve {
+        // A reserved slot is for health checks: anything else needs a
+        // general slot, which may have come free since the connection was
+        // accepted.
+        match app.slots.general_within(RESERVE_WAIT).await {
+            Some(slot) => conn.replace_slot(slot),
+            None => {
+                let mut r = problem(
+                    503,
+                    "overloaded",
+                    "every connection slot is in use; retry the same request shortly",
+                    request_id,
+                );
+                r.headers.push(("Retry-After", "1".to_owned()));
+                return r;
+            }
+        }
+    }
+    let method = req.method().clone();
+    let wrong_method =
+        allowed_methods(path).filter(|allow| !allow.split(", ").any(|m| m == method.as_str()));
+    if path == wire::RECEIVE_PATH {
+        // The core's decision answers other methods 405 with `Allow: POST`.
+        receive(app, req, request_id).await
+    } else if let Some(allow) = wrong_method {
+        // Before the API key is checked, as the receive path answers 405
+        // before its signature: the routes are public (docs/openapi.yaml).
+        method_not_allowed(allow, &method, path, request_id)
     } else if path == "/v1" || path.starts_with("/v1/") {
-        api_request(&app, req, &request_id).await
-    } else if path == "/metrics" && method == hyper::Method::GET {
+        api_request(app, req, request_id).await
+    } else if path == "/metrics" {
         CoreResponse {
             status: 200,
             headers: vec![("Content-Type", "text/plain; version=0.0.4".to_owned())],
@@ -294,7 +420,7 @@ async fn route(app: Arc<App>, req: Request<Incoming>) -> Result<Response<Full<By
             code: None,
             effects: Vec::new(),
         }
-    } else if path == "/healthz" && method == hyper::Method::GET {
+    } else if path == "/healthz" {
         let (tx, rx) = oneshot::channel();
         let ok = app.writer.send(Message::Ping(tx)).is_ok() && rx.await.unwrap_or(false);
         let failing = app.metrics.health.failure(std::time::Instant::now());
@@ -325,19 +451,77 @@ async fn route(app: Arc<App>, req: Request<Incoming>) -> Result<Response<Full<By
             404,
             "not_found",
             &format!("no route {path}; events go to POST {}", wire::RECEIVE_PATH),
-            &request_id,
+            request_id,
         )
-    };
-    app.metrics.response(response.status);
-    tracing::info!(
-        request_id = %request_id,
-        method = %method,
-        path = %path,
-        status = response.status,
-        code = response.code.map(|c| c.code()).unwrap_or(""),
-        "request"
+    }
+}
+
+/// The bytes of a complete HTTP/1.1 response that closes the connection,
+/// for answers written without hyper (a connection refused at accept).
+fn raw_response(r: &CoreResponse, request_id: &str) -> Vec<u8> {
+    let reason = StatusCode::from_u16(r.status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("");
+    let mut head = format!("HTTP/1.1 {} {reason}\r\n", r.status);
+    for (name, value) in &r.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str(&format!(
+        "X-Request-Id: {request_id}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+        r.body.len()
+    ));
+    let mut out = head.into_bytes();
+    out.extend_from_slice(&r.body);
+    out
+}
+
+/// Answers a connection over its address's cap with 503 and closes it,
+/// without waiting for anything: the request is not read (what already
+/// arrived is discarded first, so the close is not a reset that could
+/// discard the answer at the client).
+fn refuse_over_cap(app: &App, stream: TcpStream, peer: SocketAddr) {
+    let mut scratch = [0u8; 4096];
+    for _ in 0..4 {
+        match stream.try_read(&mut scratch) {
+            Ok(n) if n > 0 => {}
+            _ => break,
+        }
+    }
+    let request_id = app.request_id();
+    let cap = app.slots.per_address_cap();
+    let mut r = problem(
+        503,
+        "too_many_connections",
+        &format!(
+            "this client address already holds {cap} connections to the receiver (its \
+             max_connections_per_ip); reuse or close one, then retry"
+        ),
+        &request_id,
     );
-    Ok(to_http(response, &request_id))
+    r.headers.push(("Retry-After", "1".to_owned()));
+    let _ = stream.try_write(&raw_response(&r, &request_id));
+    app.metrics.connection_refused_per_address();
+    tracing::debug!(request_id = %request_id, peer = %peer.ip(), "connection over the per-address cap refused");
+    if app.refuse_log.ready(app.millis()) {
+        tracing::warn!(
+            peer = %peer.ip(),
+            max_connections_per_ip = cap,
+            "connections refused: a client address holds max_connections_per_ip connections \
+             (counted in erpops_connections_refused_per_address_total; behind a proxy or load \
+             balancer, raise the setting or set it to 0)"
+        );
+    }
+}
+
+/// Whether an accept error means the process or system is out of a
+/// resource (file descriptors, memory): then the accept loop pauses
+/// instead of spinning on the same error.
+fn out_of_resources(e: &std::io::Error) -> bool {
+    use rustix::io::Errno;
+    [Errno::MFILE, Errno::NFILE, Errno::NOBUFS, Errno::NOMEM]
+        .iter()
+        .any(|errno| e.raw_os_error() == Some(errno.raw_os_error()))
 }
 
 /// A running server: its address and how to stop it.
@@ -372,6 +556,12 @@ pub fn spawn(
 ) -> std::io::Result<Running> {
     let addr = listener.local_addr()?;
     let (shutdown, mut stop) = watch::channel(false);
+    let slots = Slots::new(
+        limits.max_connections,
+        limits.reserved_connections,
+        limits.max_connections_per_ip,
+        Arc::clone(&metrics),
+    );
     let app = Arc::new(App {
         metrics,
         writer,
@@ -381,49 +571,65 @@ pub fn spawn(
         limits,
         prefix,
         counter: AtomicU64::new(0),
+        slots: Arc::clone(&slots),
+        epoch: tokio::time::Instant::now(),
+        refuse_log: LogGate::default(),
+        shed_log: LogGate::default(),
     });
-    let slots = Arc::new(Semaphore::new(limits.max_connections));
     let done = tokio::spawn(async move {
         let mut connections = tokio::task::JoinSet::new();
+        // A slot is taken before accepting, so connections beyond every
+        // slot wait in the kernel's accept queue.
+        let mut held = None;
         loop {
-            let permit = tokio::select! {
-                _ = stop.changed() => break,
-                p = Arc::clone(&slots).acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+            let slot = match held.take() {
+                Some(slot) => slot,
+                None => tokio::select! {
+                    _ = stop.changed() => break,
+                    s = slots.acquire() => match s { Some(s) => s, None => break },
+                },
             };
             let accepted = tokio::select! {
                 _ = stop.changed() => break,
                 a = listener.accept() => a,
             };
-            let (stream, _) = match accepted {
+            let (stream, peer) = match accepted {
                 Ok(s) => s,
                 Err(e) => {
+                    held = Some(slot);
                     tracing::warn!(error = %e, "accept failed");
+                    if out_of_resources(&e) {
+                        tokio::select! {
+                            _ = stop.changed() => break,
+                            _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+                        }
+                    }
                     continue;
                 }
             };
+            let Some(address) = slots.hold_address(peer.ip()) else {
+                held = Some(slot);
+                refuse_over_cap(&app, stream, peer);
+                continue;
+            };
+            // A reserved slot only when no general one came free meanwhile.
+            let slot = match slot.pool() {
+                ConnectionPool::Reserve => slots.try_general().unwrap_or(slot),
+                ConnectionPool::General => slot,
+            };
             let _ = stream.set_nodelay(true);
-            let app = Arc::clone(&app);
-            let mut stop = stop.clone();
-            connections.spawn(async move {
-                let _permit = permit;
-                let service = service_fn(move |req| route(Arc::clone(&app), req));
-                let conn = http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(limits.header_timeout)
-                    .serve_connection(TokioIo::new(stream), service);
-                tokio::pin!(conn);
-                tokio::select! {
-                    _ = conn.as_mut() => {}
-                    _ = stop.changed() => {
-                        conn.as_mut().graceful_shutdown();
-                        let _ = conn.await;
-                    }
-                }
-            });
+            connections.spawn(connection::serve(
+                Arc::clone(&app),
+                stream,
+                slot,
+                address,
+                stop.clone(),
+            ));
             while connections.try_join_next().is_some() {}
         }
         // Stop accepting at once (new connections are refused), then let
         // the open ones finish their in-flight requests.
+        drop(held);
         drop(listener);
         drop(app);
         while connections.join_next().await.is_some() {}

@@ -655,6 +655,15 @@ pub trait ReadStore: Send {
         tenant: Option<&str>,
         now: Timestamp,
     ) -> StoreResult<Vec<ConnectorRow>>;
+    /// A page of `tenant`'s connectors ([`ConnectorRow`] as JSON), newest
+    /// first (creation time, then id), strictly after `after`.
+    fn list_connectors(
+        &mut self,
+        tenant: &str,
+        after: Option<&Cursor>,
+        limit: usize,
+        now: Timestamp,
+    ) -> StoreResult<Vec<Listed>>;
 }
 
 /// What the admin commands (and `serve --demo`) change: tenants,

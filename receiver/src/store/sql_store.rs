@@ -1051,19 +1051,58 @@ impl<B: Backend> ReadStore for SqlStore<B> {
                 args![tenant, to_db(now)],
             )?
             .iter()
+            .map(|r| connector_row(r, 0))
+            .collect()
+    }
+
+    fn list_connectors(
+        &mut self,
+        tenant: &str,
+        after: Option<&Cursor>,
+        limit: usize,
+        now: Timestamp,
+    ) -> StoreResult<Vec<Listed>> {
+        self.db
+            .query(
+                "SELECT c.created_at, c.id, c.tenant_id, c.name, c.enabled, (SELECT COUNT(*) \
+                 FROM connector_secrets s WHERE s.connector_id = c.id AND (s.expires_at IS NULL \
+                 OR s.expires_at > ?2)) FROM connectors c WHERE c.tenant_id = ?1 AND (CAST(?3 AS \
+                 BIGINT) IS NULL OR c.created_at < ?3 OR (c.created_at = ?3 AND c.id < ?4)) \
+                 ORDER BY c.created_at DESC, c.id DESC LIMIT ?5",
+                args![
+                    tenant,
+                    to_db(now),
+                    after.map(|c| c.at),
+                    after.map(|c| c.id.as_str()),
+                    limit_param(limit),
+                ],
+            )?
+            .iter()
             .map(|r| {
-                let id: String = r.get(0)?;
-                let active: i64 = r.get(4)?;
-                Ok(ConnectorRow {
-                    id: Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                    tenant_id: r.get(1)?,
-                    name: r.get(2)?,
-                    enabled: r.get(3)?,
-                    active_secrets: usize::try_from(active).unwrap_or(0),
+                let row = connector_row(r, 1)?;
+                Ok(Listed {
+                    at: r.get(0)?,
+                    id: row.id.to_string(),
+                    json: serde_json::to_value(&row)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
                 })
             })
             .collect()
     }
+}
+
+/// A [`ConnectorRow`] from the columns id, tenant, name, enabled and the
+/// count of active secrets, starting at column `at`.
+fn connector_row(r: &super::db::Row, at: usize) -> StoreResult<ConnectorRow> {
+    let id: String = r.get(at)?;
+    let active: i64 = r.get(at + 4)?;
+    Ok(ConnectorRow {
+        id: Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        tenant_id: r.get(at + 1)?,
+        name: r.get(at + 2)?,
+        enabled: r.get(at + 3)?,
+        active_secrets: usize::try_from(active).unwrap_or(0),
+    })
 }
 
 fn limit_param(limit: usize) -> i64 {

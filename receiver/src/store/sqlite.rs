@@ -243,16 +243,22 @@ impl SqliteStore {
         create_private(data_dir).map_err(|e| {
             StoreError::Database(format!("cannot create {}: {e}", data_dir.display()))
         })?;
-        let conn = Connection::open(data_dir.join(DB_FILE))?;
+        let path = data_dir.join(DB_FILE);
+        let new = std::fs::metadata(&path).map_or(true, |m| m.len() == 0);
+        let conn = Connection::open(&path)?;
         // Admin commands and the server share the file: wait for the other
         // writer instead of failing at once.
         conn.busy_timeout(Duration::from_secs(10))?;
         // Pages freed by retention can be given back to the file system
         // (`release_free_space`). SQLite only takes this before the first
         // table exists: a new database gets it, an older one keeps reusing
-        // its free pages without shrinking (docs/deployment.md says how to
-        // convert it).
-        conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
+        // its free pages without shrinking (docs/receiver.md says how to
+        // convert it). Only on a new file: on an existing one the pragma
+        // writes even when it changes nothing, and a receiver restarted on
+        // a full disk must open without writing.
+        if new {
+            conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
+        }
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;

@@ -33,6 +33,16 @@ pub fn settings(data: &Path) -> Settings {
         store: store_location(data),
         store_pool_size: 8,
         retention: erpops_receiver::retention::Retention::default(),
+        // Every test client is 127.0.0.1: no per-address cap here (it has
+        // its own test, slow_senders.rs).
+        max_connections_per_ip: 0,
+        reserved_connections: erpops_receiver::settings::DEFAULT_RESERVED_CONNECTIONS,
+        header_timeout: std::time::Duration::from_secs(
+            erpops_receiver::settings::DEFAULT_HEADER_TIMEOUT_SECS,
+        ),
+        busy_header_timeout: std::time::Duration::from_millis(
+            erpops_receiver::settings::DEFAULT_BUSY_HEADER_TIMEOUT_MS,
+        ),
     }
 }
 

@@ -1096,7 +1096,8 @@ pub fn build_corpus(connector: &str, secret: &str) -> Corpus {
         ("/functions/v1/receive-event;x", 404),
         ("/healthz/", 404),
         ("/metricsx", 404),
-        ("/v1/incidents", 401),
+        // A known API route with another method: 405 before the key.
+        ("/v1/incidents", 405),
         ("/v1/../../etc/passwd", 401),
         ("/v1/", 401),
     ] {
@@ -1259,7 +1260,7 @@ pub fn api_cases(c: &mut Corpus, key: &str) {
             "api",
             format!("{method} /v1/incidents"),
             &bytes,
-            Expect::Status(404, None),
+            Expect::Status(405, Some("method_not_allowed")),
         );
     }
 }
