@@ -132,9 +132,11 @@ pub fn backup(location: &Location, to: &Path) -> Result<String, String> {
 pub fn restore(location: &Location, from: &Path) -> Result<String, String> {
     let dir = match location {
         Location::Sqlite(dir) => dir,
-        Location::Postgres(_) => return Err(format!(
+        Location::Postgres(_) => {
+            return Err(format!(
             "`erpops admin restore` puts a backup file into a SQLite data directory; {PG_BACKUP}"
-        )),
+        ))
+        }
     };
     match std::fs::metadata(from) {
         Ok(m) if m.is_file() => {}
