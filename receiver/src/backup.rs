@@ -428,7 +428,11 @@ fn check_backup(from: &Path, temp: &Path) -> Result<Facts, String> {
         })
         .map_err(not_ours)?;
     if problems.first().map(String::as_str) != Some("ok") {
-        let shown: Vec<&str> = problems.iter().take(5).map(String::as_str).collect();
+        let shown: Vec<String> = problems
+            .iter()
+            .take(5)
+            .map(|p| p.replace('\n', " "))
+            .collect();
         return Err(format!(
             "{what} is damaged (PRAGMA quick_check: {}): restore another backup",
             shown.join("; ")
