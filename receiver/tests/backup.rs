@@ -148,7 +148,6 @@ fn field(out: &str, label: &str) -> i64 {
     out.lines()
         .find_map(|l| l.strip_prefix(label))
         .unwrap_or_else(|| panic!("no {label:?} in {out}"))
-        .trim()
         .split_whitespace()
         .next()
         .unwrap()
