@@ -14,6 +14,12 @@ use crate::store::{AdminStore, Location};
 
 /// Runs one admin command; the text to print, or an error message.
 pub fn run(location: &Location, command: &AdminCommand) -> Result<String, String> {
+    // These work on the files, and must not create or migrate a store.
+    match command {
+        AdminCommand::Backup { to } => return crate::backup::backup(location, to),
+        AdminCommand::Restore { from } => return crate::backup::restore(location, from),
+        _ => {}
+    }
     let mut store = location.open().map_err(|e| e.to_string())?;
     run_on(store.as_mut(), command)
 }
@@ -154,5 +160,10 @@ pub fn run_on(store: &mut dyn AdminStore, command: &AdminCommand) -> Result<Stri
         AdminCommand::Heartbeats(c) => crate::alerts::admin::heartbeats(store, c),
         AdminCommand::Webhooks(c) => crate::alerts::admin::webhooks(store, c),
         AdminCommand::Plans(c) => crate::alerts::admin::plans(store, c),
+        AdminCommand::Backup { .. } | AdminCommand::Restore { .. } => Err(
+            "backup and restore work on a data directory, not on an open store: run them with \
+             `erpops admin` (admin::run)"
+                .to_owned(),
+        ),
     }
 }

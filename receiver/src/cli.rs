@@ -134,6 +134,21 @@ pub enum AdminCommand {
     /// Custom plans with their own limits, assignable like the named plans.
     #[command(subcommand)]
     Plans(PlanCommand),
+    /// Write a consistent copy of the SQLite database to a new file while
+    /// the server runs (a PostgreSQL store: pg_dump, see
+    /// docs/deployment.md). The copy holds secrets: keep it private.
+    Backup {
+        /// The backup file to create; refused if it exists.
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
+    /// Put a backup file into the data directory (--data), which must hold
+    /// no database and not be served; nothing there is overwritten.
+    Restore {
+        /// The backup file written by `erpops admin backup`.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+    },
 }
 
 /// Which incidents a rule or silence covers (every condition optional;

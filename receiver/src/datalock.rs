@@ -37,12 +37,48 @@ impl DataLock {
     }
 }
 
+/// Why the lock could not be taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LockError {
+    /// Another process holds it; the pid it wrote, when readable.
+    Held {
+        /// The pid in the lock file (a hint: it may be stale).
+        pid: Option<String>,
+    },
+    /// The directory or the lock file could not be created or locked.
+    Io(String),
+}
+
 /// Takes the data directory's lock for this process, creating the
 /// directory if needed; the error says which process holds it and what to
 /// do.
 pub fn lock(dir: &Path) -> Result<DataLock, String> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| format!("cannot create the data directory {}: {e}", dir.display()))?;
+    try_lock(dir).map_err(|e| match e {
+        LockError::Held { pid } => {
+            let who = match pid {
+                Some(pid) => format!("another erpops serve (pid {pid})"),
+                None => "another process".to_owned(),
+            };
+            format!(
+                "{who} is serving the data directory {}: one receiver per data directory (two \
+                 would duplicate incidents and could accept the same event twice). Stop it first, \
+                 or give this one another --data; `erpops admin` works beside the running server",
+                dir.display()
+            )
+        }
+        LockError::Io(message) => message,
+    })
+}
+
+/// [`lock`] with the reason as a value (`erpops admin restore` says
+/// something else when a server holds it).
+pub fn try_lock(dir: &Path) -> Result<DataLock, LockError> {
+    std::fs::create_dir_all(dir).map_err(|e| {
+        LockError::Io(format!(
+            "cannot create the data directory {}: {e}",
+            dir.display()
+        ))
+    })?;
     let path = dir.join(LOCK_FILE);
     let mut file = OpenOptions::new()
         .read(true)
@@ -50,32 +86,38 @@ pub fn lock(dir: &Path) -> Result<DataLock, String> {
         .create(true)
         .truncate(false)
         .open(&path)
-        .map_err(|e| format!("cannot open the lock file {}: {e}", path.display()))?;
+        .map_err(|e| LockError::Io(format!("cannot open the lock file {}: {e}", path.display())))?;
     if let Err(e) = flock(&file, FlockOperation::NonBlockingLockExclusive) {
         if e != rustix::io::Errno::WOULDBLOCK {
-            return Err(format!("cannot lock {}: {e}", path.display()));
+            return Err(LockError::Io(format!(
+                "cannot lock {}: {e}",
+                path.display()
+            )));
         }
         let mut holder = String::new();
         let _ = file.read_to_string(&mut holder);
         let holder = holder.trim();
-        let who = if holder.is_empty() {
-            "another process".to_owned()
-        } else {
-            format!("another erpops serve (pid {holder})")
-        };
-        return Err(format!(
-            "{who} is serving the data directory {}: one receiver per data directory (two would \
-             duplicate incidents and could accept the same event twice). Stop it first, or give \
-             this one another --data; `erpops admin` works beside the running server",
-            dir.display()
-        ));
+        return Err(LockError::Held {
+            pid: (!holder.is_empty()).then(|| holder.to_owned()),
+        });
     }
-    let pid = std::process::id();
-    file.set_len(0)
-        .and_then(|()| file.seek(SeekFrom::Start(0)).map(|_| ()))
-        .and_then(|()| writeln!(file, "{pid}"))
-        .and_then(|()| file.flush())
-        .map_err(|e| format!("cannot write the lock file {}: {e}", path.display()))?;
+    // The pid is only a hint for the message above: the lock is the flock.
+    // It is written over the old one before the file is cut to its length
+    // (truncating first would free the file's block and need it back), and
+    // a failed write (a full disk) is no reason not to start.
+    let pid = format!("{}\n", std::process::id());
+    let written = file
+        .seek(SeekFrom::Start(0))
+        .and_then(|_| file.write_all(pid.as_bytes()))
+        .and_then(|()| file.set_len(pid.len() as u64))
+        .and_then(|()| file.flush());
+    if let Err(e) = written {
+        tracing::warn!(
+            path = %path.display(),
+            error = %e,
+            "cannot write the pid into the lock file (the lock is held all the same)"
+        );
+    }
     Ok(DataLock { _file: file, path })
 }
 

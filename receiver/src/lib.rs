@@ -19,7 +19,8 @@
 //! - [`metrics`]: counters for `GET /metrics`.
 //! - [`health`]: whether the store takes writes, for `GET /healthz`.
 //! - [`demo`]: `serve --demo`.
-//! - [`admin`]: `erpops admin`.
+//! - [`admin`]: `erpops admin`; [`backup`]: its `backup` and `restore`.
+//! - [`diskspace`]: why a SQLite store could not be opened, when it is space.
 //! - [`alerts`]: notifications from the core's alerting, their delivery
 //!   (log, signed webhook) and their admin commands.
 //! - [`client`]: `erpops sign` / `erpops send`.
@@ -31,11 +32,13 @@ pub mod admin;
 pub mod alerts;
 pub mod api;
 pub mod backoff;
+pub mod backup;
 pub mod cli;
 pub mod client;
 pub mod clock;
 pub mod datalock;
 pub mod demo;
+pub mod diskspace;
 pub mod health;
 pub mod https;
 pub mod metrics;

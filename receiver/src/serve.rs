@@ -107,15 +107,25 @@ pub async fn start_with(
         crate::store::Location::Sqlite(dir) => Some(crate::datalock::lock(dir)?),
         crate::store::Location::Postgres(_) => None,
     };
-    let mut store = settings.store.open().map_err(|e| e.to_string())?;
+    let mut store = settings
+        .store
+        .open()
+        .map_err(|e| start_error(settings, e.to_string()))?;
     let demo = if with_demo {
-        Some(demo::ensure(store.as_mut())?)
+        Some(demo::ensure(store.as_mut()).map_err(|e| start_error(settings, e))?)
     } else {
         None
     };
-    store
-        .prune(crate::clock::now())
-        .map_err(|e| e.to_string())?;
+    // Optional at start: the writer prunes again at its first tick. On a
+    // full disk this write fails, and the receiver still starts and answers
+    // 503 until writes fit again, as when the disk fills while it runs.
+    if let Err(e) = store.prune(crate::clock::now()) {
+        tracing::warn!(
+            code = e.code(),
+            error = %e,
+            "pruning at start failed; the writer prunes again at its next tick"
+        );
+    }
     let metrics = std::sync::Arc::new(crate::metrics::Metrics::default());
     let wake = std::sync::Arc::new(tokio::sync::Notify::new());
     let records = server::records::RecordReader::open(
@@ -125,7 +135,7 @@ pub async fn start_with(
     )
     .map_err(|e| e.to_string())?;
     let writer = Writer::new(store, config, metrics.clone())
-        .map_err(|e| e.to_string())?
+        .map_err(|e| start_error(settings, e.to_string()))?
         .with_delivery_wake(wake.clone())
         .with_records_generation(records.generation_handle())
         .with_retention(settings.retention);
@@ -169,6 +179,15 @@ pub async fn start_with(
         },
         demo,
     ))
+}
+
+/// A failed start's message; on SQLite, with the shortage of space that
+/// explains it, if any (see [`crate::diskspace`]).
+fn start_error(settings: &Settings, error: String) -> String {
+    match &settings.store {
+        crate::store::Location::Sqlite(dir) => crate::diskspace::explain(dir, error),
+        crate::store::Location::Postgres(_) => error,
+    }
 }
 
 /// A future that resolves when SIGINT or SIGTERM arrives. The handlers are
