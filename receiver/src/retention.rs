@@ -167,15 +167,7 @@ impl Retention {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |k| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| (*v).to_owned())
-        }
-    }
+    use crate::settings::tests::env_of;
 
     #[test]
     fn defaults_then_file_then_environment_then_flags() {

@@ -367,15 +367,7 @@ async fn a_file_size_limit_gets_503_and_recovers() {
 /// without serving; its status and stderr. A server that is still running
 /// after 30 s fails the test.
 fn serve_expecting_exit(data: &Path, wrap: &[&str]) -> (std::process::ExitStatus, String) {
-    let bin = env!("CARGO_BIN_EXE_erpops");
-    let mut command = match wrap.split_first() {
-        Some((first, rest)) => {
-            let mut c = Command::new(first);
-            c.args(rest).arg(bin);
-            c
-        }
-        None => Command::new(bin),
-    };
+    let mut command = process::erpops_under(wrap);
     let mut child = command
         .args(["serve", "--listen", "127.0.0.1:0", "--data"])
         .arg(data)

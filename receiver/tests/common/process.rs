@@ -19,19 +19,25 @@ pub struct ServerProcess {
     panics: Arc<AtomicUsize>,
 }
 
-/// Starts `erpops serve` on `data` with extra `env`; waits until it
-/// listens. `wrap` (e.g. `["prlimit", "--fsize=…", "--"]`) runs it under
-/// another program.
-pub fn start_with(data: &Path, env: &[(&str, &str)], wrap: &[&str]) -> ServerProcess {
+/// The `erpops` binary as a command, run under `wrap` (e.g. `["prlimit",
+/// "--fsize=…", "--"]`) when that is not empty.
+pub fn erpops_under(wrap: &[&str]) -> Command {
     let bin = env!("CARGO_BIN_EXE_erpops");
-    let mut command = match wrap.split_first() {
+    match wrap.split_first() {
         Some((first, rest)) => {
             let mut c = Command::new(first);
             c.args(rest).arg(bin);
             c
         }
         None => Command::new(bin),
-    };
+    }
+}
+
+/// Starts `erpops serve` on `data` with extra `env`; waits until it
+/// listens. `wrap` (e.g. `["prlimit", "--fsize=…", "--"]`) runs it under
+/// another program.
+pub fn start_with(data: &Path, env: &[(&str, &str)], wrap: &[&str]) -> ServerProcess {
+    let mut command = erpops_under(wrap);
     command
         .args(["serve", "--listen", "127.0.0.1:0", "--data"])
         .arg(data)
