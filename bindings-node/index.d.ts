@@ -10,6 +10,7 @@ export {
   RECEIVE_PATH,
   JSON_MEDIA_TYPE,
   DEFAULT_MAX_BODY_BYTES,
+  MAX_LISTED_VIOLATIONS,
   DEFAULT_MAX_AGE_SECONDS,
   DEFAULT_FUTURE_SKEW_SECONDS,
   type PiiFinding,
@@ -37,14 +38,29 @@ export interface Violation {
   message: string
 }
 
-/** Thrown by `validate` and `checkRequest`: the core's answer, unchanged. */
+/**
+ * Thrown by `validate`, `buildEvent`, `signedRequest` and `checkRequest`:
+ * the core's answer, unchanged.
+ */
 export declare class ErpopsError extends Error {
   /** HTTP status to answer with (401, 413, 422, …). */
   readonly status: number
-  /** Stable snake_case code (`invalid_event`, `signature_mismatch`, …). */
+  /**
+   * Stable snake_case code (`invalid_event`, `body_too_large`,
+   * `signature_mismatch`, …).
+   */
   readonly code: string
-  /** Every violation (empty unless the body was invalid). */
+  /**
+   * The violations (empty unless the body was invalid): every one, up to
+   * `MAX_LISTED_VIOLATIONS` (the first found).
+   */
   readonly errors: Violation[]
+  /** How many violations there are in all (the problem body's `error_count`). */
+  readonly errorCount: number
+  /** `body_too_large` from the builder: the body's length in bytes. */
+  readonly size?: number
+  /** `body_too_large` from the builder: the limit in bytes. */
+  readonly limit?: number
   /** RFC 9457 problem body (from `checkRequest`). */
   readonly problem?: Record<string, unknown>
   /** Response headers to send with the problem (from `checkRequest`). */
@@ -262,17 +278,33 @@ export interface EventFields {
   metadata?: Record<string, MetadataValue>
 }
 
+/** Options of `buildEvent` and `signedRequest`. */
+export interface BuildOptions {
+  /**
+   * The largest body to emit, in bytes: the receiver's `max_body_bytes`
+   * (default `DEFAULT_MAX_BODY_BYTES`, 64 KiB, the receiver's default).
+   */
+  maxBodyBytes?: number
+}
+
 /**
  * The compact JSON body (fixed field order; unset fields left out) of a
- * valid event. Throws an `ErpopsError` with every violation otherwise; the
- * time window is not checked (the builder has no clock).
+ * valid event. Throws an `ErpopsError` with every violation otherwise
+ * (`invalid_event`, 422), or with `code` `body_too_large` (413, `size` and
+ * `limit` set) when the fields are valid but the body would be longer than
+ * `options.maxBodyBytes`; the time window is not checked (the builder has
+ * no clock).
  */
-export declare function buildEvent(fields: EventFields): Buffer<ArrayBuffer>
+export declare function buildEvent(fields: EventFields, options?: BuildOptions): Buffer<ArrayBuffer>
 
-/** `buildEvent`'s body and the headers to send it with (`fetch`-ready). */
+/**
+ * `buildEvent`'s body and the headers to send it with (`fetch`-ready);
+ * throws as `buildEvent` does, before anything is signed.
+ */
 export declare function signedRequest(
   fields: EventFields,
   secret: Bytes,
+  options?: BuildOptions,
 ): { body: Buffer<ArrayBuffer>; headers: Record<string, string> }
 
 /**

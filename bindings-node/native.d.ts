@@ -261,10 +261,11 @@ export interface ArgumentError {
 
 /**
  * The compact JSON body of an event (fixed field order), or every
- * violation of the fields. The builder checks every rule except the time
- * window.
+ * violation of the fields, or `body_too_large` when the body would be
+ * longer than `maxBodyBytes` (default 64 KiB). The builder checks every
+ * rule except the time window.
  */
-export declare function buildEvent(fields: EventFields): Buffer | Invalid
+export declare function buildEvent(fields: EventFields, maxBodyBytes?: number | undefined | null): Buffer | Invalid
 
 /**
  * Decides one request with the core's receive ladder. Header values are
@@ -291,7 +292,10 @@ export declare const DEFAULT_FUTURE_SKEW_SECONDS: number
 /** How old a timestamp may be by default, in seconds. */
 export declare const DEFAULT_MAX_AGE_SECONDS: number
 
-/** Largest body `validate` accepts by default, in bytes (64 KiB). */
+/**
+ * Largest body `validate` accepts and the builder emits by default, in
+ * bytes (64 KiB).
+ */
 export declare const DEFAULT_MAX_BODY_BYTES: number
 
 /** Receiver limits (seconds and bytes); omitted ones take the defaults. */
@@ -395,14 +399,30 @@ export interface IncidentOptions {
   ackTimeoutSecs?: number
 }
 
-/** Every violation of a body or of builder fields. */
+/** Why a body or builder fields were refused. */
 export interface Invalid {
-  /** The violations, in the core's order. */
+  /**
+   * `invalid_event`, or `body_too_large` for a built body over the
+   * builder's limit.
+   */
+  code: string
+  /** The HTTP status a receiver answers with (422 or 413). */
+  status: number
+  /**
+   * The violations, in the core's order: the first
+   * `MAX_LISTED_VIOLATIONS` found.
+   */
   errors: Array<Violation>
+  /** How many violations were found in all (at least `errors.length`). */
+  errorCount: number
   /** One line summing them up (the core's `Display`). */
   message: string
   /** The position of a JSON syntax error, when there is one. */
   syntax?: SyntaxPosition
+  /** `body_too_large`: the body's length in bytes. */
+  size?: number
+  /** `body_too_large`: the builder's limit in bytes. */
+  limit?: number
 }
 
 /**
@@ -426,6 +446,12 @@ export declare const JSON_MEDIA_TYPE: string
  * empty secret.
  */
 export declare function keySecret(secret: Uint8Array | string): ExternalObject<'KeyedSecret'>
+
+/**
+ * The most violations an error lists in `errors` (the first found); its
+ * `errorCount` counts them all.
+ */
+export declare const MAX_LISTED_VIOLATIONS: number
 
 /** One piece of personal data found by `redact`. */
 export interface PiiFinding {
@@ -522,8 +548,11 @@ export declare function sign(body: Uint8Array | string, secret: Uint8Array | str
 /** Name of the request header that carries the `sha256=` signature. */
 export declare const SIGNATURE_HEADER: string
 
-/** Builds the body like `build_event` and signs exactly those bytes. */
-export declare function signedRequest(fields: EventFields, secret: Uint8Array | string): SignedRequest | Invalid
+/**
+ * Builds the body like `build_event` and signs exactly those bytes (a
+ * refused body is never signed).
+ */
+export declare function signedRequest(fields: EventFields, secret: Uint8Array | string, maxBodyBytes?: number | undefined | null): SignedRequest | Invalid
 
 /** A built, signed request: the exact body bytes and the headers to send. */
 export interface SignedRequest {

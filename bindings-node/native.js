@@ -851,6 +851,7 @@ module.exports.INVALID_EVENT_CODE = nativeBinding.INVALID_EVENT_CODE
 module.exports.INVALID_EVENT_STATUS = nativeBinding.INVALID_EVENT_STATUS
 module.exports.JSON_MEDIA_TYPE = nativeBinding.JSON_MEDIA_TYPE
 module.exports.keySecret = nativeBinding.keySecret
+module.exports.MAX_LISTED_VIOLATIONS = nativeBinding.MAX_LISTED_VIOLATIONS
 module.exports.RECEIVE_PATH = nativeBinding.RECEIVE_PATH
 module.exports.redact = nativeBinding.redact
 module.exports.sign = nativeBinding.sign

@@ -83,6 +83,9 @@ for (const c of file.cases) {
     assert.equal(thrown.code, 'invalid_event')
     const got = thrown.errors.map(({ pointer, code }) => ({ pointer, code })).sort(byPointerCode)
     assert.deepEqual(got, [...c.violations].sort(byPointerCode))
+    // Bounded: the first MAX_LISTED_VIOLATIONS listed, all counted.
+    assert.equal(thrown.errorCount, c.violation_count)
+    assert.equal(thrown.errors.length, Math.min(c.violation_count, erpops.MAX_LISTED_VIOLATIONS))
     for (const v of thrown.errors) assert.ok(v.message.length > 0, `${v.pointer}: empty message`)
     if (c.syntax) assert.deepEqual(thrown.syntax, c.syntax)
   })

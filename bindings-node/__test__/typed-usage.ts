@@ -25,6 +25,9 @@ import {
   AlertEngine,
   type AlertEffect,
   type AlertRule,
+  type BuildOptions,
+  DEFAULT_MAX_BODY_BYTES,
+  MAX_LISTED_VIOLATIONS,
 } from '../index.js'
 
 const body: Buffer = Buffer.from('{}')
@@ -47,7 +50,9 @@ function report(e: unknown): number {
   if (e instanceof ErpopsError) {
     const v: Violation[] = e.errors
     const pointers: string[] = v.map((x) => `${x.pointer} ${x.code} ${x.message}`)
-    return e.status + pointers.length + e.code.length
+    const total: number = e.errorCount
+    const over: number = (e.size ?? 0) - (e.limit ?? 0)
+    return e.status + pointers.length + e.code.length + total + over
   }
   return 500
 }
@@ -77,6 +82,9 @@ const when: Date = event.timestamp
 const big: bigint | number | string | boolean | null = event.metadata.records_total
 const built: Buffer = buildEvent({ connector_id: event.connector_id, event_type: 'a.b', timestamp: new Date(), metadata: { n: 1n } })
 const request = signedRequest({ ...event, source: event.source }, 'secret')
+const limits: BuildOptions = { maxBodyBytes: DEFAULT_MAX_BODY_BYTES }
+const within: Buffer = buildEvent({ event_type: 'a.b' }, limits)
+const signedWithin = signedRequest({ event_type: 'a.b' }, 'secret', { maxBodyBytes: MAX_LISTED_VIOLATIONS * 1000 })
 const init: RequestInit = { method: 'POST', headers: request.headers, body: request.body }
 const clean: string = redact('mail ana@example.com').text
 incidents.ingest(event, 'evt_2')

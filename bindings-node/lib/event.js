@@ -2,19 +2,24 @@
 // validate / buildEvent / signedRequest / redact: argument conversion around
 // the native event contract. `now` is a Date or Unix milliseconds (the clock
 // when omitted); a body or fields that break the contract throw an
-// ErpopsError carrying every violation. Every rule is the core's.
+// ErpopsError carrying the violations (the first MAX_LISTED_VIOLATIONS, and
+// their total), a built body over the limit one with code `body_too_large`.
+// Every rule is the core's.
 
 const native = require('../native.js')
 const { ErpopsError } = require('./errors.js')
 const args = require('./args.js')
 
-/** The ErpopsError for the core's violations. */
+/** The ErpopsError for the core's refusal (violations, or a body too large). */
 function invalid(r) {
   const e = new ErpopsError({
     message: r.message,
-    status: native.INVALID_EVENT_STATUS,
-    code: native.INVALID_EVENT_CODE,
+    status: r.status,
+    code: r.code,
     errors: r.errors,
+    errorCount: r.errorCount,
+    size: r.size,
+    limit: r.limit,
   })
   if (r.syntax) e.syntax = r.syntax
   return e
@@ -163,16 +168,28 @@ function nativeFields(fields) {
   return out
 }
 
-/** The compact JSON body (fixed field order) of a valid event, as a Buffer. */
-function buildEvent(fields) {
-  const r = call(() => native.buildEvent(nativeFields(fields)))
+/** `options.maxBodyBytes` of the builder calls (undefined: the default 64 KiB). */
+function builderLimit(options) {
+  const o = args.options(options)
+  return optionalNumber(o.maxBodyBytes, 'options.maxBodyBytes')
+}
+
+/**
+ * The compact JSON body (fixed field order) of a valid event, as a Buffer;
+ * a body longer than `options.maxBodyBytes` (default 64 KiB) throws
+ * `body_too_large`.
+ */
+function buildEvent(fields, options) {
+  const limit = builderLimit(options)
+  const r = call(() => native.buildEvent(nativeFields(fields), limit))
   if (r instanceof Uint8Array) return r
   throw invalid(r)
 }
 
 /** `{ body, headers }` ready for `fetch`: the built body and its signature. */
-function signedRequest(fields, secret) {
-  const r = call(() => native.signedRequest(nativeFields(fields), args.bytes(secret, 'secret')))
+function signedRequest(fields, secret, options) {
+  const limit = builderLimit(options)
+  const r = call(() => native.signedRequest(nativeFields(fields), args.bytes(secret, 'secret'), limit))
   if (r.errors !== undefined) throw invalid(r)
   return r
 }

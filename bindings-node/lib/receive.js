@@ -63,6 +63,7 @@ function checkRequest(headers, rawBody, options) {
     status: r.status,
     code: r.code,
     errors: problem.errors ?? [],
+    errorCount: problem.error_count,
     problem,
     headers: Object.fromEntries(r.headers),
   })

@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use erpops_core::event::{EventBuilder, MetadataValue, ParseOptions, Violations};
+use erpops_core::event::{BuildError, EventBuilder, MetadataValue, ParseOptions, Violations};
 use erpops_core::pii::{self, PiiPolicy};
 use erpops_core::signature::Secret;
 use erpops_core::wire;
@@ -37,9 +37,15 @@ pub const INVALID_EVENT_STATUS: u32 =
 #[napi]
 pub const INVALID_EVENT_CODE: &str = erpops_core::receive::RefusalCode::InvalidEvent.code();
 
-/// Largest body `validate` accepts by default, in bytes (64 KiB).
+/// Largest body `validate` accepts and the builder emits by default, in
+/// bytes (64 KiB).
 #[napi]
 pub const DEFAULT_MAX_BODY_BYTES: u32 = erpops_core::event::DEFAULT_MAX_BODY_BYTES as u32;
+
+/// The most violations an error lists in `errors` (the first found); its
+/// `errorCount` counts them all.
+#[napi]
+pub const MAX_LISTED_VIOLATIONS: u32 = erpops_core::event::MAX_LISTED_VIOLATIONS as u32;
 
 /// How far in the future a timestamp may be by default, in seconds.
 #[napi]
@@ -79,15 +85,27 @@ pub struct SyntaxPosition {
     pub offset: u32,
 }
 
-/// Every violation of a body or of builder fields.
+/// Why a body or builder fields were refused.
 #[napi(object)]
 pub struct Invalid {
-    /// The violations, in the core's order.
+    /// `invalid_event`, or `body_too_large` for a built body over the
+    /// builder's limit.
+    pub code: String,
+    /// The HTTP status a receiver answers with (422 or 413).
+    pub status: u32,
+    /// The violations, in the core's order: the first
+    /// `MAX_LISTED_VIOLATIONS` found.
     pub errors: Vec<Violation>,
+    /// How many violations were found in all (at least `errors.length`).
+    pub error_count: u32,
     /// One line summing them up (the core's `Display`).
     pub message: String,
     /// The position of a JSON syntax error, when there is one.
     pub syntax: Option<SyntaxPosition>,
+    /// `body_too_large`: the body's length in bytes.
+    pub size: Option<f64>,
+    /// `body_too_large`: the builder's limit in bytes.
+    pub limit: Option<f64>,
 }
 
 fn clamp(n: usize) -> u32 {
@@ -97,6 +115,11 @@ fn clamp(n: usize) -> u32 {
 impl From<Violations> for Invalid {
     fn from(v: Violations) -> Self {
         Invalid {
+            code: INVALID_EVENT_CODE.to_owned(),
+            status: INVALID_EVENT_STATUS,
+            error_count: clamp(v.total()),
+            size: None,
+            limit: None,
             message: v.to_string(),
             syntax: v.syntax().map(|p| SyntaxPosition {
                 line: clamp(p.line),
@@ -113,6 +136,30 @@ impl From<Violations> for Invalid {
                 })
                 .collect(),
         }
+    }
+}
+
+impl From<BuildError> for Invalid {
+    fn from(e: BuildError) -> Self {
+        let too_large = e.as_body_too_large().copied();
+        let mut out = Invalid::from(e.violations());
+        out.code = e.code().to_owned();
+        out.status = u32::from(e.status());
+        out.message = e.to_string();
+        out.size = too_large.map(|t| t.size as f64);
+        out.limit = too_large.map(|t| t.limit as f64);
+        out
+    }
+}
+
+/// A byte count argument (`maxBodyBytes`): a non-negative whole number.
+fn byte_count(value: f64, what: &str) -> Result<usize> {
+    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= 1e15 {
+        Ok(value as usize)
+    } else {
+        Err(invalid_argument(format!(
+            "{what} must be a non-negative integer, got {value}"
+        )))
     }
 }
 
@@ -148,12 +195,7 @@ pub(crate) fn parse_options(
     let age = seconds(max_age_seconds, opts.max_age, "maxAgeSeconds")?;
     opts = opts.with_window(skew, age);
     if let Some(max) = max_body_bytes {
-        if !(max.is_finite() && max >= 0.0 && max.fract() == 0.0 && max <= 1e15) {
-            return Err(invalid_argument(format!(
-                "maxBodyBytes must be a non-negative integer, got {max}"
-            )));
-        }
-        opts = opts.with_max_body_bytes(max as usize);
+        opts = opts.with_max_body_bytes(byte_count(max, "maxBodyBytes")?);
     }
     if let Some(policy) = pii_policy {
         let policy = PiiPolicy::from_wire(policy).ok_or_else(|| {
@@ -228,8 +270,11 @@ fn meta_value(key: &str, value: &JsMetaIn) -> Result<MetadataValue> {
     })
 }
 
-fn builder(fields: &EventFields) -> Result<EventBuilder> {
+fn builder(fields: &EventFields, max_body_bytes: Option<f64>) -> Result<EventBuilder> {
     let mut b = EventBuilder::new();
+    if let Some(max) = max_body_bytes {
+        b.max_body_bytes(byte_count(max, "options.maxBodyBytes")?);
+    }
     if let Some(id) = fields.connector_id.as_deref() {
         b.connector_id_str(id);
     }
@@ -265,13 +310,17 @@ fn builder(fields: &EventFields) -> Result<EventBuilder> {
 }
 
 /// The compact JSON body of an event (fixed field order), or every
-/// violation of the fields. The builder checks every rule except the time
-/// window.
+/// violation of the fields, or `body_too_large` when the body would be
+/// longer than `maxBodyBytes` (default 64 KiB). The builder checks every
+/// rule except the time window.
 #[napi(catch_unwind)]
-pub fn build_event(fields: EventFields) -> Result<Either<Buffer, Invalid>> {
-    Ok(match builder(&fields)?.build() {
+pub fn build_event(
+    fields: EventFields,
+    max_body_bytes: Option<f64>,
+) -> Result<Either<Buffer, Invalid>> {
+    Ok(match builder(&fields, max_body_bytes)?.build() {
         Ok(body) => Either::A(body.into()),
-        Err(v) => Either::B(v.into()),
+        Err(e) => Either::B(e.into()),
     })
 }
 
@@ -285,16 +334,18 @@ pub struct SignedRequest {
     pub headers: BTreeMap<String, String>,
 }
 
-/// Builds the body like `build_event` and signs exactly those bytes.
+/// Builds the body like `build_event` and signs exactly those bytes (a
+/// refused body is never signed).
 #[napi(catch_unwind)]
 pub fn signed_request(
     fields: EventFields,
     #[napi(ts_arg_type = "Uint8Array | string")] secret: Bytes,
+    max_body_bytes: Option<f64>,
 ) -> Result<Either<SignedRequest, Invalid>> {
     let secret = Secret::new(as_bytes(&secret)).map_err(error::secret)?;
-    let signed = match builder(&fields)?.build_signed(&secret) {
+    let signed = match builder(&fields, max_body_bytes)?.build_signed(&secret) {
         Ok(s) => s,
-        Err(v) => return Ok(Either::B(v.into())),
+        Err(e) => return Ok(Either::B(e.into())),
     };
     // The builder accepted the id, so it parses; the header carries its
     // canonical (lowercase hyphenated) form.

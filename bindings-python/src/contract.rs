@@ -9,7 +9,7 @@
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use erpops_core::event::{
-    self as core_event, MetadataValue, ParseOptions, ParsedEvent, Violations,
+    self as core_event, BuildError, MetadataValue, ParseOptions, ParsedEvent, Violations,
 };
 use erpops_core::pii::PiiPolicy;
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -23,21 +23,32 @@ use crate::input::{bytes_of, run_maybe_detached, type_name};
 use crate::signature::one_secret;
 use crate::time::{duration_of, timestamp_of};
 
+/// The `errors` and `error_count` keyword arguments of a
+/// `ValidationError`: the listed violations as `{"pointer", "code",
+/// "message"}` dicts (the problem body's `errors`, at most the core's
+/// `MAX_LISTED_VIOLATIONS`) and how many were found in all.
+fn violation_kwargs<'py>(py: Python<'py>, violations: &Violations) -> PyResult<Bound<'py, PyDict>> {
+    let errors = PyList::empty(py);
+    for v in violations.iter() {
+        let d = PyDict::new(py);
+        d.set_item("pointer", &v.pointer)?;
+        d.set_item("code", v.code.as_str())?;
+        d.set_item("message", &v.message)?;
+        errors.append(d)?;
+    }
+    let extra = PyDict::new(py);
+    extra.set_item("errors", errors)?;
+    extra.set_item("error_count", violations.total())?;
+    Ok(extra)
+}
+
 /// `erpops.ValidationError` for `violations`: `.errors` is the list of
 /// `{"pointer", "code", "message"}` dicts (the problem body's `errors`),
-/// `.syntax` the position of a JSON syntax error, if that is what it is.
+/// `.error_count` how many there are in all, `.syntax` the position of a
+/// JSON syntax error, if that is what it is.
 pub(crate) fn validation_error(py: Python<'_>, violations: &Violations) -> PyErr {
     let build = || -> PyResult<PyErr> {
-        let errors = PyList::empty(py);
-        for v in violations.iter() {
-            let d = PyDict::new(py);
-            d.set_item("pointer", &v.pointer)?;
-            d.set_item("code", v.code.as_str())?;
-            d.set_item("message", &v.message)?;
-            errors.append(d)?;
-        }
-        let extra = PyDict::new(py);
-        extra.set_item("errors", errors)?;
+        let extra = violation_kwargs(py, violations)?;
         if let Some(pos) = violations.syntax() {
             let syntax = PyDict::new(py);
             syntax.set_item("line", pos.line)?;
@@ -51,6 +62,31 @@ pub(crate) fn validation_error(py: Python<'_>, violations: &Violations) -> PyErr
             "invalid_event",
             &violations.to_string(),
             Some(422),
+            Some(&extra),
+        ))
+    };
+    build().unwrap_or_else(|e| e)
+}
+
+/// The exception for a builder's refusal: `ValidationError` for fields that
+/// break the contract; `BodyTooLarge` (a `ValidationError` with code
+/// `body_too_large`, status 413, `.size` and `.limit`) for a body over the
+/// builder's limit, its `.errors` the core's one `too_long` at `""`.
+pub(crate) fn build_error(py: Python<'_>, e: &BuildError) -> PyErr {
+    let t = match e {
+        BuildError::Invalid(v) => return validation_error(py, v),
+        BuildError::BodyTooLarge(t) => t,
+    };
+    let build = || -> PyResult<PyErr> {
+        let extra = violation_kwargs(py, &e.violations())?;
+        extra.set_item("size", t.size)?;
+        extra.set_item("limit", t.limit)?;
+        Ok(error(
+            py,
+            Kind::BodyTooLarge,
+            e.code(),
+            &e.to_string(),
+            Some(e.status()),
             Some(&extra),
         ))
     };
@@ -278,7 +314,7 @@ impl PyEventBuilder {
 
     fn build_bytes(&self, py: Python<'_>) -> PyResult<Vec<u8>> {
         let built = self.lock().builder.build();
-        built.map_err(|v| validation_error(py, &v))
+        built.map_err(|e| build_error(py, &e))
     }
 }
 
@@ -385,8 +421,20 @@ impl PyEventBuilder {
         })
     }
 
+    /// Sets the largest body `build` emits, in bytes: the receiver's
+    /// `max_body_bytes` when it is not the default 65,536. A longer body
+    /// raises `BodyTooLarge` (code `body_too_large`) before it is signed.
+    fn max_body_bytes<'py>(slf: Bound<'py, Self>, value: usize) -> PyResult<Bound<'py, Self>> {
+        let py = slf.py();
+        guard(py, || {
+            slf.get().lock().builder.max_body_bytes(value);
+            Ok(slf.clone())
+        })
+    }
+
     /// Raises `ValidationError` listing every violation of the fields set so
-    /// far; returns `None` when the event can be built.
+    /// far; returns `None` when the fields are valid. The body's size is
+    /// only known once built: `build` checks it.
     fn validate(&self, py: Python<'_>) -> PyResult<()> {
         guard(py, || {
             let checked = self.lock().builder.validate();
@@ -395,13 +443,15 @@ impl PyEventBuilder {
     }
 
     /// The body: compact JSON in the fixed field order. Raises
-    /// `ValidationError` if any field breaks the contract.
+    /// `ValidationError` if any field breaks the contract, `BodyTooLarge`
+    /// (code `body_too_large`) if the body would be longer than the limit.
     fn build<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         guard(py, || Ok(PyBytes::new(py, &self.build_bytes(py)?)))
     }
 
     /// `(body, signature)`: the body and its `X-ERPOps-Signature` value,
-    /// computed over exactly those bytes.
+    /// computed over exactly those bytes. Raises as `build` does, before
+    /// anything is signed.
     fn build_signed<'py>(
         &self,
         py: Python<'py>,
@@ -410,7 +460,7 @@ impl PyEventBuilder {
         guard(py, || {
             let secret = one_secret(py, secret)?;
             let signed = self.lock().builder.build_signed(&secret);
-            let signed = signed.map_err(|v| validation_error(py, &v))?;
+            let signed = signed.map_err(|e| build_error(py, &e))?;
             Ok((
                 PyBytes::new(py, &signed.body),
                 PyString::new(py, signed.signature.as_str()),
@@ -435,7 +485,7 @@ impl PyEventBuilder {
                     inner.connector_id.clone(),
                 )
             };
-            let signed = signed.map_err(|v| validation_error(py, &v))?;
+            let signed = signed.map_err(|e| build_error(py, &e))?;
             let headers = PyDict::new(py);
             headers.set_item("Content-Type", erpops_core::wire::JSON_MEDIA_TYPE)?;
             headers.set_item(

@@ -25,6 +25,9 @@ pub(crate) enum Kind {
     InvalidSecret,
     /// `erpops.ValidationError`: a body that breaks the event contract (422).
     ValidationError,
+    /// `erpops.BodyTooLarge` (a `ValidationError`): a builder's body longer
+    /// than its limit (413).
+    BodyTooLarge,
     /// `erpops.QuotaError`: a quota snapshot that cannot be restored.
     QuotaError,
     /// `erpops.IncidentError`: a command or snapshot the incident model
@@ -44,6 +47,7 @@ impl Kind {
             Kind::InvalidSignature => "InvalidSignature",
             Kind::InvalidSecret => "InvalidSecret",
             Kind::ValidationError => "ValidationError",
+            Kind::BodyTooLarge => "BodyTooLarge",
             Kind::QuotaError => "QuotaError",
             Kind::IncidentError => "IncidentError",
             Kind::RequestRejected => "RequestRejected",
@@ -56,6 +60,7 @@ impl Kind {
         static INVALID_SIGNATURE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         static INVALID_SECRET: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         static VALIDATION: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+        static TOO_LARGE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         static QUOTA: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         static INCIDENT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         static REJECTED: PyOnceLock<Py<PyType>> = PyOnceLock::new();
@@ -65,6 +70,7 @@ impl Kind {
             Kind::InvalidSignature => &INVALID_SIGNATURE,
             Kind::InvalidSecret => &INVALID_SECRET,
             Kind::ValidationError => &VALIDATION,
+            Kind::BodyTooLarge => &TOO_LARGE,
             Kind::QuotaError => &QUOTA,
             Kind::IncidentError => &INCIDENT,
             Kind::RequestRejected => &REJECTED,

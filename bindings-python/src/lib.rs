@@ -77,6 +77,14 @@ mod _native {
         m.add("RECEIVE_PATH", wire::RECEIVE_PATH)?;
         m.add("JSON_MEDIA_TYPE", wire::JSON_MEDIA_TYPE)?;
         m.add("SIGNATURE_LABEL", erpops_core::signature::LABEL)?;
+        m.add(
+            "DEFAULT_MAX_BODY_BYTES",
+            erpops_core::event::DEFAULT_MAX_BODY_BYTES,
+        )?;
+        m.add(
+            "MAX_LISTED_VIOLATIONS",
+            erpops_core::event::MAX_LISTED_VIOLATIONS,
+        )?;
         Ok(())
     }
 }

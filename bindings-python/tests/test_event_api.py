@@ -181,3 +181,86 @@ def test_validate_batch_returns_events_and_errors_in_order() -> None:
     assert isinstance(first, erpops.Event) and first.severity == "warn"
     assert isinstance(err, erpops.ValidationError) and err.errors[0]["pointer"] == "/event_type"
     assert erpops.validate_batch([], now=NOW) == []
+
+
+def big_event(**extra: object) -> dict[str, object]:
+    """Fields whose body is far over 64 KiB: 64 metadata strings of 1,024 four-byte characters."""
+    fields: dict[str, object] = dict(
+        connector_id=CID,
+        event_type="integration.failed",
+        timestamp=TS,
+        metadata={"note%02d" % i: "\U0001f600" * 1024 for i in range(64)},
+    )
+    fields.update(extra)
+    return fields
+
+
+def test_a_body_over_the_limit_is_refused_before_signing() -> None:
+    # Issue #22: 64 valid metadata strings of 1,024 emoji are a 270 KB body; a receiver
+    # answers 413, so the builder refuses it with the same code and never signs it.
+    for call in (
+        lambda: erpops.build_event(**big_event()),  # type: ignore[arg-type]
+        lambda: erpops.signed_request(secret=SECRET, **big_event()),  # type: ignore[arg-type]
+        lambda: erpops.EventBuilder().connector_id(CID).event_type("a.b").timestamp(TS).message("x" * 300)
+        .max_body_bytes(200).build_signed(SECRET),
+    ):
+        with pytest.raises(erpops.BodyTooLarge) as info:
+            call()
+        e = info.value
+        assert isinstance(e, erpops.ValidationError) and isinstance(e, erpops.Error)
+        assert (e.code, e.status) == ("body_too_large", 413)
+        assert e.size > e.limit and e.limit in (erpops.DEFAULT_MAX_BODY_BYTES, 200)
+        assert f"{e.size} bytes" in str(e) and f"limit of {e.limit} bytes" in str(e)
+        assert "shorten the message or the metadata" in str(e)
+        assert [(v["pointer"], v["code"]) for v in e.errors] == [("", "too_long")]
+        assert e.errors[0]["message"] == str(e) and e.error_count == 1
+    assert erpops.DEFAULT_MAX_BODY_BYTES == 65536
+
+
+def test_the_limit_is_settable_for_receivers_configured_otherwise() -> None:
+    fields = dict(connector_id=CID, event_type="integration.failed", timestamp=TS, message="m" * 100)
+    size = len(erpops.build_event(**fields))  # type: ignore[arg-type]
+    assert erpops.build_event(max_body_bytes=size, **fields) == erpops.build_event(**fields)  # type: ignore[arg-type]
+    with pytest.raises(erpops.BodyTooLarge) as info:
+        erpops.build_event(max_body_bytes=size - 1, **fields)  # type: ignore[arg-type]
+    assert (info.value.size, info.value.limit) == (size, size - 1)
+    with pytest.raises(erpops.BodyTooLarge):
+        erpops.signed_request(secret=SECRET, max_body_bytes=size - 1, **fields)  # type: ignore[arg-type]
+    # A receiver configured higher: the same 270 KB event builds with its limit.
+    body_, headers = erpops.signed_request(secret=SECRET, max_body_bytes=300_000, **big_event())  # type: ignore[arg-type]
+    assert len(body_) > 65536 and headers[erpops.SIGNATURE_HEADER] == erpops.sign(body_, SECRET)
+    erpops.validate(body_, now=NOW, max_body_bytes=300_000)
+    # Field violations come first: a 5,000-character message is too_long, not body_too_large.
+    with pytest.raises(erpops.ValidationError) as invalid:
+        erpops.build_event(max_body_bytes=100, **dict(fields, message="m" * 5000))  # type: ignore[arg-type]
+    assert not isinstance(invalid.value, erpops.BodyTooLarge)
+    assert (invalid.value.code, invalid.value.errors[0]["pointer"]) == ("invalid_event", "/message")
+    with pytest.raises((OverflowError, TypeError)):
+        erpops.EventBuilder().max_body_bytes(-1)
+
+
+def test_a_422_lists_the_first_100_violations_and_counts_them_all() -> None:
+    fields = {"connector_id": CID, "event_type": "integration.failed", "timestamp": "2026-04-20T03:00:00Z"}
+    fields.update({"x%04d" % i: 0 for i in range(5000)})
+    with pytest.raises(erpops.ValidationError) as info:
+        erpops.validate(json.dumps(fields), now=NOW)
+    e = info.value
+    assert e.error_count == 5000 and len(e.errors) == erpops.MAX_LISTED_VIOLATIONS == 100
+    assert [v["pointer"] for v in e.errors] == ["/x%04d" % i for i in range(100)]
+    assert str(e).startswith("invalid event (5000 problems, the first 100 listed); ")
+
+
+def test_body_too_large_pickles_with_its_attributes() -> None:
+    import pickle
+
+    with pytest.raises(erpops.BodyTooLarge) as info:
+        erpops.build_event(max_body_bytes=10, connector_id=CID, event_type="a.b", timestamp=TS)
+    back = pickle.loads(pickle.dumps(info.value))
+    assert (back.code, back.status, back.size, back.limit, back.errors, back.error_count) == (
+        "body_too_large",
+        413,
+        info.value.size,
+        10,
+        info.value.errors,
+        1,
+    )

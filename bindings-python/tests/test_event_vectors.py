@@ -72,6 +72,9 @@ def test_case(case: dict[str, Any]) -> None:
         got = sorted((v["pointer"], v["code"]) for v in e.errors)
         want_v = sorted((v["pointer"], v["code"]) for v in case["violations"])
         assert got == want_v
+        # Bounded: the first MAX_LISTED_VIOLATIONS listed, all counted.
+        assert e.error_count == case["violation_count"]
+        assert len(e.errors) == min(case["violation_count"], erpops.MAX_LISTED_VIOLATIONS)
         assert all(v["message"] for v in e.errors)
         assert set(e.errors[0]) == {"pointer", "code", "message"}
         if "syntax" in case:

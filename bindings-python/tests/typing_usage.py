@@ -64,6 +64,27 @@ def send(secret: bytes) -> tuple[bytes, dict[str, str]]:
     )
 
 
+def send_within_limit(secret: bytes, note: str) -> tuple[int, str]:
+    try:
+        body, _headers = erpops.signed_request(
+            secret=secret,
+            connector_id="3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d",
+            event_type="integration.failed",
+            timestamp="2026-04-20T03:00:00Z",
+            metadata={"note": note},
+            max_body_bytes=erpops.DEFAULT_MAX_BODY_BYTES,
+        )
+    except erpops.BodyTooLarge as e:
+        size: int = e.size
+        limit: int = e.limit
+        return (size - limit, e.code)
+    except erpops.ValidationError as e:
+        count: int = e.error_count
+        return (count, e.code)
+    built: bytes = erpops.EventBuilder().max_body_bytes(1000).message(note).build_signed(secret)[0]
+    return (len(body) + len(built) + erpops.MAX_LISTED_VIOLATIONS, "built")
+
+
 def quota_and_incidents(event: erpops.Event) -> int:
     ledger = erpops.QuotaLedger()
     d: erpops.QuotaDecision = ledger.consume("acme", plan="free")

@@ -41,8 +41,8 @@ pub mod time;
 pub mod wire;
 
 pub use event::{
-    parse_event, Event, EventBuilder, ParseOptions, ParsedEvent, Violation, ViolationCode,
-    Violations,
+    parse_event, BuildError, Event, EventBuilder, ParseOptions, ParsedEvent, Violation,
+    ViolationCode, Violations,
 };
 pub use signature::{
     sign, verify, MatchedSecret, Secret, SecretError, SignatureError, SignatureHeader, Signer,

@@ -184,7 +184,10 @@ fn the_builder_refuses_what_the_parser_refuses() {
         .metadata("f", f64::NAN)
         .metadata("s", "x".repeat(1025));
     let err = b.build().unwrap_err();
+    assert_eq!(err.code(), "invalid_event");
     let got: Vec<_> = err
+        .as_invalid()
+        .unwrap()
         .iter()
         .map(|v| (v.pointer.as_str(), v.code.as_str()))
         .collect();
@@ -208,7 +211,10 @@ fn the_builder_refuses_what_the_parser_refuses() {
         many.metadata(format!("k{i}"), i as i64);
     }
     let err = many.build().unwrap_err();
-    assert_eq!(err.as_slice()[0].code, ViolationCode::TooMany);
+    assert_eq!(
+        err.as_invalid().unwrap().as_slice()[0].code,
+        ViolationCode::TooMany
+    );
 }
 
 #[test]

@@ -591,3 +591,49 @@ fn a_sign_of_life_answers_with_the_incident_the_event_joined() {
     let joined = e.incidents().get(&answered).unwrap();
     assert_eq!(joined.recent_event_ids.len(), 1);
 }
+
+/// Issue #22: a body with 8,000 unknown fields used to get ~8,000
+/// violations in its 422 (about 1.3 MB). The problem body lists the first
+/// 100, in the order found, and says how many there are.
+#[test]
+fn a_422_lists_the_first_hundred_violations_and_counts_them_all() {
+    let mut e = engine_with(Plan::Free);
+    let mut text = String::from_utf8(good_body()).unwrap();
+    text.pop();
+    let key = |mut i: usize| {
+        let digits = b"0123456789abcdefghijklmnopqrstuvwxyz";
+        let mut k = Vec::new();
+        loop {
+            k.insert(0, digits[i % 36]);
+            i /= 36;
+            if i == 0 {
+                break String::from_utf8(k).unwrap();
+            }
+        }
+    };
+    for i in 0..8000 {
+        text.push_str(&format!(",\"{}\":0", key(i)));
+    }
+    text.push('}');
+    assert!(text.len() <= 64 * 1024, "{}", text.len());
+    let r = signed(&mut e, text.as_bytes(), now());
+    assert_eq!(r.status, 422);
+    let v = json(&r);
+    assert_eq!(v["error_count"], 8000);
+    let errors = v["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 100);
+    assert_eq!(errors[0]["pointer"], "/0");
+    assert_eq!(errors[99]["pointer"], format!("/{}", key(99)));
+    assert!(errors.iter().all(|x| x["code"] == "unknown_field"));
+    assert!(r.body.len() < 32 * 1024, "{} bytes", r.body.len());
+    let detail = v["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("8000 places") && detail.contains("the first 100"),
+        "{detail}"
+    );
+    // The members in order: `error_count` right after `errors`.
+    let raw = String::from_utf8(r.body.clone()).unwrap();
+    let at = |member: &str| raw.find(&format!("\"{member}\":")).unwrap();
+    assert!(at("code") < at("errors") && at("errors") < at("error_count"));
+    assert!(at("error_count") < at("request_id"), "{raw}");
+}

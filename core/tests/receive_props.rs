@@ -55,9 +55,16 @@ fn check_well_formed(r: &Response) {
     assert!(!body["detail"].as_str().unwrap().is_empty());
     assert_eq!(body["request_id"], "req-p");
     assert_eq!(body.get("errors").is_some(), r.status == 422);
+    assert_eq!(body.get("error_count").is_some(), r.status == 422);
     if let Some(errors) = body.get("errors") {
         let errors = errors.as_array().unwrap();
         assert!(!errors.is_empty());
+        // Bounded: at most the first 100 listed, `error_count` counts all.
+        let count = body["error_count"].as_u64().unwrap() as usize;
+        assert_eq!(
+            errors.len(),
+            count.min(erpops_core::event::MAX_LISTED_VIOLATIONS)
+        );
         for e in errors {
             let e = e.as_object().unwrap();
             assert_eq!(e.len(), 3);

@@ -134,6 +134,14 @@
 #define ERPOPS_FIELD_MESSAGE 6
 
 /**
+ * The most violations a result lists (`erpops_validation_violation_count`
+ * never exceeds it): the first ones found; the others are only counted
+ * (`erpops_validation_violation_total`). The 422 problem body's `errors`
+ * has the same bound.
+ */
+#define ERPOPS_MAX_LISTED_VIOLATIONS 100
+
+/**
  * Result code of every fallible libERPOps call. 0 is success.
  */
 enum erpops_status
@@ -187,6 +195,14 @@ enum erpops_status
    * `erpops_last_error_message` (builder) or the validation result.
    */
   ERPOPS_STATUS_INVALID_EVENT = 300,
+  /**
+   * The event is valid but its body would be longer than the size limit
+   * (64 KiB unless `erpops_event_builder_set_max_body_bytes` set another):
+   * a receiver would refuse it with 413 `body_too_large`. Nothing was
+   * written or signed; `erpops_last_error_message` names both sizes.
+   * Shorten the message or metadata values.
+   */
+  ERPOPS_STATUS_BODY_TOO_LARGE = 301,
   /**
    * A bug in libERPOps was caught (a Rust panic); nothing was written.
    */
@@ -289,7 +305,7 @@ typedef struct erpops_validate_options {
 /**
  * Every status, in numeric order.
  */
-#define erpops_status_ALL { erpops_status_Ok, erpops_status_InvalidArgument, erpops_status_NullArgument, erpops_status_BufferTooSmall, erpops_status_InvalidUtf8, erpops_status_NotFound, erpops_status_SecretEmpty, erpops_status_SignatureMissing, erpops_status_SignatureMalformed, erpops_status_SignatureMismatch, erpops_status_InvalidEvent, erpops_status_Internal, }
+#define erpops_status_ALL { erpops_status_Ok, erpops_status_InvalidArgument, erpops_status_NullArgument, erpops_status_BufferTooSmall, erpops_status_InvalidUtf8, erpops_status_NotFound, erpops_status_SecretEmpty, erpops_status_SignatureMissing, erpops_status_SignatureMalformed, erpops_status_SignatureMismatch, erpops_status_InvalidEvent, erpops_status_BodyTooLarge, erpops_status_Internal, }
 
 #ifdef __cplusplus
 extern "C" {
@@ -456,9 +472,24 @@ erpops_status erpops_event_builder_add_null(struct erpops_event_builder *builder
                                             size_t key_len);
 
 /**
+ * Sets the largest body `_build` and `_build_signed` emit, in bytes: the
+ * `max_body_bytes` of the receiver the event goes to, when it is not the
+ * default 65536 (64 KiB). A longer body is refused with
+ * `ERPOPS_STATUS_BODY_TOO_LARGE` before anything is signed.
+ *
+ * Not thread-safe on one handle: serialize calls on the same builder.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_event_builder_set_max_body_bytes(struct erpops_event_builder *builder,
+                                                      size_t max_body_bytes);
+
+/**
  * Builds the body: compact JSON in the contract's field order, fields not
  * set left out. `ERPOPS_STATUS_INVALID_EVENT` lists every violation in
- * `erpops_last_error_message`. The time window is not checked (no clock).
+ * `erpops_last_error_message`; `ERPOPS_STATUS_BODY_TOO_LARGE` (the fields
+ * are valid, the body is longer than the limit: 65536 bytes unless
+ * `_set_max_body_bytes` set another) names the body's size and the limit
+ * there. The time window is not checked (no clock).
  *
  * Thread-safe for concurrent builds on one handle, not with setters.
  */
@@ -472,7 +503,9 @@ erpops_status erpops_event_builder_build(const struct erpops_event_builder *buil
  * Builds the body and signs exactly those bytes with `secret`: the body
  * goes to `body_out`, the `X-ERPOps-Signature` value to `header_out`. When
  * either buffer is too small, both `*body_len` and `*header_len` receive
- * the sizes needed and nothing else is written.
+ * the sizes needed and nothing else is written. A body longer than the
+ * limit is refused with `ERPOPS_STATUS_BODY_TOO_LARGE`, as by `_build`,
+ * before it is signed.
  *
  * Thread-safe as `erpops_event_builder_build`.
  */
@@ -937,11 +970,22 @@ void erpops_validation_free(struct erpops_validation *validation);
 bool erpops_validation_is_valid(const struct erpops_validation *validation);
 
 /**
- * Number of violations (0 for a valid event or NULL).
+ * Number of violations listed, readable by index (0 for a valid event or
+ * NULL): the first `ERPOPS_MAX_LISTED_VIOLATIONS` found.
  *
  * Thread-safe: a result is immutable once made.
  */
 size_t erpops_validation_violation_count(const struct erpops_validation *validation);
+
+/**
+ * Number of violations found, listed or not (0 for a valid event or
+ * NULL): the problem body's `error_count`. Larger than
+ * `erpops_validation_violation_count` only when more than
+ * `ERPOPS_MAX_LISTED_VIOLATIONS` were found.
+ *
+ * Thread-safe: a result is immutable once made.
+ */
+size_t erpops_validation_violation_total(const struct erpops_validation *validation);
 
 /**
  * Copies the JSON pointer of violation `index` (e.g. `/metadata/x`; `""`

@@ -46,6 +46,12 @@ impl From<erpops_core::signature::SecretError> for Failure {
     }
 }
 
+impl From<erpops_core::event::BuildError> for Failure {
+    fn from(e: erpops_core::event::BuildError) -> Self {
+        Failure::new((&e).into(), e.to_string())
+    }
+}
+
 impl From<erpops_core::event::Violations> for Failure {
     fn from(v: erpops_core::event::Violations) -> Self {
         Failure::new(erpops_status::InvalidEvent, v.to_string())

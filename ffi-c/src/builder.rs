@@ -4,8 +4,10 @@
 //! Setters only fail for argument problems (NULL, invalid UTF-8); every rule
 //! of the event contract is checked by `_build`/`_build_signed`, which return
 //! `ERPOPS_STATUS_INVALID_EVENT` and list every violation in
-//! `erpops_last_error_message`. A builder can be built again after fixing a
-//! field.
+//! `erpops_last_error_message`, or `ERPOPS_STATUS_BODY_TOO_LARGE` when the
+//! fields are valid but the body would be longer than the receiver's limit
+//! (64 KiB, or `_set_max_body_bytes`). A builder can be built again after
+//! fixing a field.
 
 use core::ffi::c_char;
 
@@ -333,9 +335,32 @@ pub unsafe extern "C" fn erpops_event_builder_add_null(
     guard(|| unsafe { add(builder, key, key_len, MetadataValue::Null) })
 }
 
+/// Sets the largest body `_build` and `_build_signed` emit, in bytes: the
+/// `max_body_bytes` of the receiver the event goes to, when it is not the
+/// default 65536 (64 KiB). A longer body is refused with
+/// `ERPOPS_STATUS_BODY_TOO_LARGE` before anything is signed.
+///
+/// Not thread-safe on one handle: serialize calls on the same builder.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn erpops_event_builder_set_max_body_bytes(
+    builder: *mut erpops_event_builder,
+    max_body_bytes: usize,
+) -> erpops_status {
+    guard(|| {
+        // SAFETY: caller contract.
+        let b = unsafe { builder_mut(builder)? };
+        b.max_body_bytes(max_body_bytes);
+        Ok(())
+    })
+}
+
 /// Builds the body: compact JSON in the contract's field order, fields not
 /// set left out. `ERPOPS_STATUS_INVALID_EVENT` lists every violation in
-/// `erpops_last_error_message`. The time window is not checked (no clock).
+/// `erpops_last_error_message`; `ERPOPS_STATUS_BODY_TOO_LARGE` (the fields
+/// are valid, the body is longer than the limit: 65536 bytes unless
+/// `_set_max_body_bytes` set another) names the body's size and the limit
+/// there. The time window is not checked (no clock).
 ///
 /// Thread-safe for concurrent builds on one handle, not with setters.
 #[no_mangle]
@@ -358,7 +383,9 @@ pub unsafe extern "C" fn erpops_event_builder_build(
 /// Builds the body and signs exactly those bytes with `secret`: the body
 /// goes to `body_out`, the `X-ERPOps-Signature` value to `header_out`. When
 /// either buffer is too small, both `*body_len` and `*header_len` receive
-/// the sizes needed and nothing else is written.
+/// the sizes needed and nothing else is written. A body longer than the
+/// limit is refused with `ERPOPS_STATUS_BODY_TOO_LARGE`, as by `_build`,
+/// before it is signed.
 ///
 /// Thread-safe as `erpops_event_builder_build`.
 #[no_mangle]

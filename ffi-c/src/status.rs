@@ -6,6 +6,7 @@
 
 use core::ffi::c_char;
 
+use erpops_core::event::BuildError;
 use erpops_core::signature::{SecretError, SignatureError};
 
 use crate::boundary::guard_or;
@@ -38,13 +39,19 @@ pub enum erpops_status {
     /// The event breaks the event contract; the violations are listed by
     /// `erpops_last_error_message` (builder) or the validation result.
     InvalidEvent = 300,
+    /// The event is valid but its body would be longer than the size limit
+    /// (64 KiB unless `erpops_event_builder_set_max_body_bytes` set another):
+    /// a receiver would refuse it with 413 `body_too_large`. Nothing was
+    /// written or signed; `erpops_last_error_message` names both sizes.
+    /// Shorten the message or metadata values.
+    BodyTooLarge = 301,
     /// A bug in libERPOps was caught (a Rust panic); nothing was written.
     Internal = 900,
 }
 
 impl erpops_status {
     /// Every status, in numeric order.
-    pub const ALL: [erpops_status; 12] = [
+    pub const ALL: [erpops_status; 13] = [
         erpops_status::Ok,
         erpops_status::InvalidArgument,
         erpops_status::NullArgument,
@@ -56,6 +63,7 @@ impl erpops_status {
         erpops_status::SignatureMalformed,
         erpops_status::SignatureMismatch,
         erpops_status::InvalidEvent,
+        erpops_status::BodyTooLarge,
         erpops_status::Internal,
     ];
 
@@ -79,6 +87,7 @@ impl erpops_status {
             erpops_status::SignatureMalformed => "signature_malformed\0",
             erpops_status::SignatureMismatch => "signature_mismatch\0",
             erpops_status::InvalidEvent => "invalid_event\0",
+            erpops_status::BodyTooLarge => "body_too_large\0",
             erpops_status::Internal => "internal\0",
         }
     }
@@ -112,6 +121,10 @@ impl erpops_status {
             erpops_status::InvalidEvent => {
                 "the event breaks the event contract; see the violations\0"
             }
+            erpops_status::BodyTooLarge => {
+                "the event body would be larger than the size limit; shorten the message or \
+                 metadata\0"
+            }
             erpops_status::Internal => "internal error in libERPOps (a bug; please report it)\0",
         }
     }
@@ -123,6 +136,15 @@ impl From<SignatureError> for erpops_status {
             SignatureError::Missing => erpops_status::SignatureMissing,
             SignatureError::Malformed(_) => erpops_status::SignatureMalformed,
             SignatureError::Mismatch => erpops_status::SignatureMismatch,
+        }
+    }
+}
+
+impl From<&BuildError> for erpops_status {
+    fn from(e: &BuildError) -> Self {
+        match e {
+            BuildError::Invalid(_) => erpops_status::InvalidEvent,
+            BuildError::BodyTooLarge(_) => erpops_status::BodyTooLarge,
         }
     }
 }

@@ -225,7 +225,14 @@ pub unsafe extern "C" fn erpops_validation_is_valid(validation: *const erpops_va
     })
 }
 
-/// Number of violations (0 for a valid event or NULL).
+/// The most violations a result lists (`erpops_validation_violation_count`
+/// never exceeds it): the first ones found; the others are only counted
+/// (`erpops_validation_violation_total`). The 422 problem body's `errors`
+/// has the same bound.
+pub const ERPOPS_MAX_LISTED_VIOLATIONS: usize = 100;
+
+/// Number of violations listed, readable by index (0 for a valid event or
+/// NULL): the first `ERPOPS_MAX_LISTED_VIOLATIONS` found.
 ///
 /// Thread-safe: a result is immutable once made.
 #[no_mangle]
@@ -235,6 +242,25 @@ pub unsafe extern "C" fn erpops_validation_violation_count(
     // SAFETY: caller contract.
     guard_or(0, || {
         unsafe { result_ref(validation) }.map_or(0, |v| v.violations().len())
+    })
+}
+
+/// Number of violations found, listed or not (0 for a valid event or
+/// NULL): the problem body's `error_count`. Larger than
+/// `erpops_validation_violation_count` only when more than
+/// `ERPOPS_MAX_LISTED_VIOLATIONS` were found.
+///
+/// Thread-safe: a result is immutable once made.
+#[no_mangle]
+pub unsafe extern "C" fn erpops_validation_violation_total(
+    validation: *const erpops_validation,
+) -> usize {
+    // SAFETY: caller contract.
+    guard_or(0, || {
+        unsafe { result_ref(validation) }.map_or(0, |v| match &v.result {
+            Ok(_) => 0,
+            Err(violations) => violations.total(),
+        })
     })
 }
 
@@ -468,4 +494,15 @@ pub unsafe extern "C" fn erpops_validation_redactions_json(
         // SAFETY: caller contract for outputs.
         unsafe { write_out(&json, out, cap, out_len, "out") }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_listed_bound_is_the_cores() {
+        assert_eq!(
+            super::ERPOPS_MAX_LISTED_VIOLATIONS,
+            erpops_core::event::MAX_LISTED_VIOLATIONS
+        );
+    }
 }

@@ -3,20 +3,26 @@
 //! `send` signs the body once and POSTs the same bytes on every attempt
 //! (so a retry is recognized as a duplicate, never counted twice). It
 //! retries network errors and 5xx with exponential back-off and jitter, and
-//! a 429 after its `Retry-After`. Exit codes:
+//! a 429 after its `Retry-After`.
+//!
+//! A body it builds is held to the receiver's size limit (`--max-body-bytes`,
+//! default 64 KiB) by the core's builder, so an event that would be refused
+//! with 413 is refused here, before it is signed or sent; a 413 from a
+//! receiver configured lower is explained and not retried. Exit codes:
 //!
 //! | code | meaning |
 //! |---|---|
 //! | 0 | accepted (202) or already accepted (200 duplicate) |
 //! | 1 | local error (usage, secret, file, invalid event; the receiver's TLS certificate refused: not retried) |
-//! | 2 | rejected by the receiver (4xx other than 429): fix the request |
+//! | 2 | rejected by the receiver (4xx other than 413 and 429): fix the request |
 //! | 3 | gave up after the last attempt (network, 5xx, 429) |
+//! | 4 | the body is too large: refused before sending (`body_too_large`), or 413 from the receiver; shorten the message or metadata (not retried) |
 
 use std::path::Path;
 use std::time::Duration;
 
 use bytes::Bytes;
-use erpops_core::event::{EventBuilder, MetadataValue};
+use erpops_core::event::{BuildError, EventBuilder, MetadataValue};
 use erpops_core::signature::{sign, Secret};
 use erpops_core::wire;
 use http_body_util::{BodyExt, Full};
@@ -33,6 +39,28 @@ pub const EXIT_LOCAL: u8 = 1;
 pub const EXIT_REJECTED: u8 = 2;
 /// Exit code: gave up retrying.
 pub const EXIT_GAVE_UP: u8 = 3;
+/// Exit code: the body is larger than the limit (refused before sending, or
+/// 413 from the receiver).
+pub const EXIT_TOO_LARGE: u8 = 4;
+
+/// Why `send` stopped before sending: the message to print and the exit
+/// code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalFailure {
+    /// The exit code ([`EXIT_LOCAL`] or [`EXIT_TOO_LARGE`]).
+    pub exit: u8,
+    /// What went wrong and how to fix it.
+    pub message: String,
+}
+
+impl LocalFailure {
+    fn local(message: String) -> Self {
+        LocalFailure {
+            exit: EXIT_LOCAL,
+            message,
+        }
+    }
+}
 
 /// The secret from the environment variable `name`.
 pub fn secret_from_env(name: &str) -> Result<Secret, String> {
@@ -73,12 +101,16 @@ fn meta_value(text: &str) -> MetadataValue {
 }
 
 /// The body `send` posts: the file's bytes, or an event built (and
-/// validated) by the core's builder with the current time.
-pub fn build_body(args: &SendArgs) -> Result<Vec<u8>, String> {
+/// validated, and held to `--max-body-bytes`) by the core's builder with
+/// the current time. A built body over the limit is refused here with
+/// [`EXIT_TOO_LARGE`] and the core's `body_too_large` message, before
+/// anything is signed.
+pub fn build_body(args: &SendArgs) -> Result<Vec<u8>, LocalFailure> {
     if let Some(file) = &args.file {
-        return read_body(Some(file));
+        return read_body(Some(file)).map_err(LocalFailure::local);
     }
     let mut b = EventBuilder::new();
+    b.max_body_bytes(args.max_body_bytes);
     b.connector_id_str(&args.connector_id);
     if let Some(t) = &args.event_type {
         b.event_type(t.clone());
@@ -96,10 +128,30 @@ pub fn build_body(args: &SendArgs) -> Result<Vec<u8>, String> {
     for kv in &args.meta {
         let (k, v) = kv
             .split_once('=')
-            .ok_or_else(|| format!("--meta {kv:?} must be KEY=VALUE"))?;
+            .ok_or_else(|| LocalFailure::local(format!("--meta {kv:?} must be KEY=VALUE")))?;
         b.metadata(k, meta_value(v));
     }
-    b.build().map_err(|v| format!("the event is invalid: {v}"))
+    b.build().map_err(|e| match &e {
+        BuildError::Invalid(v) => LocalFailure::local(format!("the event is invalid: {v}")),
+        BuildError::BodyTooLarge(_) => LocalFailure {
+            exit: EXIT_TOO_LARGE,
+            message: format!(
+                "nothing was sent ({}): {e}; or, if the receiver's max_body_bytes is higher, \
+                 pass it as --max-body-bytes",
+                e.code()
+            ),
+        },
+    })
+}
+
+/// What `send` says about a 413: the receiver's limit is below this body,
+/// which a retry cannot change.
+pub fn too_large_explanation(body_len: usize) -> String {
+    format!(
+        "the receiver refused the body as too large (413 body_too_large): its limit \
+         (max_body_bytes) is lower than this body's {body_len} bytes; shorten the message or \
+         metadata, or raise max_body_bytes on the receiver (ERPOPS_MAX_BODY_BYTES); not retried"
+    )
 }
 
 /// What one attempt got.
@@ -107,6 +159,7 @@ enum Attempt {
     Done(u16, Vec<u8>),
     Retry(Duration, String),
     Rejected(u16, Vec<u8>),
+    TooLarge(Vec<u8>),
 }
 
 /// Signs and posts `body`, retrying as the module docs say. Prints the
@@ -194,6 +247,7 @@ pub async fn send(args: &SendArgs, body: Vec<u8>, secret: &Secret) -> u8 {
                             "429 without Retry-After".into(),
                         ),
                     },
+                    413 => Attempt::TooLarge(bytes),
                     500..=599 => Attempt::Retry(
                         backoff.delay_jittered(attempt + 1),
                         format!("HTTP {status}"),
@@ -207,6 +261,11 @@ pub async fn send(args: &SendArgs, body: Vec<u8>, secret: &Secret) -> u8 {
                 eprintln!("erpops send: HTTP {status}");
                 println!("{}", String::from_utf8_lossy(&bytes));
                 return EXIT_OK;
+            }
+            Attempt::TooLarge(bytes) => {
+                eprintln!("erpops send: {}", too_large_explanation(body.len()));
+                println!("{}", String::from_utf8_lossy(&bytes));
+                return EXIT_TOO_LARGE;
             }
             Attempt::Rejected(status, bytes) => {
                 eprintln!("erpops send: rejected with HTTP {status}; the body says why");

@@ -117,7 +117,10 @@ fn main() -> ExitCode {
             };
             let body = match client::build_body(&args) {
                 Ok(b) => b,
-                Err(e) => return fail(&e),
+                Err(e) => {
+                    eprintln!("erpops: {}", e.message);
+                    return ExitCode::from(e.exit);
+                }
             };
             ExitCode::from(runtime.block_on(client::send(&args, body, &secret)))
         }

@@ -1,7 +1,9 @@
 //! The `erpops` binary's client and admin commands, run as a process:
 //! `sign` agrees with openssl, `send` retries 5xx and 429 (waiting for
 //! Retry-After) with the same bytes, and its exit codes tell rejected from
-//! gave-up; `serve --config` refuses unknown keys.
+//! gave-up; an event over the receiver's limit is refused before it is
+//! signed, and a 413 is explained, not retried (exit 4); `serve --config`
+//! refuses unknown keys.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -251,6 +253,164 @@ async fn send_exit_codes_against_the_real_receiver() {
         "{}",
         String::from_utf8_lossy(&gone.stderr)
     );
+}
+
+/// The number after `would be ` in the core's `body_too_large` message.
+fn reported_size(text: &str) -> usize {
+    let at = text.find("would be ").unwrap() + "would be ".len();
+    text[at..]
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap_or_else(|_| panic!("{text}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_refuses_an_event_over_the_limit_before_signing_or_sending() {
+    let (url, seen) = stub().await;
+    let id = "123e4567-e89b-12d3-a456-426614174000";
+    // Issue #22: 64 valid metadata values of 1,024 four-byte characters are
+    // a ~270 KB body, which every receiver with the default limit answers
+    // 413: the batch job's event was lost. Now it never leaves the machine.
+    let metas: Vec<String> = (0..64)
+        .map(|i| format!("note{i}={}", "\u{1F600}".repeat(1024)))
+        .collect();
+    let mut args = vec![
+        "send",
+        "--url",
+        &url,
+        "--connector-id",
+        id,
+        "--secret-env",
+        "S",
+        "--event-type",
+        "integration.failed",
+        "--initial-backoff-ms",
+        "10",
+    ];
+    for m in &metas {
+        args.extend(["--meta", m.as_str()]);
+    }
+    let out = erpops(&args, &[("S", "secret")]);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(err.contains("body_too_large"), "{err}");
+    // The core's own message, naming the size and the limit and the fix.
+    let size = reported_size(&err);
+    assert!(size > 260_000, "{err}");
+    let core = erpops_core::event::BodyTooLarge { size, limit: 65536 }.to_string();
+    assert!(err.contains(&core), "{err}\nwant {core}");
+    assert!(
+        err.contains("shorten the message or the metadata values"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+    // A receiver configured lower: --max-body-bytes is its limit.
+    let small = erpops(
+        &[
+            "send",
+            "--url",
+            &url,
+            "--connector-id",
+            id,
+            "--secret-env",
+            "S",
+            "--event-type",
+            "integration.failed",
+            "--message",
+            "Exit code 1 at record 18441",
+            "--max-body-bytes",
+            "100",
+        ],
+        &[("S", "secret")],
+    );
+    let err = String::from_utf8_lossy(&small.stderr);
+    assert_eq!(small.status.code(), Some(4), "{err}");
+    assert!(err.contains("limit of 100 bytes"), "{err}");
+    assert!(seen.lock().unwrap().is_empty(), "nothing was sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_explains_a_413_from_a_receiver_configured_lower_and_does_not_retry() {
+    let dir = tempfile::tempdir().unwrap();
+    // A receiver whose max_body_bytes is 1,000: a 2 KB event passes the
+    // sender's default 64 KiB check and gets 413 there.
+    let settings = erpops_receiver::settings::Settings {
+        max_body_bytes: 1000,
+        ..common::settings(dir.path())
+    };
+    let (receiver, _) = erpops_receiver::serve::start(&settings, false)
+        .await
+        .unwrap();
+    let mut server = TestServer {
+        addr: receiver.server.addr,
+        receiver: Some(receiver),
+        data: dir.path().to_path_buf(),
+    };
+    server.tenant("cli", "free", "redact");
+    let (id, secret) = server.connector("cli");
+    let url = server.url(RECEIVE);
+    let message = "x".repeat(2000);
+    let out = erpops(
+        &[
+            "send",
+            "--url",
+            &url,
+            "--connector-id",
+            &id,
+            "--secret-env",
+            "S",
+            "--event-type",
+            "integration.failed",
+            "--message",
+            &message,
+            "--max-attempts",
+            "5",
+            "--initial-backoff-ms",
+            "10",
+        ],
+        &[("S", secret.as_str())],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    for part in [
+        "413 body_too_large",
+        "lower than this body's",
+        "shorten the message or metadata",
+        "raise max_body_bytes on the receiver",
+        "not retried",
+    ] {
+        assert!(err.contains(part), "{part:?} in {err}");
+    }
+    assert!(!err.contains("retrying"), "one attempt only: {err}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("body_too_large"));
+    // Told the receiver's limit, send refuses before sending (same exit).
+    let out = erpops(
+        &[
+            "send",
+            "--url",
+            &url,
+            "--connector-id",
+            &id,
+            "--secret-env",
+            "S",
+            "--event-type",
+            "integration.failed",
+            "--message",
+            &message,
+            "--max-body-bytes",
+            "1000",
+        ],
+        &[("S", secret.as_str())],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(
+        err.contains("nothing was sent (body_too_large)") && err.contains("limit of 1000 bytes"),
+        "{err}"
+    );
+    server.stop().await;
 }
 
 #[test]

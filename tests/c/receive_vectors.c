@@ -11,7 +11,7 @@
 
 #include <stdbool.h>
 
-#define BODY_CAP 8192
+#define BODY_CAP 65536 /* a 422 lists at most ERPOPS_MAX_LISTED_VIOLATIONS errors: ~16 KB */
 
 /* Appends `n` bytes to out (capacity BODY_CAP, always NUL-terminated). */
 static void put(char *out, size_t *len, const char *src, size_t n) {

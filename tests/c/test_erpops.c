@@ -205,8 +205,8 @@ static void run_event_vectors(const char *dir) {
     size_t line_cap = 0;
     int cases = 0;
     while (getline(&line, &line_cap, f) > 0) {
-        char *c[11];
-        if (split(line, c, 11) != 11) continue;
+        char *c[12];
+        if (split(line, c, 12) != 12) continue;
         uint8_t *body;
         size_t body_len = unhex(c[1], &body);
         const char *header = strcmp(c[2], "-") == 0 ? NULL : c[2];
@@ -248,7 +248,14 @@ static void run_event_vectors(const char *dir) {
                   "%s: violations differ", c[0]);
             free(got);
             free(want);
+            /* Bounded: the first ERPOPS_MAX_LISTED_VIOLATIONS listed, all counted. */
+            size_t total = (size_t)atoll(c[11]);
+            size_t listed = total < ERPOPS_MAX_LISTED_VIOLATIONS ? total : ERPOPS_MAX_LISTED_VIOLATIONS;
+            CHECK(erpops_validation_violation_total(v) == total && erpops_validation_violation_count(v) == listed,
+                  "%s: %zu listed of %zu, want %zu of %zu", c[0], erpops_validation_violation_count(v),
+                  erpops_validation_violation_total(v), listed, total);
         }
+        if (v && want_valid) CHECK(erpops_validation_violation_total(v) == 0, "%s: no violations", c[0]);
         erpops_validation_free(v);
         free(body);
         cases++;
@@ -290,10 +297,125 @@ static void run_pii_vectors(const char *dir) {
     CHECK(cases >= 100, "only %d pii vectors read", cases);
 }
 
+/* tests/vectors/builder.json: the builder's size limit. */
+static void run_builder_vectors(const char *dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/builder.tsv", dir);
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL, "cannot open %s", path);
+    if (!f) return;
+    char *line = NULL;
+    size_t line_cap = 0;
+    int cases = 0;
+    uint8_t *secret = NULL;
+    size_t secret_len = 0;
+    size_t cap = 200000;
+    char *body = malloc(cap), *signed_body = malloc(cap);
+    typedef erpops_status (*setter)(erpops_event_builder *, const uint8_t *, size_t);
+    const setter setters[6] = {erpops_event_builder_set_connector_id, erpops_event_builder_set_event_type,
+                               erpops_event_builder_set_timestamp,    erpops_event_builder_set_severity,
+                               erpops_event_builder_set_source,       erpops_event_builder_set_message};
+    while (getline(&line, &line_cap, f) > 0) {
+        char *c[14];
+        int n = split(line, c, 14);
+        if (n == 2 && strcmp(c[0], "secret") == 0) {
+            free(secret);
+            secret_len = unhex(c[1], &secret);
+            continue;
+        }
+        if (n != 14) continue;
+        erpops_event_builder *b = NULL;
+        CHECK_STATUS(erpops_event_builder_new(&b), ERPOPS_STATUS_OK, c[0]);
+        for (int i = 0; i < 6; i++) {
+            if (strcmp(c[1 + i], "-") == 0) continue;
+            uint8_t *text;
+            size_t len = unhex(c[1 + i], &text);
+            CHECK_STATUS(setters[i](b, text, len), ERPOPS_STATUS_OK, c[0]);
+            free(text);
+        }
+        if (strcmp(c[7], "-") != 0) {
+            for (char *entry = strtok(c[7], ","); entry; entry = strtok(NULL, ",")) {
+                char *type = strchr(entry, ':');
+                char *value = type ? strchr(type + 1, ':') : NULL;
+                if (!value) continue;
+                *type++ = '\0';
+                *value++ = '\0';
+                uint8_t *key, *val;
+                size_t key_len = unhex(entry, &key), val_len = unhex(value, &val);
+                erpops_status s;
+                if (strcmp(type, "int") == 0) {
+                    char num[32] = {0};
+                    memcpy(num, val, val_len < sizeof num - 1 ? val_len : sizeof num - 1);
+                    s = erpops_event_builder_add_int(b, key, key_len, atoll(num));
+                } else {
+                    s = erpops_event_builder_add_string(b, key, key_len, val, val_len);
+                }
+                CHECK_STATUS(s, ERPOPS_STATUS_OK, c[0]);
+                free(key);
+                free(val);
+            }
+        }
+        if (strcmp(c[8], "-") != 0) {
+            CHECK_STATUS(erpops_event_builder_set_max_body_bytes(b, (size_t)atoll(c[8])), ERPOPS_STATUS_OK, c[0]);
+        }
+        size_t len = 0, slen = 0, hlen = 0;
+        char header[ERPOPS_SIGNATURE_HEADER_LEN + 1];
+        erpops_status built = erpops_event_builder_build(b, body, cap, &len);
+        char built_error[2048];
+        snprintf(built_error, sizeof built_error, "%s", last_error());
+        erpops_status sig = erpops_event_builder_build_signed(b, secret, secret_len, signed_body, cap, &slen, header,
+                                                              sizeof header, &hlen);
+        if (strcmp(c[9], "built") == 0) {
+            CHECK_STATUS(built, ERPOPS_STATUS_OK, c[0]);
+            CHECK_STATUS(sig, ERPOPS_STATUS_OK, c[0]);
+            CHECK(len == (size_t)atoll(c[10]) && slen == len && memcmp(body, signed_body, len) == 0,
+                  "%s: body length %zu, want %s", c[0], len, c[10]);
+            CHECK(hlen == ERPOPS_SIGNATURE_HEADER_LEN && strcmp(header, c[12]) == 0, "%s: signature %s, want %s",
+                  c[0], header, c[12]);
+        } else if (strcmp(c[9], "body_too_large") == 0) {
+            /* The same code as the receiver's 413, and a message naming both sizes. */
+            CHECK_STATUS(built, ERPOPS_STATUS_BODY_TOO_LARGE, c[0]);
+            CHECK_STATUS(sig, ERPOPS_STATUS_BODY_TOO_LARGE, c[0]);
+            CHECK(strcmp(erpops_status_name(built), "body_too_large") == 0, "%s: status name", c[0]);
+            char size[64], limit[64];
+            snprintf(size, sizeof size, "%s bytes", c[10]);
+            snprintf(limit, sizeof limit, "limit of %s bytes", c[11]);
+            CHECK(strstr(built_error, size) && strstr(built_error, limit) && strstr(built_error, "shorten"),
+                  "%s: message %s", c[0], built_error);
+            CHECK(strcmp(last_error(), built_error) == 0, "%s: build_signed says the same", c[0]);
+        } else {
+            CHECK_STATUS(built, ERPOPS_STATUS_INVALID_EVENT, c[0]);
+            CHECK_STATUS(sig, ERPOPS_STATUS_INVALID_EVENT, c[0]);
+            /* C has no violation list for the builder: each pointer is in the message. */
+            uint8_t *want;
+            size_t want_len = unhex(c[13], &want);
+            char *lines = malloc(want_len + 1);
+            memcpy(lines, want, want_len);
+            lines[want_len] = '\0';
+            for (char *l = strtok(lines, "\n"); l; l = strtok(NULL, "\n")) {
+                char *us = strchr(l, 0x1f);
+                if (us) *us = '\0';
+                CHECK(strstr(built_error, l) != NULL, "%s: %s not in %s", c[0], l, built_error);
+            }
+            free(lines);
+            free(want);
+        }
+        erpops_event_builder_free(b);
+        cases++;
+    }
+    free(line);
+    free(secret);
+    free(body);
+    free(signed_body);
+    fclose(f);
+    CHECK(cases >= 8, "only %d builder vectors read", cases);
+}
+
 static void test_builder(void) {
     erpops_event_builder *b = NULL;
     CHECK_STATUS(erpops_event_builder_new(&b), ERPOPS_STATUS_OK, "builder_new");
 #define SET(fn, text) CHECK_STATUS(fn(b, (const uint8_t *)(text), strlen(text)), ERPOPS_STATUS_OK, #fn)
+#define SET2(fn, text) CHECK_STATUS(fn(b, (const uint8_t *)(text), strlen(text)), ERPOPS_STATUS_OK, #fn)
     SET(erpops_event_builder_set_connector_id, "3F2B8C1E-9A4D-4E7B-8C21-5D6F7A8B9C0D");
     SET(erpops_event_builder_set_event_type, "integration.failed");
     SET(erpops_event_builder_set_timestamp, "2026-04-20T05:00:00+02:00");
@@ -366,6 +488,32 @@ static void test_builder(void) {
     erpops_event_builder_free(b);
     erpops_event_builder_free(NULL);
 
+    /* the size limit: refused before signing, with its own status; settable */
+    CHECK_STATUS(erpops_event_builder_new(&b), ERPOPS_STATUS_OK, "builder_new");
+    SET2(erpops_event_builder_set_connector_id, "3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d");
+    SET2(erpops_event_builder_set_event_type, "integration.failed");
+    SET2(erpops_event_builder_set_timestamp, "2026-04-20T03:00:00Z");
+    SET2(erpops_event_builder_set_message, "Exit code 1 at record 18441");
+    CHECK_STATUS(erpops_event_builder_set_max_body_bytes(b, 100), ERPOPS_STATUS_OK, "max_body_bytes");
+    len = 0;
+    CHECK_STATUS(erpops_event_builder_build(b, body, sizeof body, &len), ERPOPS_STATUS_BODY_TOO_LARGE, "over 100");
+    CHECK(len == 0, "nothing written: %zu", len);
+    CHECK(strstr(last_error(), "164 bytes") && strstr(last_error(), "limit of 100 bytes"), "message: %s",
+          last_error());
+    hlen = 0;
+    CHECK_STATUS(erpops_event_builder_build_signed(b, SECRET, SECRET_LEN, signed_body, sizeof signed_body, &blen,
+                                                   header, sizeof header, &hlen),
+                 ERPOPS_STATUS_BODY_TOO_LARGE, "not signed");
+    CHECK(hlen == 0, "no header written");
+    CHECK_STATUS(erpops_event_builder_set_max_body_bytes(b, 164), ERPOPS_STATUS_OK, "max_body_bytes 164");
+    CHECK_STATUS(erpops_event_builder_build(b, body, sizeof body, &len), ERPOPS_STATUS_OK, "exactly 164");
+    CHECK(len == 164, "164 bytes: %zu", len);
+    CHECK_STATUS(erpops_event_builder_set_max_body_bytes(NULL, 1), ERPOPS_STATUS_NULL_ARGUMENT, "NULL builder");
+    CHECK(strcmp(erpops_status_name(ERPOPS_STATUS_BODY_TOO_LARGE), "body_too_large") == 0, "status name");
+    CHECK(strstr(erpops_status_message(ERPOPS_STATUS_BODY_TOO_LARGE), "shorten") != NULL, "status message");
+    erpops_event_builder_free(b);
+#undef SET2
+
     /* an empty builder names every required field */
     CHECK_STATUS(erpops_event_builder_new(&b), ERPOPS_STATUS_OK, "builder_new");
     CHECK_STATUS(erpops_event_builder_build(b, body, sizeof body, &len), ERPOPS_STATUS_INVALID_EVENT, "empty");
@@ -436,7 +584,9 @@ static void test_validate_api(void) {
                  ERPOPS_STATUS_INVALID_ARGUMENT, "bad header id");
     CHECK_STATUS(erpops_validate((const uint8_t *)body, strlen(body), NULL, 0, now, NULL, NULL),
                  ERPOPS_STATUS_NULL_ARGUMENT, "NULL result_out");
-    CHECK(!erpops_validation_is_valid(NULL) && erpops_validation_violation_count(NULL) == 0, "NULL readers");
+    CHECK(!erpops_validation_is_valid(NULL) && erpops_validation_violation_count(NULL) == 0 &&
+              erpops_validation_violation_total(NULL) == 0,
+          "NULL readers");
     erpops_validation_free(NULL);
 }
 
@@ -858,6 +1008,7 @@ int main(int argc, char **argv) {
     run_sign_vectors(argv[1]);
     run_verify_vectors(argv[1]);
     run_event_vectors(argv[1]);
+    run_builder_vectors(argv[1]);
     run_pii_vectors(argv[1]);
     run_receive_vectors(argv[1]);
     test_builder();

@@ -21,16 +21,21 @@ check() { # check NAME COMMAND...
     if "${@:2}"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1" >&2; fi
 }
 
+compile() { # compile OUT SOURCE
+    if [ "$link" = static ]; then
+        # The archive and the system libraries the Rust code needs (erpops.pc's
+        # Libs.private); the program then loads no libERPOps at run time.
+        cobc -x -fstatic-call -I "$includedir" -o "$1" "$2" \
+            "$libdir/libERPOps.a" -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+    else
+        cobc -x -fstatic-call -I "$includedir" -o "$1" "$2" \
+            -L "$libdir" -lERPOps -Q "-Wl,-rpath,$libdir"
+    fi
+}
+compile "$work/paynotfy" "$source"
 if [ "$link" = static ]; then
-    # The archive and the system libraries the Rust code needs (erpops.pc's
-    # Libs.private); the program then loads no libERPOps at run time.
-    cobc -x -fstatic-call -I "$includedir" -o "$work/paynotfy" "$source" \
-        "$libdir/libERPOps.a" -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
     check "statically linked: no libERPOps needed at run time" \
         sh -c "! readelf -d '$work/paynotfy' | grep -q 'NEEDED.*libERPOps'"
-else
-    cobc -x -fstatic-call -I "$includedir" -o "$work/paynotfy" "$source" \
-        -L "$libdir" -lERPOps -Q "-Wl,-rpath,$libdir"
 fi
 
 secret='whsec_cobol_batch_secret_42'
@@ -58,6 +63,34 @@ set -e
 check "invalid timestamp ends with RETURN-CODE 8" [ "$rc" = 8 ]
 check "the message names the field" grep -q "timestamp" "$work/stderr"
 check "missing secret ends with RETURN-CODE 12" [ "$rc2" = 12 ]
+
+# An event over the receiver's 64 KiB limit (issue #22): BIGBODY fills 63 metadata strings of
+# 1,024 characters and a padding string; a body of exactly 65,536 bytes is built and signed,
+# one byte more is refused before signing with ERPOPS-STATUS-BODY-TOO-LARGE (301, the C
+# library's body_too_large) and the library's message naming both sizes.
+compile "$work/bigbody" "$root/tests/cobol/BIGBODY.cbl"
+pad="$(python3 -c '
+import json
+meta = {"NOTE%02d" % i: "X" * 1024 for i in range(1, 64)}
+meta["PAD"] = ""
+body = {"connector_id": "3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d", "event_type": "integration.failed",
+        "timestamp": "2026-04-20T03:00:00Z", "metadata": meta}
+pad = 65536 - len(json.dumps(body, separators=(",", ":")))
+assert 0 <= pad < 1024, pad
+print(pad)')"
+big() { ERPOPS_SECRET="$secret" ERPOPS_NOTES=63 ERPOPS_PAD_LEN="$1" "$work/bigbody"; }
+set +e
+big "$pad" > "$work/big.out" 2> "$work/big.err"
+rc_at=$?
+big "$((pad + 1))" > "$work/big1.out" 2> "$work/big1.err"
+rc_over=$?
+set -e
+check "a body of exactly 65536 bytes is built and signed" [ "$rc_at" = 0 ]
+check "it is 65536 bytes" grep -q "built and signed 0*65536 bytes" "$work/big.out"
+check "65537 bytes end with RETURN-CODE 4 (ERPOPS-STATUS-BODY-TOO-LARGE)" [ "$rc_over" = 4 ]
+check "the status is 301, body_too_large" grep -q "status +0*301: .*body_too_large" "$work/big1.err"
+check "the message names the size and the limit" \
+    grep -q "65537 bytes, 1 more than the limit of 65536 bytes" "$work/big1.err"
 
 echo "cobol: $pass passed, $fail failed"
 [ "$fail" = 0 ]

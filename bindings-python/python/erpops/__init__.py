@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from erpops._errors import (
     AdminError,
+    BodyTooLarge,
     Error,
     IncidentError,
     InternalError,
@@ -27,6 +28,8 @@ from erpops._builder import build_event, signed_request
 from erpops._types import Finding, Severity
 from erpops._native import (
     CONNECTOR_ID_HEADER,
+    DEFAULT_MAX_BODY_BYTES,
+    MAX_LISTED_VIOLATIONS,
     Engine,
     Event,
     EventBuilder,
@@ -52,7 +55,10 @@ from erpops._native import (
 
 __all__ = [
     "AdminError",
+    "BodyTooLarge",
     "CONNECTOR_ID_HEADER",
+    "DEFAULT_MAX_BODY_BYTES",
+    "MAX_LISTED_VIOLATIONS",
     "JSON_MEDIA_TYPE",
     "RECEIVE_PATH",
     "SIGNATURE_HEADER",

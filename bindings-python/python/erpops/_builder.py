@@ -25,8 +25,11 @@ def _builder(
     source: str | None,
     message: str | None,
     metadata: Mapping[str, _Scalar] | None,
+    max_body_bytes: int | None,
 ) -> EventBuilder:
     b = EventBuilder()
+    if max_body_bytes is not None:
+        b.max_body_bytes(max_body_bytes)
     if connector_id is not None:
         b.connector_id(connector_id)
     if event_type is not None:
@@ -55,15 +58,20 @@ def build_event(
     message: str | None = None,
     metadata: Mapping[str, _Scalar] | None = None,
     now: datetime | int | float | None = None,
+    max_body_bytes: int | None = None,
 ) -> bytes:
     """The event body as compact JSON bytes, checked with the receiver's rules.
 
-    Raises ``ValidationError`` listing every violation. The builder has no
+    Raises ``ValidationError`` listing every violation, or ``BodyTooLarge``
+    (code ``body_too_large``) when the body would be longer than
+    ``max_body_bytes`` (default 65,536, the receiver's default: pass the
+    receiver's own limit when it is configured otherwise). The builder has no
     clock, so the time window is only checked when ``now`` is given.
     """
-    body = _builder(connector_id, event_type, timestamp, severity, source, message, metadata).build()
+    b = _builder(connector_id, event_type, timestamp, severity, source, message, metadata, max_body_bytes)
+    body = b.build()
     if now is not None:
-        validate(body, now=now, pii_policy="allow")
+        validate(body, now=now, pii_policy="allow", max_body_bytes=max_body_bytes)
     return body
 
 
@@ -78,16 +86,20 @@ def signed_request(
     message: str | None = None,
     metadata: Mapping[str, _Scalar] | None = None,
     now: datetime | int | float | None = None,
+    max_body_bytes: int | None = None,
 ) -> tuple[bytes, dict[str, str]]:
     """``(body, headers)`` ready to POST: the built body and the
     ``Content-Type``, ``X-ERPOps-Connector-Id`` and ``X-ERPOps-Signature``
     headers, the signature computed over exactly these bytes.
 
+    Raises as ``build_event`` does (``BodyTooLarge`` before anything is
+    signed when the body would be longer than ``max_body_bytes``).
+
     >>> body, headers = signed_request(secret=..., connector_id=..., ...)  # doctest: +SKIP
     >>> requests.post(url, data=body, headers=headers)  # doctest: +SKIP
     """
-    b = _builder(connector_id, event_type, timestamp, severity, source, message, metadata)
+    b = _builder(connector_id, event_type, timestamp, severity, source, message, metadata, max_body_bytes)
     body, headers = b.signed_request(secret)
     if now is not None:
-        validate(body, now=now, pii_policy="allow")
+        validate(body, now=now, pii_policy="allow", max_body_bytes=max_body_bytes)
     return body, headers

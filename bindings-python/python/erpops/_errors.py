@@ -19,6 +19,7 @@ __all__ = [
     "InvalidSignature",
     "InvalidSecret",
     "ValidationError",
+    "BodyTooLarge",
     "RequestRejected",
     "QuotaError",
     "IncidentError",
@@ -70,12 +71,16 @@ class InvalidSecret(Error, ValueError):
 class ValidationError(Error, ValueError):
     """An event body breaks the event contract.
 
-    ``errors`` lists **every** violation as
+    ``errors`` lists the violations as
     ``{"pointer": "/metadata/x", "code": "...", "message": "..."}`` (an RFC
     6901 JSON pointer, a stable code, a human message): the same three names
     as the ``errors`` of the HTTP problem body and of the other languages.
-    For a body that is not JSON at all, ``syntax`` is ``{"line", "column",
-    "offset"}`` of the error (1-based line and column, 0-based byte offset).
+    Every violation is listed up to ``MAX_LISTED_VIOLATIONS`` (100, the first
+    found); ``error_count`` is how many there are in all (the problem body's
+    ``error_count``), so ``error_count > len(errors)`` only for a body with
+    more. For a body that is not JSON at all, ``syntax`` is ``{"line",
+    "column", "offset"}`` of the error (1-based line and column, 0-based byte
+    offset).
     """
 
     default_code = "invalid_event"
@@ -88,10 +93,46 @@ class ValidationError(Error, ValueError):
         status: int | None = 422,
         errors: list[dict[str, str]] | None = None,
         syntax: dict[str, int] | None = None,
+        error_count: int | None = None,
     ) -> None:
         super().__init__(message, code=code, status=status)
         self.errors: list[dict[str, str]] = list(errors) if errors is not None else []
         self.syntax: dict[str, int] | None = syntax
+        self.error_count: int = error_count if error_count is not None else len(self.errors)
+
+
+class BodyTooLarge(ValidationError):
+    """A builder refused an event whose body would be longer than the limit.
+
+    The fields are valid, but a receiver would refuse the body with 413
+    ``body_too_large``, so nothing was built or signed: shorten the message
+    or the metadata values. ``code`` is ``body_too_large`` and ``status``
+    413; ``size`` is the body's length in bytes and ``limit`` the builder's
+    (65,536 unless ``max_body_bytes`` set another). ``errors`` holds the one
+    ``too_long`` violation at ``""`` (the whole document) that ``validate``
+    reports for such a body. A subclass of ``ValidationError``, so code that
+    catches builder errors keeps catching it.
+    """
+
+    default_code = "body_too_large"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = 413,
+        errors: list[dict[str, str]] | None = None,
+        syntax: dict[str, int] | None = None,
+        error_count: int | None = None,
+        size: int = 0,
+        limit: int = 0,
+    ) -> None:
+        super().__init__(
+            message, code=code, status=status, errors=errors, syntax=syntax, error_count=error_count
+        )
+        self.size: int = size
+        self.limit: int = limit
 
 
 class RequestRejected(Error):

@@ -39,6 +39,8 @@ __all__ = [
     "RECEIVE_PATH",
     "JSON_MEDIA_TYPE",
     "SIGNATURE_LABEL",
+    "DEFAULT_MAX_BODY_BYTES",
+    "MAX_LISTED_VIOLATIONS",
 ]
 
 __version__: Final[str]
@@ -47,6 +49,8 @@ CONNECTOR_ID_HEADER: Final[str]
 RECEIVE_PATH: Final[str]
 JSON_MEDIA_TYPE: Final[str]
 SIGNATURE_LABEL: Final[str]
+DEFAULT_MAX_BODY_BYTES: Final[int]
+MAX_LISTED_VIOLATIONS: Final[int]
 
 @final
 class Secret:
@@ -195,6 +199,7 @@ class EventBuilder:
     def source(self, value: str) -> EventBuilder: ...
     def message(self, value: str) -> EventBuilder: ...
     def metadata(self, key: str, value: str | int | float | bool | None) -> EventBuilder: ...
+    def max_body_bytes(self, value: int) -> EventBuilder: ...
     def validate(self) -> None: ...
     def build(self) -> bytes: ...
     def build_signed(self, secret: _SecretLike) -> tuple[bytes, str]: ...

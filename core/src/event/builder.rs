@@ -7,11 +7,21 @@
 //! JSON in the fixed field order `connector_id, event_type, timestamp,
 //! severity, source, message, metadata`; fields that were not set are left
 //! out, never filled with defaults.
+//!
+//! A body the receiver would refuse as too large is never emitted either:
+//! once the fields are valid, `build` measures the body against the
+//! builder's size limit ([`DEFAULT_MAX_BODY_BYTES`], the receiver's
+//! default, unless [`EventBuilder::max_body_bytes`] set another) and
+//! refuses a longer one with [`BuildError::BodyTooLarge`] before anything
+//! is signed, so a batch job learns it at once instead of losing the event
+//! to a 413.
 
+use core::fmt;
 use std::fmt::Write as _;
 
 use uuid::Uuid;
 
+use super::options::DEFAULT_MAX_BODY_BYTES;
 use super::parse::FIELDS;
 use super::timestamp::{is_representable, parse_timestamp};
 use super::validate;
@@ -28,6 +38,125 @@ pub struct SignedEvent {
     /// `sha256=<hex>` of `body`.
     pub signature: SignatureHeader,
 }
+
+/// Why [`EventBuilder::build`] refused: the fields break the contract, or
+/// they are valid but the body would be larger than the size limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BuildError {
+    /// Some fields break the event contract: every violation (code
+    /// `invalid_event`, what a receiver answers 422).
+    Invalid(Violations),
+    /// The fields are valid but the body is longer than the limit (code
+    /// `body_too_large`, what a receiver answers 413).
+    BodyTooLarge(BodyTooLarge),
+}
+
+impl BuildError {
+    /// The stable machine code: `invalid_event` or `body_too_large`, the
+    /// codes a receiver would refuse the body with.
+    pub const fn code(&self) -> &'static str {
+        match self {
+            BuildError::Invalid(_) => INVALID_EVENT_CODE,
+            BuildError::BodyTooLarge(_) => BodyTooLarge::CODE,
+        }
+    }
+
+    /// The HTTP status a receiver would answer the body with (422 or 413).
+    pub const fn status(&self) -> u16 {
+        match self {
+            BuildError::Invalid(_) => 422,
+            BuildError::BodyTooLarge(_) => BodyTooLarge::STATUS,
+        }
+    }
+
+    /// The violations, in the shape every binding reports: the field
+    /// violations, or for a body too large the single `too_long` at `""`
+    /// (the whole document) that [`parse_event`](super::parse_event)
+    /// reports for a body over its limit, with this error's message.
+    pub fn violations(&self) -> Violations {
+        match self {
+            BuildError::Invalid(v) => v.clone(),
+            BuildError::BodyTooLarge(t) => {
+                let mut v = Violations::new();
+                v.add("", ViolationCode::TooLong, t.to_string());
+                v
+            }
+        }
+    }
+
+    /// The field violations, when that is what this is.
+    pub fn as_invalid(&self) -> Option<&Violations> {
+        match self {
+            BuildError::Invalid(v) => Some(v),
+            BuildError::BodyTooLarge(_) => None,
+        }
+    }
+
+    /// The size problem, when that is what this is.
+    pub fn as_body_too_large(&self) -> Option<&BodyTooLarge> {
+        match self {
+            BuildError::Invalid(_) => None,
+            BuildError::BodyTooLarge(t) => Some(t),
+        }
+    }
+}
+
+impl From<Violations> for BuildError {
+    fn from(v: Violations) -> Self {
+        BuildError::Invalid(v)
+    }
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::Invalid(v) => v.fmt(f),
+            BuildError::BodyTooLarge(t) => t.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+/// The `code` of [`BuildError::Invalid`] (the receive decision's 422 code).
+const INVALID_EVENT_CODE: &str = "invalid_event";
+
+/// A valid event whose body would be longer than the builder's limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyTooLarge {
+    /// The body's length in bytes, as built.
+    pub size: usize,
+    /// The limit in bytes ([`DEFAULT_MAX_BODY_BYTES`] unless set with
+    /// [`EventBuilder::max_body_bytes`]).
+    pub limit: usize,
+}
+
+impl BodyTooLarge {
+    /// The stable machine code, `body_too_large`: the code of a receiver's
+    /// 413 for the same body.
+    pub const CODE: &'static str = "body_too_large";
+
+    /// The HTTP status a receiver answers such a body with.
+    pub const STATUS: u16 = 413;
+}
+
+/// Names both sizes and how to make the event fit, e.g. `the event body
+/// would be 65537 bytes, 1 more than the limit of 65536 bytes …`.
+impl fmt::Display for BodyTooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the event body would be {} bytes, {} more than the limit of {} bytes, and a \
+             receiver would refuse it (413 body_too_large); shorten the message or the metadata \
+             values (keep bulk data such as record dumps out of the event) and build it again",
+            self.size,
+            self.size.saturating_sub(self.limit),
+            self.limit
+        )
+    }
+}
+
+impl std::error::Error for BodyTooLarge {}
 
 /// Collects the fields of an event and emits a valid, compact body.
 ///
@@ -51,7 +180,25 @@ pub struct SignedEvent {
 /// );
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// A body longer than the receiver's limit is refused before it is signed:
+///
+/// ```
+/// use erpops_core::event::{BuildError, EventBuilder};
+/// use erpops_core::Timestamp;
+///
+/// let mut b = EventBuilder::new();
+/// b.connector_id_str("123e4567-e89b-12d3-a456-426614174000")
+///     .event_type("integration.failed")
+///     .timestamp(Timestamp::from_unix_seconds(1_776_654_000))
+///     .message("x".repeat(4000))
+///     .max_body_bytes(1000); // a receiver configured with max_body_bytes = 1000
+/// let err = b.build().unwrap_err();
+/// assert_eq!(err.code(), "body_too_large");
+/// let BuildError::BodyTooLarge(t) = err else { unreachable!() };
+/// assert_eq!((t.size, t.limit), (4137, 1000));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
 pub struct EventBuilder {
     connector_id: Option<Uuid>,
     event_type: Option<String>,
@@ -62,10 +209,28 @@ pub struct EventBuilder {
     metadata: Option<Metadata>,
     /// Problems found by the text setters (`*_str`), reported by `build`.
     pending: Vec<Violation>,
+    /// The longest body `build` emits, in bytes.
+    max_body_bytes: usize,
+}
+
+impl Default for EventBuilder {
+    fn default() -> Self {
+        EventBuilder {
+            connector_id: None,
+            event_type: None,
+            timestamp: None,
+            severity: None,
+            source: None,
+            message: None,
+            metadata: None,
+            pending: Vec::new(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        }
+    }
 }
 
 impl EventBuilder {
-    /// An empty builder.
+    /// An empty builder whose size limit is [`DEFAULT_MAX_BODY_BYTES`].
     pub fn new() -> Self {
         EventBuilder::default()
     }
@@ -82,7 +247,22 @@ impl EventBuilder {
             message: event.message.clone(),
             metadata: (!event.metadata.is_empty()).then(|| event.metadata.clone()),
             pending: Vec::new(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }
+    }
+
+    /// Sets the size limit `build` holds the body to, in bytes: the
+    /// `max_body_bytes` of the receiver the event goes to, when it is
+    /// configured lower (or higher) than the default
+    /// [`DEFAULT_MAX_BODY_BYTES`] (64 KiB).
+    pub fn max_body_bytes(&mut self, limit: usize) -> &mut Self {
+        self.max_body_bytes = limit;
+        self
+    }
+
+    /// The size limit `build` holds the body to, in bytes.
+    pub fn body_limit(&self) -> usize {
+        self.max_body_bytes
     }
 
     fn clear_pending(&mut self, pointer: &str) {
@@ -197,7 +377,8 @@ impl EventBuilder {
     }
 
     /// Every violation of the fields set so far (all rules but the time
-    /// window).
+    /// window). The size limit needs the body, so only
+    /// [`build`](Self::build) checks it.
     pub fn validate(&self) -> Result<(), Violations> {
         let mut out = Violations::new();
         for v in &self.pending {
@@ -267,8 +448,11 @@ impl EventBuilder {
         }
     }
 
-    /// The body: compact JSON in the fixed field order, or every violation.
-    pub fn build(&self) -> Result<Vec<u8>, Violations> {
+    /// The body: compact JSON in the fixed field order. Refused with every
+    /// violation when a field breaks the contract, or, once the fields are
+    /// valid, with [`BuildError::BodyTooLarge`] when the body is longer
+    /// than the size limit.
+    pub fn build(&self) -> Result<Vec<u8>, BuildError> {
         self.validate()?;
         let mut out = String::with_capacity(256);
         out.push('{');
@@ -320,12 +504,19 @@ impl EventBuilder {
             out.push('}');
         }
         out.push('}');
+        if out.len() > self.max_body_bytes {
+            return Err(BuildError::BodyTooLarge(BodyTooLarge {
+                size: out.len(),
+                limit: self.max_body_bytes,
+            }));
+        }
         Ok(out.into_bytes())
     }
 
     /// The body and its signature with `secret`: the signature covers
-    /// exactly the returned bytes.
-    pub fn build_signed(&self, secret: &Secret) -> Result<SignedEvent, Violations> {
+    /// exactly the returned bytes. Refused as [`build`](Self::build)
+    /// refuses, before anything is signed.
+    pub fn build_signed(&self, secret: &Secret) -> Result<SignedEvent, BuildError> {
         let body = self.build()?;
         let signature = sign(secret, &body);
         Ok(SignedEvent { body, signature })
@@ -442,7 +633,7 @@ mod tests {
 
     #[test]
     fn unset_fields_are_left_out_and_missing_ones_reported() {
-        let err = EventBuilder::new().source("x").build().unwrap_err();
+        let err = EventBuilder::new().source("x").validate().unwrap_err();
         let ptrs: Vec<_> = err.iter().map(|v| (v.pointer.as_str(), v.code)).collect();
         assert_eq!(
             ptrs,
@@ -461,7 +652,8 @@ mod tests {
             .event_type("a.b")
             .timestamp_str("2026-04-20")
             .severity_str("warning");
-        let err = b.build().unwrap_err();
+        let err = b.validate().unwrap_err();
+        assert_eq!(b.build(), Err(BuildError::Invalid(err.clone())));
         let codes: Vec<_> = err
             .iter()
             .map(|v| (v.pointer.as_str(), v.code.as_str()))
@@ -478,5 +670,110 @@ mod tests {
             .timestamp(Timestamp::UNIX_EPOCH)
             .severity(Severity::Warn);
         assert!(b.build().is_ok());
+    }
+
+    fn sized(message_chars: usize, limit: usize) -> EventBuilder {
+        let mut b = EventBuilder::new();
+        b.connector_id(Uuid::nil())
+            .event_type("a.b")
+            .timestamp(Timestamp::UNIX_EPOCH)
+            .message("m".repeat(message_chars))
+            .max_body_bytes(limit);
+        b
+    }
+
+    #[test]
+    fn a_body_of_exactly_the_limit_builds_and_one_byte_more_is_refused() {
+        // 122 bytes around the message.
+        let empty = sized(0, usize::MAX).build().unwrap().len();
+        assert_eq!(empty, 122);
+        let at = sized(200 - empty, 200).build().unwrap();
+        assert_eq!(at.len(), 200);
+        let err = sized(201 - empty, 200).build().unwrap_err();
+        assert_eq!(
+            err,
+            BuildError::BodyTooLarge(BodyTooLarge {
+                size: 201,
+                limit: 200
+            })
+        );
+        assert_eq!((err.code(), err.status()), ("body_too_large", 413));
+        let text = err.to_string();
+        for part in [
+            "201 bytes",
+            "1 more",
+            "limit of 200 bytes",
+            "shorten the message",
+        ] {
+            assert!(text.contains(part), "{text}");
+        }
+        let v = err.violations();
+        assert_eq!((v.len(), v.total()), (1, 1));
+        assert_eq!(v.as_slice()[0].pointer, "");
+        assert_eq!(v.as_slice()[0].code, ViolationCode::TooLong);
+        assert_eq!(v.as_slice()[0].message, text);
+        // build_signed refuses alike, before signing.
+        let secret = Secret::new(b"k").unwrap();
+        assert_eq!(
+            sized(201 - empty, 200).build_signed(&secret).unwrap_err(),
+            err
+        );
+    }
+
+    #[test]
+    fn the_default_limit_is_the_receivers() {
+        let b = EventBuilder::new();
+        assert_eq!(b.body_limit(), DEFAULT_MAX_BODY_BYTES);
+        assert_eq!(EventBuilder::default().body_limit(), 64 * 1024);
+        let event = Event {
+            connector_id: Uuid::nil(),
+            event_type: "a.b".into(),
+            timestamp: Timestamp::UNIX_EPOCH,
+            severity: Severity::Info,
+            source: None,
+            message: None,
+            metadata: Metadata::new(),
+        };
+        assert_eq!(
+            EventBuilder::from_event(&event).body_limit(),
+            DEFAULT_MAX_BODY_BYTES
+        );
+        // Multi-byte text counts in bytes: 4,000 characters of 4 bytes.
+        let mut big = EventBuilder::from_event(&event);
+        for i in 0..17 {
+            big.metadata(format!("k{i}"), "😀".repeat(1000));
+        }
+        match big.build() {
+            Err(BuildError::BodyTooLarge(t)) => {
+                assert!(
+                    t.size > 17 * 4000 && t.limit == DEFAULT_MAX_BODY_BYTES,
+                    "{t:?}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn field_violations_come_before_the_size() {
+        // A message over its 4,096 characters is `too_long` at /message,
+        // even with a limit the body would also break.
+        let err = sized(5000, 100).build().unwrap_err();
+        let v = err.as_invalid().unwrap();
+        assert_eq!(v.as_slice()[0].pointer, "/message");
+        assert_eq!(err.code(), "invalid_event");
+        assert!(err.as_body_too_large().is_none());
+    }
+
+    #[test]
+    fn the_codes_are_the_receivers() {
+        use crate::receive::RefusalCode;
+        assert_eq!(BodyTooLarge::CODE, RefusalCode::BodyTooLarge.code());
+        assert_eq!(BodyTooLarge::STATUS, RefusalCode::BodyTooLarge.status());
+        assert_eq!(INVALID_EVENT_CODE, RefusalCode::InvalidEvent.code());
+        assert_eq!(
+            BuildError::Invalid(Violations::new()).status(),
+            RefusalCode::InvalidEvent.status()
+        );
     }
 }

@@ -11,7 +11,8 @@
 //!   [`redaction`]; [`ParseOptions`] ([`options`]) carries `now`, the
 //!   header's connector id, limits and the policy.
 //! - [`EventBuilder`] ([`builder`]): the sender side, same rules, compact
-//!   JSON in the fixed field order, optionally signed.
+//!   JSON in the fixed field order, held to the receiver's size limit
+//!   ([`BuildError`]), optionally signed.
 //! - [`violation`]: the `{pointer, code, message}` items every language
 //!   reports.
 //!
@@ -30,14 +31,14 @@ pub mod timestamp;
 pub mod validate;
 pub mod violation;
 
-pub use builder::{EventBuilder, SignedEvent};
+pub use builder::{BodyTooLarge, BuildError, EventBuilder, SignedEvent};
 pub use json::MAX_DEPTH;
 pub use options::{ParseOptions, DEFAULT_FUTURE_SKEW, DEFAULT_MAX_AGE, DEFAULT_MAX_BODY_BYTES};
 pub use parse::{body_too_large, parse_event, ParsedEvent, FIELDS};
 pub use redaction::Redaction;
 pub use timestamp::{is_representable, parse_timestamp, TimestampError};
 pub use validate::parse_connector_id;
-pub use violation::{SyntaxPosition, Violation, ViolationCode, Violations};
+pub use violation::{SyntaxPosition, Violation, ViolationCode, Violations, MAX_LISTED_VIOLATIONS};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

@@ -4,6 +4,10 @@
 //! Every language exposes a violation as the same three names, `pointer`,
 //! `code` and `message`; the codes are part of the HTTP contract (they are
 //! returned in the 422 problem body), so they never change spelling.
+//!
+//! A list keeps at most [`MAX_LISTED_VIOLATIONS`] items (the first ones, in
+//! the order found) and counts the rest, so a hostile body with thousands of
+//! problems costs a bounded answer: [`Violations::total`] is the full count.
 
 use core::fmt;
 
@@ -137,6 +141,13 @@ impl fmt::Display for Violation {
     }
 }
 
+/// The most violations a [`Violations`] list holds: the first 100 found,
+/// in their deterministic order. Every one beyond is counted
+/// ([`Violations::total`]) but not kept, so the 422 problem body's `errors`
+/// stays bounded (its `error_count` is the total) however many problems a
+/// body has.
+pub const MAX_LISTED_VIOLATIONS: usize = 100;
+
 /// Where a JSON syntax error is, so a sender can find it in the body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SyntaxPosition {
@@ -154,9 +165,15 @@ pub struct SyntaxPosition {
 /// sender can fix a body in one round trip. A body that is not JSON at all
 /// has exactly one `syntax` violation, and [`Violations::syntax`] gives its
 /// position.
+///
+/// Bounded: the list keeps the first [`MAX_LISTED_VIOLATIONS`] violations
+/// in the order found and only counts the others; [`len`](Self::len) is
+/// the number listed, [`total`](Self::total) the number found.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Violations {
     items: Vec<Violation>,
+    /// Every violation found, listed or not.
+    total: usize,
     syntax: Option<SyntaxPosition>,
 }
 
@@ -165,6 +182,7 @@ impl Violations {
     pub const fn new() -> Self {
         Violations {
             items: Vec::new(),
+            total: 0,
             syntax: None,
         }
     }
@@ -177,39 +195,58 @@ impl Violations {
         );
         Violations {
             items: vec![Violation::new("", ViolationCode::Syntax, message)],
+            total: 1,
             syntax: Some(position),
         }
     }
 
-    /// Adds one violation.
+    /// Adds one violation: listed while fewer than
+    /// [`MAX_LISTED_VIOLATIONS`] are, only counted after that.
     pub fn push(&mut self, v: Violation) {
-        self.items.push(v);
+        self.total = self.total.saturating_add(1);
+        if self.items.len() < MAX_LISTED_VIOLATIONS {
+            self.items.push(v);
+        }
     }
 
-    /// Adds a violation built from its parts.
+    /// Adds a violation built from its parts (counted only, like
+    /// [`push`](Self::push), once the list is full).
     pub(crate) fn add(&mut self, pointer: impl Into<String>, code: ViolationCode, message: String) {
-        self.items.push(Violation::new(pointer, code, message));
+        self.push(Violation::new(pointer, code, message));
     }
 
-    /// The violations in the order they were found (document order, then
-    /// missing fields).
+    /// The listed violations in the order they were found (document order,
+    /// then missing fields): the first [`MAX_LISTED_VIOLATIONS`] of
+    /// [`total`](Self::total).
     pub fn iter(&self) -> core::slice::Iter<'_, Violation> {
         self.items.iter()
     }
 
-    /// The violations as a slice.
+    /// The listed violations as a slice.
     pub fn as_slice(&self) -> &[Violation] {
         &self.items
     }
 
-    /// Number of violations.
+    /// Number of violations listed (at most [`MAX_LISTED_VIOLATIONS`]).
     pub fn len(&self) -> usize {
         self.items.len()
     }
 
+    /// Number of violations found, listed or not (the problem body's
+    /// `error_count`).
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
+    /// Whether some violations were found but not listed (more than
+    /// [`MAX_LISTED_VIOLATIONS`]).
+    pub fn is_truncated(&self) -> bool {
+        self.total > self.items.len()
+    }
+
     /// Whether nothing was found.
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.total == 0
     }
 
     /// The position of the syntax error, when the body is not JSON.
@@ -217,12 +254,12 @@ impl Violations {
         self.syntax
     }
 
-    /// Whether any violation has `code`.
+    /// Whether any listed violation has `code`.
     pub fn has(&self, code: ViolationCode) -> bool {
         self.items.iter().any(|v| v.code == code)
     }
 
-    /// The violations, by value.
+    /// The listed violations, by value.
     pub fn into_vec(self) -> Vec<Violation> {
         self.items
     }
@@ -238,9 +275,12 @@ impl<'a> IntoIterator for &'a Violations {
 
 impl fmt::Display for Violations {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid event ({} problem", self.items.len())?;
-        if self.items.len() != 1 {
+        write!(f, "invalid event ({} problem", self.total)?;
+        if self.total != 1 {
             f.write_str("s")?;
+        }
+        if self.is_truncated() {
+            write!(f, ", the first {} listed", self.items.len())?;
         }
         f.write_str(")")?;
         for v in &self.items {
@@ -252,7 +292,8 @@ impl fmt::Display for Violations {
 
 impl std::error::Error for Violations {}
 
-/// Serialized as the array of its items (the problem body's `errors`).
+/// Serialized as the array of its listed items (the problem body's
+/// `errors`; its `error_count` is [`Violations::total`]).
 impl Serialize for Violations {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.items.serialize(serializer)
@@ -314,6 +355,39 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&v).unwrap(),
             r#"[{"pointer":"/severity","code":"enum","message":"pick one"}]"#
+        );
+    }
+
+    #[test]
+    fn the_list_keeps_the_first_hundred_and_counts_the_rest() {
+        let mut v = Violations::new();
+        for i in 0..250 {
+            v.add(
+                format!("/f{i}"),
+                ViolationCode::UnknownField,
+                "drop it".into(),
+            );
+        }
+        assert_eq!((v.len(), v.total()), (MAX_LISTED_VIOLATIONS, 250));
+        assert!(v.is_truncated() && !v.is_empty());
+        assert_eq!(v.as_slice()[0].pointer, "/f0");
+        assert_eq!(v.as_slice()[99].pointer, "/f99");
+        assert!(v.items.capacity() <= 2 * MAX_LISTED_VIOLATIONS);
+        let text = v.to_string();
+        assert!(
+            text.starts_with("invalid event (250 problems, the first 100 listed); /f0: "),
+            "{text}"
+        );
+        assert_eq!(
+            serde_json::to_value(&v).unwrap().as_array().unwrap().len(),
+            100
+        );
+        let mut one = Violations::new();
+        one.add("/a", ViolationCode::Missing, "add it".into());
+        assert_eq!((one.len(), one.total(), one.is_truncated()), (1, 1, false));
+        assert_eq!(
+            one.to_string(),
+            "invalid event (1 problem); /a: add it (missing)"
         );
     }
 

@@ -307,11 +307,7 @@ pub fn settle<'a>(
         Ok(p) => p,
         Err(violations) => {
             let (quota_state, _) = quota::decide(state.quota, &unchanged);
-            let detail = format!(
-                "the event breaks the contract in {} place(s); see `errors` (each with a JSON \
-                 pointer, a code and how to fix it)",
-                violations.len()
-            );
+            let detail = invalid_event_detail(&violations);
             return Outcome::Respond(Response::refuse_with_quota(
                 RefusalCode::InvalidEvent,
                 &detail,
@@ -365,4 +361,24 @@ pub fn settle<'a>(
         next_counter,
         remember_until: now.saturating_add(config.replay_window()),
     }))
+}
+
+/// The `detail` of a 422: how many problems, and where the list is (only
+/// the first [`MAX_LISTED_VIOLATIONS`](crate::event::MAX_LISTED_VIOLATIONS)
+/// are in `errors` when there are more).
+fn invalid_event_detail(violations: &Violations) -> String {
+    let total = violations.total();
+    if violations.is_truncated() {
+        format!(
+            "the event breaks the contract in {total} places; `errors` lists the first {} \
+             (each with a JSON pointer, a code and how to fix it) and `error_count` says how \
+             many there are",
+            violations.len()
+        )
+    } else {
+        format!(
+            "the event breaks the contract in {total} place(s); see `errors` (each with a JSON \
+             pointer, a code and how to fix it)"
+        )
+    }
 }

@@ -3,6 +3,8 @@
 use serde::Serialize;
 
 use crate::event::Violations;
+#[cfg(doc)]
+use crate::event::MAX_LISTED_VIOLATIONS;
 
 /// Media type of every refusal body.
 pub const PROBLEM_MEDIA_TYPE: &str = "application/problem+json";
@@ -125,7 +127,13 @@ impl RefusalCode {
 }
 
 /// An RFC 9457 problem body. Members in this order: `type`, `title`,
-/// `status`, `detail`, `code`, `errors` (422 only), `request_id`.
+/// `status`, `detail`, `code`, `errors` and `error_count` (422 only),
+/// `request_id`.
+///
+/// `errors` lists at most [`MAX_LISTED_VIOLATIONS`] violations (the first
+/// found, in order); `error_count` is how many the body has in all, so a
+/// body with thousands of problems gets a bounded answer that still says
+/// how many there are.
 #[derive(Debug, Serialize)]
 struct ProblemBody<'a> {
     #[serde(rename = "type")]
@@ -136,6 +144,8 @@ struct ProblemBody<'a> {
     code: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     errors: Option<&'a Violations>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_count: Option<usize>,
     request_id: &'a str,
 }
 
@@ -162,6 +172,7 @@ pub(crate) fn problem_body(
         detail,
         code: code.code(),
         errors,
+        error_count: errors.map(Violations::total),
         request_id,
     }
     .to_vec()
@@ -184,6 +195,7 @@ pub(crate) fn other_problem_body(
         detail,
         code,
         errors: None,
+        error_count: None,
         request_id,
     }
     .to_vec()

@@ -24,6 +24,8 @@ NOW = "2026-04-20T03:05:00Z"
 NOW_MS = 1_776_654_300_000
 TS = "2026-04-20T03:00:00Z"
 MAX = 65536
+# The most violations a list holds (the first found, in order); the others are only counted.
+MAX_LISTED = 100
 
 DEFAULT_OPTIONS = {
     "now": NOW,
@@ -129,10 +131,14 @@ def add(name, data, note, *, event=None, violations=None, redactions=None,
     else:
         assert violations, name
         case["expect"] = "invalid"
+        # `violations` is given in the order the validator finds them (document order,
+        # then missing fields) when there are more than MAX_LISTED: only the first
+        # MAX_LISTED are listed, `violation_count` counts them all.
         case["violations"] = sorted(
-            [{"pointer": p, "code": c} for p, c in violations],
+            [{"pointer": p, "code": c} for p, c in violations[:MAX_LISTED]],
             key=lambda v: (v["pointer"], v["code"]),
         )
+        case["violation_count"] = len(violations)
         if syntax is not None:
             case["syntax"] = syntax
     cases.append(case)
@@ -538,6 +544,40 @@ invalid("many_violations_collected", enc({
 invalid("missing_plus_others", enc({"event_type": "x", "severity": 1}),
         [("/connector_id", "missing"), ("/timestamp", "missing"), ("/event_type", "format"),
          ("/severity", "type")], "missing fields are reported with the others")
+
+# ---------------------------------------------------------------- bounded lists
+def unknown_fields(n):
+    """The base body with n unknown top-level fields x000, x001, ... (in that order)."""
+    return body(**{"x%03d" % i: i for i in range(n)})
+
+
+def unknown(n):
+    return [("/x%03d" % i, "unknown_field") for i in range(n)]
+
+
+invalid("violations_exactly_100_all_listed", unknown_fields(100), unknown(100),
+        "100 violations: all listed, violation_count 100")
+invalid("violations_101_first_100_listed", unknown_fields(101), unknown(101),
+        "101 violations: the first 100 found are listed, the 101st (/x100) only counted")
+def base36(i):
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = digits[i % 36]
+    while i >= 36:
+        i //= 36
+        out = digits[i % 36] + out
+    return out
+
+
+many = [base36(i) for i in range(8000)]
+invalid("violations_8000_first_100_listed", body(**{k: 0 for k in many}),
+        [("/" + k, "unknown_field") for k in many],
+        "8,000 unknown fields in a body under 64 KiB: 8,000 violations counted, only the first "
+        "100 found listed, so the answer stays small")
+invalid("violations_missing_field_after_the_first_100",
+        enc({k: v for k, v in list(BASE.items()) if k != "timestamp"} | {"x%03d" % i: i for i in range(120)}),
+        unknown(120) + [("/timestamp", "missing")],
+        "missing fields are found last: with 120 unknown fields before, the missing timestamp "
+        "is the 121st violation, counted but not listed")
 
 # ---------------------------------------------------------------- syntax
 SYN = [

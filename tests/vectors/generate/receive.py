@@ -22,7 +22,9 @@ Rust code:
 
 Problem bodies: `detail` and each `errors[].message` are human text and are
 not pinned (runners check that they are non-empty strings); every other
-member is compared exactly and no other member may be present.
+member is compared exactly and no other member may be present. A 422 lists
+at most MAX_LISTED_VIOLATIONS violations in `errors` (the first found, in
+order) and gives the total in `error_count`.
 
 Run with `--check` to verify that the committed file is exactly what this
 script produces (make test does).
@@ -74,6 +76,8 @@ TENANT_KNOWN = {"invalid_event", "quota_exceeded"}
 DEFAULT_CONFIG = {"max_body_bytes": 65536, "future_skew_secs": 300, "max_age_secs": 86400,
                   "replay_window_secs": 86700}
 PLAN_LIMITS = {"free": 100, "professional": 50000, "enterprise": None}
+# The most violations a 422 lists in `errors` (contract: bounded problem bodies, issue #22).
+MAX_LISTED_VIOLATIONS = 100
 
 
 def secs(text):
@@ -158,8 +162,9 @@ class Scenario:
                 content_type="application/json", method="POST", too_large=None, errors=(),
                 ev=None, name=None):
         """`expect` is "accepted", "duplicate" or a refusal code; `errors` the
-        expected (pointer, code) violations of a 422; `ev` the event dict of an
-        accepted body (to derive its incident)."""
+        expected (pointer, code) violations of a 422, in the order found (the
+        first MAX_LISTED_VIOLATIONS are listed, `error_count` is them all);
+        `ev` the event dict of an accepted body (to derive its incident)."""
         self.request_no += 1
         rid = f"req-{self.name}-{self.request_no}"
         if signature is None and body is not None:
@@ -215,7 +220,9 @@ class Scenario:
             body_json = {"type": "urn:erpops:problem:" + expect, "title": TITLE[expect],
                          "status": status, "code": expect}
             if expect == "invalid_event":
-                body_json["errors"] = [{"pointer": p, "code": c} for p, c in errors]
+                body_json["errors"] = [{"pointer": p, "code": c}
+                                       for p, c in errors[:MAX_LISTED_VIOLATIONS]]
+                body_json["error_count"] = len(errors)
             body_json["request_id"] = rid
 
         if (expect in ("accepted", "duplicate") or expect in TENANT_KNOWN) and limit is not None:
@@ -415,6 +422,31 @@ def small_limit():
     return s
 
 
+def bounded_errors():
+    s = Scenario("bounded_errors", "A 422 lists at most the first 100 violations in `errors`, in "
+                 "the order found (document order, then missing fields), and counts them all in "
+                 "`error_count`: 150 unknown fields and a missing timestamp are 151 violations, of "
+                 "which the first 100 unknown fields are listed.", "2026-04-20T03:00:05Z")
+    s.tenant("t-acme")
+    s.connector(C_MAIN, "t-acme")
+    now = "2026-04-20T03:00:05Z"
+
+    def with_unknown(n, **over):
+        e = event("2026-04-20T03:00:00Z", **over)
+        for i in range(n):
+            e["x%03d" % i] = i
+        return e
+
+    unknown = lambda n: [("/x%03d" % i, "unknown_field") for i in range(n)]  # noqa: E731
+    s.receive(now, curl_body(with_unknown(150, timestamp=None)), "invalid_event",
+              errors=unknown(150) + [("/timestamp", "missing")], name="first_100_of_151")
+    s.receive(now, curl_body(with_unknown(100)), "invalid_event", errors=unknown(100),
+              name="exactly_100_all_listed")
+    s.receive(now, curl_body(with_unknown(101)), "invalid_event", errors=unknown(101),
+              name="101_one_counted_not_listed")
+    return s
+
+
 # Configurations the engine must refuse when it is built (contract 4: the replay window is at
 # least the maximum age plus the future skew).
 CONFIG_ERRORS = [
@@ -436,7 +468,8 @@ def build():
                        "against an initial state, each with the complete expected response. "
                        "See tests/vectors/README.md.",
         "scenarios": [x().json() for x in (ladder, seed_examples, pii, quota_boundary,
-                                            rotation, replay_window, small_limit)],
+                                            rotation, replay_window, small_limit,
+                                            bounded_errors)],
         "config_errors": CONFIG_ERRORS,
     }
 

@@ -33,6 +33,7 @@ def main():
             index = str(c.get("matched_index", "-"))
             f.write("\t".join(map(field, [c["name"], secrets, c["body_hex"], header, c["expect"], index])) + "\n")
     write_events(out)
+    write_builder(out)
     write_pii(out)
     write_receive(out)
     print(f"wrote TSV vector mirrors to {out}")
@@ -63,25 +64,60 @@ def hexs(text):
 
 def write_events(out):
     """events.tsv: name, body_hex, header_connector_id|-, now_ms, future_skew_ms, max_age_ms,
-    max_body_bytes, pii_policy (0 redact, 1 reject, 2 allow), expect, fields, violations.
+    max_body_bytes, pii_policy (0 redact, 1 reject, 2 allow), expect, fields, violations,
+    violation_count|-.
 
     fields (valid): the six ERPOPS_FIELD_* values in order, each hex or `-` when absent,
     joined by commas. violations (invalid): hex of the sorted lines `pointer<US>code`
-    joined by newlines (US = 0x1f), comparing bytes."""
+    joined by newlines (US = 0x1f), comparing bytes; at most 100 are listed and
+    violation_count is the total (erpops_validation_violation_total)."""
     events = json.loads((VECTORS / "events.json").read_text())
     with open(out / "events.tsv", "w") as f:
         for c in events["cases"]:
             o = c["options"]
-            fields, violations = "-", "-"
+            fields, violations, count = "-", "-", "-"
             if c["expect"] == "valid":
                 e = c["event"]
                 fields = ",".join("-" if e.get(k) is None else hexs(e[k]) for k in EVENT_FIELDS)
             else:
                 lines = sorted(f"{v['pointer']}\x1f{v['code']}".encode() for v in c["violations"])
                 violations = b"\n".join(lines).hex() or "-"
+                count = str(c["violation_count"])
             row = [c["name"], c["body_hex"] or "-", o["header_connector_id"] or "-", str(o["now_unix_ms"]),
                    str(o["future_skew_seconds"] * 1000), str(o["max_age_seconds"] * 1000),
-                   str(o["max_body_bytes"]), str(POLICY[o["pii_policy"]]), c["expect"], fields, violations]
+                   str(o["max_body_bytes"]), str(POLICY[o["pii_policy"]]), c["expect"], fields, violations,
+                   count]
+            f.write("\t".join(map(field, row)) + "\n")
+
+
+BUILDER_FIELDS = ["connector_id", "event_type", "timestamp", "severity", "source", "message"]
+
+
+def write_builder(out):
+    """builder.tsv: the first line is `secret <secret_hex>`, then one case per line:
+    name, the six text fields (hex, `-` when not set) in BUILDER_FIELDS order, metadata
+    (`key_hex:type:value_hex` entries joined by `,`, type `string` or `int` with the decimal
+    text as value, `-` when none), max_body_bytes|-, expect (built | body_too_large |
+    invalid), body_length (built) or size (body_too_large) or -, limit|-, signature|-,
+    violations_hex|- (sorted `pointer<US>code` lines joined by newlines, as events.tsv)."""
+    doc = json.loads((VECTORS / "builder.json").read_text())
+    with open(out / "builder.tsv", "w") as f:
+        f.write("secret\t" + doc["secret_hex"] + "\n")
+        for c in doc["cases"]:
+            fields = c["fields"]
+            texts = [hexs(fields[k]) if fields.get(k) is not None else "-" for k in BUILDER_FIELDS]
+            meta = ",".join(f"{hexs(m['key'])}:{m['type']}:{hexs(m['value'])}"
+                            for m in fields.get("metadata") or []) or "-"
+            limit = "-" if c["max_body_bytes"] is None else str(c["max_body_bytes"])
+            size, want_limit, signature, violations = "-", "-", "-", "-"
+            if c["expect"] == "built":
+                size, signature = str(c["body_length"]), c["signature"]
+            elif c["expect"] == "body_too_large":
+                size, want_limit = str(c["size"]), str(c["limit"])
+            else:
+                lines = sorted(f"{v['pointer']}\x1f{v['code']}".encode() for v in c["violations"])
+                violations = b"\n".join(lines).hex()
+            row = [c["name"], *texts, meta, limit, c["expect"], size, want_limit, signature, violations]
             f.write("\t".join(map(field, row)) + "\n")
 
 
