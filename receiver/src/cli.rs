@@ -63,7 +63,7 @@ pub struct ServeArgs {
     /// TOML settings file (keys: listen, data, max_body_bytes,
     /// max_connections, store, store_pool_size, max_connections_per_ip,
     /// reserved_connections, header_timeout_secs, busy_header_timeout_ms,
-    /// and a [retention] table: events_days, notifications_days,
+    /// and a `[retention]` table: events_days, notifications_days,
     /// incidents_days); environment and flags override it.
     #[arg(long)]
     pub config: Option<PathBuf>,

@@ -53,9 +53,21 @@ check "serve --demo prints the curl command" grep -q -- '-d "$BODY"' "$work/serv
 sed -n '/^BODY=/,/-d "\$BODY"/p' "$work/serve.out" > "$work/paste.sh"
 status="$(as_user bash -c "$(cat "$work/paste.sh") -s -o /dev/null -w '%{http_code}'" 2>/dev/null || true)"
 check "the pasted curl gets 202 (got ${status:-nothing})" [ "$status" = 202 ]
+# What an operator runs beside the server: the retention and size metrics,
+# and an online backup of the serving store.
+port="$(grep -o 'http://127.0.0.1:[0-9]*' "$work/paste.sh" | head -n 1 | sed 's/.*://')"
+metrics="$(as_user curl -s "http://127.0.0.1:${port:-0}/metrics" || true)"
+check "/metrics counts pruned rows and the store's size" \
+    sh -c 'echo "$1" | grep -q "^erpops_pruned_rows_total{kind=\"events\"} " && echo "$1" | grep -q "^erpops_store_bytes [1-9]"' _ "$metrics"
+check "admin backup copies the store while it serves" \
+    as_user "$bin" admin --data "$work/data" backup --to "$work/backup.sqlite3"
 kill -TERM "$server"
 wait "$server" && stopped=0 || stopped=$?
 check "SIGTERM stops it cleanly (exit $stopped)" [ "$stopped" = 0 ]
+check "admin restore puts the backup into a new data directory" \
+    as_user "$bin" admin restore --from "$work/backup.sqlite3" --data "$work/restored"
+check "the restored store holds the demo tenant" \
+    sh -c '"$1" admin --data "$2" tenants list | grep -q demo' _ "$bin" "$work/restored"
 [ "$fail" = 0 ] || cat "$work/serve.err" >&2
 
 finish dist-receiver

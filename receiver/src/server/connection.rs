@@ -5,7 +5,7 @@
 //! one on a kept-alive connection) does not arrive within
 //! `header_timeout` (10 s by default). That alone let a few hundred
 //! trickling connections hold every slot for 10 s at a time. So while more
-//! than 75% of the general slots are in use ([`Slots::is_busy`]), a
+//! than 75% of the general slots are in use ([`Slots::is_busy`](super::slots::Slots::is_busy)), a
 //! connection that has waited longer than `busy_header_timeout` (1 s by
 //! default) for a request head is closed without an answer, as hyper
 //! closes it at its own deadline. A connection inside a request (its body
