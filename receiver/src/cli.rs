@@ -503,9 +503,9 @@ pub struct SendArgs {
     /// are typed, anything else is a string.
     #[arg(long = "meta", value_name = "KEY=VALUE")]
     pub meta: Vec<String>,
-    /// Largest body to build, in bytes: the receiver's max_body_bytes. A
-    /// longer event is refused before it is signed (exit 4). Not applied to
-    /// --file bodies, which are sent as they are.
+    /// Largest body to send, in bytes: the receiver's max_body_bytes. A
+    /// longer event, built or read with --file, is refused before it is
+    /// signed (exit 4).
     #[arg(long, default_value_t = erpops_core::event::DEFAULT_MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
     /// Attempts before giving up (network errors, 5xx, 429).

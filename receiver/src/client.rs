@@ -22,7 +22,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use bytes::Bytes;
-use erpops_core::event::{BuildError, EventBuilder, MetadataValue};
+use erpops_core::event::{BodyTooLarge, BuildError, EventBuilder, MetadataValue};
 use erpops_core::signature::{sign, Secret};
 use erpops_core::wire;
 use http_body_util::{BodyExt, Full};
@@ -107,7 +107,26 @@ fn meta_value(text: &str) -> MetadataValue {
 /// anything is signed.
 pub fn build_body(args: &SendArgs) -> Result<Vec<u8>, LocalFailure> {
     if let Some(file) = &args.file {
-        return read_body(Some(file)).map_err(LocalFailure::local);
+        let body = read_body(Some(file)).map_err(LocalFailure::local)?;
+        // Sent as it is, so only its size can be checked here: a body the
+        // receiver would answer 413 never leaves the machine either.
+        if body.len() > args.max_body_bytes {
+            return Err(LocalFailure {
+                exit: EXIT_TOO_LARGE,
+                message: format!(
+                    "nothing was sent ({}): {} holds {} bytes, {} more than the limit of {} \
+                     bytes, and a receiver would refuse it (413); shorten the event's message or \
+                     metadata, or, if the receiver's max_body_bytes is higher, pass it as \
+                     --max-body-bytes",
+                    BodyTooLarge::CODE,
+                    file.display(),
+                    body.len(),
+                    body.len().saturating_sub(args.max_body_bytes),
+                    args.max_body_bytes
+                ),
+            });
+        }
+        return Ok(body);
     }
     let mut b = EventBuilder::new();
     b.max_body_bytes(args.max_body_bytes);

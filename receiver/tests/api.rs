@@ -210,9 +210,10 @@ async fn a_wrong_method_on_a_known_route_is_405_with_allow() {
         ("POST", "/v1/events", "GET"),
         ("PUT", "/v1/alerts", "GET"),
         ("POST", "/v1/usage/", "GET"),
-        ("POST", "/healthz", "GET"),
-        ("HEAD", "/healthz", "GET"),
-        ("DELETE", "/metrics", "GET"),
+        ("POST", "/healthz", "GET, HEAD"),
+        ("PUT", "/healthz", "GET, HEAD"),
+        ("DELETE", "/metrics", "GET, HEAD"),
+        ("HEAD", RECEIVE, "POST"),
         ("GET", RECEIVE, "POST"),
         ("PUT", RECEIVE, "POST"),
     ];
@@ -256,6 +257,17 @@ async fn a_wrong_method_on_a_known_route_is_405_with_allow() {
             .status,
         200
     );
+    // A load balancer's HEAD health check: the GET's status and headers,
+    // no body.
+    for path in ["/healthz", "/metrics"] {
+        let head = request("HEAD", &server.url(path), &[], Vec::new()).await;
+        assert_eq!(head.status, 200, "HEAD {path}");
+        assert_eq!(
+            head.body,
+            serde_json::Value::Null,
+            "HEAD {path} has no body"
+        );
+    }
     server.stop().await;
 }
 

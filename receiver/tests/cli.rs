@@ -328,7 +328,54 @@ async fn send_refuses_an_event_over_the_limit_before_signing_or_sending() {
     let err = String::from_utf8_lossy(&small.stderr);
     assert_eq!(small.status.code(), Some(4), "{err}");
     assert!(err.contains("limit of 100 bytes"), "{err}");
+    // A body read with --file is sent as it is, so only its size is held
+    // to the limit: 64 KiB + 1 is refused the same way, 64 KiB is not
+    // refused for its size (the stub answers it).
+    let dir = tempfile::tempdir().unwrap();
+    let over = dir.path().join("over.json");
+    std::fs::write(&over, vec![b' '; 65_537]).unwrap();
+    let file_args = |path: &str| {
+        vec![
+            "send".to_owned(),
+            "--url".to_owned(),
+            url.clone(),
+            "--connector-id".to_owned(),
+            id.to_owned(),
+            "--secret-env".to_owned(),
+            "S".to_owned(),
+            "--file".to_owned(),
+            path.to_owned(),
+            "--max-attempts".to_owned(),
+            "1".to_owned(),
+        ]
+    };
+    let args = file_args(over.to_str().unwrap());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = erpops(&args, &[("S", "secret")]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(
+        err.contains("nothing was sent (body_too_large)")
+            && err.contains("65537 bytes, 1 more than the limit of 65536 bytes"),
+        "{err}"
+    );
     assert!(seen.lock().unwrap().is_empty(), "nothing was sent");
+    let fits = dir.path().join("fits.json");
+    std::fs::write(&fits, vec![b' '; 65_536]).unwrap();
+    let args = file_args(fits.to_str().unwrap());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = erpops(&args, &[("S", "secret")]);
+    assert_ne!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        1,
+        "the body at the limit was sent"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,7 +5,7 @@
 //!   `admit`) runs here, on every async worker; the stateful half (replay,
 //!   quota, incidents) in the [writer](crate::writer). This module also
 //!   reads the request and writes the response, adding `X-Request-Id`.
-//! - `GET /healthz`: 200 when the store answers through the writer and
+//! - `GET /healthz` (or `HEAD`): 200 when the store answers through the writer and
 //!   its latest write did not fail (`health`).
 //! - `GET /metrics`: Prometheus text.
 //! - `/v1/…`: the REST API (`api`).
@@ -186,7 +186,9 @@ pub fn method_not_allowed(
 fn allowed_methods(path: &str) -> Option<&'static str> {
     match path {
         wire::RECEIVE_PATH => Some("POST"),
-        "/healthz" | "/metrics" => Some("GET"),
+        // HEAD as well: load balancers often health-check with it (hyper
+        // sends the head of the GET answer without its body).
+        "/healthz" | "/metrics" => Some("GET, HEAD"),
         _ if path.starts_with("/v1/") => crate::api::allowed_methods(path),
         _ => None,
     }
