@@ -27,6 +27,8 @@
 //!   headers (contract §5).
 //! - [`receive`]: the receive decision: request → status, headers, body and
 //!   effects, in the contract's order of checks (contract §4).
+//! - [`schedule`]: job schedules, cron expressions in IANA time zones and
+//!   the daylight-saving rule for their fire times (issue #23).
 //! - [`signature`]: `sha256=` HMAC-SHA256 signing and constant-time
 //!   verification of raw body bytes (contract §3.1).
 
@@ -36,6 +38,7 @@ pub mod incident;
 pub mod pii;
 pub mod quota;
 pub mod receive;
+pub mod schedule;
 pub mod signature;
 pub mod time;
 pub mod wire;

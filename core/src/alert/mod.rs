@@ -37,7 +37,7 @@ pub mod heartbeat;
 pub mod matcher;
 mod route;
 pub mod rule;
-mod secs;
+pub(crate) mod secs;
 pub mod silence;
 pub mod snapshot;
 pub mod state;
