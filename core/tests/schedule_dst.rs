@@ -378,3 +378,48 @@ fn serde_refuses_what_new_refuses() {
         "invalid_period"
     );
 }
+
+#[test]
+fn the_syntax_table_of_docs_runs_md() {
+    let a = "2026-06-15T10:00:00Z"; // Monday
+    for ok in [
+        "0 2 * * *",
+        "0,30 8-18/2 * * *",
+        "0 2 * JAN-MAR MON-FRI",
+        "0 18 L * *",
+        "0 9 * * 5L",
+        "0 9 15W * *",
+        "0 9 * * MON#1",
+        "0 0 1-7 * +MON",
+        "0 0 * * 7",
+    ] {
+        assert!(Schedule::single(ok, "UTC").is_ok(), "{ok}");
+    }
+    assert_eq!(
+        fires("0,30 8-18/2 * * *", "UTC", a, 3),
+        [
+            "2026-06-15T10:30:00Z",
+            "2026-06-15T12:00:00Z",
+            "2026-06-15T12:30:00Z"
+        ]
+    );
+    assert_eq!(
+        fires("0 18 L * *", "UTC", a, 2),
+        ["2026-06-30T18:00:00Z", "2026-07-31T18:00:00Z"]
+    );
+    assert_eq!(fires("0 9 * * 5L", "UTC", a, 1), ["2026-06-26T09:00:00Z"]);
+    assert_eq!(
+        fires("0 9 15W * *", "UTC", "2026-08-01T00:00:00Z", 1),
+        ["2026-08-14T09:00:00Z"]
+    );
+    assert_eq!(
+        fires("0 9 * * MON#1", "UTC", a, 1),
+        ["2026-07-06T09:00:00Z"]
+    );
+    // `+`: the first Monday only (day 1-7 AND Monday), not every Monday.
+    assert_eq!(
+        fires("0 0 1-7 * +MON", "UTC", a, 2),
+        ["2026-07-06T00:00:00Z", "2026-08-03T00:00:00Z"]
+    );
+    assert_eq!(fires("0 0 * * 7", "UTC", a, 1), ["2026-06-21T00:00:00Z"]);
+}
