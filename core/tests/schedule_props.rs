@@ -258,4 +258,65 @@ proptest! {
             prop_assert!(pair[0] < pair[1], "{:?}", pair);
         }
     }
+
+    /// Any text as an expression or zone gives a schedule or a typed
+    /// error, never a panic; a schedule built gives fire times from any
+    /// instant without panicking.
+    #[test]
+    fn arbitrary_input_never_panics(
+        expression in prop_oneof![
+            "[0-9*/,LW#?+ -]{0,24}",
+            "[0-9A-Za-z@*/, -]{0,30}",
+            "(([0-9]{1,3}|\\*)(/[0-9]{1,2})? ){4}([0-9]{1,3}|[A-Z]{3}|\\*)",
+            any::<String>(),
+        ],
+        zone in prop_oneof![
+            prop::sample::select(ZONES.to_vec()).prop_map(str::to_owned),
+            "[A-Za-z_/+-]{0,20}",
+            any::<String>(),
+        ],
+        at in any::<i64>(),
+    ) {
+        match Schedule::single(&expression, &zone) {
+            Ok(schedule) => {
+                let fires = schedule.fires_after(Timestamp::from_unix_seconds(at), 3);
+                for pair in fires.windows(2) {
+                    prop_assert!(pair[0] < pair[1]);
+                }
+                // The serialized form reads back to the same schedule.
+                let json = serde_json::to_string(&schedule).unwrap();
+                let back: Schedule = serde_json::from_str(&json).unwrap();
+                prop_assert_eq!(back, schedule);
+            }
+            Err(e) => {
+                prop_assert!(
+                    ["invalid_cron", "cron_never_fires", "unknown_time_zone"].contains(&e.code()),
+                    "{}", e.code()
+                );
+                prop_assert!(!e.to_string().is_empty());
+            }
+        }
+    }
+
+    /// A schedule of generated entries survives a serde round trip with
+    /// the same fire times.
+    #[test]
+    fn serde_round_trip_keeps_fire_times(
+        specs in prop::collection::vec(spec(), 1..4),
+        zone_indexes in prop::collection::vec(0..ZONES.len(), 1..4),
+        start in 1_735_689_600i64..1_798_761_600,
+    ) {
+        let entries = specs
+            .iter()
+            .zip(zone_indexes.iter().cycle())
+            .map(|(s, z)| erpops_core::schedule::CronEntry::new(&s.expression(), ZONES[*z]).unwrap())
+            .collect();
+        let schedule = Schedule::new(entries).unwrap();
+        let json = serde_json::to_string(&schedule).unwrap();
+        let back: Schedule = serde_json::from_str(&json).unwrap();
+        prop_assert_eq!(&back, &schedule);
+        prop_assert_eq!(serde_json::to_string(&back).unwrap(), json);
+        let from = Timestamp::from_unix_seconds(start);
+        prop_assert_eq!(back.fires_after(from, 20), schedule.fires_after(from, 20));
+    }
 }
