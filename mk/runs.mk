@@ -1,0 +1,12 @@
+# Batch runs (core/src/schedule, issue #23): the hand-written fire times of the draft
+# tests/vectors/runs.json agree with an independent Python model (zoneinfo, its own cron
+# matcher). zoneinfo reads Debian's tzdata, installed here when missing.
+
+.PHONY: test-runs-vectors
+
+TEST_SUITES += test-runs-vectors
+
+test-runs-vectors:
+	@[ -f /usr/share/zoneinfo/America/Chicago ] || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tzdata >/dev/null; }
+	$(PYTHON) tests/vectors/generate/runs_check.py
