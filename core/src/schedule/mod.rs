@@ -327,6 +327,30 @@ impl<'de> Deserialize<'de> for Schedule {
 /// Repeated calls, each with the previous result, give strictly increasing
 /// instants. `None` when no fire time exists up to the year 5000 (where
 /// croner's search stops) or `after` is outside years 1–4999.
+///
+/// ```
+/// use erpops_core::schedule::{next_fire_after, Schedule};
+/// use erpops_core::Timestamp;
+///
+/// let at = |s: &str| Timestamp::parse_canonical(s).unwrap();
+/// let nightly = Schedule::single("30 2 * * *", "America/Chicago")?;
+/// // Spring forward: 02:30 does not exist on 2026-03-08; it fires at 03:00 CDT.
+/// assert_eq!(
+///     next_fire_after(&nightly, at("2026-03-07T12:00:00Z")),
+///     Some(at("2026-03-08T08:00:00Z"))
+/// );
+/// let early = Schedule::single("30 1 * * *", "America/Chicago")?;
+/// // Fall back: 01:30 happens twice on 2026-11-01; it fires at the first (CDT) only.
+/// assert_eq!(
+///     next_fire_after(&early, at("2026-10-31T12:00:00Z")),
+///     Some(at("2026-11-01T06:30:00Z"))
+/// );
+/// assert_eq!(
+///     next_fire_after(&early, at("2026-11-01T06:30:00Z")),
+///     Some(at("2026-11-02T07:30:00Z"))
+/// );
+/// # Ok::<(), erpops_core::schedule::ScheduleError>(())
+/// ```
 pub fn next_fire_after(schedule: &Schedule, after: Timestamp) -> Option<Timestamp> {
     schedule.next_fire_after(after)
 }
