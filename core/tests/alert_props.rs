@@ -13,12 +13,14 @@ use std::time::Duration;
 
 use alert_support::*;
 use erpops_core::alert::{
-    AlertConfig, AlertEffect, AlertEngine, AlertRule, AlertSnapshot, FlappingConfig, Heartbeat,
-    KeyAlertSnapshot, Matchers, Silence, TransitionKind,
+    AlertConfig, AlertEffect, AlertEngine, AlertRule, AlertSnapshot, DailyDeadline, FlappingConfig,
+    Heartbeat, Job, JobKey, JobState, KeyAlertSnapshot, MaintenanceWindow, Matchers, Silence,
+    TransitionKind,
 };
 use erpops_core::event::Severity;
 use erpops_core::incident::Command;
 use erpops_core::incident::CorrelationKey;
+use erpops_core::schedule::{Expectation, Schedule};
 use erpops_core::Timestamp;
 use proptest::prelude::*;
 
@@ -29,7 +31,7 @@ const TYPES: [&str; 4] = [
     "integration.started",
     "health.degraded",
 ];
-const KINDS: [TransitionKind; 8] = [
+const KINDS: [TransitionKind; 12] = [
     TransitionKind::Opened,
     TransitionKind::Escalated,
     TransitionKind::Reopened,
@@ -38,6 +40,10 @@ const KINDS: [TransitionKind; 8] = [
     TransitionKind::MissedRun,
     TransitionKind::FlappingStarted,
     TransitionKind::FlappingStopped,
+    TransitionKind::MissedStart,
+    TransitionKind::RunTooLong,
+    TransitionKind::RunTooShort,
+    TransitionKind::DeadlineMissed,
 ];
 const GLOBS: [&str; 4] = ["*", "A*", "B", "?X"];
 
@@ -59,6 +65,9 @@ enum Action {
     PauseHeartbeat(bool),
     /// Remove the rule with this id.
     RemoveRule(&'static str),
+    /// A run signal from `B`, the job's source: started (true) or
+    /// succeeded.
+    Run(bool),
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -69,6 +78,7 @@ fn action() -> impl Strategy<Value = Action> {
         1 => (0..4usize).prop_map(Action::Resolve),
         1 => Just(Action::Tick),
         2 => Just(Action::TickAtWakeup),
+        2 => any::<bool>().prop_map(Action::Run),
         1 => prop_oneof![
             (0..3usize).prop_map(Action::ExpireSilence),
             any::<bool>().prop_map(Action::PauseHeartbeat),
@@ -82,6 +92,11 @@ struct Setup {
     rules: Vec<AlertRule>,
     silences: Vec<Silence>,
     heartbeat: Option<(u64, u64)>,
+    /// A job on source `B`: (grace, max runtime, min runtime, deadline
+    /// hour, depends on `A`).
+    job: Option<(u64, Option<u64>, Option<u64>, Option<u8>, bool)>,
+    /// A maintenance window every hour: (duration, source glob).
+    window: Option<(u64, Option<usize>)>,
     ops: Vec<(i64, Action)>,
 }
 
@@ -134,9 +149,20 @@ fn setup(with_rules: bool) -> impl Strategy<Value = Setup> {
         prop::collection::vec(rule_strategy(), if with_rules { 1..4 } else { 0..1 }),
         prop::collection::vec(silence_strategy(), 0..3),
         prop::option::of((300u64..3600, 0u64..600)),
+        prop::option::weighted(
+            0.8,
+            (
+                0u64..300,
+                prop::option::of(700u64..1500),
+                prop::option::weighted(0.8, 60u64..600),
+                prop::option::of(3u8..7),
+                any::<bool>(),
+            ),
+        ),
+        prop::option::of((600u64..1800, prop::option::of(0..GLOBS.len()))),
         prop::collection::vec((0i64..400, action()), 1..60),
     )
-        .prop_map(|(rules, silences, heartbeat, ops)| Setup {
+        .prop_map(|(rules, silences, heartbeat, job, window, ops)| Setup {
             rules,
             // Distinct ids: setting a silence with a known id replaces it.
             silences: silences
@@ -148,6 +174,8 @@ fn setup(with_rules: bool) -> impl Strategy<Value = Setup> {
                 })
                 .collect(),
             heartbeat,
+            job,
+            window,
             ops,
         })
 }
@@ -185,7 +213,43 @@ fn build(s: &Setup) -> AlertEngine {
         )
         .unwrap();
     }
+    if let Some((grace, max, min, deadline, depends)) = s.job {
+        let mut job = Job::new(
+            CONNECTOR,
+            "B",
+            Expectation::Schedule(Schedule::single("*/20 * * * *", "UTC").unwrap()),
+            Duration::from_secs(grace),
+        );
+        job.max_runtime = max.map(Duration::from_secs);
+        job.min_runtime = min.map(Duration::from_secs);
+        job.deadline = deadline.map(|h| DailyDeadline::new(&format!("{h:02}:00"), "UTC").unwrap());
+        if depends {
+            job.depends_on.insert(JobKey {
+                connector_id: CONNECTOR,
+                source: "A".into(),
+            });
+        }
+        e.set_job(job, at(0)).unwrap();
+    }
+    if let Some((duration, glob)) = s.window {
+        e.set_window(MaintenanceWindow {
+            id: "w".into(),
+            matchers: Matchers {
+                source: glob.map(|g| GLOBS[g].to_owned()),
+                ..Matchers::default()
+            },
+            schedule: Schedule::single("0 * * * *", "UTC").unwrap(),
+            duration: Duration::from_secs(duration),
+            comment: None,
+        })
+        .unwrap();
+    }
     e
+}
+
+/// Every job's state, for comparing engines.
+fn jobs_of(e: &AlertEngine) -> Vec<JobState> {
+    e.jobs().cloned().collect()
 }
 
 /// Applies one op at `now` (which it may move forward); returns the
@@ -233,6 +297,15 @@ fn apply(
         Action::RemoveRule(id) => {
             e.remove_rule(id);
             Vec::new()
+        }
+        Action::Run(start) => {
+            let phase = if *start {
+                "batch.started"
+            } else {
+                "batch.succeeded"
+            };
+            let ev = event(CONNECTOR, "B", phase, Severity::Info, *now);
+            e.ingest(&ev, &format!("evt_{i}"), *now)
         }
         Action::TickAtWakeup => {
             if let Some(w) = e.next_wakeup() {
@@ -341,6 +414,8 @@ proptest! {
         let mut global: Option<AlertSnapshot> = None;
         let mut rows: std::collections::BTreeMap<CorrelationKey, KeyAlertSnapshot> =
             Default::default();
+        let mut job_rows: std::collections::BTreeMap<JobKey, Option<JobState>> =
+            Default::default();
         let mut persist = |e: &mut AlertEngine| {
             let changes = e.take_changes();
             if changes.global {
@@ -348,6 +423,9 @@ proptest! {
             }
             for key in changes.keys {
                 rows.insert(key.clone(), e.key_alert_snapshot(&key));
+            }
+            for key in changes.jobs {
+                job_rows.insert(key.clone(), e.job(key.connector_id, &key.source).cloned());
             }
         };
         persist(&mut e);
@@ -367,7 +445,10 @@ proptest! {
             rows.values().cloned(),
         )
         .unwrap();
+        r.restore_jobs(job_rows.values().flatten().cloned()).unwrap();
         prop_assert!(r.take_changes().is_empty());
+        prop_assert_eq!(jobs_of(&r), jobs_of(&e));
+        prop_assert_eq!(r.next_wakeup(), e.next_wakeup());
         prop_assert_eq!(r.model().active_count(), e.model().active_count());
         prop_assert_eq!(
             serde_json::to_string(&r.snapshot_global()).unwrap(),
@@ -458,7 +539,16 @@ proptest! {
         let alert_rows: Vec<KeyAlertSnapshot> =
             changes.keys.iter().map(|k| ahead.key_alert_snapshot(k)).collect();
         behind.restore_rows(key_rows, alert_rows).unwrap();
+        behind
+            .restore_jobs(
+                changes
+                    .jobs
+                    .iter()
+                    .filter_map(|k| ahead.job(k.connector_id, &k.source).cloned()),
+            )
+            .unwrap();
         prop_assert!(behind.take_changes().is_empty());
+        prop_assert_eq!(jobs_of(&behind), jobs_of(&ahead));
         prop_assert_eq!(
             serde_json::to_string(&behind.model().snapshot()).unwrap(),
             serde_json::to_string(&after).unwrap()
@@ -516,7 +606,7 @@ fn generated_runs_exercise_every_feature() {
 
     let mut runner = TestRunner::deterministic();
     let mut seen = BTreeSet::new();
-    for _ in 0..200 {
+    for _ in 0..400 {
         let s = setup(true).new_tree(&mut runner).unwrap().current();
         let mut e = build(&s);
         let mut now = at(0);
@@ -546,6 +636,14 @@ fn generated_runs_exercise_every_feature() {
         "suppressed:group_wait",
         "flapping_started",
         "flapping_stopped",
+        "notify:missed_start",
+        "notify:run_too_long",
+        "notify:run_too_short",
+        "notify:deadline_missed",
+        "notify:inhibition_ended",
+        "notify:window_ended",
+        "suppressed:inhibited",
+        "suppressed:maintenance",
     ] {
         assert!(
             seen.contains(want),

@@ -81,15 +81,26 @@ pub struct AlertChanges {
     /// incident.
     pub keys: BTreeSet<CorrelationKey>,
     /// Whether the engine-wide state changed: rules, silences, heartbeats
-    /// (a sign of life moves one), `group_wait` batches, the housekeeping
-    /// time.
+    /// (a sign of life moves one), maintenance windows, `group_wait`
+    /// batches, the housekeeping time.
     pub global: bool,
+    /// Jobs whose state changed (set, removed, a signal, a timer): each
+    /// is one row ([`AlertEngine::job`]; `None` when it was removed), so a
+    /// run signal rewrites its job, not every job.
+    pub jobs: BTreeSet<JobKey>,
 }
 
 impl AlertChanges {
     /// Whether nothing changed.
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty() && !self.global
+        self.keys.is_empty() && !self.global && self.jobs.is_empty()
+    }
+
+    /// Notes a change of a job's state.
+    pub(super) fn job(&mut self, key: &JobKey) {
+        if !self.jobs.contains(key) {
+            self.jobs.insert(key.clone());
+        }
     }
 
     /// Notes a change of `key`'s state (copies the key only the first
@@ -231,7 +242,7 @@ impl AlertEngine {
             .cloned()
             .collect();
         for k in &held {
-            self.held.remove(k);
+            self.unhold(k);
         }
         for k in sent.iter().chain(&held) {
             if let Some(incident) = self.model.get(&k.1) {
@@ -470,11 +481,40 @@ impl AlertEngine {
         }
     }
 
+    /// Holds a notification; a window's end timer follows its holds.
+    pub(super) fn set_held(&mut self, k: (String, String), by: HeldBy) {
+        let window = match &by {
+            HeldBy::Window { window_id, .. } => Some(window_id.clone()),
+            _ => None,
+        };
+        let old = self.held.insert(k, by);
+        for w in [window, old.and_then(window_of)].into_iter().flatten() {
+            self.rearm_window_end(&w);
+        }
+    }
+
+    /// Drops a hold; a window's end timer follows its holds.
+    pub(super) fn unhold(&mut self, k: &(String, String)) -> Option<HeldBy> {
+        let old = self.held.remove(k)?;
+        if let HeldBy::Window { window_id, .. } = &old {
+            self.rearm_window_end(window_id);
+        }
+        Some(old)
+    }
+
     /// Whether `incident`'s key is flapping now (for the REST API's
     /// incident view: notifications of a flapping key are held).
     pub fn is_flapping(&self, incident: &Incident) -> bool {
         self.flaps
             .get(&incident.key)
             .is_some_and(FlapState::is_flapping)
+    }
+}
+
+/// The window of a window hold.
+fn window_of(by: HeldBy) -> Option<String> {
+    match by {
+        HeldBy::Window { window_id, .. } => Some(window_id),
+        _ => None,
     }
 }

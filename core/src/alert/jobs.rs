@@ -77,7 +77,7 @@ impl AlertEngine {
             self.rearm_runs(&key);
         }
         self.refresh_tracked();
-        self.changes.global = true;
+        self.changes.job(&key);
         Ok(())
     }
 
@@ -117,7 +117,7 @@ impl AlertEngine {
             self.timers.cancel(&Timer::JobRun(key.clone(), run.seq));
         }
         self.refresh_tracked();
-        self.changes.global = true;
+        self.changes.job(&key);
         Some(state.job)
     }
 
@@ -291,7 +291,7 @@ impl AlertEngine {
         let Some(state) = self.jobs.get_mut(key) else {
             return;
         };
-        self.changes.global = true;
+        self.changes.job(key);
         state.last_seen = Some(state.last_seen.map_or(now, |t| t.max(now)));
         if signal.phase == Some(RunPhase::Started) {
             state.sends_starts = true;
@@ -472,7 +472,7 @@ impl AlertEngine {
         if state.job.paused || state.miss_at != Some(at) {
             return;
         }
-        self.changes.global = true;
+        self.changes.job(key);
         state.missed_count = state.missed_count.saturating_add(1);
         let kind = if state.sends_starts {
             ExpectationKind::MissedStart
@@ -536,7 +536,7 @@ impl AlertEngine {
         };
         run.too_long = true;
         run.too_long_at = None;
-        self.changes.global = true;
+        self.changes.job(key);
         let started = run.started_at;
         let run_id = run.run_id.clone();
         let max = state.job.max_runtime.unwrap_or_default();
@@ -585,7 +585,7 @@ impl AlertEngine {
             return;
         }
         state.deadlines.retain(|d| d.at > now);
-        self.changes.global = true;
+        self.changes.job(key);
         match state.deadlines.first() {
             Some(d) => self.timers.schedule(Timer::JobDeadline(key.clone()), d.at),
             None => self.timers.cancel(&Timer::JobDeadline(key.clone())),
@@ -662,7 +662,7 @@ impl AlertEngine {
         let Some(open) = state.take_incident(kind) else {
             return;
         };
-        self.changes.global = true;
+        self.changes.job(key);
         let job = state.job.clone();
         let Some(inc) = self.model.get(&open.incident_id).filter(|i| i.is_active()) else {
             return;

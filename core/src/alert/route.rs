@@ -98,7 +98,7 @@ impl AlertEngine {
                 .get(&incident.key)
                 .is_some_and(|f| f.is_flapping())
         {
-            self.held.insert(k, HeldBy::Flapping);
+            self.set_held(k, HeldBy::Flapping);
             self.changes.key(&incident.key);
             out.push(suppressed(SuppressReason::Flapping, None));
             return;
@@ -108,10 +108,10 @@ impl AlertEngine {
         if !all_clear && via != Via::FlapNotice {
             if let Some(by) = self.inhibitor(incident) {
                 out.push(suppressed(SuppressReason::Inhibited, Some(by.0.clone())));
-                self.held.insert(
+                self.set_held(
                     k,
                     HeldBy::Inhibited {
-                        incident_id: by.0,
+                        by_incident_id: by.0,
                         connector_id: by.1.connector_id,
                         source: by.1.source,
                     },
@@ -128,7 +128,7 @@ impl AlertEngine {
             .find(|s| s.is_active(now) && s.matchers.matches(incident))
         {
             let silence_id = silence.id.clone();
-            self.held.insert(
+            self.set_held(
                 k,
                 HeldBy::Silence {
                     silence_id: silence_id.clone(),
@@ -148,9 +148,7 @@ impl AlertEngine {
                     .flatten()
                     .map(|end| (w.id.clone(), end))
             }) {
-                self.timers
-                    .schedule(Timer::WindowEnd(window_id.clone()), ends);
-                self.held.insert(
+                self.set_held(
                     k,
                     HeldBy::Window {
                         window_id: window_id.clone(),
@@ -158,7 +156,6 @@ impl AlertEngine {
                     },
                 );
                 self.changes.key(&incident.key);
-                self.changes.global = true;
                 out.push(suppressed(SuppressReason::Maintenance, Some(window_id)));
                 return;
             }
@@ -197,7 +194,7 @@ impl AlertEngine {
 
         // 7. notify
         self.changes.key(&incident.key);
-        self.held.remove(&k);
+        self.unhold(&k);
         self.sent.insert(k.clone(), SentRecord { at: now, firing });
         let timer = Timer::Repeat(k.0, k.1);
         match repeat {

@@ -203,11 +203,12 @@ impl AlertEngine {
         self.snapshot_with(IncidentModel::new(self.config.incident.clone()).snapshot())
     }
 
-    /// The engine-wide state alone: rules, silences, heartbeats, pending
-    /// groups and the housekeeping time, with no incidents and no per-key
-    /// state (`flapping`, `sent` and `held` empty: see
-    /// [`key_alert_snapshot`](Self::key_alert_snapshot)). Its size follows
-    /// the configuration, not the number of keys.
+    /// The engine-wide state alone: rules, silences, heartbeats, windows,
+    /// pending groups and the housekeeping time, with no incidents, no
+    /// per-key state (`flapping`, `sent` and `held` empty: see
+    /// [`key_alert_snapshot`](Self::key_alert_snapshot)) and no jobs (one
+    /// row each: [`job`](Self::job), [`restore_jobs`](Self::restore_jobs)).
+    /// Its size follows the configuration, not the number of keys.
     pub fn snapshot_global(&self) -> AlertSnapshot {
         AlertSnapshot {
             version: ALERT_SNAPSHOT_VERSION,
@@ -215,7 +216,7 @@ impl AlertEngine {
             rules: self.rules.values().cloned().collect(),
             silences: self.silences.values().cloned().collect(),
             heartbeats: self.heartbeats.values().cloned().collect(),
-            jobs: self.jobs.values().cloned().collect(),
+            jobs: Vec::new(),
             windows: self.windows.values().cloned().collect(),
             flapping: Vec::new(),
             sent: Vec::new(),
@@ -332,12 +333,15 @@ impl AlertEngine {
         if let Some(incident) = self.model.incident_for_key(&key) {
             incidents.insert(incident.id.clone());
         }
+        let mut windows = std::collections::BTreeSet::new();
         for incident_id in &incidents {
             for rule_id in self.rules.keys() {
                 let k = (rule_id.clone(), incident_id.clone());
                 self.timers.cancel(&Timer::Repeat(k.0.clone(), k.1.clone()));
                 self.sent.remove(&k);
-                self.held.remove(&k);
+                if let Some(HeldBy::Window { window_id, .. }) = self.held.remove(&k) {
+                    windows.insert(window_id);
+                }
             }
         }
         for e in sent {
@@ -348,10 +352,76 @@ impl AlertEngine {
             self.sent.insert((e.rule_id, e.incident_id), e.record);
         }
         for e in held {
-            self.arm_window_end(&e.by);
+            if let HeldBy::Window { window_id, .. } = &e.by {
+                windows.insert(window_id.clone());
+            }
             self.held.insert((e.rule_id, e.incident_id), e.by);
         }
+        for window_id in windows {
+            self.rearm_window_end(&window_id);
+        }
         self.refresh_key_activity(&key);
+    }
+
+    /// The end timer of a window: the earliest end of the occurrences
+    /// that hold something, or none.
+    pub(super) fn rearm_window_end(&mut self, window_id: &str) {
+        let timer = Timer::WindowEnd(window_id.to_owned());
+        let next = self
+            .held
+            .values()
+            .filter_map(|by| match by {
+                HeldBy::Window { window_id: w, until } if w == window_id => Some(*until),
+                _ => None,
+            })
+            .min();
+        match next {
+            Some(at) => self.timers.schedule(timer, at),
+            None => self.timers.cancel(&timer),
+        }
+    }
+
+    /// Puts jobs saved one row each ([`AlertChanges::jobs`](super::AlertChanges),
+    /// [`job`](Self::job)) into an engine made by
+    /// [`restore_split`](Self::restore_split), replacing any job of the same
+    /// key, with their timers. Nothing is reported by
+    /// [`take_changes`](Self::take_changes): the rows are saved already.
+    pub fn restore_jobs(
+        &mut self,
+        rows: impl IntoIterator<Item = JobState>,
+    ) -> Result<(), AlertSnapshotError> {
+        for state in rows {
+            self.insert_job_state(state)?;
+        }
+        self.refresh_tracked();
+        Ok(())
+    }
+
+    /// One job's state with its timers (replacing the job of its key).
+    fn insert_job_state(&mut self, state: JobState) -> Result<(), AlertSnapshotError> {
+        state.job.validate().map_err(AlertSnapshotError::Invalid)?;
+        let key = state.job.key();
+        if let Some(old) = self.jobs.remove(&key) {
+            self.timers.cancel(&Timer::JobDue(key.clone()));
+            self.timers.cancel(&Timer::JobDeadline(key.clone()));
+            for run in &old.open_runs {
+                self.timers.cancel(&Timer::JobRun(key.clone(), run.seq));
+            }
+        }
+        if let Some(at) = state.miss_at {
+            self.timers.schedule(Timer::JobDue(key.clone()), at);
+        }
+        if let Some(d) = state.deadlines.first() {
+            self.timers.schedule(Timer::JobDeadline(key.clone()), d.at);
+        }
+        for run in &state.open_runs {
+            if let Some(at) = run.too_long_at {
+                self.timers
+                    .schedule(Timer::JobRun(key.clone(), run.seq), at);
+            }
+        }
+        self.jobs.insert(key, state);
+        Ok(())
     }
 
     /// The window-end timer a held notification needs (the earliest end
@@ -527,24 +597,7 @@ impl AlertEngine {
             engine.windows.insert(window.id.clone(), window);
         }
         for state in snapshot.jobs {
-            state.job.validate().map_err(AlertSnapshotError::Invalid)?;
-            let key = state.job.key();
-            if let Some(at) = state.miss_at {
-                engine.timers.schedule(Timer::JobDue(key.clone()), at);
-            }
-            if let Some(d) = state.deadlines.first() {
-                engine
-                    .timers
-                    .schedule(Timer::JobDeadline(key.clone()), d.at);
-            }
-            for run in &state.open_runs {
-                if let Some(at) = run.too_long_at {
-                    engine
-                        .timers
-                        .schedule(Timer::JobRun(key.clone(), run.seq), at);
-                }
-            }
-            engine.jobs.insert(key, state);
+            engine.insert_job_state(state)?;
         }
         for e in snapshot.held {
             engine.arm_window_end(&e.by);

@@ -37,7 +37,7 @@ pub enum HeldBy {
     /// released when that job has none.
     Inhibited {
         /// The dependency's incident that held it.
-        incident_id: String,
+        by_incident_id: String,
         /// The dependency's connector.
         connector_id: Uuid,
         /// The dependency's source.

@@ -36,22 +36,10 @@ impl AlertEngine {
             Timer::JobRun(key, seq) => self.job_run_due(&key, seq, at, now, out),
             Timer::JobDeadline(key) => self.deadlines_due(&key, now, out),
             Timer::WindowEnd(id) => {
-                // Held notifications whose occurrence ended by now; a later
+                // What the occurrences that ended by now held; a later
                 // occurrence's holds keep the timer.
-                let next = self
-                    .held
-                    .values()
-                    .filter_map(|by| match by {
-                        HeldBy::Window { window_id, until } if *window_id == id && *until > now => {
-                            Some(*until)
-                        }
-                        _ => None,
-                    })
-                    .min();
                 self.release_window_until(&id, now, out);
-                if let Some(next) = next {
-                    self.timers.schedule(Timer::WindowEnd(id), next);
-                }
+                self.rearm_window_end(&id);
             }
             Timer::Repeat(rule_id, incident_id) => {
                 // The repeat deadline is part of the key's saved state,
@@ -126,7 +114,7 @@ impl AlertEngine {
         out: &mut Vec<AlertEffect>,
     ) {
         for k in held {
-            self.held.remove(&k);
+            self.unhold(&k);
             let Some(incident) = self.model.get_arc(&k.1).cloned() else {
                 continue;
             };
@@ -239,7 +227,17 @@ impl AlertEngine {
             self.timers.cancel(&Timer::Repeat(k.0, k.1));
         }
         let model = &self.model;
-        self.held.retain(|(_, inc), _| model.get(inc).is_some());
+        let mut windows = std::collections::BTreeSet::new();
+        self.held.retain(|(_, inc), by| {
+            let keep = model.get(inc).is_some();
+            if let (false, HeldBy::Window { window_id, .. }) = (keep, &*by) {
+                windows.insert(window_id.clone());
+            }
+            keep
+        });
+        for w in windows {
+            self.rearm_window_end(&w);
+        }
         if let Some(cfg) = self.config.flapping {
             let changes = &mut self.changes;
             self.flaps.retain(|key, s| {
