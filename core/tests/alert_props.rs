@@ -87,6 +87,9 @@ fn action() -> impl Strategy<Value = Action> {
     ]
 }
 
+/// (grace, max runtime, min runtime, deadline hour, depends on `A`).
+type JobSpec = (u64, Option<u64>, Option<u64>, Option<u8>, bool);
+
 #[derive(Debug, Clone)]
 struct Setup {
     rules: Vec<AlertRule>,
@@ -94,7 +97,7 @@ struct Setup {
     heartbeat: Option<(u64, u64)>,
     /// A job on source `B`: (grace, max runtime, min runtime, deadline
     /// hour, depends on `A`).
-    job: Option<(u64, Option<u64>, Option<u64>, Option<u8>, bool)>,
+    job: Option<JobSpec>,
     /// A maintenance window every hour: (duration, source glob).
     window: Option<(u64, Option<usize>)>,
     ops: Vec<(i64, Action)>,
