@@ -31,6 +31,35 @@ use crate::time::Timestamp;
 /// Which source a job watches: (connector, source), as for heartbeats.
 pub type JobKey = HeartbeatKey;
 
+impl JobKey {
+    /// The job's stable public id: `job_` + 32 hex digits of SHA-256 over
+    /// the connector (hyphenated) and the source, each length-prefixed.
+    /// The same on every receiver and across restarts, so the REST API can
+    /// name a job (`GET /v1/jobs/{id}/runs`) without storing an id.
+    ///
+    /// ```
+    /// use erpops_core::alert::JobKey;
+    /// let key = JobKey { connector_id: uuid::Uuid::nil(), source: "PAYROLL".into() };
+    /// let id = key.job_id();
+    /// assert!(id.starts_with("job_") && id.len() == 36);
+    /// assert_eq!(id, key.clone().job_id());
+    /// ```
+    pub fn job_id(&self) -> String {
+        let mut h = Sha256::new();
+        let connector = self.connector_id.hyphenated().to_string();
+        for part in [
+            b"job".as_slice(),
+            connector.as_bytes(),
+            self.source.as_bytes(),
+        ] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part);
+        }
+        let digest = h.finalize();
+        format!("job_{}", hex::encode(digest.get(..16).unwrap_or_default()))
+    }
+}
+
 /// Runs kept per job, newest last; older ones are dropped.
 pub const RECENT_RUNS: usize = 20;
 /// Runs in progress kept per job; a start beyond it ends the oldest one as
