@@ -158,6 +158,8 @@ pub fn run_on(store: &mut dyn AdminStore, command: &AdminCommand) -> Result<Stri
         AdminCommand::Rules(c) => crate::alerts::admin::rules(store, c),
         AdminCommand::Silences(c) => crate::alerts::admin::silences(store, c),
         AdminCommand::Heartbeats(c) => crate::alerts::admin::heartbeats(store, c),
+        AdminCommand::Jobs(c) => crate::alerts::jobs::jobs(store, c),
+        AdminCommand::Windows(c) => crate::alerts::jobs::windows(store, c),
         AdminCommand::Webhooks(c) => crate::alerts::admin::webhooks(store, c),
         AdminCommand::Plans(c) => crate::alerts::admin::plans(store, c),
         AdminCommand::Backup { .. } | AdminCommand::Restore { .. } => Err(

@@ -128,6 +128,14 @@ pub enum AdminCommand {
     /// opens an incident.
     #[command(subcommand)]
     Heartbeats(HeartbeatCommand),
+    /// Batch jobs: cron schedules in a time zone (or a period), start
+    /// grace, runtime limits, a daily deadline and dependencies.
+    #[command(subcommand)]
+    Jobs(JobCommand),
+    /// Maintenance windows: recurring silences (cron start, duration, time
+    /// zone).
+    #[command(subcommand)]
+    Windows(WindowCommand),
     /// Webhook destination per tenant (channel `webhook`).
     #[command(subcommand)]
     Webhooks(WebhookCommand),
@@ -192,7 +200,8 @@ pub enum RuleCommand {
         channel: String,
         /// Transitions that notify, comma-separated: opened, escalated,
         /// reopened, resolved, ack_expired, missed_run, flapping_started,
-        /// flapping_stopped. Default: all.
+        /// flapping_stopped, missed_start, run_too_long, run_too_short,
+        /// deadline_missed. Default: all.
         #[arg(long, value_delimiter = ',')]
         kinds: Vec<String>,
         /// Which incidents.
@@ -308,6 +317,135 @@ pub enum HeartbeatCommand {
         /// The event source.
         #[arg(long)]
         source: String,
+    },
+}
+
+/// `erpops admin jobs …`.
+#[derive(Debug, Subcommand)]
+// Parsed once per process: the size of the variants does not matter.
+#[allow(clippy::large_enum_variant)]
+pub enum JobCommand {
+    /// Watch a batch job, or change how it is watched (its runs, open
+    /// incidents and pause state are kept).
+    #[command(alias = "create")]
+    Set {
+        /// Connector id.
+        #[arg(long)]
+        connector: String,
+        /// The event `source` (exact) the job's run signals carry.
+        #[arg(long)]
+        source: String,
+        /// When the job starts: a 5-field cron expression (or @daily, ...)
+        /// read in --time-zone, e.g. "0 2 * * MON-FRI"; repeatable (due at
+        /// every fire time of any of them).
+        #[arg(long, value_name = "CRON")]
+        schedule: Vec<String>,
+        /// IANA time zone of the --schedule expressions, e.g.
+        /// America/Chicago [default: UTC].
+        #[arg(long, value_name = "ZONE")]
+        time_zone: Option<String>,
+        /// Or: the job reports at least this often (seconds, or 30m, 6h,
+        /// 1d), as a heartbeat does.
+        #[arg(long, value_name = "DURATION", conflicts_with = "schedule")]
+        period: Option<String>,
+        /// How late a due run may start (or report) before it counts as
+        /// missed [default: 0].
+        #[arg(long, value_name = "DURATION")]
+        grace: Option<String>,
+        /// A run still going this long after its start opens
+        /// `run_too_long`.
+        #[arg(long, value_name = "DURATION")]
+        max_runtime: Option<String>,
+        /// A run that succeeds sooner opens `run_too_short`.
+        #[arg(long, value_name = "DURATION")]
+        min_runtime: Option<String>,
+        /// Local time of day (HH:MM) by which each scheduled run must have
+        /// succeeded, e.g. 06:00 (schedules only).
+        #[arg(long, value_name = "HH:MM")]
+        deadline: Option<String>,
+        /// IANA time zone of --deadline [default: --time-zone].
+        #[arg(long, value_name = "ZONE", requires = "deadline")]
+        deadline_time_zone: Option<String>,
+        /// A job this one depends on: SOURCE (same connector) or
+        /// CONNECTOR/SOURCE (a connector of the same tenant); repeatable.
+        /// While it has an open incident, this job's notifications are
+        /// held (`inhibited`).
+        #[arg(long, value_name = "[CONNECTOR/]SOURCE")]
+        depends_on: Vec<String>,
+        /// Severity of the incidents its expectations open.
+        #[arg(long, default_value = "error")]
+        severity: String,
+    },
+    /// List jobs with their schedule and limits.
+    List {
+        /// Only this tenant's connectors.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Pause a job: nothing is expected until it is resumed (its runs are
+    /// still recorded).
+    Pause {
+        /// Connector id.
+        #[arg(long)]
+        connector: String,
+        /// The event source.
+        #[arg(long)]
+        source: String,
+    },
+    /// Resume a paused job; its next due time counts from now.
+    Resume {
+        /// Connector id.
+        #[arg(long)]
+        connector: String,
+        /// The event source.
+        #[arg(long)]
+        source: String,
+    },
+    /// Stop watching a job (its open incidents stay; resolve them).
+    #[command(alias = "delete")]
+    Remove {
+        /// Connector id.
+        #[arg(long)]
+        connector: String,
+        /// The event source.
+        #[arg(long)]
+        source: String,
+    },
+}
+
+/// `erpops admin windows …`.
+#[derive(Debug, Subcommand)]
+pub enum WindowCommand {
+    /// Create a maintenance window, or replace the one with the same id.
+    #[command(alias = "create")]
+    Set {
+        /// Window id, e.g. `erp-patching`.
+        #[arg(long)]
+        id: String,
+        /// When each occurrence starts: a 5-field cron expression read in
+        /// --time-zone, e.g. "0 1 * * SUN".
+        #[arg(long, value_name = "CRON")]
+        schedule: String,
+        /// IANA time zone of --schedule [default: UTC].
+        #[arg(long, value_name = "ZONE")]
+        time_zone: Option<String>,
+        /// How long each occurrence lasts (seconds, or 30m, 4h).
+        #[arg(long, value_name = "DURATION")]
+        duration: String,
+        /// What it holds.
+        #[command(flatten)]
+        matchers: MatchArgs,
+        /// Why (shown in the list).
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// List maintenance windows.
+    List,
+    /// Remove a window: what it holds is released now.
+    #[command(alias = "delete")]
+    Remove {
+        /// Window id.
+        id: String,
     },
 }
 

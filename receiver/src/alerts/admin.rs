@@ -1,6 +1,7 @@
 //! `erpops admin rules|silences|heartbeats|webhooks|plans`: the operator's
-//! alert configuration and custom plans. Every change to rules, silences
-//! and heartbeats bumps the store's configuration generation, which a
+//! alert configuration and custom plans (jobs and maintenance windows:
+//! [`super::jobs`]). Every change to rules, silences, heartbeats, jobs
+//! and windows bumps the store's configuration generation, which a
 //! running server's writer checks (at least once a second) and then loads
 //! the new configuration into its alert engine — no restart needed.
 //!
@@ -24,15 +25,15 @@ use crate::clock;
 use crate::store::alerts::{CustomPlan, WebhookRow};
 use crate::store::{AdminStore, StoreError};
 
-fn err(e: StoreError) -> String {
+pub(crate) fn err(e: StoreError) -> String {
     e.to_string()
 }
 
-fn parse_connector(id: &str) -> Result<Uuid, String> {
+pub(crate) fn parse_connector(id: &str) -> Result<Uuid, String> {
     Uuid::parse_str(id.trim()).map_err(|_| format!("{id:?} is not a connector UUID"))
 }
 
-fn parse_severity(s: &str) -> Result<Severity, String> {
+pub(crate) fn parse_severity(s: &str) -> Result<Severity, String> {
     serde_json::from_value(serde_json::Value::String(s.to_owned()))
         .map_err(|_| format!("unknown severity {s:?}; use info, warn, error or critical"))
 }
@@ -41,7 +42,8 @@ fn parse_kind(s: &str) -> Result<TransitionKind, String> {
     serde_json::from_value(serde_json::Value::String(s.trim().to_owned())).map_err(|_| {
         format!(
             "unknown transition {s:?}; use opened, escalated, reopened, resolved, ack_expired, \
-             missed_run, flapping_started or flapping_stopped"
+             missed_run, flapping_started, flapping_stopped, missed_start, run_too_long, \
+             run_too_short or deadline_missed"
         )
     })
 }
@@ -84,7 +86,7 @@ pub fn check_plan(store: &mut dyn AdminStore, plan: &str) -> Result<(), String> 
     ))
 }
 
-fn matchers(m: &MatchArgs) -> Result<Matchers, String> {
+pub(crate) fn matchers(m: &MatchArgs) -> Result<Matchers, String> {
     Ok(Matchers {
         connector_id: m.connector.as_deref().map(parse_connector).transpose()?,
         source: m.source.clone(),
@@ -93,7 +95,7 @@ fn matchers(m: &MatchArgs) -> Result<Matchers, String> {
     })
 }
 
-fn describe(m: &Matchers) -> String {
+pub(crate) fn describe(m: &Matchers) -> String {
     let mut parts = Vec::new();
     if let Some(c) = m.connector_id {
         parts.push(format!("connector={c}"));
@@ -281,6 +283,15 @@ pub fn heartbeats(
                 paused: false,
             };
             heartbeat.validate().map_err(|e| e.to_string())?;
+            let config = store.alert_config().map_err(err)?;
+            if config.jobs.iter().any(|j| j.key() == heartbeat.key()) {
+                return Err(format!(
+                    "{} (code watched_twice); `erpops admin jobs remove --connector {} --source \
+                     {source}` first, or give the job a --period instead",
+                    erpops_core::alert::AlertError::WatchedTwice,
+                    heartbeat.connector_id
+                ));
+            }
             store.put_heartbeat(&heartbeat, now).map_err(err)?;
             Ok(format!(
                 "heartbeat saved: {source} of connector {connector} every {period_secs} s \

@@ -17,9 +17,11 @@
 //! - [`log`]: the log deliverer (channel `log`).
 //! - [`webhook`]: the signed outbound webhook (channel `webhook`).
 //! - [`admin`]: `erpops admin rules|silences|heartbeats|webhooks|plans`.
+//! - [`jobs`]: `erpops admin jobs|windows` and the REST views of jobs.
 
 pub mod admin;
 pub mod deliver;
+pub mod jobs;
 pub mod log;
 pub mod notify;
 pub mod webhook;

@@ -13,7 +13,10 @@
 //! `GET /v1/connectors/{id}`,
 //! `GET /v1/events` (connector, event_type, severity, source, since, limit,
 //! cursor), `GET /v1/alerts` (state, incident, rule, reason, since, limit,
-//! cursor: notifications with their delivery state), `GET /v1/usage`.
+//! cursor: notifications with their delivery state), `GET /v1/usage`,
+//! `GET /v1/jobs` (limit, cursor: batch jobs with their schedule, next
+//! expected run, last runs, median duration and status),
+//! `GET /v1/jobs/{id}`, `GET /v1/jobs/{id}/runs`.
 
 pub mod query;
 
@@ -63,8 +66,9 @@ pub struct ApiRequest {
 pub fn allowed_methods(path: &str) -> Option<&'static str> {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(2).collect();
     match segments.as_slice() {
-        ["incidents" | "connectors" | "events" | "alerts" | "usage"]
-        | ["incidents" | "connectors", _] => Some("GET"),
+        ["incidents" | "connectors" | "events" | "alerts" | "usage" | "jobs"]
+        | ["incidents" | "connectors" | "jobs", _]
+        | ["jobs", _, "runs"] => Some("GET"),
         ["incidents", _, "acknowledge" | "resolve"] => Some("POST"),
         _ => None,
     }
@@ -91,6 +95,7 @@ fn not_found(what: Resource) -> Refusal {
     let (code, name, list) = match what {
         Resource::Incident => ("incident_not_found", "incident", "/v1/incidents"),
         Resource::Connector => ("connector_not_found", "connector", "/v1/connectors"),
+        Resource::Job => ("job_not_found", "job", "/v1/jobs"),
     };
     (
         404,
@@ -104,6 +109,7 @@ fn not_found(what: Resource) -> Refusal {
 enum Resource {
     Incident,
     Connector,
+    Job,
 }
 
 fn page(rows: Vec<Listed>, limit: usize) -> Value {
@@ -368,6 +374,27 @@ impl Api {
                     .find(|c| c.id.to_string().eq_ignore_ascii_case(&id))
                     .map(|c| ok(200, &json!(c)))
                     .ok_or_else(|| not_found(Resource::Connector))
+            }
+            (&Method::GET, ["jobs"]) => {
+                params.only(&["limit", "cursor"])?;
+                let (limit, cursor) = (params.limit()?, params.cursor()?);
+                let rows = self
+                    .read(move |s| s.list_jobs(&tenant, cursor.as_ref(), limit))
+                    .await?;
+                Ok(ok(200, &page(rows, limit)))
+            }
+            (&Method::GET, ["jobs", id]) | (&Method::GET, ["jobs", id, "runs"]) => {
+                params.only(&[])?;
+                let runs = segments.len() == 3;
+                let id = (*id).to_owned();
+                let found = self.read(move |s| s.job(&tenant, &id)).await?;
+                let (job, state) = found.ok_or_else(|| not_found(Resource::Job))?;
+                let view = if runs {
+                    crate::alerts::jobs::runs_view(&job, state.as_ref())
+                } else {
+                    crate::alerts::jobs::job_view(&job, state.as_ref())
+                };
+                Ok(ok(200, &view))
             }
             (&Method::GET, ["events"]) => {
                 params.only(&[

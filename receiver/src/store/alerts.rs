@@ -1,11 +1,12 @@
 //! The alerting rows of the store: the operator's alert configuration
-//! (rules, silences, heartbeats, webhook destinations, custom plans), the
+//! (rules, silences, heartbeats, jobs, maintenance windows, webhook
+//! destinations, custom plans), the
 //! alert engine's saved state, and the notifications with their delivery
 //! state; the configuration reads the writer, the deliverer and the admin
 //! commands share ([`ConfigStore`]) and the deliverer's own trait
 //! ([`DeliveryStore`]).
 
-use erpops_core::alert::{AlertRule, Heartbeat, Silence};
+use erpops_core::alert::{AlertRule, Heartbeat, Job, MaintenanceWindow, Silence};
 use erpops_core::quota::Limit;
 use erpops_core::Timestamp;
 use uuid::Uuid;
@@ -33,6 +34,10 @@ pub struct AlertConfigRows {
     pub silences: Vec<Silence>,
     /// Heartbeat expectations.
     pub heartbeats: Vec<Heartbeat>,
+    /// Batch jobs (issue #23), in (connector, source) order.
+    pub jobs: Vec<Job>,
+    /// Maintenance windows, in id order.
+    pub windows: Vec<MaintenanceWindow>,
 }
 
 /// A tenant's outbound webhook destination.
@@ -131,7 +136,7 @@ pub struct AlertFilter {
 pub trait ConfigStore: Send {
     /// The configuration generation (bumped by every admin change).
     fn config_generation(&mut self) -> StoreResult<i64>;
-    /// Rules, silences and heartbeats with their generation.
+    /// Rules, silences, heartbeats, jobs and windows with their generation.
     fn alert_config(&mut self) -> StoreResult<AlertConfigRows>;
     /// The tenant of a connector, if the connector is known.
     fn connector_tenant(&mut self, connector: &Uuid) -> StoreResult<Option<String>>;

@@ -30,6 +30,8 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../../migrations/0008_alert_key_state.sql")),
     // Retention's indexes: the same file for both engines.
     (11, include_str!("../../migrations/0011_retention.sql")),
+    // Jobs, maintenance windows and the jobs' state rows: one file for both.
+    (12, include_str!("../../migrations/0012_jobs.sql")),
 ];
 
 /// The same versions for PostgreSQL (`receiver/migrations/postgres/`),
@@ -67,6 +69,7 @@ pub const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../../migrations/postgres/0010_engine_partitions.sql"),
     ),
     (11, include_str!("../../migrations/0011_retention.sql")),
+    (12, include_str!("../../migrations/0012_jobs.sql")),
 ];
 
 /// Brings the schema up to date with `migrations` (this engine's list);

@@ -24,7 +24,8 @@
 //! - [`postgres`]: the shared store (`--store postgres://…`).
 //! - [`migrate`]: versioned schema migrations kept in `receiver/migrations/`,
 //!   one runner for both engines.
-//! - [`alerts`]: the alerting rows (rules, silences, heartbeats, webhooks,
+//! - [`alerts`]: the alerting rows (rules, silences, heartbeats, jobs,
+//!   maintenance windows, webhooks,
 //!   custom plans, notifications) and the deliverer's trait.
 
 pub mod alerts;
@@ -37,7 +38,9 @@ pub mod sqlite;
 
 use core::fmt;
 
-use erpops_core::alert::{AlertRule, Heartbeat, KeyAlertSnapshot, Silence};
+use erpops_core::alert::{
+    AlertRule, Heartbeat, Job, JobKey, JobState, KeyAlertSnapshot, MaintenanceWindow, Silence,
+};
 use erpops_core::incident::{
     CorrelationKey, Effect as IncidentEffect, IncidentSnapshot, KeySnapshot,
 };
@@ -221,12 +224,18 @@ pub struct EngineChanges {
     pub alert_state: Option<serde_json::Value>,
     /// Per-key alerting state rows written since (their current content).
     pub alert_keys: Vec<KeyAlertSnapshot>,
+    /// Job rows written since (their current content), read with the
+    /// engine-wide state: a job's row is versioned like it.
+    pub jobs: Vec<JobState>,
 }
 
 impl EngineChanges {
     /// Whether nothing changed (the common case with one busy receiver).
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty() && self.alert_state.is_none() && self.alert_keys.is_empty()
+        self.keys.is_empty()
+            && self.alert_state.is_none()
+            && self.alert_keys.is_empty()
+            && self.jobs.is_empty()
     }
 }
 
@@ -612,6 +621,14 @@ pub trait WriterStore: RecordStore + ConfigStore {
     ) -> StoreResult<()>;
     /// Every key's saved alerting state, in key order.
     fn load_alert_keys(&mut self) -> StoreResult<Vec<KeyAlertSnapshot>>;
+    /// Writes the state of the jobs a commit changed, one row each (the
+    /// core's [`JobState`]), or `None` to drop a removed job's row: a run
+    /// signal rewrites its job, not every job. On a shared store the rows
+    /// are versioned with the engine-wide state (the transaction holds its
+    /// lock, as for every event of a watched source).
+    fn write_job_states(&mut self, rows: &[(JobKey, Option<JobState>)]) -> StoreResult<()>;
+    /// Every job's saved state, in (connector, source) order.
+    fn load_job_states(&mut self) -> StoreResult<Vec<JobState>>;
     /// Records a notification as `pending`, due at once.
     fn insert_notification(&mut self, n: &NewNotification<'_>) -> StoreResult<()>;
 }
@@ -664,6 +681,19 @@ pub trait ReadStore: Send {
         limit: usize,
         now: Timestamp,
     ) -> StoreResult<Vec<Listed>>;
+    /// A page of the jobs of `tenant`'s connectors, newest first (when
+    /// set, then job id), strictly after `after`: each job's configuration
+    /// with what the engine tracks of it
+    /// ([`crate::alerts::jobs::job_view`]).
+    fn list_jobs(
+        &mut self,
+        tenant: &str,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<Listed>>;
+    /// One job of `tenant` by its id (`job_…`): its configuration and its
+    /// saved state (`None` until a writer loaded it).
+    fn job(&mut self, tenant: &str, job_id: &str) -> StoreResult<Option<(Job, Option<JobState>)>>;
 }
 
 /// What the admin commands (and `serve --demo`) change: tenants,
@@ -736,6 +766,15 @@ pub trait AdminStore: ConfigStore + ReadStore {
     fn put_heartbeat(&mut self, heartbeat: &Heartbeat, now: Timestamp) -> StoreResult<()>;
     /// Deletes a heartbeat expectation; bumps the generation.
     fn delete_heartbeat(&mut self, connector: &Uuid, source: &str) -> StoreResult<()>;
+    /// Creates or replaces a job (its first setting time is kept: the
+    /// REST API lists jobs by it); bumps the generation.
+    fn put_job(&mut self, job: &Job, now: Timestamp) -> StoreResult<()>;
+    /// Deletes a job; bumps the generation.
+    fn delete_job(&mut self, connector: &Uuid, source: &str) -> StoreResult<()>;
+    /// Creates or replaces a maintenance window; bumps the generation.
+    fn put_window(&mut self, window: &MaintenanceWindow, now: Timestamp) -> StoreResult<()>;
+    /// Deletes a maintenance window; bumps the generation.
+    fn delete_window(&mut self, id: &str) -> StoreResult<()>;
     /// Sets a tenant's webhook destination.
     fn put_webhook(&mut self, webhook: &WebhookRow, now: Timestamp) -> StoreResult<()>;
     /// Removes a tenant's webhook destination.

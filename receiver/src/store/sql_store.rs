@@ -6,7 +6,7 @@
 //! Statement forms that differ only in spelling are asked of
 //! [`Dialect`](super::dialect::Dialect).
 
-use erpops_core::alert::KeyAlertSnapshot;
+use erpops_core::alert::{Job, JobKey, JobState, KeyAlertSnapshot};
 use erpops_core::event::Event;
 use erpops_core::incident::snapshot::SNAPSHOT_VERSION;
 use erpops_core::incident::{
@@ -824,6 +824,63 @@ impl<B: Backend> WriterStore for SqlStore<B> {
             .collect()
     }
 
+    fn write_job_states(&mut self, rows: &[(JobKey, Option<JobState>)]) -> StoreResult<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let json: Vec<Option<String>> = rows
+            .iter()
+            .map(|(_, row)| row.as_ref().map(to_json).transpose())
+            .collect::<StoreResult<_>>()?;
+        let ids: Vec<String> = rows
+            .iter()
+            .map(|(k, _)| k.connector_id.to_string())
+            .collect();
+        self.db.atomically(|db| {
+            // Versioned with the engine-wide state where the engine is
+            // shared (other receivers read the rows newer than the
+            // version they hold); 0 on SQLite.
+            let version = db.engine_write_version()?.unwrap_or(0);
+            let upserts: Vec<Vec<Param<'_>>> = rows
+                .iter()
+                .zip(&json)
+                .zip(&ids)
+                .filter_map(|(((key, _), json), cid)| {
+                    Some(args![cid, &key.source, json.as_ref()?, version].to_vec())
+                })
+                .collect();
+            db.execute_each(
+                "INSERT INTO job_state (connector_id, source, state_json, version) VALUES (?1, \
+                 ?2, ?3, ?4) ON CONFLICT (connector_id, source) DO UPDATE SET state_json = \
+                 excluded.state_json, version = excluded.version",
+                &upserts,
+            )?;
+            let dropped: Vec<Vec<Param<'_>>> = rows
+                .iter()
+                .zip(&json)
+                .zip(&ids)
+                .filter(|((_, json), _)| json.is_none())
+                .map(|(((key, _), _), cid)| args![cid, &key.source].to_vec())
+                .collect();
+            db.execute_each(
+                "DELETE FROM job_state WHERE connector_id = ?1 AND source = ?2",
+                &dropped,
+            )?;
+            Ok(())
+        })
+    }
+
+    fn load_job_states(&mut self) -> StoreResult<Vec<JobState>> {
+        self.db
+            .query(
+                "SELECT state_json FROM job_state ORDER BY connector_id, source",
+                &[],
+            )?
+            .iter()
+            .map(|r| from_json(&r.get::<String>(0)?, "job row"))
+            .collect()
+    }
+
     fn insert_notification(&mut self, n: &NewNotification<'_>) -> StoreResult<()> {
         self.db.execute(
             "INSERT INTO notifications (id, tenant_id, rule_id, channel, incident_id, reason, \
@@ -1089,6 +1146,61 @@ impl<B: Backend> ReadStore for SqlStore<B> {
             })
             .collect()
     }
+
+    fn list_jobs(
+        &mut self,
+        tenant: &str,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<Listed>> {
+        self.db
+            .query(
+                "SELECT j.created_at, j.job_id, j.job_json, s.state_json FROM alert_jobs j JOIN \
+                 connectors c ON c.id = j.connector_id LEFT JOIN job_state s ON s.connector_id \
+                 = j.connector_id AND s.source = j.source WHERE c.tenant_id = ?1 AND (CAST(?2 \
+                 AS BIGINT) IS NULL OR j.created_at < ?2 OR (j.created_at = ?2 AND j.job_id < \
+                 ?3)) ORDER BY j.created_at DESC, j.job_id DESC LIMIT ?4",
+                args![
+                    tenant,
+                    after.map(|c| c.at),
+                    after.map(|c| c.id.as_str()),
+                    limit_param(limit),
+                ],
+            )?
+            .iter()
+            .map(|r| {
+                let (job, state) = job_of(r, 2)?;
+                Ok(Listed {
+                    at: r.get(0)?,
+                    id: r.get(1)?,
+                    json: crate::alerts::jobs::job_view(&job, state.as_ref()),
+                })
+            })
+            .collect()
+    }
+
+    fn job(&mut self, tenant: &str, job_id: &str) -> StoreResult<Option<(Job, Option<JobState>)>> {
+        self.db
+            .query_opt(
+                "SELECT j.job_json, s.state_json FROM alert_jobs j JOIN connectors c ON c.id = \
+                 j.connector_id LEFT JOIN job_state s ON s.connector_id = j.connector_id AND \
+                 s.source = j.source WHERE c.tenant_id = ?1 AND j.job_id = ?2",
+                args![tenant, job_id],
+            )?
+            .map(|r| job_of(&r, 0))
+            .transpose()
+    }
+}
+
+/// A job's configuration and saved state from the columns `job_json` and
+/// `state_json` (NULL until a writer loaded the job), starting at `at`.
+fn job_of(r: &super::db::Row, at: usize) -> StoreResult<(Job, Option<JobState>)> {
+    let job: Job = from_json(&r.get::<String>(at)?, "job")?;
+    let state = r
+        .get::<Option<String>>(at + 1)?
+        .map(|s| from_json::<JobState>(&s, "job row"))
+        .transpose()?;
+    Ok((job, state))
 }
 
 /// A [`ConnectorRow`] from the columns id, tenant, name, enabled and the

@@ -35,8 +35,13 @@ pub fn load_engine(store: &mut dyn WriterStore) -> StoreResult<AlertEngine> {
     };
     let whole = !(global.flapping.is_empty() && global.sent.is_empty() && global.held.is_empty());
     let keys = store.load_alert_keys()?;
-    let engine = AlertEngine::restore_split(alert_config(), global, incidents, keys)
+    let mut engine = AlertEngine::restore_split(alert_config(), global, incidents, keys)
         .map_err(|e| StoreError::Corrupt(format!("alert state: {e}")))?;
+    // The jobs, one row each, with their timers (due time, runs in
+    // progress, pending deadlines): a restart keeps them.
+    engine
+        .restore_jobs(store.load_job_states()?)
+        .map_err(|e| StoreError::Corrupt(format!("job row: {e}")))?;
     if whole {
         let rows: Vec<_> = engine
             .alert_keys()
@@ -115,7 +120,8 @@ impl Writer {
     /// Saves what the open transaction changed in the alert engine's own
     /// state (the incidents are saved as key rows apart): the rows of the
     /// keys whose alerting state changed ([`AlertEngine::take_changes`]),
-    /// and the engine-wide row only when it changed. Nothing here grows
+    /// the rows of the jobs that changed, and the engine-wide row only
+    /// when it changed. Nothing here grows
     /// with the number of keys the engine holds.
     pub(super) fn save_engine(&mut self) -> StoreResult<()> {
         let changes = self.alerts.take_changes();
@@ -135,6 +141,18 @@ impl Writer {
                 })
                 .collect();
             self.store.write_alert_keys(&rows)?;
+        }
+        if !changes.jobs.is_empty() {
+            // One row per changed job (`None`: removed).
+            let rows: Vec<_> = changes
+                .jobs
+                .into_iter()
+                .map(|k| {
+                    let row = self.alerts.job(k.connector_id, &k.source).cloned();
+                    (k, row)
+                })
+                .collect();
+            self.store.write_job_states(&rows)?;
         }
         if changes.global || self.alerts_dirty {
             let state = state_json(&self.alerts, self.alert_generation)?;
@@ -179,13 +197,16 @@ impl Writer {
     /// over the keys held (in memory, no query).
     fn apply_engine_changes(&mut self, changes: EngineChanges) -> StoreResult<()> {
         if changes.alert_state.is_none() {
-            let reloaded = changes.keys.len() + changes.alert_keys.len();
+            let reloaded = changes.keys.len() + changes.alert_keys.len() + changes.jobs.len();
             self.alerts
                 .restore_rows(
                     changes.keys.into_iter().map(|k| (k.key, Some(k.state))),
                     changes.alert_keys,
                 )
                 .map_err(|e| StoreError::Corrupt(format!("alert state: {e}")))?;
+            self.alerts
+                .restore_jobs(changes.jobs)
+                .map_err(|e| StoreError::Corrupt(format!("job row: {e}")))?;
             tracing::debug!(
                 rows = reloaded,
                 "caught up in place with another receiver's key rows"
@@ -232,9 +253,22 @@ impl Writer {
             version: SNAPSHOT_VERSION,
             keys: keys.into_values().collect(),
         };
-        self.alerts =
+        // The jobs this engine holds, with the rows written since.
+        let mut jobs: std::collections::BTreeMap<_, _> = self
+            .alerts
+            .jobs()
+            .map(|s| (s.job.key(), s.clone()))
+            .collect();
+        for row in changes.jobs {
+            jobs.insert(row.job.key(), row);
+        }
+        let mut engine =
             AlertEngine::restore_split(alert_config(), global, incidents, alert_keys.into_values())
                 .map_err(|e| StoreError::Corrupt(format!("alert state: {e}")))?;
+        engine
+            .restore_jobs(jobs.into_values())
+            .map_err(|e| StoreError::Corrupt(format!("job row: {e}")))?;
+        self.alerts = engine;
         tracing::debug!(
             rows = reloaded,
             "caught up with another receiver's engine changes"
@@ -252,7 +286,8 @@ impl Writer {
         }
     }
 
-    /// Loads rules, silences and heartbeats into the engine when the
+    /// Loads rules, silences, heartbeats, jobs and maintenance windows
+    /// into the engine when the
     /// store's configuration generation moved (inside the open
     /// transaction; ending a silence may release held notifications).
     pub(super) fn reload_alert_config(&mut self, now: Timestamp) -> StoreResult<()> {
@@ -321,12 +356,63 @@ impl Writer {
         for (connector, source) in gone {
             self.alerts.remove_heartbeat(connector, &source);
         }
+        // Jobs removed before any is set, so a source moved from a job to
+        // a heartbeat (or back) is not refused as watched twice.
+        let keep: std::collections::HashSet<(uuid::Uuid, &str)> = config
+            .jobs
+            .iter()
+            .map(|j| (j.connector_id, j.source.as_str()))
+            .collect();
+        let gone: Vec<(uuid::Uuid, String)> = self
+            .alerts
+            .jobs()
+            .map(|s| &s.job)
+            .filter(|j| !keep.contains(&(j.connector_id, j.source.as_str())))
+            .map(|j| (j.connector_id, j.source.clone()))
+            .collect();
+        for (connector, source) in gone {
+            self.alerts.remove_job(connector, &source);
+        }
         for heartbeat in &config.heartbeats {
             if self.alerts.heartbeats().any(|s| &s.heartbeat == heartbeat) {
                 continue;
             }
             if let Err(e) = self.alerts.set_heartbeat(heartbeat.clone(), now) {
                 tracing::warn!(source = %heartbeat.source, error = %e, "heartbeat skipped");
+            }
+        }
+        // A job whose configuration is unchanged keeps its state (its
+        // restored timers above all); a changed one is set again (the core
+        // keeps its runs and incidents).
+        for job in &config.jobs {
+            if self
+                .alerts
+                .job(job.connector_id, &job.source)
+                .is_some_and(|s| &s.job == job)
+            {
+                continue;
+            }
+            if let Err(e) = self.alerts.set_job(job.clone(), now) {
+                tracing::warn!(source = %job.source, code = e.code(), error = %e, "job skipped");
+            }
+        }
+        let keep: std::collections::HashSet<&str> =
+            config.windows.iter().map(|w| w.id.as_str()).collect();
+        let gone: Vec<String> = self
+            .alerts
+            .windows()
+            .filter(|w| !keep.contains(w.id.as_str()))
+            .map(|w| w.id.clone())
+            .collect();
+        for id in gone {
+            effects.extend(self.alerts.remove_window(&id, now));
+        }
+        for window in &config.windows {
+            if self.alerts.windows().any(|w| w == window) {
+                continue;
+            }
+            if let Err(e) = self.alerts.set_window(window.clone()) {
+                tracing::warn!(window = %window.id, error = %e, "maintenance window skipped");
             }
         }
         self.alert_generation = config.generation;
@@ -336,6 +422,8 @@ impl Writer {
             rules = config.rules.len(),
             silences = config.silences.len(),
             heartbeats = config.heartbeats.len(),
+            jobs = config.jobs.len(),
+            windows = config.windows.len(),
             "alert configuration loaded"
         );
         self.apply_alert_effects(effects, now)

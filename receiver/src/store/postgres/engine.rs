@@ -16,7 +16,9 @@
 //!   statement over the `(tenant_id, version)` indexes, for every tenant
 //!   of the group at once) and puts them into its engine in place.
 //! - **The engine-wide state** (the one `alert_state` row: heartbeats,
-//!   `group_wait` batches, silences, rules as loaded): locked with the one
+//!   `group_wait` batches, silences, rules and windows as loaded; and the
+//!   jobs' rows, `job_state`, each written with the engine-wide version,
+//!   since every event of a job's source locks it): locked with the one
 //!   `engine_version` row, after the partitions, only by what may change
 //!   it. The writer asks the core which events may
 //!   ([`AlertEngine::ingest_may_change_global`](erpops_core::alert::AlertEngine::ingest_may_change_global):
@@ -259,7 +261,8 @@ impl PgConn {
              s.v OFFSET 0) AS k UNION ALL SELECT 2, a.state_json FROM unnest($1::TEXT[], \
              $2::BIGINT[]) AS s(t, v) CROSS JOIN LATERAL (SELECT state_json FROM alert_key_state \
              WHERE tenant_id = s.t AND version > s.v OFFSET 0) AS a UNION ALL SELECT 1, \
-             state_json FROM alert_state WHERE $4 AND id = 1 AND version > $3",
+             state_json FROM alert_state WHERE $4 AND id = 1 AND version > $3 UNION ALL SELECT \
+             3, state_json FROM job_state WHERE $4 AND version > $3",
             &[&tenants, &since, &global_since, &check_global],
         )?;
         let mut changes = EngineChanges::default();
@@ -268,6 +271,10 @@ impl PgConn {
             let json: String = row.get(1)?;
             match kind {
                 1 => changes.alert_state = Some(serde_json::from_str(&json).map_err(corrupt)?),
+                3 => changes.jobs.push(
+                    serde_json::from_str(&json)
+                        .map_err(|e| StoreError::Corrupt(format!("job row: {e}")))?,
+                ),
                 2 => changes.alert_keys.push(
                     serde_json::from_str(&json)
                         .map_err(|e| StoreError::Corrupt(format!("alert key row: {e}")))?,

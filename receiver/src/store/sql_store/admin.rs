@@ -1,6 +1,6 @@
 //! [`AdminStore`] for both engines: what the admin commands change.
 
-use erpops_core::alert::{AlertRule, Heartbeat, Silence};
+use erpops_core::alert::{AlertRule, Heartbeat, Job, MaintenanceWindow, Silence};
 use erpops_core::pii::PiiPolicy;
 use erpops_core::Timestamp;
 use uuid::Uuid;
@@ -364,6 +364,55 @@ impl<B: Backend> AdminStore for SqlStore<B> {
             args![&cid, source],
             "heartbeat",
             &format!("{cid} {source}"),
+        )
+    }
+
+    fn put_job(&mut self, job: &Job, now: Timestamp) -> StoreResult<()> {
+        let json = to_json(job)?;
+        let cid = job.connector_id.to_string();
+        let job_id = job.key().job_id();
+        self.db.atomically(|db| {
+            db.execute(
+                "INSERT INTO alert_jobs (connector_id, source, job_id, job_json, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (connector_id, source) DO UPDATE SET \
+                 job_json = excluded.job_json",
+                args![&cid, &job.source, &job_id, &json, to_db(now)],
+            )
+            .map_err(|e| e.missing_or("connector", &cid))?;
+            db.execute(BUMP, &[])?;
+            Ok(())
+        })
+    }
+
+    fn delete_job(&mut self, connector: &Uuid, source: &str) -> StoreResult<()> {
+        let cid = connector.to_string();
+        self.delete_one(
+            "DELETE FROM alert_jobs WHERE connector_id = ?1 AND source = ?2",
+            args![&cid, source],
+            "job",
+            &format!("{cid} {source}"),
+        )
+    }
+
+    fn put_window(&mut self, window: &MaintenanceWindow, now: Timestamp) -> StoreResult<()> {
+        let json = to_json(window)?;
+        self.db.atomically(|db| {
+            db.execute(
+                "INSERT INTO alert_windows (id, window_json, created_at) VALUES (?1, ?2, ?3) ON \
+                 CONFLICT (id) DO UPDATE SET window_json = excluded.window_json",
+                args![&window.id, &json, to_db(now)],
+            )?;
+            db.execute(BUMP, &[])?;
+            Ok(())
+        })
+    }
+
+    fn delete_window(&mut self, id: &str) -> StoreResult<()> {
+        self.delete_one(
+            "DELETE FROM alert_windows WHERE id = ?1",
+            args![id],
+            "window",
+            id,
         )
     }
 

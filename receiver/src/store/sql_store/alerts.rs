@@ -1,7 +1,7 @@
 //! [`ConfigStore`] and [`DeliveryStore`] for both engines (tables of
 //! migration 0003; the delivery claims of PostgreSQL's migration 6).
 
-use erpops_core::alert::{AlertRule, Heartbeat, Silence};
+use erpops_core::alert::{AlertRule, Heartbeat, Job, MaintenanceWindow, Silence};
 use erpops_core::Timestamp;
 use uuid::Uuid;
 
@@ -66,11 +66,23 @@ impl<B: Backend> ConfigStore for SqlStore<B> {
             "SELECT heartbeat_json FROM heartbeats ORDER BY connector_id, source",
             "heartbeat",
         )?;
+        let jobs = json_column::<Job>(
+            &mut self.db,
+            "SELECT job_json FROM alert_jobs ORDER BY connector_id, source",
+            "job",
+        )?;
+        let windows = json_column::<MaintenanceWindow>(
+            &mut self.db,
+            "SELECT window_json FROM alert_windows ORDER BY id",
+            "maintenance window",
+        )?;
         Ok(AlertConfigRows {
             generation,
             rules,
             silences,
             heartbeats,
+            jobs,
+            windows,
         })
     }
 
