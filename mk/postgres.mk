@@ -25,7 +25,7 @@ test-postgres: deps-postgres
 	@# Built first, so the timeouts below bound the runs, not a cold compile.
 	$(CARGO) test -q --no-run -p erpops-receiver --test store_suite --test two_receivers --test http \
 	  --test record_cache --test pg_burst --test round_trips --test two_processes --test many_tenants \
-	  --test engine_partitions
+	  --test engine_partitions --test jobs
 	$(CARGO) build -q -p erpops-receiver --bin erpops
 	@# libpq's PGSSLMODE/PGSSLROOTCERT apply to URLs that do not say: a
 	@# developer's own must not change the suites.
@@ -47,6 +47,9 @@ test-postgres: deps-postgres
 	ERPOPS_TEST_PG="$$url/postgres" timeout 120 $(CARGO) test -q -p erpops-receiver --test two_processes --test many_tenants; \
 	tests/postgres/server.sh createdb "$$dir" "$$port" ladder; \
 	ERPOPS_TEST_STORE="$$url/ladder" timeout 120 $(CARGO) test -q -p erpops-receiver --test http every_rung_of_the_ladder; \
+	tests/postgres/server.sh createdb "$$dir" "$$port" jobs; \
+	ERPOPS_TEST_STORE="$$url/jobs" timeout 120 $(CARGO) test -q -p erpops-receiver --test jobs \
+	  a_job_is_tracked_run_by_run_and_its_timers_survive_a_restart; \
 	timeout 60 $(CARGO) run -q -p erpops-receiver --bin erpops -- admin --store "$$url/ladder" tenants list | grep -q '^acme'; \
 	timeout 60 $(CARGO) run -q -p erpops-receiver --bin erpops -- admin \
 	  --store "postgres://erpops@localhost:$$tlsport/postgres?sslmode=verify-full&sslrootcert=$$tlsdir/tls/ca.pem" \
@@ -56,4 +59,4 @@ test-postgres: deps-postgres
 	if PGSSLMODE=verify-full PGSSLROOTCERT="$$tlsdir/tls/ca.pem" timeout 60 $(CARGO) run -q -p erpops-receiver --bin erpops -- admin \
 	  --store "postgres://erpops@127.0.0.1:$$tlsport/postgres" tenants list >/dev/null 2>&1; then \
 	  echo "test-postgres: PGSSLMODE=verify-full accepted a certificate for another host name"; exit 1; fi; \
-	echo "test-postgres: store suite (SQLite + PostgreSQL, TLS cases), two receivers, records cache, burst at max_connections = 100, HTTP ladder and admin --store (plain, verify-full, and verify-full from PGSSLMODE/PGSSLROOTCERT) passed"
+	echo "test-postgres: store suite (SQLite + PostgreSQL, TLS cases), two receivers, records cache, burst at max_connections = 100, HTTP ladder, a job's runs and timers across a restart, and admin --store (plain, verify-full, and verify-full from PGSSLMODE/PGSSLROOTCERT) passed"

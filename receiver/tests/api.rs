@@ -357,6 +357,9 @@ fn openapi_describes_every_route() {
         "/v1/connectors/{id}:",
         "/v1/events:",
         "/v1/usage:",
+        "/v1/jobs:",
+        "/v1/jobs/{id}:",
+        "/v1/jobs/{id}/runs:",
     ] {
         assert!(
             spec.contains(&format!("\n  {route}\n")),

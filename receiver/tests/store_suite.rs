@@ -15,7 +15,9 @@
 
 use std::time::Duration;
 
-use erpops_core::alert::{AlertConfig, AlertEngine, AlertRule, Heartbeat, Silence};
+use erpops_core::alert::{
+    AlertConfig, AlertEngine, AlertRule, Heartbeat, Job, JobKey, MaintenanceWindow, Silence,
+};
 use erpops_core::event::{Event, Metadata, Severity};
 use erpops_core::incident::{CorrelationKey, IncidentModel};
 use erpops_core::pii::PiiPolicy;
@@ -104,6 +106,7 @@ suite!(
     due_notifications_are_claimed_once,
     alert_key_rows_restore_every_key,
     retention_deletes_expired_rows_in_bounded_batches,
+    job_rows_and_job_configuration,
 );
 
 fn now() -> Timestamp {
@@ -1284,4 +1287,163 @@ fn retention_deletes_expired_rows_in_bounded_batches(store: &mut dyn AnyStore, _
 
     // The size is reported.
     assert!(store.size().unwrap().bytes > 0);
+}
+
+/// Jobs (issue #23): the configuration rows (`put_job`, windows) with
+/// their generation, the state rows one per job (written, replaced,
+/// dropped, loaded back into an engine with their timers), the REST
+/// reads scoped to the tenant, and on a shared store the rows another
+/// receiver wrote reported by the engine lock.
+fn job_rows_and_job_configuration(store: &mut dyn AnyStore, loc: &Location) {
+    seed(store);
+    store
+        .create_tenant("t2", "Two", "free", PiiPolicy::Allow, now())
+        .unwrap();
+    let job = |source: &str| -> Job {
+        serde_json::from_value(serde_json::json!({
+            "connector_id": CONNECTOR, "source": source,
+            "expectation": {"schedule": [{"cron": "0 2 * * MON-FRI", "time_zone": "America/Chicago"}]},
+            "grace": 900, "max_runtime": 3600,
+            "deadline": {"time": "06:00", "time_zone": "America/Chicago"}
+        }))
+        .unwrap()
+    };
+    let g0 = store.config_generation().unwrap();
+    store.put_job(&job("PAYROLL"), now()).unwrap();
+    store.put_job(&job("GL"), later(now(), 1)).unwrap();
+    assert!(matches!(
+        store.put_job(
+            &Job {
+                connector_id: other(),
+                ..job("X")
+            },
+            now()
+        ),
+        Err(StoreError::NotFound { .. })
+    ));
+    let window: MaintenanceWindow = serde_json::from_value(serde_json::json!({
+        "id": "patching", "schedule": [{"cron": "0 1 * * SUN", "time_zone": "UTC"}],
+        "duration": 3600
+    }))
+    .unwrap();
+    store.put_window(&window, now()).unwrap();
+    let config = store.alert_config().unwrap();
+    assert_eq!(config.generation, g0 + 3);
+    assert_eq!(config.jobs, vec![job("GL"), job("PAYROLL")]);
+    assert_eq!(config.windows, vec![window]);
+
+    // The engine's state of both jobs, one row each; a run in progress.
+    let mut engine = AlertEngine::new(AlertConfig::with_defaults());
+    for j in &config.jobs {
+        engine.set_job(j.clone(), now()).unwrap();
+    }
+    let mut started = event("PAYROLL", later(now(), 5));
+    started.event_type = "payroll.run.started".into();
+    started.severity = Severity::Info;
+    engine.ingest(&started, "evt_start", later(now(), 5));
+    let changes = engine.take_changes();
+    assert_eq!(changes.jobs.len(), 2);
+    let rows: Vec<_> = changes
+        .jobs
+        .iter()
+        .map(|k| (k.clone(), engine.job(k.connector_id, &k.source).cloned()))
+        .collect();
+    store.begin().unwrap();
+    store.lock_engine(EngineScope::All).unwrap();
+    store.write_job_states(&rows).unwrap();
+    store.commit().unwrap();
+    let loaded = store.load_job_states().unwrap();
+    assert_eq!(loaded.len(), 2);
+    let mut restored = AlertEngine::new(AlertConfig::with_defaults());
+    restored.restore_jobs(loaded).unwrap();
+    let payroll = restored.job(cid(), "PAYROLL").unwrap();
+    assert_eq!(payroll, engine.job(cid(), "PAYROLL").unwrap());
+    assert_eq!(payroll.open_runs.len(), 1);
+    // The restored engine wakes for the run's max_runtime (or the due
+    // time, whichever is first), as the saved one does.
+    assert_eq!(restored.next_wakeup(), engine.next_wakeup());
+
+    // Read through the REST side: the tenant's jobs with their state,
+    // nothing for another tenant, and one job by its id.
+    let listed = store.list_jobs("t1", None, 10).unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0].json["source"], "GL", "newest first");
+    assert_eq!(listed[1].json["status"], "running");
+    assert_eq!(
+        listed[1].json["runs_in_progress"].as_array().unwrap().len(),
+        1
+    );
+    let page = store
+        .list_jobs(
+            "t1",
+            Some(&Cursor {
+                at: listed[0].at,
+                id: listed[0].id.clone(),
+            }),
+            10,
+        )
+        .unwrap();
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].id, listed[1].id);
+    assert!(store.list_jobs("t2", None, 10).unwrap().is_empty());
+    let id = JobKey {
+        connector_id: cid(),
+        source: "PAYROLL".into(),
+    }
+    .job_id();
+    let (j, state) = store.job("t1", &id).unwrap().unwrap();
+    assert_eq!(j, job("PAYROLL"));
+    assert_eq!(state.unwrap().open_runs.len(), 1);
+    assert!(store.job("t2", &id).unwrap().is_none());
+
+    // Another receiver on a shared store writes a job row: this one's
+    // next lock of the engine-wide state reports it.
+    if let Location::Postgres(_) = loc {
+        let mut other_rx = loc.open_more().unwrap();
+        other_rx.load_incident_model().unwrap();
+        other_rx.begin().unwrap();
+        other_rx.lock_engine(EngineScope::All).unwrap();
+        let gl = engine.job(cid(), "GL").cloned();
+        let key = JobKey {
+            connector_id: cid(),
+            source: "GL".into(),
+        };
+        other_rx.write_job_states(&[(key, gl.clone())]).unwrap();
+        other_rx.commit().unwrap();
+        store.begin().unwrap();
+        let changes = store
+            .lock_engine(EngineScope::TenantsAndGlobal)
+            .unwrap()
+            .unwrap();
+        assert_eq!(changes.jobs, vec![gl.unwrap()]);
+        store.commit().unwrap();
+        // A group of one tenant that did not lock the engine-wide state
+        // cannot write a job row.
+        store.begin().unwrap();
+        store.lock_group(&["t1"], &[], now()).unwrap();
+        store.lock_engine(EngineScope::Tenants).unwrap();
+        assert!(store.write_job_states(&rows).is_err());
+        store.rollback().unwrap();
+    }
+
+    // A removed job's row goes; so does its configuration.
+    let key = JobKey {
+        connector_id: cid(),
+        source: "GL".into(),
+    };
+    store.begin().unwrap();
+    store.lock_engine(EngineScope::All).unwrap();
+    store.write_job_states(&[(key, None)]).unwrap();
+    store.commit().unwrap();
+    assert_eq!(store.load_job_states().unwrap().len(), 1);
+    store.delete_job(&cid(), "GL").unwrap();
+    assert!(matches!(
+        store.delete_job(&cid(), "GL"),
+        Err(StoreError::NotFound { .. })
+    ));
+    store.delete_window("patching").unwrap();
+    let config = store.alert_config().unwrap();
+    assert_eq!(config.jobs, vec![job("PAYROLL")]);
+    assert!(config.windows.is_empty());
+    assert_eq!(store.list_jobs("t1", None, 10).unwrap().len(), 1);
 }
