@@ -240,28 +240,30 @@ pub fn jobs(store: &mut dyn AdminStore, command: &JobCommand) -> Result<String, 
                 .iter()
                 .find(|j| j.key() == key)
                 .is_some_and(|j| j.paused);
-            let job = Job {
+            // Built with `Job::new` and its fields set, so fields the
+            // core adds later keep their defaults here.
+            let mut job = Job::new(
                 connector_id,
-                source: source.clone(),
+                source,
                 expectation,
-                grace: grace
+                grace
                     .as_deref()
                     .map(|g| parse_duration(g, "--grace"))
                     .transpose()?
                     .unwrap_or_default(),
-                max_runtime: max_runtime
-                    .as_deref()
-                    .map(|d| parse_duration(d, "--max-runtime"))
-                    .transpose()?,
-                min_runtime: min_runtime
-                    .as_deref()
-                    .map(|d| parse_duration(d, "--min-runtime"))
-                    .transpose()?,
-                deadline,
-                depends_on: deps,
-                severity: parse_severity(severity).map_err(|e| format!("--severity: {e}"))?,
-                paused,
-            };
+            );
+            job.max_runtime = max_runtime
+                .as_deref()
+                .map(|d| parse_duration(d, "--max-runtime"))
+                .transpose()?;
+            job.min_runtime = min_runtime
+                .as_deref()
+                .map(|d| parse_duration(d, "--min-runtime"))
+                .transpose()?;
+            job.deadline = deadline;
+            job.depends_on = deps;
+            job.severity = parse_severity(severity).map_err(|e| format!("--severity: {e}"))?;
+            job.paused = paused;
             job.validate().map_err(|e| job_error(&e))?;
             scratch_engine(&config, &key, now)
                 .set_job(job.clone(), now)
