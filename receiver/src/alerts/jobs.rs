@@ -476,7 +476,7 @@ pub fn job_view(job: &Job, state: Option<&JobState>) -> Value {
         .iter()
         .map(|d| json!({"id": d.job_id(), "connector_id": d.connector_id, "source": d.source}))
         .collect();
-    json!({
+    let view = json!({
         "id": key.job_id(),
         "connector_id": job.connector_id,
         "source": job.source,
@@ -503,7 +503,18 @@ pub fn job_view(job: &Job, state: Option<&JobState>) -> Value {
                 .map(|i| json!({"kind": i.kind, "incident_id": i.incident_id}))
                 .collect()
         }),
-    })
+    });
+    // Any other setting of the core's job (one it gains later) as the
+    // core serializes it, under the fields above.
+    let mut all = match serde_json::to_value(job) {
+        Ok(Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    all.remove("expectation");
+    if let Value::Object(fields) = view {
+        all.extend(fields);
+    }
+    Value::Object(all)
 }
 
 /// A job's runs as `GET /v1/jobs/{id}/runs` shows them: every finished
