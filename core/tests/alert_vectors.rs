@@ -8,6 +8,8 @@
     clippy::panic
 )]
 
+mod vector_support;
+
 use std::time::Duration;
 
 use erpops_core::alert::{AlertConfig, AlertEngine, AlertRule, FlappingConfig, Heartbeat, Silence};
@@ -125,8 +127,7 @@ fn config(c: &Config) -> AlertConfig {
 
 #[test]
 fn every_alert_vector_replays() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/alerts.json");
-    let file: File = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let file: File = vector_support::load("alerts.json");
     assert_eq!(file.version, 1);
     assert!(file.cases.len() >= 9);
     for case in &file.cases {
@@ -171,4 +172,5 @@ fn every_alert_vector_replays() {
             }
         }
     }
+    vector_support::replayed("alerts.json", "cases", file.cases.len());
 }

@@ -8,6 +8,8 @@
     clippy::panic
 )]
 
+mod vector_support;
+
 use erpops_core::schedule::{Schedule, TZDB_VERSION};
 use erpops_core::Timestamp;
 use serde::Deserialize;
@@ -45,9 +47,7 @@ struct ErrorCase {
 }
 
 fn load() -> Vectors {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/runs.json");
-    let text = std::fs::read_to_string(path).unwrap();
-    serde_json::from_str(&text).unwrap()
+    vector_support::load("runs.json")
 }
 
 #[test]
@@ -71,6 +71,7 @@ fn fire_times_replay() {
             case.name
         );
     }
+    vector_support::replayed("runs.json", "fires", v.fires.len());
 }
 
 #[test]
@@ -105,4 +106,5 @@ fn refused_schedules_replay() {
             case.name
         );
     }
+    vector_support::replayed("runs.json", "errors", v.errors.len());
 }
