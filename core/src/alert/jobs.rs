@@ -307,8 +307,10 @@ impl AlertEngine {
                 }
                 _ => None,
             };
+            // A report after a miss ends the run of misses, even when it
+            // is too late to answer the next due time.
+            state.missed_count = 0;
             if let Some(after) = answered {
-                state.missed_count = 0;
                 self.arm_due(key, after);
             }
             self.job_recover(key, ExpectationKind::MissedStart, now, out);

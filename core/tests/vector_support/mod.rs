@@ -11,6 +11,7 @@ use std::io::Write;
 use std::path::Path;
 
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 /// The parsed `tests/vectors/<name>` (into a typed file or a `serde_json::Value`).
 pub fn load<T: DeserializeOwned>(name: &str) -> T {
@@ -45,4 +46,27 @@ fn record(name: &str, section: &str, cases: usize) {
         .open(dir.join("rust.tsv"))
         .and_then(|mut f| f.write_all(line.as_bytes()))
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+}
+
+/// Every member of `expected` equals the one in `actual`: objects member by
+/// member by the same rule (`null` = absent or null), lists of the same
+/// length item by item, anything else by equality.
+pub fn matches(expected: &Value, actual: &Value, path: &str) -> Result<(), String> {
+    match (expected, actual) {
+        (Value::Object(members), _) => {
+            for (name, want) in members {
+                let got = actual.get(name).unwrap_or(&Value::Null);
+                matches(want, got, &format!("{path}/{name}"))?;
+            }
+            Ok(())
+        }
+        (Value::Array(want), Value::Array(got)) if want.len() == got.len() => want
+            .iter()
+            .zip(got)
+            .enumerate()
+            .try_for_each(|(i, (w, g))| matches(w, g, &format!("{path}/{i}"))),
+        (Value::Array(want), Value::Null) if want.is_empty() => Ok(()),
+        _ if expected == actual => Ok(()),
+        _ => Err(format!("{path}: expected {expected}, got {actual}")),
+    }
 }
