@@ -86,22 +86,6 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Times
     Option::<Timestamp>::deserialize(d).map(Some)
 }
 
-/// Every member of `expected` equals the one in `actual` (objects
-/// recursively by the same rule; `null` = absent or null).
-fn matches(expected: &Value, actual: &Value, path: &str) -> Result<(), String> {
-    match expected {
-        Value::Object(members) => {
-            for (name, want) in members {
-                let got = actual.get(name).unwrap_or(&Value::Null);
-                matches(want, got, &format!("{path}/{name}"))?;
-            }
-            Ok(())
-        }
-        _ if expected == actual => Ok(()),
-        _ => Err(format!("{path}: expected {expected}, got {actual}")),
-    }
-}
-
 fn config(c: &Config) -> AlertConfig {
     let mut config = AlertConfig::with_defaults();
     if let Some(s) = c.reopen_window_secs {
@@ -163,7 +147,7 @@ fn every_alert_vector_replays() {
                 effects.iter().map(|e| e.kind()).collect::<Vec<_>>()
             );
             for (j, (w, g)) in step.expect.iter().zip(&got).enumerate() {
-                if let Err(e) = matches(w, g, "") {
+                if let Err(e) = vector_support::matches(w, g, "") {
                     panic!("{at} effect {j}: {e}\nactual: {g}");
                 }
             }
