@@ -89,8 +89,9 @@ pub fn read_body(file: Option<&Path>) -> Result<Vec<u8>, String> {
 }
 
 /// Parses `k=v` metadata: integers, `true`/`false` and `null` are typed,
-/// except under `run_id`, which the contract wants as text (`run_id=4711`
-/// is the string `"4711"`).
+/// except under `run_id`, always sent as text (`run_id=4711` is the string
+/// `"4711"`, which pairs with an integer 4711 anyway, and `run_id=true`
+/// stays a valid id).
 fn meta_value(key: &str, text: &str) -> MetadataValue {
     if key == RUN_ID_KEY {
         return MetadataValue::String(text.to_owned());

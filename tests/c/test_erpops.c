@@ -603,12 +603,12 @@ static void test_run_signals(void) {
     CHECK_STATUS(erpops_event_builder_set_run_id(b, (const uint8_t *)long_id, 128), ERPOPS_STATUS_OK, "128");
     CHECK_STATUS(erpops_event_builder_build(b, body, sizeof body, &len), ERPOPS_STATUS_OK, "128 chars build");
 
-    /* the generic setters meet the same rule: an integer run_id, a negative records_processed */
-    CHECK_STATUS(erpops_event_builder_add_int(b, (const uint8_t *)"run_id", 6, 4711), ERPOPS_STATUS_OK, "add_int");
+    /* the generic setters meet the same rule: a fractional run_id, a negative records_processed */
+    CHECK_STATUS(erpops_event_builder_add_float(b, (const uint8_t *)"run_id", 6, 47.5), ERPOPS_STATUS_OK, "add_float");
     CHECK_STATUS(erpops_event_builder_add_int(b, (const uint8_t *)"records_processed", 17, -1), ERPOPS_STATUS_OK,
                  "add_int");
     CHECK_STATUS(erpops_event_builder_build(b, body, sizeof body, &len), ERPOPS_STATUS_INVALID_EVENT, "generic");
-    CHECK(strstr(last_error(), "/metadata/run_id: metadata.run_id must be a string") &&
+    CHECK(strstr(last_error(), "/metadata/run_id: metadata.run_id must be a string of 1 to 128 characters or an integer") &&
               strstr(last_error(), "/metadata/records_processed: metadata.records_processed must be a non-negative"),
           "both listed: %s", last_error());
 

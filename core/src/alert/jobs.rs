@@ -29,6 +29,8 @@ impl ExpectationKind {
             ExpectationKind::RunTooLong => TransitionKind::RunTooLong,
             ExpectationKind::RunTooShort => TransitionKind::RunTooShort,
             ExpectationKind::DeadlineMissed => TransitionKind::DeadlineMissed,
+            ExpectationKind::TooFewRecords => TransitionKind::TooFewRecords,
+            ExpectationKind::RunsFailing => TransitionKind::RunsFailing,
         }
     }
 }
@@ -406,13 +408,67 @@ impl AlertEngine {
                 records_processed: signal.records,
             },
         );
+        if outcome == RunOutcome::Failed {
+            state.failures_in_a_row = state.failures_in_a_row.saturating_add(1);
+            state.successes_in_a_row = 0;
+        } else {
+            state.successes_in_a_row = state.successes_in_a_row.saturating_add(1);
+            state.failures_in_a_row = 0;
+        }
+        let (failures, successes) = (state.failures_in_a_row, state.successes_in_a_row);
+        let failure_threshold = state.job.failure_threshold;
+        let recovery_threshold = state.job.recovery_threshold.unwrap_or(1);
+        let min_records = state.job.min_records;
         let still_too_long = state.open_runs.iter().any(|r| r.too_long);
         let min_runtime = state.job.min_runtime;
         if run.as_ref().is_some_and(|r| r.too_long) && !still_too_long {
             self.job_recover(key, ExpectationKind::RunTooLong, now, out);
         }
         if outcome != RunOutcome::Succeeded {
+            if failure_threshold.is_some_and(|n| failures >= n) {
+                let message = format!("{}: {failures} runs in a row failed", key.source);
+                let details = vec![("failures_in_a_row", count_value(u64::from(failures)))];
+                self.job_problem(
+                    key,
+                    ExpectationKind::RunsFailing,
+                    now,
+                    now,
+                    message,
+                    details,
+                    out,
+                );
+            }
             return;
+        }
+        if successes >= recovery_threshold {
+            self.job_recover(key, ExpectationKind::RunsFailing, now, out);
+        }
+        if let (Some(min), Some(records)) = (min_records, signal.records) {
+            if records < min {
+                let message = format!(
+                    "{}: a run succeeded having processed {records} records, under the \
+                     minimum of {min}",
+                    key.source
+                );
+                let mut details = vec![
+                    ("records_processed", count_value(records)),
+                    ("min_records", count_value(min)),
+                ];
+                if let Some(id) = &signal.run_id {
+                    details.push(("job_run_id", MetadataValue::String(id.clone())));
+                }
+                self.job_problem(
+                    key,
+                    ExpectationKind::TooFewRecords,
+                    now,
+                    now,
+                    message,
+                    details,
+                    out,
+                );
+            } else {
+                self.job_recover(key, ExpectationKind::TooFewRecords, now, out);
+            }
         }
         if let (Some(min), Some(d)) = (min_runtime, duration) {
             if d < min {

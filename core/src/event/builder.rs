@@ -789,8 +789,10 @@ mod tests {
     fn generic_metadata_setters_meet_the_same_rules() {
         let at = |p: &str, code| vec![(p.to_owned(), code)];
         let mut b = run_signal();
-        b.metadata("run_id", 4711i64);
+        b.metadata("run_id", 47.5f64);
         assert_eq!(violations(&b), at("/metadata/run_id", "type"));
+        b.metadata("run_id", 4711i64);
+        assert_eq!(violations(&b), vec![]);
         b.metadata("run_id", "4711");
         assert_eq!(violations(&b), vec![]);
         b.metadata("run_id", MetadataValue::Null);

@@ -235,7 +235,7 @@ fn text_value(what: &str, s: &str, max: usize) -> Check {
 /// and for the two keys run tracking reads, their own rule instead:
 ///
 /// - `run_id`: a string of 1 to 128 characters without control
-///   characters ([`run_id`]);
+///   characters ([`run_id`]), or an integer (read as its decimal text);
 /// - `records_processed`: a non-negative integer.
 ///
 /// The one place both the parser and the builder ask, so a value the
@@ -243,10 +243,12 @@ fn text_value(what: &str, s: &str, max: usize) -> Check {
 pub(crate) fn metadata_value(key: &str, value: &MetadataValue) -> Check {
     match (key, value) {
         (RUN_ID_KEY, MetadataValue::String(s)) => run_id(s),
+        // Integers pair as their decimal text, as incident keys read them.
+        (RUN_ID_KEY, MetadataValue::Int(_) | MetadataValue::UInt(_)) => Ok(()),
         (RUN_ID_KEY, other) => problem(
             ViolationCode::Type,
             format!(
-                "metadata.run_id must be a string of 1 to {MAX_RUN_ID_CHARS} characters that names the run, e.g. \"PAYROLL-8812345\" (send a number as text, e.g. \"4711\", or leave run_id out); got {}",
+                "metadata.run_id must be a string of 1 to {MAX_RUN_ID_CHARS} characters or an integer that names the run, e.g. \"PAYROLL-8812345\" or 4711 (or leave run_id out); got {}",
                 value_kind(other)
             ),
         ),
@@ -470,13 +472,10 @@ mod tests {
         assert_eq!(check("run_id", V::String("4711".into())), None);
         assert_eq!(check("run_id", V::String(String::new())), Some("format"));
         assert_eq!(check("run_id", V::String("a\tb".into())), Some("format"));
-        for v in [
-            V::Int(4711),
-            V::UInt(u64::MAX),
-            V::Float(1.5),
-            V::Bool(true),
-            V::Null,
-        ] {
+        // Integers are run ids too (incident keys read them as text).
+        assert_eq!(check("run_id", V::Int(4711)), None);
+        assert_eq!(check("run_id", V::UInt(u64::MAX)), None);
+        for v in [V::Float(1.5), V::Bool(true), V::Null] {
             assert_eq!(check("run_id", v.clone()), Some("type"), "{v:?}");
         }
         for v in [V::Int(0), V::Int(i64::MAX), V::UInt(u64::MAX)] {
@@ -496,9 +495,9 @@ mod tests {
         assert_eq!(check("records", V::Int(-1)), None);
         assert_eq!(check("s", V::String("a\rb".into())), Some("format"));
         assert_eq!(check("f", V::Float(f64::NAN)), Some("format"));
-        let p = metadata_value("run_id", &V::Int(4711)).unwrap_err();
+        let p = metadata_value("run_id", &V::Bool(true)).unwrap_err();
         assert!(
-            p.message.contains("\"4711\"") && p.message.ends_with("got an integer"),
+            p.message.contains("4711") && p.message.ends_with("got a boolean"),
             "{}",
             p.message
         );

@@ -490,7 +490,7 @@ invalid("metadata_deep_nesting", body(metadata=Raw('{"a":' + "[" * 60 + "]" * 60
         [("/metadata/a", "type")], "60 nested arrays inside metadata: one type violation")
 
 # ---------------------------------------------------------------- run signals
-# metadata.run_id pairs a run's .started with its .succeeded or .failed: a string of 1-128
+# metadata.run_id pairs a run's .started with its .succeeded or .failed: an integer, or a string of 1-128
 # characters without control characters (source's rule). metadata.records_processed, on any
 # event, is a non-negative integer. Other keys keep the generic metadata rules.
 RUN_ID = "PAYNOTFY-8812345"
@@ -551,10 +551,13 @@ for name, v in [("tab", "a\tb"), ("newline", "a\nb"), ("cr", "a\rb"), ("nul", "a
                 ("del", "a\u007fb"), ("c1", "a\u0085b")]:
     invalid("run_id_control_" + name, run_body("started", {"run_id": v}), [("/metadata/run_id", "format")],
             "run ids have no control characters at all (not even tab or newline)")
-for name, v in [("integer", Raw("4711")), ("float", Raw("47.5")), ("bool", Raw("true")), ("null", Raw("null")),
+valid("run_id_integer", run_body("started", Raw('{"run_id":4711}')),
+      run_event("started", ("run_id", "int", "4711")),
+      "an integer run id is accepted (it pairs as its decimal text, as incident keys read it)")
+for name, v in [("float", Raw("47.5")), ("bool", Raw("true")), ("null", Raw("null")),
                 ("object", Raw('{"id":1}')), ("array", Raw('["a"]'))]:
     invalid("run_id_type_" + name, run_body("started", Raw('{"run_id":%s}' % v.text)),
-            [("/metadata/run_id", "type")], "a run id is a string (send numbers as text)")
+            [("/metadata/run_id", "type")], "a run id is a string or an integer")
 invalid("records_processed_negative", run_body("succeeded", Raw('{"records_processed":-1}')),
         [("/metadata/records_processed", "format")], "a count is never negative")
 invalid("records_processed_i64_min", run_body("succeeded", Raw('{"records_processed":-9223372036854775808}')),
