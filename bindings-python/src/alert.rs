@@ -23,7 +23,7 @@ use crate::contract::uuid_of;
 use crate::errors::{error, guard, Kind};
 use crate::incident::{command_of, config_of, event_of};
 use crate::input::type_name;
-use crate::json::{from_py_native, to_py};
+use crate::json::{from_py_native, loads_str, to_py};
 use crate::time::{datetime_of, duration_of, timestamp_of};
 
 /// The alerting layer: the incident model plus rules, silences, flap
@@ -39,6 +39,30 @@ pub struct PyAlertEngine {
 impl PyAlertEngine {
     fn lock(&self) -> MutexGuard<'_, AlertEngine> {
         self.engine.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The JSON text `write` makes of the engine's state, as Python values.
+    /// The text is written under the lock and parsed after it is released:
+    /// no Python code runs while the lock is held, so a thread switch inside
+    /// `json.loads` cannot leave another thread holding the GIL while it
+    /// waits for the lock.
+    fn view<'py>(
+        &self,
+        py: Python<'py>,
+        write: impl FnOnce(&AlertEngine) -> serde_json::Result<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let text = write(&self.lock());
+        let text = text.map_err(|e| {
+            error(
+                py,
+                Kind::InternalError,
+                "internal",
+                &e.to_string(),
+                None,
+                None,
+            )
+        })?;
+        loads_str(py, &text)
     }
 }
 
@@ -200,8 +224,9 @@ impl PyAlertEngine {
     /// The rules, in id order.
     fn rules<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let engine = self.lock();
-            to_py(py, &engine.rules().collect::<Vec<_>>())
+            self.view(py, |e| {
+                serde_json::to_string(&e.rules().collect::<Vec<_>>())
+            })
         })
     }
 
@@ -235,8 +260,9 @@ impl PyAlertEngine {
     /// The silences (pending, active or not yet swept), in id order.
     fn silences<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let engine = self.lock();
-            to_py(py, &engine.silences().collect::<Vec<_>>())
+            self.view(py, |e| {
+                serde_json::to_string(&e.silences().collect::<Vec<_>>())
+            })
         })
     }
 
@@ -299,8 +325,9 @@ impl PyAlertEngine {
     /// source) order.
     fn heartbeats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let engine = self.lock();
-            to_py(py, &engine.heartbeats().collect::<Vec<_>>())
+            self.view(py, |e| {
+                serde_json::to_string(&e.heartbeats().collect::<Vec<_>>())
+            })
         })
     }
 
@@ -374,20 +401,17 @@ impl PyAlertEngine {
     /// The incident with this id as a dict, or `None`.
     fn get<'py>(&self, py: Python<'py>, incident_id: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
         guard(py, || {
-            let engine = self.lock();
-            engine
-                .model()
-                .get(incident_id)
-                .map(|i| to_py(py, i))
-                .transpose()
+            let incident = self.view(py, |e| serde_json::to_string(&e.model().get(incident_id)))?;
+            Ok((!incident.is_none()).then_some(incident))
         })
     }
 
     /// Every incident held, as dicts.
     fn incidents<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let engine = self.lock();
-            to_py(py, &engine.model().incidents().collect::<Vec<_>>())
+            self.view(py, |e| {
+                serde_json::to_string(&e.model().incidents().collect::<Vec<_>>())
+            })
         })
     }
 

@@ -45,6 +45,12 @@ pub(crate) fn from_py<T: serde::de::DeserializeOwned>(
         .map_err(|e| PyValueError::new_err(format!("{what} is not in the expected form: {e}")))
 }
 
+/// JSON text serialized by the caller (e.g. under a lock it then drops)
+/// parsed by `json.loads`.
+pub(crate) fn loads_str<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
+    LOADS.import(py, "json", "loads")?.call1((text,))
+}
+
 /// JSON `bytes` (a response body) parsed by `json.loads`.
 pub(crate) fn loads<'py>(py: Python<'py>, text: &[u8]) -> PyResult<Bound<'py, PyAny>> {
     LOADS
