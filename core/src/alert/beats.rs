@@ -132,7 +132,12 @@ impl AlertEngine {
         let event = ok_event(&heartbeat, at);
         let event_id = synthetic_event_id("ok", key, at);
         let effects = self.model.ingest(&event, &event_id, now);
-        self.process(effects, true, now, out);
+        self.process(
+            effects,
+            Some(super::rule::TransitionKind::MissedRun),
+            now,
+            out,
+        );
     }
 
     /// A heartbeat deadline `at` passed (tick at `now >= at`).
@@ -169,6 +174,11 @@ impl AlertEngine {
                 state.missed_incident = Some(id);
             }
         }
-        self.process(effects, true, now, out);
+        self.process(
+            effects,
+            Some(super::rule::TransitionKind::MissedRun),
+            now,
+            out,
+        );
     }
 }

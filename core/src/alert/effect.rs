@@ -38,6 +38,20 @@ pub enum NotifyReason {
     /// A silence that held it ended and the channel has not been told the
     /// incident's current state.
     SilenceEnded,
+    /// A job missed its start (no `*.started` within the grace).
+    MissedStart,
+    /// A job's run is still going past its `max_runtime`.
+    RunTooLong,
+    /// A job's run succeeded sooner than its `min_runtime`.
+    RunTooShort,
+    /// A job did not succeed by its deadline.
+    DeadlineMissed,
+    /// The dependency whose incident held it has none active any more,
+    /// and the channel has not been told the incident's current state.
+    InhibitionEnded,
+    /// A maintenance window that held it ended, and the channel has not
+    /// been told the incident's current state.
+    WindowEnded,
 }
 
 impl NotifyReason {
@@ -52,6 +66,10 @@ impl NotifyReason {
             TransitionKind::MissedRun => NotifyReason::MissedRun,
             TransitionKind::FlappingStarted => NotifyReason::FlappingStarted,
             TransitionKind::FlappingStopped => NotifyReason::FlappingStopped,
+            TransitionKind::MissedStart => NotifyReason::MissedStart,
+            TransitionKind::RunTooLong => NotifyReason::RunTooLong,
+            TransitionKind::RunTooShort => NotifyReason::RunTooShort,
+            TransitionKind::DeadlineMissed => NotifyReason::DeadlineMissed,
         }
     }
 }
@@ -70,6 +88,12 @@ pub enum SuppressReason {
     /// Waiting for the rule's `group_wait` of this connector; sent when it
     /// elapses.
     GroupWait,
+    /// A job the incident's job depends on has an active incident (its id
+    /// is in `inhibited_by`); released when that job has none.
+    Inhibited,
+    /// A maintenance window is active (its id is in `window_id`); released
+    /// when the occurrence ends.
+    Maintenance,
 }
 
 /// One alerting fact. Serialized with a `kind` tag; the incident model's
@@ -106,6 +130,12 @@ pub enum AlertEffect {
         /// The silence, when `reason` is `silenced`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         silence_id: Option<String>,
+        /// The dependency's incident, when `reason` is `inhibited`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        inhibited_by: Option<String>,
+        /// The maintenance window, when `reason` is `maintenance`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        window_id: Option<String>,
     },
     /// The key started flapping: more than the allowed open/resolve
     /// transitions within the window.

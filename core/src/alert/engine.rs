@@ -11,9 +11,11 @@ use super::effect::AlertEffect;
 use super::error::AlertError;
 use super::flapping::{FlapState, FlappingConfig};
 use super::heartbeat::{HeartbeatKey, HeartbeatState};
+use super::job::{JobKey, JobState};
 use super::rule::{AlertRule, TransitionKind};
 use super::silence::Silence;
 use super::state::{Group, HeldBy, SentRecord, Timer};
+use super::window::MaintenanceWindow;
 use crate::event::Event;
 use crate::incident::{
     Command, CommandError, CorrelationKey, Effect, Incident, IncidentConfig, IncidentModel,
@@ -112,6 +114,11 @@ pub struct AlertEngine {
     pub(super) rules: BTreeMap<String, AlertRule>,
     pub(super) silences: BTreeMap<String, Silence>,
     pub(super) heartbeats: BTreeMap<HeartbeatKey, HeartbeatState>,
+    pub(super) jobs: BTreeMap<JobKey, JobState>,
+    pub(super) windows: BTreeMap<String, MaintenanceWindow>,
+    /// For each (connector, source) some job depends on: its active
+    /// incidents by key (derived from the model, never stored).
+    pub(super) job_active: BTreeMap<JobKey, BTreeMap<CorrelationKey, String>>,
     pub(super) flaps: BTreeMap<crate::incident::CorrelationKey, FlapState>,
     /// (rule id, incident id) → last notification sent.
     pub(super) sent: BTreeMap<(String, String), SentRecord>,
@@ -146,6 +153,9 @@ impl AlertEngine {
             rules: BTreeMap::new(),
             silences: BTreeMap::new(),
             heartbeats: BTreeMap::new(),
+            jobs: BTreeMap::new(),
+            windows: BTreeMap::new(),
+            job_active: BTreeMap::new(),
             flaps: BTreeMap::new(),
             sent: BTreeMap::new(),
             held: BTreeMap::new(),
@@ -183,10 +193,11 @@ impl AlertEngine {
     /// engine-wide state only for the events that need it.
     pub fn ingest_may_change_global(&self, connector_id: Uuid, source: Option<&str>) -> bool {
         let beats = source.is_some_and(|source| {
-            self.heartbeats.contains_key(&HeartbeatKey {
+            let key = HeartbeatKey {
                 connector_id,
                 source: source.to_owned(),
-            })
+            };
+            self.heartbeats.contains_key(&key) || self.jobs.contains_key(&key)
         });
         beats || self.rules.values().any(|r| r.group_wait.is_some())
     }
@@ -295,10 +306,12 @@ impl AlertEngine {
             };
             if self.heartbeats.contains_key(&key) {
                 self.sign_of_life(&key, now, &mut out);
+            } else if self.jobs.contains_key(&key) {
+                self.job_signal(&key, event, now, &mut out);
             }
         }
         let effects = self.model.ingest(event, event_id, now);
-        self.process(effects, false, now, &mut out);
+        self.process(effects, None, now, &mut out);
         out
     }
 
@@ -311,7 +324,7 @@ impl AlertEngine {
     ) -> Result<Vec<AlertEffect>, CommandError> {
         let effects = self.model.command(command, now)?;
         let mut out = Vec::new();
-        self.process(effects, false, now, &mut out);
+        self.process(effects, None, now, &mut out);
         Ok(out)
     }
 
@@ -323,7 +336,7 @@ impl AlertEngine {
     pub fn tick(&mut self, now: Timestamp) -> Vec<AlertEffect> {
         let mut out = Vec::new();
         let effects = self.model.tick(now);
-        self.process(effects, false, now, &mut out);
+        self.process(effects, None, now, &mut out);
         // Handlers only schedule timers after `now`, except a repeat resumed
         // at `now` by a transition above: run rounds until none is due. Two
         // rounds suffice; the bound only guards against instants so close
@@ -354,26 +367,35 @@ impl AlertEngine {
     // ----- internals ---------------------------------------------------
 
     /// Turns incident facts into alert effects: each fact passes through,
-    /// feeds flap detection, and notifies the matching rules.
+    /// feeds flap detection, and notifies the matching rules. `origin` is
+    /// the transition kind an opening or reopening reports when the facts
+    /// come from a heartbeat or a job's expectation (`missed_run`, ...).
     pub(super) fn process(
         &mut self,
         effects: Vec<Effect>,
-        from_heartbeat: bool,
+        origin: Option<TransitionKind>,
         now: Timestamp,
         out: &mut Vec<AlertEffect>,
     ) {
         for effect in effects {
-            let kind = match &effect {
-                Effect::Opened { .. } if from_heartbeat => Some(TransitionKind::MissedRun),
-                Effect::Reopened { .. } if from_heartbeat => Some(TransitionKind::MissedRun),
+            let kind = match (&effect, origin) {
+                (Effect::Opened { .. } | Effect::Reopened { .. }, Some(kind)) => Some(kind),
+                _ => None,
+            };
+            let kind = kind.or(match &effect {
                 Effect::Opened { .. } => Some(TransitionKind::Opened),
                 Effect::Reopened { .. } => Some(TransitionKind::Reopened),
                 Effect::Escalated { .. } => Some(TransitionKind::Escalated),
                 Effect::Resolved { .. } => Some(TransitionKind::Resolved),
                 Effect::AckExpired { .. } => Some(TransitionKind::AckExpired),
                 _ => None,
-            };
+            });
             let incident = Arc::clone(effect.incident_arc());
+            let freed = if self.job_active.is_empty() {
+                None
+            } else {
+                self.track_activity(&incident)
+            };
             let transition = effect.is_open_resolve_transition();
             out.push(AlertEffect::Incident(effect));
             if incident.status == IncidentStatus::Open {
@@ -406,6 +428,9 @@ impl AlertEngine {
             }
             if let Some(kind) = kind {
                 self.notify_rules(&incident, kind, Via::Transition, now, out);
+            }
+            if let Some(dependency) = freed {
+                self.release_inhibited(&dependency, now, out);
             }
         }
     }

@@ -3,14 +3,21 @@
 //! Stages, in order (Alertmanager's mute → dedup → group, plus flapping):
 //! 1. **flapping** — the incident's key is flapping: held (`flapping`),
 //!    released when it stops. Flapping notices themselves skip this.
-//! 2. **silence** — an active matching silence: held (`silenced`, with its
+//! 2. **inhibition** — a job the incident's job depends on has an active
+//!    incident: held (`inhibited`, naming that incident), released when
+//!    the dependency has none. Never holds an all-clear the channel is
+//!    owed (it was told the incident is firing).
+//! 3. **silence** — an active matching silence: held (`silenced`, with its
 //!    id), released when it ends.
-//! 3. **throttle** — the channel was told the same phase (active or
+//! 4. **maintenance** — an active occurrence of a matching window: held
+//!    (`maintenance`, with its id), released when it ends. Never holds an
+//!    owed all-clear either.
+//! 5. **throttle** — the channel was told the same phase (active or
 //!    resolved) less than `repeat_interval` ago: `throttled`, dropped.
 //!    Escalations, ack expiries, repeats and flapping notices skip this.
-//! 4. **group_wait** — the rule batches a connector's first burst: held
+//! 6. **group_wait** — the rule batches a connector's first burst: held
 //!    (`group_wait`) until the group is sent. Transitions only.
-//! 5. **notify** — `Notify`; remembered for throttling, and a repeat is
+//! 7. **notify** — `Notify`; remembered for throttling, and a repeat is
 //!    scheduled while the incident stays open.
 
 use std::sync::Arc;
@@ -60,15 +67,29 @@ impl AlertEngine {
         let repeat = rule.repeat_interval;
         let group_wait = rule.group_wait;
         let k = (rule_id.to_owned(), incident.id.clone());
-        let suppressed =
-            |reason_held: SuppressReason, silence_id: Option<String>| AlertEffect::Suppressed {
+        let suppressed = |reason_held: SuppressReason, by: Option<String>| {
+            let (mut silence_id, mut inhibited_by, mut window_id) = (None, None, None);
+            match reason_held {
+                SuppressReason::Silenced => silence_id = by,
+                SuppressReason::Inhibited => inhibited_by = by,
+                SuppressReason::Maintenance => window_id = by,
+                _ => {}
+            }
+            AlertEffect::Suppressed {
                 rule_id: rule_id.to_owned(),
                 channel: channel.clone(),
                 incident: Arc::clone(incident),
                 would_notify: reason,
                 reason: reason_held,
                 silence_id,
-            };
+                inhibited_by,
+                window_id,
+            }
+        };
+        // Inhibition and maintenance never hold the all-clear of an
+        // incident the channel was told is firing (Alertmanager #226,
+        // #2754: downstream pages must not be orphaned).
+        let all_clear = !incident.is_active() && self.sent.get(&k).is_some_and(|s| s.firing);
 
         // 1. flapping
         if via != Via::FlapNotice
@@ -83,7 +104,24 @@ impl AlertEngine {
             return;
         }
 
-        // 2. silence (the first active match in id order is reported)
+        // 2. inhibition by a dependency's active incident
+        if !all_clear && via != Via::FlapNotice {
+            if let Some(by) = self.inhibitor(incident) {
+                out.push(suppressed(SuppressReason::Inhibited, Some(by.0.clone())));
+                self.held.insert(
+                    k,
+                    HeldBy::Inhibited {
+                        incident_id: by.0,
+                        connector_id: by.1.connector_id,
+                        source: by.1.source,
+                    },
+                );
+                self.changes.key(&incident.key);
+                return;
+            }
+        }
+
+        // 3. silence (the first active match in id order is reported)
         if let Some(silence) = self
             .silences
             .values()
@@ -101,7 +139,32 @@ impl AlertEngine {
             return;
         }
 
-        // 3. throttle
+        // 4. maintenance window (the first active match in id order)
+        if !all_clear {
+            if let Some((window_id, ends)) = self.windows.values().find_map(|w| {
+                w.matchers
+                    .matches(incident)
+                    .then(|| w.active_end(now))
+                    .flatten()
+                    .map(|end| (w.id.clone(), end))
+            }) {
+                self.timers
+                    .schedule(Timer::WindowEnd(window_id.clone()), ends);
+                self.held.insert(
+                    k,
+                    HeldBy::Window {
+                        window_id: window_id.clone(),
+                        until: ends,
+                    },
+                );
+                self.changes.key(&incident.key);
+                self.changes.global = true;
+                out.push(suppressed(SuppressReason::Maintenance, Some(window_id)));
+                return;
+            }
+        }
+
+        // 5. throttle
         let firing = incident.is_active();
         let always = matches!(reason, NotifyReason::Escalated | NotifyReason::AckExpired)
             || matches!(via, Via::Repeat | Via::FlapNotice);
@@ -114,7 +177,7 @@ impl AlertEngine {
             }
         }
 
-        // 4. group_wait
+        // 6. group_wait
         if let (Some(wait), Via::Transition) = (group_wait, via) {
             self.changes.global = true;
             let gk = (rule_id.to_owned(), incident.connector_id);
@@ -132,7 +195,7 @@ impl AlertEngine {
             return;
         }
 
-        // 5. notify
+        // 7. notify
         self.changes.key(&incident.key);
         self.held.remove(&k);
         self.sent.insert(k.clone(), SentRecord { at: now, firing });

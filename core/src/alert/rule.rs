@@ -30,6 +30,14 @@ pub enum TransitionKind {
     FlappingStarted,
     /// The incident's key stopped flapping after a quiet period.
     FlappingStopped,
+    /// A job missed its start (its incident opened or reopened by `tick`).
+    MissedStart,
+    /// A job's run went past its `max_runtime`.
+    RunTooLong,
+    /// A job's run succeeded sooner than its `min_runtime`.
+    RunTooShort,
+    /// A job did not succeed by its deadline.
+    DeadlineMissed,
 }
 
 /// Who hears about what.

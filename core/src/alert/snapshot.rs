@@ -15,9 +15,11 @@ use super::effect::NotifyReason;
 use super::engine::{AlertConfig, AlertEngine};
 use super::flapping::FlapState;
 use super::heartbeat::HeartbeatState;
+use super::job::JobState;
 use super::rule::AlertRule;
 use super::silence::Silence;
 use super::state::{Group, HeldBy, SentRecord, Timer};
+use super::window::MaintenanceWindow;
 use crate::incident::{CorrelationKey, IncidentModel, IncidentSnapshot, SnapshotError};
 use crate::time::Timestamp;
 
@@ -37,6 +39,13 @@ pub struct AlertSnapshot {
     pub silences: Vec<Silence>,
     /// Heartbeats in (connector, source) order.
     pub heartbeats: Vec<HeartbeatState>,
+    /// Jobs with their runs, in (connector, source) order (absent in
+    /// snapshots written before jobs existed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub jobs: Vec<JobState>,
+    /// Maintenance windows in id order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub windows: Vec<MaintenanceWindow>,
     /// Flap state of keys with recent transitions, in key order.
     pub flapping: Vec<FlapEntry>,
     /// Last notification per (rule, incident), in that order.
@@ -206,6 +215,8 @@ impl AlertEngine {
             rules: self.rules.values().cloned().collect(),
             silences: self.silences.values().cloned().collect(),
             heartbeats: self.heartbeats.values().cloned().collect(),
+            jobs: self.jobs.values().cloned().collect(),
+            windows: self.windows.values().cloned().collect(),
             flapping: Vec::new(),
             sent: Vec::new(),
             held: Vec::new(),
@@ -281,6 +292,7 @@ impl AlertEngine {
             self.model
                 .restore_key(&key, row)
                 .map_err(AlertSnapshotError::Incidents)?;
+            self.refresh_key_activity(&key);
         }
         for row in alert_keys {
             self.restore_key_alerts(row);
@@ -336,7 +348,22 @@ impl AlertEngine {
             self.sent.insert((e.rule_id, e.incident_id), e.record);
         }
         for e in held {
+            self.arm_window_end(&e.by);
             self.held.insert((e.rule_id, e.incident_id), e.by);
+        }
+        self.refresh_key_activity(&key);
+    }
+
+    /// The window-end timer a held notification needs (the earliest end
+    /// of the occurrences holding something).
+    fn arm_window_end(&mut self, by: &HeldBy) {
+        if let HeldBy::Window { window_id, until } = by {
+            let timer = Timer::WindowEnd(window_id.clone());
+            let at = self
+                .timers
+                .deadline(&timer)
+                .map_or(*until, |t| t.min(*until));
+            self.timers.schedule(timer, at);
         }
     }
 
@@ -407,6 +434,8 @@ impl AlertEngine {
             rules: self.rules.values().cloned().collect(),
             silences: self.silences.values().cloned().collect(),
             heartbeats: self.heartbeats.values().cloned().collect(),
+            jobs: self.jobs.values().cloned().collect(),
+            windows: self.windows.values().cloned().collect(),
             flapping: self
                 .flaps
                 .iter()
@@ -493,9 +522,35 @@ impl AlertEngine {
             }
             engine.sent.insert((e.rule_id, e.incident_id), e.record);
         }
+        for window in snapshot.windows {
+            window.validate().map_err(AlertSnapshotError::Invalid)?;
+            engine.windows.insert(window.id.clone(), window);
+        }
+        for state in snapshot.jobs {
+            state.job.validate().map_err(AlertSnapshotError::Invalid)?;
+            let key = state.job.key();
+            if let Some(at) = state.miss_at {
+                engine.timers.schedule(Timer::JobDue(key.clone()), at);
+            }
+            if let Some(d) = state.deadlines.first() {
+                engine
+                    .timers
+                    .schedule(Timer::JobDeadline(key.clone()), d.at);
+            }
+            for run in &state.open_runs {
+                if let Some(at) = run.too_long_at {
+                    engine
+                        .timers
+                        .schedule(Timer::JobRun(key.clone(), run.seq), at);
+                }
+            }
+            engine.jobs.insert(key, state);
+        }
         for e in snapshot.held {
+            engine.arm_window_end(&e.by);
             engine.held.insert((e.rule_id, e.incident_id), e.by);
         }
+        engine.refresh_tracked();
         for g in snapshot.groups {
             engine.timers.schedule(
                 Timer::GroupFlush(g.rule_id.clone(), g.connector_id),

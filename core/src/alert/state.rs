@@ -33,6 +33,23 @@ pub enum HeldBy {
     },
     /// The incident's key is flapping; released when it stops.
     Flapping,
+    /// A job the incident's job depends on has an active incident;
+    /// released when that job has none.
+    Inhibited {
+        /// The dependency's incident that held it.
+        incident_id: String,
+        /// The dependency's connector.
+        connector_id: Uuid,
+        /// The dependency's source.
+        source: String,
+    },
+    /// An occurrence of a maintenance window; released when it ends.
+    Window {
+        /// The window.
+        window_id: String,
+        /// When the occurrence that held it ends.
+        until: Timestamp,
+    },
 }
 
 /// A `group_wait` batch of one rule and connector.
@@ -58,4 +75,13 @@ pub(crate) enum Timer {
     GroupFlush(String, Uuid),
     /// A (rule, incident) repeat is due.
     Repeat(String, String),
+    /// A job's due time plus grace: missed unless answered.
+    JobDue(HeartbeatKey),
+    /// A job's run (by sequence number) reaches `max_runtime`.
+    JobRun(HeartbeatKey, u64),
+    /// A job's earliest pending deadline.
+    JobDeadline(HeartbeatKey),
+    /// An occurrence of a maintenance window ends (armed only while it
+    /// holds something).
+    WindowEnd(String),
 }

@@ -32,6 +32,27 @@ impl AlertEngine {
             Timer::GroupFlush(rule_id, connector) => {
                 self.flush_group(&rule_id, connector, at, now, out)
             }
+            Timer::JobDue(key) => self.job_due(&key, at, now, out),
+            Timer::JobRun(key, seq) => self.job_run_due(&key, seq, at, now, out),
+            Timer::JobDeadline(key) => self.deadlines_due(&key, now, out),
+            Timer::WindowEnd(id) => {
+                // Held notifications whose occurrence ended by now; a later
+                // occurrence's holds keep the timer.
+                let next = self
+                    .held
+                    .values()
+                    .filter_map(|by| match by {
+                        HeldBy::Window { window_id, until } if *window_id == id && *until > now => {
+                            Some(*until)
+                        }
+                        _ => None,
+                    })
+                    .min();
+                self.release_window_until(&id, now, out);
+                if let Some(next) = next {
+                    self.timers.schedule(Timer::WindowEnd(id), next);
+                }
+            }
             Timer::Repeat(rule_id, incident_id) => {
                 // The repeat deadline is part of the key's saved state,
                 // and it is gone now (or moved below).
@@ -97,7 +118,7 @@ impl AlertEngine {
     /// Releases held notifications: each one whose incident is now in a
     /// state the channel was not told (active vs resolved) is notified
     /// again through the pipeline; the others are dropped.
-    fn release(
+    pub(super) fn release(
         &mut self,
         held: Vec<(String, String)>,
         reason: NotifyReason,
