@@ -1,23 +1,26 @@
 //! `AlertEngine`: the core's alerting layer (`erpops_core::alert`, contract
 //! §6) for Python services that correlate and alert in-process.
 //!
-//! Rules, silences and heartbeats are given as dicts in the core's serde
-//! form (the form of `tests/vectors/alerts.json` and the REST API), with
-//! `datetime`, `timedelta` and `uuid.UUID` values accepted where the form
-//! has timestamps, whole seconds and connector ids. Effects, records and
+//! Rules, silences, heartbeats, jobs and maintenance windows are given as
+//! dicts in the core's serde form (the form of `tests/vectors/alerts.json`
+//! and the REST API), with `datetime`, `timedelta`, `uuid.UUID` and
+//! `erpops.Schedule` values accepted where the form has timestamps, whole
+//! seconds, connector ids and schedules. Effects, records and
 //! incidents come back as dicts in the same form, as on `IncidentModel`.
 //! Every decision is the core's.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use erpops_core::alert::{
-    AlertConfig, AlertEngine, AlertError, AlertRule, AlertSnapshot, FlappingConfig, Heartbeat,
-    Silence,
+    AlertConfig, AlertEngine, AlertError, AlertRule, AlertSnapshot, DailyDeadline, FlappingConfig,
+    Heartbeat, Job, MaintenanceWindow, Silence,
 };
 use erpops_core::incident::CommandError;
+use erpops_core::schedule::{CronEntry, Schedule};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyMapping};
+use serde_json::Value;
 
 use crate::contract::uuid_of;
 use crate::errors::{error, guard, Kind};
@@ -27,7 +30,8 @@ use crate::json::{from_py_native, loads_str, to_py};
 use crate::time::{datetime_of, duration_of, timestamp_of};
 
 /// The alerting layer: the incident model plus rules, silences, flap
-/// detection and heartbeats. Every operation returns the effects, as dicts,
+/// detection, heartbeats, batch jobs (schedules, runs, runtime limits,
+/// deadlines, dependencies) and maintenance windows. Every operation returns the effects, as dicts,
 /// that the caller performs: the incident facts (`opened`, `resolved`, ...)
 /// and `notify`/`suppressed`/`flapping_*`. Thread-safe.
 #[pyclass(frozen, module = "erpops", name = "AlertEngine")]
@@ -84,10 +88,12 @@ fn command_error(py: Python<'_>, e: &CommandError) -> PyErr {
     )
 }
 
-/// A rule, silence or heartbeat dict (or other mapping) read as the core's
-/// record `T`: `TypeError` when it is not a mapping or holds a value with no
-/// JSON form, `AlertError` `invalid_argument` when it is not the record's
-/// form (a missing or unknown field, a wrong type).
+/// A rule, silence, heartbeat, job or window dict (or other mapping) read
+/// as the core's record `T`: `TypeError` when it is not a mapping or holds a
+/// value with no JSON form; `AlertError` when it is not the record's form:
+/// the core's own code when a schedule or deadline in it cannot be built
+/// (`unknown_time_zone`, `invalid_cron`, `invalid_deadline`, ...), else
+/// `invalid_argument` (a missing or unknown field, a wrong type).
 fn record_of<T: serde::de::DeserializeOwned>(
     py: Python<'_>,
     value: &Bound<'_, PyAny>,
@@ -106,7 +112,7 @@ fn record_of<T: serde::de::DeserializeOwned>(
             type_name(value)
         )));
     };
-    from_py_native(py, dict.as_any())?.map_err(|e| {
+    let invalid = |e: &dyn std::fmt::Display| {
         error(
             py,
             Kind::AlertError,
@@ -115,6 +121,47 @@ fn record_of<T: serde::de::DeserializeOwned>(
             None,
             None,
         )
+    };
+    let json: Value = from_py_native(py, dict.as_any())?.map_err(|e| invalid(&e))?;
+    T::deserialize(&json).map_err(|e| match nested_error(&json) {
+        Some((code, message)) => error(py, Kind::AlertError, code, &message, None, None),
+        None => invalid(&e),
+    })
+}
+
+/// The core's error for a schedule or deadline inside a job or window
+/// record that serde refused: serde keeps only the message, so the nested
+/// values are built again with the core's constructors to raise the typed
+/// code (`AlertError::Schedule`'s code, `invalid_deadline`), as `set_job`
+/// and `set_window` do for records built in Rust.
+fn nested_error(record: &Value) -> Option<(&'static str, String)> {
+    let schedule = |v: &Value| -> Option<(&'static str, String)> {
+        let mut entries = Vec::new();
+        for e in v.as_array()? {
+            let cron = e.get("cron")?.as_str()?;
+            let zone = e.get("time_zone")?.as_str()?;
+            match CronEntry::new(cron, zone) {
+                Ok(entry) => entries.push(entry),
+                Err(e) => return Some((e.code(), e.to_string())),
+            }
+        }
+        Schedule::new(entries)
+            .err()
+            .map(|e| (e.code(), e.to_string()))
+    };
+    let from_schedules = record
+        .get("expectation")
+        .and_then(|x| x.get("schedule"))
+        .into_iter()
+        .chain(record.get("schedule"))
+        .find_map(schedule);
+    from_schedules.or_else(|| {
+        let d = record.get("deadline")?;
+        let time = d.get("time")?.as_str()?;
+        let zone = d.get("time_zone")?.as_str()?;
+        DailyDeadline::new(time, zone)
+            .err()
+            .map(|e| (e.code(), e.to_string()))
     })
 }
 
@@ -123,6 +170,8 @@ const RULE_FORM: &str =
 const SILENCE_FORM: &str = "{\"id\", \"matchers\"?, \"starts_at\", \"ends_at\", \"comment\"?}";
 const HEARTBEAT_FORM: &str =
     "{\"connector_id\", \"source\", \"period\", \"grace\", \"severity\"?, \"paused\"?}";
+const JOB_FORM: &str = "{\"connector_id\", \"source\", \"expectation\": {\"period\"} or {\"schedule\"}, \"grace\", \"max_runtime\"?, \"min_runtime\"?, \"deadline\"?: {\"time\", \"time_zone\"}, \"depends_on\"?, \"severity\"?, \"paused\"?}";
+const WINDOW_FORM: &str = "{\"id\", \"matchers\"?, \"schedule\", \"duration\", \"comment\"?}";
 
 /// Flap detection from the `flapping` argument: `True` (the defaults),
 /// `False` (off), or a mapping overriding `max_transitions`, `window` and
@@ -331,9 +380,129 @@ impl PyAlertEngine {
         })
     }
 
+    /// Sets the batch job of (connector, source) at `now`, or changes it:
+    /// when it is due (`expectation`: a `period` or a `schedule`), its grace,
+    /// runtime limits, daily deadline and dependencies. Raises `AlertError`
+    /// (`invalid_name`, `invalid_duration`, a schedule's code such as
+    /// `unknown_time_zone`, `invalid_deadline`, `invalid_runtime_range`,
+    /// `deadline_needs_schedule`, `too_many_dependencies`,
+    /// `dependency_cycle`, `watched_twice`, `invalid_argument`).
+    #[pyo3(signature = (job, *, now = None))]
+    fn set_job(
+        &self,
+        py: Python<'_>,
+        job: &Bound<'_, PyAny>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        guard(py, || {
+            let job: Job = record_of(py, job, "job", JOB_FORM)?;
+            let now = timestamp_of(py, now)?;
+            let result = self.lock().set_job(job, now);
+            result.map_err(|e| alert_error(py, &e))
+        })
+    }
+
+    /// Pauses (nothing expected) or resumes a job at `now`; resuming counts
+    /// from `now`. Raises `AlertError` `unknown_job` when none is set.
+    #[pyo3(signature = (connector_id, source, paused, *, now = None))]
+    fn set_job_paused(
+        &self,
+        py: Python<'_>,
+        connector_id: &Bound<'_, PyAny>,
+        source: &str,
+        paused: bool,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        guard(py, || {
+            let connector_id = uuid_of(connector_id, "connector_id")?;
+            let now = timestamp_of(py, now)?;
+            let result = self
+                .lock()
+                .set_job_paused(connector_id, source, paused, now);
+            result.map_err(|e| alert_error(py, &e))
+        })
+    }
+
+    /// Removes a job (its runs in progress are dropped, its open incidents
+    /// stay); the removed job, or `None`.
+    fn remove_job<'py>(
+        &self,
+        py: Python<'py>,
+        connector_id: &Bound<'py, PyAny>,
+        source: &str,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        guard(py, || {
+            let connector_id = uuid_of(connector_id, "connector_id")?;
+            let removed = self.lock().remove_job(connector_id, source);
+            removed.map(|j| to_py(py, &j)).transpose()
+        })
+    }
+
+    /// The jobs with their state (`{"job", "due"?, "miss_at"?, "open_runs",
+    /// "runs", "status", ...}`: the next due time, the runs in progress and
+    /// the recent runs), in (connector, source) order.
+    fn jobs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            self.view(py, |e| serde_json::to_string(&e.jobs().collect::<Vec<_>>()))
+        })
+    }
+
+    /// One job's state, or `None`.
+    fn job<'py>(
+        &self,
+        py: Python<'py>,
+        connector_id: &Bound<'py, PyAny>,
+        source: &str,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        guard(py, || {
+            let connector_id = uuid_of(connector_id, "connector_id")?;
+            let state = self.view(py, |e| serde_json::to_string(&e.job(connector_id, source)))?;
+            Ok((!state.is_none()).then_some(state))
+        })
+    }
+
+    /// Adds a maintenance window (a recurring silence: a `schedule` of
+    /// starts and a `duration`), or replaces the one with the same id.
+    /// Raises `AlertError` (`invalid_name`, `invalid_duration`,
+    /// `invalid_window`, a schedule's code, `invalid_argument`).
+    fn set_window(&self, py: Python<'_>, window: &Bound<'_, PyAny>) -> PyResult<()> {
+        guard(py, || {
+            let window: MaintenanceWindow = record_of(py, window, "window", WINDOW_FORM)?;
+            let result = self.lock().set_window(window);
+            result.map_err(|e| alert_error(py, &e))
+        })
+    }
+
+    /// Removes a window at `now`; returns the effects of what it held back.
+    /// An unknown id gives no effects.
+    #[pyo3(signature = (window_id, *, now = None))]
+    fn remove_window<'py>(
+        &self,
+        py: Python<'py>,
+        window_id: &str,
+        now: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let now = timestamp_of(py, now)?;
+            let effects = self.lock().remove_window(window_id, now);
+            to_py(py, &effects)
+        })
+    }
+
+    /// The maintenance windows, in id order.
+    fn windows<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            self.view(py, |e| {
+                serde_json::to_string(&e.windows().collect::<Vec<_>>())
+            })
+        })
+    }
+
     /// Applies one valid event (an `erpops.Event` or its `to_dict()` form)
     /// with the id the receiver gave it; returns the effects in order. An
-    /// event from a watched (connector, source) is first a sign of life.
+    /// event from a watched (connector, source) is first a sign of life, and
+    /// a job's run signals (`*.started`, `*.succeeded`, `*.failed`, paired by
+    /// `metadata.run_id`) are its runs.
     #[pyo3(signature = (event, event_id, *, now = None))]
     fn ingest<'py>(
         &self,

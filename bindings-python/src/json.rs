@@ -61,8 +61,8 @@ pub(crate) fn loads<'py>(py: Python<'py>, text: &[u8]) -> PyResult<Bound<'py, Py
 /// The JSON form of a value `json.dumps` cannot write itself, for records
 /// whose serde form has timestamps, durations and ids: an aware `datetime`
 /// becomes the core's RFC 3339 text, a `timedelta` its seconds (whole
-/// seconds as an `int`), a `uuid.UUID` its hyphenated text, a `set` or
-/// `frozenset` a list. Anything else is a `TypeError`, as `json.dumps`
+/// seconds as an `int`), a `uuid.UUID` its hyphenated text, an
+/// `erpops.Schedule` its entries, a `set` or `frozenset` a list. Anything else is a `TypeError`, as `json.dumps`
 /// raises.
 fn json_default<'py>(value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let py = value.py();
@@ -77,6 +77,9 @@ fn json_default<'py>(value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         } else {
             Ok(d.as_secs_f64().into_pyobject(py)?.into_any())
         };
+    }
+    if let Ok(schedule) = value.cast::<crate::schedule::PySchedule>() {
+        return to_py(py, &schedule.get().schedule);
     }
     if value.is_instance(UUID.import(py, "uuid", "UUID")?)? {
         return Ok(value.str()?.into_any());

@@ -94,7 +94,7 @@ fn entry_texts(entry: &Bound<'_, PyAny>) -> PyResult<(String, String)> {
 #[pyclass(frozen, eq, module = "erpops", name = "Schedule")]
 #[derive(PartialEq)]
 pub struct PySchedule {
-    schedule: Schedule,
+    pub(crate) schedule: Schedule,
 }
 
 #[pymethods]

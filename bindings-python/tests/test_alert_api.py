@@ -244,6 +244,16 @@ keys = st.sampled_from(
         "grace",
         "severity",
         "paused",
+        "expectation",
+        "schedule",
+        "deadline",
+        "duration",
+        "depends_on",
+        "max_runtime",
+        "min_runtime",
+        "cron",
+        "time_zone",
+        "time",
     ]
 )
 
@@ -256,6 +266,9 @@ def test_no_input_panics(value: dict[str, Any], now: int) -> None:
         lambda: e.set_rule(value),
         lambda: e.set_silence(value),
         lambda: e.set_heartbeat(value, now=now),
+        lambda: e.set_job(value, now=now),
+        lambda: e.set_job({"connector_id": CONNECTOR, "source": "S", "grace": 0, "expectation": value}, now=now),
+        lambda: e.set_window(value),
         lambda: e.restore(json.dumps(value)),
         lambda: e.ingest(value, "evt", now=now),
         lambda: e.tick(now),

@@ -121,6 +121,24 @@ def alerting(event: erpops.Event) -> list[str]:
     if wake is not None:
         kinds += [str(e["kind"]) for e in engine.tick(wake)]
     kinds += [str(e["kind"]) for e in engine.expire_silence("maint")]
+    payroll = erpops.Schedule.single("0 2 * * MON-FRI", "America/Chicago")
+    engine.set_job(
+        {
+            "connector_id": event.connector_id,
+            "source": "PSFT_PAYROLL_BATCH",
+            "expectation": {"schedule": payroll},
+            "grace": timedelta(minutes=15),
+            "max_runtime": timedelta(hours=2),
+            "deadline": {"time": "06:00", "time_zone": "America/Chicago"},
+        },
+        now=event.timestamp,
+    )
+    engine.set_job_paused(event.connector_id, "PSFT_PAYROLL_BATCH", False, now=event.timestamp)
+    job: dict[str, Any] | None = engine.job(event.connector_id, "PSFT_PAYROLL_BATCH")
+    runs: list[dict[str, Any]] = job["runs"] if job is not None and "runs" in job else []
+    engine.set_window({"id": "patching", "schedule": erpops.Schedule.single("0 1 * * SUN"), "duration": 14400})
+    kinds += [str(e["kind"]) for e in engine.remove_window("patching")]
+    kinds += [str(len(engine.jobs()) + len(engine.windows()) + len(runs))]
     restored: erpops.AlertEngine = engine.restore(engine.snapshot())
     removed: dict[str, Any] | None = restored.remove_rule("ops")
     beats: list[dict[str, Any]] = restored.heartbeats()

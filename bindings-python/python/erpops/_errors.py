@@ -184,18 +184,24 @@ class IncidentError(Error, ValueError):
 
 
 class AlertError(Error, ValueError):
-    """The alert engine refuses a rule, silence, heartbeat or snapshot; nothing
-    changed.
+    """The alert engine refuses a rule, silence, heartbeat, job, window or
+    snapshot; nothing changed.
 
     Codes: ``invalid_name`` (a blank, too long or control-character id,
     name, channel or source), ``invalid_duration`` (a zero or fractional
-    ``repeat_interval``, ``group_wait``, ``period`` or ``grace``),
-    ``invalid_time_range`` (a silence that ends at or before it starts),
-    ``unknown_heartbeat``, ``invalid_argument`` (a dict that is not the
-    record's form: a missing or misspelled field, a wrong type), and for
-    ``restore`` ``snapshot_syntax``, ``snapshot_version`` or the incident
-    snapshot's codes. Operator commands raise :class:`IncidentError`, as on
-    :class:`IncidentModel`.
+    ``repeat_interval``, ``group_wait``, ``period``, ``grace``, runtime or
+    window ``duration``), ``invalid_time_range`` (a silence that ends at or
+    before it starts), ``unknown_heartbeat``, ``unknown_job``; for jobs a
+    schedule's code (``invalid_cron``, ``cron_never_fires``,
+    ``unknown_time_zone``, ``invalid_schedule``, ``invalid_period``),
+    ``invalid_deadline``, ``invalid_runtime_range``,
+    ``deadline_needs_schedule``, ``too_many_dependencies``,
+    ``dependency_cycle``, ``watched_twice`` (a heartbeat and a job on one
+    source); ``invalid_window`` (occurrences that overlap);
+    ``invalid_argument`` (a dict that is not the record's form: a missing
+    field, a wrong type); and for ``restore`` ``snapshot_syntax``,
+    ``snapshot_version`` or the incident snapshot's codes. Operator commands
+    raise :class:`IncidentError`, as on :class:`IncidentModel`.
     """
 
     default_code = "alert_error"
