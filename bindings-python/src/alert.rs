@@ -438,9 +438,10 @@ impl PyAlertEngine {
         })
     }
 
-    /// The jobs with their state (`{"job", "due"?, "miss_at"?, "open_runs",
-    /// "runs", "status", ...}`: the next due time, the runs in progress and
-    /// the recent runs), in (connector, source) order.
+    /// The jobs with their state (`{"job", "since", "due"?, "miss_at"?,
+    /// "open_runs"?, "runs"?, "missed_count", ...}`: the next due time, the
+    /// runs in progress and the recent runs, lists left out when empty), in
+    /// (connector, source) order.
     fn jobs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
             self.view(py, |e| serde_json::to_string(&e.jobs().collect::<Vec<_>>()))
