@@ -5,8 +5,8 @@
 //! dicts in the core's serde form (the form of `tests/vectors/alerts.json`
 //! and the REST API), with `datetime`, `timedelta`, `uuid.UUID` and
 //! `erpops.Schedule` values accepted where the form has timestamps, whole
-//! seconds, connector ids and schedules. Effects, records and
-//! incidents come back as dicts in the same form, as on `IncidentModel`.
+//! seconds, connector ids and schedules. Effects, records and incidents
+//! come back as dicts in the same form, as on `IncidentModel`.
 //! Every decision is the core's.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -31,9 +31,10 @@ use crate::time::{datetime_of, duration_of, timestamp_of};
 
 /// The alerting layer: the incident model plus rules, silences, flap
 /// detection, heartbeats, batch jobs (schedules, runs, runtime limits,
-/// deadlines, dependencies) and maintenance windows. Every operation returns the effects, as dicts,
-/// that the caller performs: the incident facts (`opened`, `resolved`, ...)
-/// and `notify`/`suppressed`/`flapping_*`. Thread-safe.
+/// deadlines, dependencies) and maintenance windows. Every operation
+/// returns the effects, as dicts, that the caller performs: the incident
+/// facts (`opened`, `resolved`, ...) and `notify`/`suppressed`/`flapping_*`.
+/// Thread-safe.
 #[pyclass(frozen, module = "erpops", name = "AlertEngine")]
 pub struct PyAlertEngine {
     engine: Mutex<AlertEngine>,
