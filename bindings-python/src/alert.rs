@@ -441,15 +441,17 @@ impl PyAlertEngine {
 
     /// The jobs with their state (`{"job", "since", "due"?, "miss_at"?,
     /// "open_runs"?, "runs"?, "missed_count", ...}`: the next due time, the
-    /// runs in progress and the recent runs, lists left out when empty), in
-    /// (connector, source) order.
+    /// runs in progress and the recent runs, lists left out when empty, plus
+    /// `status` and `median_duration_ms`), in (connector, source) order.
     fn jobs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            self.view(py, |e| serde_json::to_string(&e.jobs().collect::<Vec<_>>()))
+            self.view(py, |e| {
+                serde_json::to_string(&e.jobs().map(|s| s.report()).collect::<Vec<_>>())
+            })
         })
     }
 
-    /// One job's state, or `None`.
+    /// One job's state (with `status` and `median_duration_ms`), or `None`.
     fn job<'py>(
         &self,
         py: Python<'py>,
@@ -458,7 +460,9 @@ impl PyAlertEngine {
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         guard(py, || {
             let connector_id = uuid_of(connector_id, "connector_id")?;
-            let state = self.view(py, |e| serde_json::to_string(&e.job(connector_id, source)))?;
+            let state = self.view(py, |e| {
+                serde_json::to_string(&e.job(connector_id, source).map(|s| s.report()))
+            })?;
             Ok((!state.is_none()).then_some(state))
         })
     }

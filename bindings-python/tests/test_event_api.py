@@ -158,9 +158,11 @@ def test_builder_refuses_an_invalid_run_id_at_build(run_id: str, code: str, fix:
     [v] = info.value.errors
     assert (v["pointer"], v["code"]) == ("/metadata/run_id", code)
     assert fix in v["message"]
-    # The generic setter meets the same rule, and so does the receiver.
+    # The generic setter meets the same rule, and so does the receiver: an
+    # integer is a run id (it pairs as its decimal text), a fraction is not.
+    erpops.EventBuilder().connector_id(CID).event_type("a.started").timestamp(TS).metadata("run_id", 7).build()
     with pytest.raises(erpops.ValidationError) as generic:
-        erpops.EventBuilder().connector_id(CID).event_type("a.started").timestamp(TS).metadata("run_id", 7).build()
+        erpops.EventBuilder().connector_id(CID).event_type("a.started").timestamp(TS).metadata("run_id", 7.5).build()
     assert [(v["pointer"], v["code"]) for v in generic.value.errors] == [("/metadata/run_id", "type")]
 
 

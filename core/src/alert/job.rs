@@ -561,6 +561,31 @@ impl JobState {
     }
 }
 
+/// A job's state with what is derived from it, as the bindings and the
+/// receiver show it: the serialized [`JobState`] plus `status` and
+/// `median_duration_ms` (see [`JobState::report`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct JobReport<'a> {
+    /// The state.
+    #[serde(flatten)]
+    pub state: &'a JobState,
+    /// [`JobState::status`].
+    pub status: JobStatus,
+    /// [`JobState::median_duration_ms`].
+    pub median_duration_ms: Option<u64>,
+}
+
+impl JobState {
+    /// The state with its status and median duration, for display.
+    pub fn report(&self) -> JobReport<'_> {
+        JobReport {
+            state: self,
+            status: self.status(),
+            median_duration_ms: self.median_duration_ms(),
+        }
+    }
+}
+
 /// See [`JobState::status`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
