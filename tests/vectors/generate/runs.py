@@ -394,6 +394,46 @@ def timelines():
                     notify("inhibition_ended", m)]),
         ],
     })
+    # 8. Too few records, and a failure streak with thresholds.
+    days = [local(CHI, f"2026-04-{d} 02:30") for d in (20, 21, 22, 23, 24)]
+    few = expectation_incident(PAYROLL, "too_few_records", days[0])
+    streak = expectation_incident(PAYROLL, "runs_failing", days[3])
+    fail = lambda i: incident_id(key(family="payroll.run"), f"evt_f{i}")  # noqa: E731
+    out.append({
+        "name": "too_few_records_and_a_failure_streak_with_thresholds",
+        "note": "min_records 1000, failure_threshold 2, recovery_threshold 2; the rule takes "
+                "the two expectations and resolutions of job.* incidents. Monday's run succeeds with 999 records: "
+                "too_few_records. Tuesday's with 1000 (exactly the minimum) resolves it. "
+                "Wednesday and Thursday fail: the second failure in a row opens runs_failing "
+                "(each failure is also its own incident, which this rule does not take). Friday "
+                "succeeds: one success of the two needed, so it stays open.",
+        "rules": [{"id": "ops", "name": "expectations", "channel": "ops",
+                   "kinds": ["too_few_records", "runs_failing", "resolved"],
+                   "matchers": {"event_type": "job.*"}}],
+        "jobs": [{"now": utc("2026-04-19 12:00:00"),
+                  "job": job(PAYROLL, "0 2 * * MON-FRI", CHI, 900, min_records=1000,
+                             failure_threshold=2, recovery_threshold=2)}],
+        "steps": [
+            ingest("evt_s0", run("succeeded", days[0], records=999),
+                   [inc("opened", id=few, event_type="job.too_few_records.missed",
+                        family="job.too_few_records"),
+                    notify("too_few_records", few)]),
+            ingest("evt_s1", run("succeeded", days[1], records=1000),
+                   [inc("resolved", id=few, reason="recovery"), notify("resolved", few)]),
+            ingest("evt_f2", run("failed", days[2]), [inc("opened", id=fail(2))],
+                   job=job_view(failures_in_a_row=1)),
+            ingest("evt_f3", run("failed", days[3]),
+                   [inc("opened", id=streak, event_type="job.runs_failing.missed",
+                        family="job.runs_failing"),
+                    notify("runs_failing", streak),
+                    inc("updated", id=fail(2))],
+                   job=job_view(failures_in_a_row=2, status="failing")),
+            ingest("evt_s4", run("succeeded", days[4], records=5000),
+                   [inc("resolved", id=fail(2), reason="recovery")],
+                   job=job_view(failures_in_a_row=None, successes_in_a_row=1,
+                                incidents=[{"kind": "runs_failing", "incident_id": streak}])),
+        ],
+    })
     return out
 
 
