@@ -739,6 +739,10 @@ impl AlertEngine {
     /// The dependency incident that holds `incident`'s notifications: an
     /// active incident of a job its job depends on (the first in order).
     pub(super) fn inhibitor(&self, incident: &Incident) -> Option<(String, JobKey)> {
+        // No job has dependencies: nothing to look up (the hot path).
+        if self.job_active.is_empty() {
+            return None;
+        }
         let source = incident.key.source.as_ref()?;
         let key = JobKey {
             connector_id: incident.connector_id,
