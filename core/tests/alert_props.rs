@@ -510,6 +510,7 @@ proptest! {
             let changes = e.take_changes();
             if may == Some(false) {
                 prop_assert!(!changes.global, "op {} changed the engine-wide state", i);
+                prop_assert!(changes.jobs.is_empty(), "op {} changed a job", i);
             }
         }
     }
