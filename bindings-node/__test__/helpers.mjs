@@ -11,6 +11,7 @@
 // suite stops loading, or a section none of whose cases a test reads, fails
 // `make test`. So a file that loads vectors declares its tests before any
 // top-level `await`.
+import assert from 'node:assert/strict'
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
@@ -75,3 +76,33 @@ export function vectors(name) {
 
 /** Bytes of a `*_hex` vector field. */
 export const hex = (s) => Buffer.from(s, 'hex')
+
+/**
+ * The vector files' subset rule (Rust's `vector_support::matches`): every
+ * member of `expected` equals the one in `actual`, objects member by member
+ * by the same rule (`null` = absent or null), lists of the same length item
+ * by item (an empty list also matches an absent one), anything else by
+ * equality. Throws an AssertionError naming the path of the first mismatch.
+ */
+export function matches(actual, expected, where = '') {
+  const show = (v) => (v === undefined ? 'absent' : JSON.stringify(v))
+  const fail = () => assert.fail(`${where || '/'}: expected ${show(expected)}, got ${show(actual)}`)
+  if (expected !== null && typeof expected === 'object' && !Array.isArray(expected)) {
+    const isObject = actual !== null && typeof actual === 'object' && !Array.isArray(actual)
+    for (const [k, v] of Object.entries(expected)) matches(isObject ? actual[k] : undefined, v, `${where}/${k}`)
+    return
+  }
+  if (Array.isArray(expected)) {
+    if (Array.isArray(actual) && actual.length === expected.length) {
+      expected.forEach((v, i) => matches(actual[i], v, `${where}/${i}`))
+      return
+    }
+    if (expected.length === 0 && (actual === undefined || actual === null)) return
+    fail()
+  }
+  if (expected === null) {
+    if (actual !== null && actual !== undefined) fail()
+    return
+  }
+  if (actual !== expected) fail()
+}
