@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use erpops_core::alert::{
     AlertConfig, AlertEngine as Core, AlertRule, AlertSnapshot, DailyDeadline, FlappingConfig,
-    Heartbeat, Job, JobState, JobStatus, MaintenanceWindow, Silence,
+    Heartbeat, Job, JobState, MaintenanceWindow, Silence,
 };
 use erpops_core::event::Event;
 use erpops_core::incident::Command;
@@ -281,36 +281,18 @@ pub(crate) fn remove_job(e: &mut Core, connector_id: &str, source: &str) -> Resu
         .transpose()
 }
 
-/// A job's state as JSON: the core's `JobState` plus `status` and
-/// `median_duration_ms` (`null` without a successful run with a start).
-#[derive(serde::Serialize)]
-struct JobView<'a> {
-    #[serde(flatten)]
-    state: &'a JobState,
-    status: JobStatus,
-    median_duration_ms: Option<u64>,
-}
-
-fn job_view(state: &JobState) -> JobView<'_> {
-    JobView {
-        state,
-        status: state.status(),
-        median_duration_ms: state.median_duration_ms(),
-    }
-}
-
 /// One job's state (JSON, with `status` and `median_duration_ms`), or
 /// `None`.
 pub(crate) fn job(e: &Core, connector_id: &str, source: &str) -> Result<Option<String>> {
     e.job(connector(connector_id)?, source)
-        .map(|state| to_json(&job_view(state)))
+        .map(|state| to_json(&state.report()))
         .transpose()
 }
 
 /// The jobs and their state in (connector, source) order (JSON array, each
 /// with `status` and `median_duration_ms`).
 pub(crate) fn jobs(e: &Core) -> Result<String> {
-    to_json(&e.jobs().map(job_view).collect::<Vec<_>>())
+    to_json(&e.jobs().map(JobState::report).collect::<Vec<_>>())
 }
 
 /// Adds or replaces a maintenance window (`{ id, matchers?, schedule,
