@@ -444,59 +444,39 @@ impl AlertEngine {
             self.job_recover(key, ExpectationKind::RunsFailing, now, out);
         }
         if let (Some(min), Some(records)) = (min_records, signal.records) {
-            if records < min {
-                let message = format!(
-                    "{}: a run succeeded having processed {records} records, under the \
-                     minimum of {min}",
-                    key.source
-                );
-                let mut details = vec![
-                    ("records_processed", count_value(records)),
-                    ("min_records", count_value(min)),
-                ];
-                if let Some(id) = &signal.run_id {
-                    details.push(("job_run_id", MetadataValue::String(id.clone())));
-                }
-                self.job_problem(
-                    key,
-                    ExpectationKind::TooFewRecords,
-                    now,
-                    now,
-                    message,
-                    details,
-                    out,
-                );
-            } else {
-                self.job_recover(key, ExpectationKind::TooFewRecords, now, out);
-            }
+            let broken = (records < min).then(|| {
+                (
+                    format!(
+                        "{}: a run succeeded having processed {records} records, under the \
+                         minimum of {min}",
+                        key.source
+                    ),
+                    vec![
+                        ("records_processed", count_value(records)),
+                        ("min_records", count_value(min)),
+                    ],
+                )
+            });
+            let run_id = signal.run_id.as_deref();
+            self.judge(key, ExpectationKind::TooFewRecords, broken, run_id, now, out);
         }
         if let (Some(min), Some(d)) = (min_runtime, duration) {
-            if d < min {
-                let message = format!(
-                    "{}: a run succeeded after {} ms, under the minimum of {} s",
-                    key.source,
-                    millis(d),
-                    min.as_secs()
-                );
-                let mut details = vec![
-                    ("duration_ms", count_value(millis(d))),
-                    ("min_runtime", count_value(min.as_secs())),
-                ];
-                if let Some(id) = &signal.run_id {
-                    details.push(("job_run_id", MetadataValue::String(id.clone())));
-                }
-                self.job_problem(
-                    key,
-                    ExpectationKind::RunTooShort,
-                    now,
-                    now,
-                    message,
-                    details,
-                    out,
-                );
-            } else {
-                self.job_recover(key, ExpectationKind::RunTooShort, now, out);
-            }
+            let broken = (d < min).then(|| {
+                (
+                    format!(
+                        "{}: a run succeeded after {} ms, under the minimum of {} s",
+                        key.source,
+                        millis(d),
+                        min.as_secs()
+                    ),
+                    vec![
+                        ("duration_ms", count_value(millis(d))),
+                        ("min_runtime", count_value(min.as_secs())),
+                    ],
+                )
+            });
+            let run_id = signal.run_id.as_deref();
+            self.judge(key, ExpectationKind::RunTooShort, broken, run_id, now, out);
         }
         // The deadlines this run meets: those of due times it started for
         // (or after), allowing the grace for an early start.
@@ -676,6 +656,29 @@ impl AlertEngine {
     }
 
     // ----- incidents of expectations -------------------------------------------
+
+    /// A finished run's verdict on one expectation: `broken` (its message
+    /// and details) opens or updates the incident of `kind`, naming the
+    /// run; `None` resolves it.
+    fn judge(
+        &mut self,
+        key: &JobKey,
+        kind: ExpectationKind,
+        broken: Option<(String, Vec<(&'static str, MetadataValue)>)>,
+        run_id: Option<&str>,
+        now: Timestamp,
+        out: &mut Vec<AlertEffect>,
+    ) {
+        match broken {
+            Some((message, mut details)) => {
+                if let Some(id) = run_id {
+                    details.push(("job_run_id", MetadataValue::String(id.to_owned())));
+                }
+                self.job_problem(key, kind, now, now, message, details, out);
+            }
+            None => self.job_recover(key, kind, now, out),
+        }
+    }
 
     /// Feeds the synthetic problem of `kind` (at `at`) through the model and
     /// remembers the incident.
