@@ -458,7 +458,14 @@ impl AlertEngine {
                 )
             });
             let run_id = signal.run_id.as_deref();
-            self.judge(key, ExpectationKind::TooFewRecords, broken, run_id, now, out);
+            self.judge(
+                key,
+                ExpectationKind::TooFewRecords,
+                broken,
+                run_id,
+                now,
+                out,
+            );
         }
         if let (Some(min), Some(d)) = (min_runtime, duration) {
             let broken = (d < min).then(|| {
