@@ -408,7 +408,7 @@ export declare class ReceiveEngine {
   receive(request: EngineRequest, now?: Now, requestId?: string): EngineResponse
   /** The alerting layer every accepted event runs through (the core's `alerts_mut()`). */
   readonly alerts: Alerting
-  /** Runs every due timer (heartbeats, ack expiry, flapping, group_wait, repeats). */
+  /** Runs every due timer (heartbeats, jobs, windows, ack expiry, flapping, group_wait, repeats). */
   tick(now?: Now): AlertEffect[]
   /** When to call `tick` next, or `null` when no timer is pending. */
   nextWakeup(): Date | null
@@ -439,8 +439,8 @@ export interface AlertRule {
   id: string
   name: string
   channel: string
-  /** `opened escalated reopened resolved ack_expired missed_run flapping_started flapping_stopped`; absent = all. */
-  kinds?: string[]
+  /** The transitions that notify; absent = all. */
+  kinds?: TransitionKind[]
   matchers?: AlertMatchers
   repeat_interval?: number
   group_wait?: number
@@ -465,23 +465,323 @@ export interface Heartbeat {
   paused?: boolean
 }
 
+/** An incident's severity. */
+export type Severity = 'info' | 'warn' | 'error' | 'critical'
+
 /**
- * One effect of the alerting layer, in the core's JSON form: the incident
- * model's facts (`opened`, `resolved`, …), `notify { rule_id, channel,
- * incident, reason }` (deliver it), `suppressed { rule_id, channel,
- * incident, would_notify, reason, silence_id? }`, `flapping_started { key }`,
- * `flapping_stopped { key }`.
+ * Incident transitions a rule can ask to hear about (`AlertRule.kinds`); a
+ * job's expectations (`missed_start`, `run_too_long`, `run_too_short`,
+ * `deadline_missed`, and `missed_run` for jobs without start signals) open
+ * incidents with transitions of their own.
  */
-export interface AlertEffect {
-  kind: string
-  [member: string]: unknown
+export type TransitionKind =
+  | 'opened'
+  | 'escalated'
+  | 'reopened'
+  | 'resolved'
+  | 'ack_expired'
+  | 'missed_run'
+  | 'flapping_started'
+  | 'flapping_stopped'
+  | 'missed_start'
+  | 'run_too_long'
+  | 'run_too_short'
+  | 'deadline_missed'
+
+/** Why a notification is due now (`notify.reason`, `suppressed.would_notify`). */
+export type NotifyReason =
+  | 'first'
+  | 'escalated'
+  | 'reopened'
+  | 'resolved'
+  | 'ack_expired'
+  | 'missed_run'
+  | 'repeat_elapsed'
+  | 'flapping_started'
+  | 'flapping_stopped'
+  /** A silence that held it ended. */
+  | 'silence_ended'
+  | 'missed_start'
+  | 'run_too_long'
+  | 'run_too_short'
+  | 'deadline_missed'
+  /** The dependency whose incident held it has none active any more. */
+  | 'inhibition_ended'
+  /** A maintenance window that held it ended. */
+  | 'window_ended'
+
+/** Why a matching notification was held (`suppressed.reason`). */
+export type SuppressReason =
+  /** An active silence (`silence_id`). */
+  | 'silenced'
+  | 'flapping'
+  | 'throttled'
+  | 'group_wait'
+  /** A job this incident's job depends on has an active incident (`inhibited_by`). */
+  | 'inhibited'
+  /** A maintenance window is active (`window_id`). */
+  | 'maintenance'
+
+/** The correlation key of an incident (flapping is per key). */
+export interface CorrelationKey {
+  connector_id: string
+  source?: string
+  family?: string
+  dedup_key?: string
+  run_id?: string
+}
+
+/** `channel` should hear about `incident` now: deliver it. */
+export interface NotifyEffect {
+  kind: 'notify'
+  rule_id: string
+  channel: string
+  incident: Incident
+  reason: NotifyReason
+}
+
+/** A rule matched but the notification is held; released later with its own reason. */
+export interface SuppressedEffect {
+  kind: 'suppressed'
+  rule_id: string
+  channel: string
+  incident: Incident
+  /** What it would have said. */
+  would_notify: NotifyReason
+  reason: SuppressReason
+  /** The silence, when `reason` is `silenced`. */
+  silence_id?: string
+  /** The dependency's incident, when `reason` is `inhibited`. */
+  inhibited_by?: string
+  /** The maintenance window, when `reason` is `maintenance`. */
+  window_id?: string
+}
+
+/** A key started or stopped flapping. */
+export interface FlappingEffect {
+  kind: 'flapping_started' | 'flapping_stopped'
+  key: CorrelationKey
+}
+
+/** A fact of the incident model, passed through. */
+export interface IncidentFact {
+  kind: 'opened' | 'updated' | 'escalated' | 'reopened' | 'resolved' | 'acknowledged' | 'ack_expired'
+  incident: Incident
+  /** `escalated`: the severity before. */
+  previous_severity?: Severity
+  /** `resolved`: why (`recovery`, `command`, …). */
+  reason?: string
 }
 
 /**
- * Rules, silences, heartbeats and incident commands of an alerting layer
- * (an `AlertEngine`, or a `ReceiveEngine`'s `alerts`). Invalid input throws
- * with the core's code (`invalid_name`, `invalid_duration`,
- * `invalid_time_range`, `unknown_heartbeat`, `incident_not_found`, …).
+ * One effect of the alerting layer, in the core's JSON form, told apart by
+ * `kind`: the incident model's facts (`opened`, `resolved`, …), `notify`
+ * (deliver it), `suppressed` (held), `flapping_started`, `flapping_stopped`.
+ */
+export type AlertEffect = IncidentFact | NotifyEffect | SuppressedEffect | FlappingEffect
+
+/** Which source a job watches, and which jobs a job depends on. */
+export interface JobKey {
+  connector_id: string
+  source: string
+}
+
+/** One cron expression (5 fields, or `@hourly` `@daily` `@weekly` `@monthly` `@yearly`) in an IANA time zone. */
+export interface ScheduleEntry {
+  cron: string
+  time_zone: string
+}
+
+/**
+ * A job's expectation: some event at least every `period` seconds, or a run
+ * at each fire time of a schedule (1 to 32 entries).
+ */
+export type JobExpectation = { period: number } | { schedule: ScheduleEntry[] }
+
+/** The local time of day (`HH:MM`, 24-hour) by which each scheduled run must have succeeded. */
+export interface JobDeadline {
+  time: string
+  time_zone: string
+}
+
+/**
+ * What is expected of one batch job (durations in whole seconds). As read
+ * back (`jobs()`, `job()`), `severity` and `paused` are always present.
+ */
+export interface Job extends JobKey {
+  expectation: JobExpectation
+  /** How late (and how early) a due run may report before it counts as missed. */
+  grace: number
+  /** A run still going this long after its start opens `run_too_long`. */
+  max_runtime?: number
+  /** A run that succeeds sooner than this opens `run_too_short`. */
+  min_runtime?: number
+  /** Schedules only. */
+  deadline?: JobDeadline
+  /** While one of these jobs has an active incident, this job's notifications are held (`inhibited`). */
+  depends_on?: JobKey[]
+  /** Of the incidents its expectations open (default `error`). */
+  severity?: Severity
+  /** A paused job expects nothing; its runs are still recorded. */
+  paused?: boolean
+}
+
+/** A job as given to `setJob`: a `Schedule` may stand for the entries. */
+export interface JobInput extends Omit<Job, 'expectation'> {
+  expectation: { period: number } | { schedule: ScheduleEntry[] | Schedule }
+}
+
+/** A run in progress. */
+export interface OpenRun {
+  seq: number
+  run_id?: string
+  started_at: string
+  /** When it becomes too long (while the job has a `max_runtime`). */
+  too_long_at?: string
+  /** Whether it was reported as too long. */
+  too_long: boolean
+}
+
+/** How a run ended; `abandoned`: it never ended (too many in progress, or its job was removed). */
+export type RunOutcome = 'succeeded' | 'failed' | 'abandoned'
+
+/** A finished run (RFC 3339 times). */
+export interface RunRecord {
+  /** `metadata.run_id` of its signals. */
+  run_id?: string
+  /** Absent for an end without a start. */
+  started_at?: string
+  ended_at: string
+  /** Whole milliseconds, when the start is known. */
+  duration_ms?: number
+  outcome: RunOutcome
+  /** `metadata.records_processed` of its end (or start) signal. */
+  records_processed?: number
+}
+
+/** `paused`, `failing` (an expectation is broken or the last run failed), `running`, `ok`, `waiting` (never heard from). */
+export type JobStatus = 'paused' | 'failing' | 'running' | 'ok' | 'waiting'
+
+/** Which expectation a job's incident stands for. */
+export type ExpectationKind = 'missed_run' | 'missed_start' | 'run_too_long' | 'run_too_short' | 'deadline_missed'
+
+/** A job and everything the engine tracks for it (RFC 3339 times). */
+export interface JobState {
+  job: Job & { severity: Severity; paused: boolean }
+  /** Last event heard from the source. */
+  last_seen?: string
+  /** When the job was set or last resumed. */
+  since: string
+  /** Whether it has sent a `*.started` signal (then only a start answers a due time). */
+  sends_starts: boolean
+  /** The due time being waited for (none while paused). */
+  due?: string
+  /** When the wait for `due` counts as missed (`due + grace`). */
+  miss_at?: string
+  /** Due times missed in a row. */
+  missed_count: number
+  /** Deadlines waiting for a success, earliest first. */
+  deadlines?: Array<{ due: string; at: string }>
+  /** Runs in progress, oldest first. */
+  open_runs?: OpenRun[]
+  next_seq: number
+  /** The last 20 finished runs, oldest first. */
+  runs?: RunRecord[]
+  /** The open incident of each broken expectation. */
+  incidents?: Array<{ kind: ExpectationKind; incident_id: string }>
+  /** One word for the job as it is. */
+  status: JobStatus
+  /** Median duration of the recent successful runs (the lower middle one), or `null`. */
+  median_duration_ms: number | null
+}
+
+/**
+ * A recurring silence: active for `duration` seconds from each fire time of
+ * `schedule`. It holds matching notifications (`suppressed`, reason
+ * `maintenance`) and releases what is still news when the occurrence ends
+ * (`window_ended`), but never holds the `resolved` of an incident whose
+ * channel was told it was firing.
+ */
+export interface MaintenanceWindow {
+  id: string
+  matchers?: AlertMatchers
+  schedule: ScheduleEntry[]
+  duration: number
+  comment?: string
+}
+
+/** A window as given to `setWindow`: a `Schedule` may stand for the entries. */
+export interface MaintenanceWindowInput extends Omit<MaintenanceWindow, 'schedule'> {
+  schedule: ScheduleEntry[] | Schedule
+}
+
+/**
+ * A checked schedule: one or more cron expressions, each read on the wall
+ * clock of its own IANA time zone; the job is due at each fire time of any
+ * of them. Across daylight-saving changes a time in a spring-forward gap
+ * fires once, when the gap ends, and a time in a fall-back overlap once, at
+ * its first occurrence (`docs/runs.md`). A refused schedule throws an
+ * `Error` with the core's `code`: `invalid_cron`, `cron_never_fires`,
+ * `unknown_time_zone`, `invalid_schedule` (`invalid_argument` for a value
+ * not of the form). It serializes (`JSON.stringify`) as its entries.
+ */
+export declare class Schedule {
+  /** From 1 to 32 entries, or their JSON text. */
+  constructor(entries: ScheduleEntry[] | Schedule | string)
+  /** One expression in one zone. */
+  static single(cron: string, timeZone: string): Schedule
+  /** The entries as built: expression trimmed, the zone's canonical IANA name (a copy). */
+  readonly entries: ScheduleEntry[]
+  /** The next fire time strictly after `after` (default: now), or `null` when there is none. */
+  nextFireAfter(after?: Now): Date | null
+  /** Up to `n` (at most `MAX_FIRES`) fire times strictly after `after`, in order. */
+  firesAfter(after: Now, n: number): Date[]
+  toJSON(): ScheduleEntry[]
+}
+
+/** The next time `schedule` fires strictly after `after` (default: now), or `null`. */
+export declare function nextFireAfter(schedule: Schedule | ScheduleEntry[] | string, after?: Now): Date | null
+
+/** Up to `n` fire times of `schedule` strictly after `after`, in order. */
+export declare function firesAfter(schedule: Schedule | ScheduleEntry[] | string, after: Now, n: number): Date[]
+
+/** The IANA time zone database release compiled into the core (e.g. `2026f`). */
+export declare const TZDB_VERSION: string
+
+/** Most fire times one `firesAfter` call returns (10,000). */
+export declare const MAX_FIRES: number
+
+/**
+ * Codes of the errors the alerting layer throws for a job, window or
+ * schedule it refuses (`err.code`).
+ */
+export type AlertErrorCode =
+  | 'invalid_argument'
+  | 'invalid_name'
+  | 'invalid_duration'
+  | 'invalid_time_range'
+  | 'unknown_heartbeat'
+  | 'invalid_cron'
+  | 'cron_never_fires'
+  | 'unknown_time_zone'
+  | 'invalid_schedule'
+  | 'invalid_period'
+  | 'invalid_deadline'
+  | 'invalid_runtime_range'
+  | 'deadline_needs_schedule'
+  | 'too_many_dependencies'
+  | 'dependency_cycle'
+  | 'unknown_job'
+  | 'watched_twice'
+  | 'invalid_window'
+
+/**
+ * Rules, silences, heartbeats, jobs, maintenance windows and incident
+ * commands of an alerting layer (an `AlertEngine`, or a `ReceiveEngine`'s
+ * `alerts`). Invalid input throws an `Error` with the core's code
+ * (`AlertErrorCode`: `invalid_name`, `invalid_cron`, `unknown_time_zone`,
+ * `dependency_cycle`, `unknown_job`, …; `incident_not_found` and the like
+ * from `command`).
  */
 export declare class Alerting {
   protected constructor()
@@ -505,6 +805,26 @@ export declare class Alerting {
   removeHeartbeat(connectorId: string, source: string): Heartbeat | null
   /** The heartbeats with their state. */
   heartbeats(): Array<{ heartbeat: Heartbeat; [member: string]: unknown }>
+  /**
+   * Sets or changes a job at `now`: a new one is first due at the schedule's
+   * first fire time after `now` (or `now + period`); a changed one keeps its
+   * runs and incidents.
+   */
+  setJob(job: JobInput | string, now?: Now): void
+  /** Pauses (nothing expected) or resumes (counting from `now`) a job; throws `unknown_job`. */
+  setJobPaused(connectorId: string, source: string, paused: boolean, now?: Now): void
+  /** Removes a job; the removed job, or `null`. Its open incidents stay. */
+  removeJob(connectorId: string, source: string): Job | null
+  /** One job's state with `status` and `median_duration_ms`, or `null`. */
+  job(connectorId: string, source: string): JobState | null
+  /** The jobs with their state, in (connector, source) order. */
+  jobs(): JobState[]
+  /** Adds or replaces a maintenance window. */
+  setWindow(window: MaintenanceWindowInput | string): void
+  /** Removes a maintenance window at `now`; the effects of what it held back. */
+  removeWindow(windowId: string, now?: Now): AlertEffect[]
+  /** The maintenance windows, in id order. */
+  windows(): MaintenanceWindow[]
   /** Applies an operator command; changes nothing when it throws. */
   command(command: IncidentCommand | string, now?: Now): AlertEffect[]
   /** Every incident the engine holds. */
@@ -515,8 +835,10 @@ export declare class Alerting {
 
 /**
  * The core's alerting layer (contract §6): the incident model plus rules,
- * silences, flap detection and heartbeats. Every call returns the effects to
- * perform; `notify` effects are the notifications to deliver.
+ * silences, flap detection, heartbeats, batch jobs (schedules, runs,
+ * runtime limits, deadlines, dependencies) and maintenance windows. Every
+ * call returns the effects to perform; `notify` effects are the
+ * notifications to deliver.
  */
 export declare class AlertEngine extends Alerting {
   constructor(options?: AlertOptions)

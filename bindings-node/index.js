@@ -10,6 +10,7 @@ const { QuotaLedger } = require('./lib/quota.js')
 const { IncidentModel } = require('./lib/incident.js')
 const { Alerting, AlertEngine, wakeup } = require('./lib/alert.js')
 const { makeMiddleware } = require('./lib/middleware.js')
+const schedule = require('./lib/schedule.js')
 const event = require('./lib/event.js')
 const { checkRequest } = require('./lib/receive.js')
 const { verify, verifyWith } = require('./lib/verify.js')
@@ -61,13 +62,13 @@ class ReceiveEngine extends native.ReceiveEngine {
     return r
   }
 
-  /** The alerting layer every accepted event runs through: rules, silences, heartbeats, commands. */
+  /** The alerting layer every accepted event runs through: rules, silences, heartbeats, jobs, windows, commands. */
   get alerts() {
     this.#alerts ??= new Alerting(this, native.ReceiveEngine.prototype)
     return this.#alerts
   }
 
-  /** Runs every due timer (heartbeats, ack expiry, flapping, group_wait, repeats); returns the effects. */
+  /** Runs every due timer (heartbeats, jobs, windows, ack expiry, flapping, group_wait, repeats); returns the effects. */
   tick(now = undefined) {
     return JSON.parse(super.tick(args.nowMs(now)))
   }
@@ -91,6 +92,11 @@ exports.IncidentModel = IncidentModel
 exports.AlertEngine = AlertEngine
 exports.Alerting = Alerting
 exports.ReceiveEngine = ReceiveEngine
+exports.Schedule = schedule.Schedule
+exports.nextFireAfter = schedule.nextFireAfter
+exports.firesAfter = schedule.firesAfter
+exports.TZDB_VERSION = schedule.TZDB_VERSION
+exports.MAX_FIRES = schedule.MAX_FIRES
 exports.checkRequest = checkRequest
 // The middleware's decision is the core's receive decision.
 exports.erpopsMiddleware = makeMiddleware(checkRequest, native.DEFAULT_MAX_BODY_BYTES)

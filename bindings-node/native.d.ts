@@ -45,6 +45,31 @@ export declare class AlertEngine {
   /** The heartbeats and their state (JSON array). */
   heartbeats(): string
   /**
+   * Sets or changes a job (JSON) at `now_ms`; throws with the core's
+   * code.
+   */
+  setJob(jobJson: string, nowMs: number): void
+  /** Pauses or resumes a job at `now_ms`. */
+  setJobPaused(connectorId: string, source: string, paused: boolean, nowMs: number): void
+  /** Removes a job; its JSON, or `null`. */
+  removeJob(connectorId: string, source: string): string | null
+  /**
+   * One job's state (JSON, with `status` and `median_duration_ms`), or
+   * `null`.
+   */
+  job(connectorId: string, source: string): string | null
+  /** The jobs and their state (JSON array). */
+  jobs(): string
+  /**
+   * Adds or replaces a maintenance window (JSON); throws with the core's
+   * code.
+   */
+  setWindow(windowJson: string): void
+  /** Removes a maintenance window at `now_ms`; the effects (JSON array). */
+  removeWindow(windowId: string, nowMs: number): string
+  /** The maintenance windows (JSON array). */
+  windows(): string
+  /**
    * Ingests one accepted event (normalized event JSON) with its id at
    * `now_ms`; the effects (JSON array).
    */
@@ -181,6 +206,31 @@ export declare class ReceiveEngine {
   removeHeartbeat(connectorId: string, source: string): string | null
   /** The heartbeats and their state (JSON array). */
   heartbeats(): string
+  /**
+   * Sets or changes a job (JSON) at `now_ms`; throws with the core's
+   * code.
+   */
+  setJob(jobJson: string, nowMs: number): void
+  /** Pauses or resumes a job at `now_ms`. */
+  setJobPaused(connectorId: string, source: string, paused: boolean, nowMs: number): void
+  /** Removes a job; its JSON, or `null`. */
+  removeJob(connectorId: string, source: string): string | null
+  /**
+   * One job's state (JSON, with `status` and `median_duration_ms`), or
+   * `null`.
+   */
+  job(connectorId: string, source: string): string | null
+  /** The jobs and their state (JSON array). */
+  jobs(): string
+  /**
+   * Adds or replaces a maintenance window (JSON); throws with the core's
+   * code.
+   */
+  setWindow(windowJson: string): void
+  /** Removes a maintenance window at `now_ms`; the effects (JSON array). */
+  removeWindow(windowId: string, nowMs: number): string
+  /** The maintenance windows (JSON array). */
+  windows(): string
   /** Applies an operator command (JSON) to an incident; the effects. */
   command(commandJson: string, nowMs: number): string
   /**
@@ -194,6 +244,34 @@ export declare class ReceiveEngine {
   incidents(): string
   /** The incident with `incident_id` (JSON), or `null`. */
   get(incidentId: string): string | null
+}
+
+/**
+ * A checked schedule: its entries as the core built them (zones in their
+ * canonical spelling).
+ */
+export declare class Schedule {
+  /**
+   * A schedule from the JSON text of its entries (1 to 32); throws with
+   * the core's code for a refused one, `invalid_argument` for text that
+   * is not a list of `{ cron, time_zone }`.
+   */
+  constructor(entriesJson: string)
+  /**
+   * The entries (JSON array of `{ cron, time_zone }`), as built: the
+   * expression trimmed, the zone's canonical IANA name.
+   */
+  entries(): string
+  /**
+   * The next fire time strictly after `after_ms` (Unix milliseconds), or
+   * `null` when there is none before the year 5000.
+   */
+  nextFireAfterMs(afterMs: number): number | null
+  /**
+   * Up to `n` (at most `MAX_FIRES`) fire times strictly after
+   * `after_ms`, in order (Unix milliseconds).
+   */
+  firesAfterMs(afterMs: number, n: number): Array<number>
 }
 
 /**
@@ -447,6 +525,9 @@ export declare const JSON_MEDIA_TYPE: string
  */
 export declare function keySecret(secret: Uint8Array | string): ExternalObject<'KeyedSecret'>
 
+/** Most fire times one `firesAfterMs` call returns. */
+export declare const MAX_FIRES: number
+
 /**
  * The most violations an error lists in `errors` (the first found); its
  * `errorCount` counts them all.
@@ -571,6 +652,12 @@ export interface SyntaxPosition {
   /** 0-based byte offset. */
   offset: number
 }
+
+/**
+ * The IANA time zone database release compiled into the core (e.g.
+ * `2026f`): the zone rules every schedule is read with.
+ */
+export declare const TZDB_VERSION: string
 
 /**
  * Whether `signature` (the raw header value, or `null`/`undefined` when the

@@ -1,6 +1,7 @@
-# Batch runs (core/src/schedule, issue #23): the hand-written fire times of the draft
-# tests/vectors/runs.json agree with an independent Python model (zoneinfo, its own cron
-# matcher). zoneinfo reads Debian's tzdata, installed here when missing.
+# Batch runs (core/src/schedule, core/src/alert/job*, issue #23): the job timelines of
+# tests/vectors/runs.json match their generator, and its hand-written fire times agree
+# with an independent Python model (zoneinfo, its own cron matcher). zoneinfo reads
+# Debian's tzdata, installed here when missing.
 
 .PHONY: test-runs-vectors
 
@@ -10,3 +11,4 @@ test-runs-vectors:
 	@[ -f /usr/share/zoneinfo/America/Chicago ] || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tzdata >/dev/null; }
 	$(PYTHON) tests/vectors/generate/runs_check.py
+	$(PYTHON) tests/vectors/generate/runs.py --check

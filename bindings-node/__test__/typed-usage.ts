@@ -28,6 +28,25 @@ import {
   type BuildOptions,
   DEFAULT_MAX_BODY_BYTES,
   MAX_LISTED_VIOLATIONS,
+  Schedule,
+  nextFireAfter,
+  firesAfter,
+  TZDB_VERSION,
+  MAX_FIRES,
+  type Job,
+  type JobInput,
+  type JobState,
+  type JobStatus,
+  type RunRecord,
+  type OpenRun,
+  type MaintenanceWindow,
+  type ScheduleEntry,
+  type NotifyReason,
+  type SuppressReason,
+  type TransitionKind,
+  type NotifyEffect,
+  type SuppressedEffect,
+  type AlertErrorCode,
 } from '../index.js'
 
 const body: Buffer = Buffer.from('{}')
@@ -122,3 +141,85 @@ const fired: AlertEffect[] = alerting.tick(alerting.nextWakeup() ?? Date.now())
 const rules: AlertRule[] = new ReceiveEngine().alerts.rules()
 const heard: AlertEffect[] = new ReceiveEngine().receive({ method: 'POST' }).alerts
 const alertsAgain: AlertEngine = AlertEngine.restore(alerting.snapshot(), { flapping: { maxTransitions: 3 } })
+
+// Jobs, runs, maintenance windows and schedules (issue #23).
+const weekdays: ScheduleEntry[] = [{ cron: '0 2 * * MON-FRI', time_zone: 'America/Chicago' }]
+const nightly = new Schedule(weekdays)
+const single: Schedule = Schedule.single('@daily', 'UTC')
+const tz: string = TZDB_VERSION
+const nextRun: Date | null = nightly.nextFireAfter(new Date())
+const nextFive: Date[] = nightly.firesAfter(Date.now(), Math.min(5, MAX_FIRES))
+const firstFree: Date | null = nextFireAfter(weekdays, 0)
+const fromText: Date[] = firesAfter(JSON.stringify(weekdays), new Date(), 2)
+const builtEntries: ScheduleEntry[] = single.entries
+const payroll: Job = {
+  connector_id: event.connector_id,
+  source: 'PSFT_PAYROLL_BATCH',
+  expectation: { schedule: weekdays },
+  grace: 900,
+  max_runtime: 4 * 3600,
+  min_runtime: 60,
+  deadline: { time: '06:00', time_zone: 'America/Chicago' },
+  depends_on: [{ connector_id: event.connector_id, source: 'GL_EXTRACT' }],
+  severity: 'critical',
+}
+const extract: JobInput = { connector_id: event.connector_id, source: 'GL_EXTRACT', expectation: { schedule: nightly }, grace: 600 }
+alerting.setJob(extract, new Date())
+alerting.setJob(payroll)
+alerting.setJob({ connector_id: event.connector_id, source: 'HOURLY', expectation: { period: 3600 }, grace: 300 }, Date.now())
+alerting.setJobPaused(payroll.connector_id, payroll.source, true)
+const state: JobState | null = alerting.job(payroll.connector_id, payroll.source)
+const jobStatus: JobStatus | undefined = state?.status
+const median: number | null = state?.median_duration_ms ?? null
+const lastRun: RunRecord | undefined = state?.runs?.at(-1)
+const took: number | undefined = lastRun?.duration_ms
+const inFlight: OpenRun[] = state?.open_runs ?? []
+const allJobs: JobState[] = new ReceiveEngine().alerts.jobs()
+const removedJob: Job | null = alerting.removeJob(payroll.connector_id, payroll.source)
+const patching: MaintenanceWindow = {
+  id: 'patching',
+  matchers: { source: 'PSFT_*' },
+  schedule: [{ cron: '0 1 * * SUN', time_zone: 'America/Chicago' }],
+  duration: 4 * 3600,
+  comment: 'ERP patching',
+}
+alerting.setWindow(patching)
+alerting.setWindow({ ...patching, id: 'month-end', schedule: Schedule.single('0 22 L * *', 'Europe/London') })
+const windowList: MaintenanceWindow[] = alerting.windows()
+const releasedByWindow: AlertEffect[] = alerting.removeWindow('patching', new Date())
+// @ts-expect-error a job needs an expectation
+alerting.setJob({ connector_id: event.connector_id, source: 'X', grace: 60 })
+
+// Effects are told apart by `kind`; reasons are closed sets.
+function describeEffect(effect: AlertEffect): string {
+  switch (effect.kind) {
+    case 'notify': {
+      const n: NotifyEffect = effect
+      const reason: NotifyReason = n.reason
+      return `${n.channel} ${reason} ${n.incident.id}`
+    }
+    case 'suppressed': {
+      const s: SuppressedEffect = effect
+      const why: SuppressReason = s.reason
+      const by: string | undefined = s.inhibited_by ?? s.window_id ?? s.silence_id
+      return `${why} ${s.would_notify} ${by ?? ''}`
+    }
+    case 'flapping_started':
+    case 'flapping_stopped':
+      return effect.key.connector_id
+    default:
+      return `${effect.kind} ${effect.incident.status}`
+  }
+}
+const jobReasons: NotifyReason[] = ['missed_start', 'run_too_long', 'run_too_short', 'deadline_missed', 'inhibition_ended', 'window_ended']
+const holdReasons: SuppressReason[] = ['inhibited', 'maintenance']
+const jobKinds: TransitionKind[] = ['missed_start', 'run_too_long', 'run_too_short', 'deadline_missed']
+const rulesForJobs: AlertRule = { id: 'jobs', name: 'Jobs', channel: 'pager', kinds: jobKinds }
+// @ts-expect-error not a notify reason
+const notAReason: NotifyReason = 'late'
+function scheduleCode(e: unknown): AlertErrorCode | undefined {
+  const code = (e as { code?: string }).code
+  return code === 'invalid_cron' || code === 'unknown_time_zone' ? code : undefined
+}
+
+export { tz, nextRun, nextFive, firstFree, fromText, builtEntries, jobStatus, median, took, inFlight, allJobs, removedJob, windowList, releasedByWindow, describeEffect, jobReasons, holdReasons, rulesForJobs, notAReason, scheduleCode, fired, rules, heard, alertsAgain }

@@ -1,9 +1,11 @@
 'use strict'
 // The alerting layer: JSON conversion around the native AlertEngine and the
 // same operations on ReceiveEngine (`engine.alerts`, the core's
-// `alerts_mut()`). Rules, silences, heartbeats, commands, effects and
-// incidents are plain objects in the core's JSON form (snake_case keys,
-// RFC 3339 times, whole seconds), the form of tests/vectors/alerts.json;
+// `alerts_mut()`). Rules, silences, heartbeats, jobs, maintenance windows,
+// commands, effects and incidents are plain objects in the core's JSON form
+// (snake_case keys, RFC 3339 times, whole seconds), the form of
+// tests/vectors/alerts.json and runs.json (a `Schedule` may stand for a
+// schedule's entries);
 // `now` is a Date or Unix milliseconds and the clock when omitted. Every
 // decision is the core's.
 
@@ -34,7 +36,8 @@ function nativeOptions(options) {
 }
 
 /**
- * Rules, silences, heartbeats and incident commands of one native engine
+ * Rules, silences, heartbeats, jobs, maintenance windows and incident
+ * commands of one native engine
  * (an `AlertEngine` or a `ReceiveEngine`). The native methods are called
  * through `proto` so a JavaScript subclass overriding a name cannot
  * intercept them.
@@ -108,6 +111,56 @@ class Alerting {
   /** The heartbeats with their state (last sign of life, deadline, open missed run). */
   heartbeats() {
     return JSON.parse(this.#call('heartbeats'))
+  }
+
+  /**
+   * Sets or changes a job `{ connector_id, source, expectation: { period } | { schedule },
+   * grace, max_runtime?, min_runtime?, deadline?, depends_on?, severity?, paused? }` at `now`.
+   */
+  setJob(job, now = undefined) {
+    this.#call('setJob', json(job, 'job'), args.nowMs(now))
+  }
+
+  /** Pauses (`true`) or resumes a job at `now`; throws `code: 'unknown_job'`. */
+  setJobPaused(connectorId, source, paused, now = undefined) {
+    if (typeof paused !== 'boolean') throw new TypeError(`paused must be a boolean, got ${args.describe(paused)}`)
+    this.#call(
+      'setJobPaused',
+      args.string(connectorId, 'connectorId'),
+      args.string(source, 'source'),
+      paused,
+      args.nowMs(now),
+    )
+  }
+
+  /** Removes a job; the removed job, or `null`. */
+  removeJob(connectorId, source) {
+    return parsed(this.#call('removeJob', args.string(connectorId, 'connectorId'), args.string(source, 'source')))
+  }
+
+  /** One job's state (due time, runs, open incidents, …) with `status` and `median_duration_ms`, or `null`. */
+  job(connectorId, source) {
+    return parsed(this.#call('job', args.string(connectorId, 'connectorId'), args.string(source, 'source')))
+  }
+
+  /** The jobs with their state, in (connector, source) order. */
+  jobs() {
+    return JSON.parse(this.#call('jobs'))
+  }
+
+  /** Adds or replaces a maintenance window `{ id, matchers?, schedule, duration, comment? }`. */
+  setWindow(window) {
+    this.#call('setWindow', json(window, 'window'))
+  }
+
+  /** Removes a maintenance window at `now`; returns the effects of what it held back. */
+  removeWindow(windowId, now = undefined) {
+    return JSON.parse(this.#call('removeWindow', args.string(windowId, 'windowId'), args.nowMs(now)))
+  }
+
+  /** The maintenance windows, in id order. */
+  windows() {
+    return JSON.parse(this.#call('windows'))
   }
 
   /** Applies `{ command, incident_id, actor, note? }`; throws with the core's code. */

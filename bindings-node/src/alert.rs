@@ -3,21 +3,24 @@
 //! the same operations on `ReceiveEngine`, whose core engine runs every
 //! accepted event through its own alerting layer (`Engine::alerts_mut`).
 //!
-//! Rules, silences, heartbeats, events, commands, effects and snapshots
-//! cross the boundary as JSON text in the core's serde form (the form of
-//! `tests/vectors/alerts.json`); the JavaScript layer parses and
-//! stringifies. The free functions below are the one implementation both
+//! Rules, silences, heartbeats, jobs, maintenance windows, events,
+//! commands, effects and snapshots cross the boundary as JSON text in the
+//! core's serde form (the form of `tests/vectors/alerts.json` and
+//! `tests/vectors/runs.json`); the JavaScript layer parses and stringifies. The free functions below are the one implementation both
 //! classes delegate to; every decision is the core's.
 
 use std::time::Duration;
 
 use erpops_core::alert::{
-    AlertConfig, AlertEngine as Core, AlertRule, AlertSnapshot, FlappingConfig, Heartbeat, Silence,
+    AlertConfig, AlertEngine as Core, AlertRule, AlertSnapshot, DailyDeadline, FlappingConfig,
+    Heartbeat, Job, JobState, MaintenanceWindow, Silence,
 };
 use erpops_core::event::Event;
 use erpops_core::incident::Command;
+use erpops_core::schedule::{CronEntry, Schedule};
 use napi::Either;
 use napi_derive::napi;
+use serde_json::Value;
 use uuid::Uuid;
 
 use crate::error::{from_core, Result};
@@ -166,6 +169,150 @@ pub(crate) fn heartbeats(e: &Core) -> Result<String> {
     to_json(&e.heartbeats().collect::<Vec<_>>())
 }
 
+/// A job or maintenance window record. serde keeps only the message of an
+/// error inside it, so when the record does not parse, its schedule and
+/// deadline are built again with the core's constructors to throw the
+/// core's code (`invalid_cron`, `unknown_time_zone`, `invalid_schedule`,
+/// `invalid_deadline`, ...), as `set_job` and `set_window` do for records
+/// built in Rust; anything else is `invalid_argument`.
+fn parse_record<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| {
+        let nested = serde_json::from_str::<Value>(text)
+            .ok()
+            .as_ref()
+            .and_then(nested_error);
+        match nested {
+            Some((code, message)) => from_core(code, message),
+            None => json_error(what, e),
+        }
+    })
+}
+
+/// The core's error for the schedule (`expectation.schedule` of a job,
+/// `schedule` of a window) or deadline of a record serde refused, if one of
+/// them is what is wrong.
+fn nested_error(record: &Value) -> Option<(&'static str, String)> {
+    let from_schedule = record
+        .get("expectation")
+        .and_then(|x| x.get("schedule"))
+        .into_iter()
+        .chain(record.get("schedule"))
+        .find_map(|v| schedule_of(v).err());
+    from_schedule.or_else(|| {
+        let d = record.get("deadline")?;
+        let time = d.get("time")?.as_str()?;
+        let zone = d.get("time_zone")?.as_str()?;
+        DailyDeadline::new(time, zone)
+            .err()
+            .map(|e| (e.code(), e.to_string()))
+    })
+}
+
+/// A schedule from its JSON form, a list of `{ cron, time_zone }`: each
+/// entry built by the core (`CronEntry::new`, `Schedule::new`), so a bad
+/// one gives the core's code and message. `Err` also for a value that is
+/// not of that form (`invalid_argument`).
+pub(crate) fn schedule_of(value: &Value) -> std::result::Result<Schedule, (&'static str, String)> {
+    const FORM: &str = "a schedule is a list of { cron, time_zone } entries, e.g. \
+                        [{ \"cron\": \"0 2 * * MON-FRI\", \"time_zone\": \"America/Chicago\" }]";
+    let invalid = |why: String| ("invalid_argument", format!("{why}: {FORM}"));
+    let list = value
+        .as_array()
+        .ok_or_else(|| invalid(format!("the schedule is {}", json_kind(value))))?;
+    let mut entries = Vec::with_capacity(list.len());
+    for (i, entry) in list.iter().enumerate() {
+        let object = entry
+            .as_object()
+            .ok_or_else(|| invalid(format!("schedule entry {i} is {}", json_kind(entry))))?;
+        if let Some(other) = object.keys().find(|k| *k != "cron" && *k != "time_zone") {
+            return Err(invalid(format!(
+                "schedule entry {i} has an unknown field {other:?}"
+            )));
+        }
+        let field = |name: &str| {
+            object
+                .get(name)
+                .and_then(Value::as_str)
+                .ok_or_else(|| invalid(format!("schedule entry {i} needs a string {name:?}")))
+        };
+        let entry = CronEntry::new(field("cron")?, field("time_zone")?)
+            .map_err(|e| (e.code(), e.to_string()))?;
+        entries.push(entry);
+    }
+    Schedule::new(entries).map_err(|e| (e.code(), e.to_string()))
+}
+
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Sets or changes a job (`{ connector_id, source, expectation, grace,
+/// max_runtime?, min_runtime?, deadline?, depends_on?, severity?, paused? }`)
+/// at `now_ms`.
+pub(crate) fn set_job(e: &mut Core, job_json: &str, now_ms: f64) -> Result<()> {
+    let job: Job = parse_record(job_json, "job")?;
+    e.set_job(job, timestamp(now_ms)?).map_err(alert_error)
+}
+
+/// Pauses or resumes a job at `now_ms`.
+pub(crate) fn set_job_paused(
+    e: &mut Core,
+    connector_id: &str,
+    source: &str,
+    paused: bool,
+    now_ms: f64,
+) -> Result<()> {
+    e.set_job_paused(connector(connector_id)?, source, paused, timestamp(now_ms)?)
+        .map_err(alert_error)
+}
+
+/// Removes a job; the removed job's JSON, or `None`.
+pub(crate) fn remove_job(e: &mut Core, connector_id: &str, source: &str) -> Result<Option<String>> {
+    e.remove_job(connector(connector_id)?, source)
+        .as_ref()
+        .map(to_json)
+        .transpose()
+}
+
+/// One job's state (JSON, with `status` and `median_duration_ms`), or
+/// `None`.
+pub(crate) fn job(e: &Core, connector_id: &str, source: &str) -> Result<Option<String>> {
+    e.job(connector(connector_id)?, source)
+        .map(|state| to_json(&state.report()))
+        .transpose()
+}
+
+/// The jobs and their state in (connector, source) order (JSON array, each
+/// with `status` and `median_duration_ms`).
+pub(crate) fn jobs(e: &Core) -> Result<String> {
+    to_json(&e.jobs().map(JobState::report).collect::<Vec<_>>())
+}
+
+/// Adds or replaces a maintenance window (`{ id, matchers?, schedule,
+/// duration, comment? }`).
+pub(crate) fn set_window(e: &mut Core, window_json: &str) -> Result<()> {
+    let window: MaintenanceWindow = parse_record(window_json, "window")?;
+    e.set_window(window).map_err(alert_error)
+}
+
+/// Removes a maintenance window at `now_ms`; the effects of what it held
+/// (none for an unknown id).
+pub(crate) fn remove_window(e: &mut Core, window_id: &str, now_ms: f64) -> Result<String> {
+    to_json(&e.remove_window(window_id, timestamp(now_ms)?))
+}
+
+/// The maintenance windows in id order (JSON array).
+pub(crate) fn windows(e: &Core) -> Result<String> {
+    to_json(&e.windows().collect::<Vec<_>>())
+}
+
 /// Applies an operator command; throws with the core's code and changes
 /// nothing when it does not apply.
 pub(crate) fn command(e: &mut Core, command_json: &str, now_ms: f64) -> Result<String> {
@@ -277,6 +424,63 @@ impl AlertEngine {
     #[napi(catch_unwind)]
     pub fn heartbeats(&self) -> Result<String> {
         heartbeats(&self.engine)
+    }
+
+    /// Sets or changes a job (JSON) at `now_ms`; throws with the core's
+    /// code.
+    #[napi(catch_unwind)]
+    pub fn set_job(&mut self, job_json: String, now_ms: f64) -> Result<()> {
+        set_job(&mut self.engine, &job_json, now_ms)
+    }
+
+    /// Pauses or resumes a job at `now_ms`.
+    #[napi(catch_unwind)]
+    pub fn set_job_paused(
+        &mut self,
+        connector_id: String,
+        source: String,
+        paused: bool,
+        now_ms: f64,
+    ) -> Result<()> {
+        set_job_paused(&mut self.engine, &connector_id, &source, paused, now_ms)
+    }
+
+    /// Removes a job; its JSON, or `null`.
+    #[napi(catch_unwind)]
+    pub fn remove_job(&mut self, connector_id: String, source: String) -> Result<Option<String>> {
+        remove_job(&mut self.engine, &connector_id, &source)
+    }
+
+    /// One job's state (JSON, with `status` and `median_duration_ms`), or
+    /// `null`.
+    #[napi(catch_unwind)]
+    pub fn job(&self, connector_id: String, source: String) -> Result<Option<String>> {
+        job(&self.engine, &connector_id, &source)
+    }
+
+    /// The jobs and their state (JSON array).
+    #[napi(catch_unwind)]
+    pub fn jobs(&self) -> Result<String> {
+        jobs(&self.engine)
+    }
+
+    /// Adds or replaces a maintenance window (JSON); throws with the core's
+    /// code.
+    #[napi(catch_unwind)]
+    pub fn set_window(&mut self, window_json: String) -> Result<()> {
+        set_window(&mut self.engine, &window_json)
+    }
+
+    /// Removes a maintenance window at `now_ms`; the effects (JSON array).
+    #[napi(catch_unwind)]
+    pub fn remove_window(&mut self, window_id: String, now_ms: f64) -> Result<String> {
+        remove_window(&mut self.engine, &window_id, now_ms)
+    }
+
+    /// The maintenance windows (JSON array).
+    #[napi(catch_unwind)]
+    pub fn windows(&self) -> Result<String> {
+        windows(&self.engine)
     }
 
     /// Ingests one accepted event (normalized event JSON) with its id at

@@ -347,6 +347,69 @@ impl ReceiveEngine {
         alert::heartbeats(self.engine.alerts())
     }
 
+    /// Sets or changes a job (JSON) at `now_ms`; throws with the core's
+    /// code.
+    #[napi(catch_unwind)]
+    pub fn set_job(&mut self, job_json: String, now_ms: f64) -> Result<()> {
+        alert::set_job(self.engine.alerts_mut(), &job_json, now_ms)
+    }
+
+    /// Pauses or resumes a job at `now_ms`.
+    #[napi(catch_unwind)]
+    pub fn set_job_paused(
+        &mut self,
+        connector_id: String,
+        source: String,
+        paused: bool,
+        now_ms: f64,
+    ) -> Result<()> {
+        alert::set_job_paused(
+            self.engine.alerts_mut(),
+            &connector_id,
+            &source,
+            paused,
+            now_ms,
+        )
+    }
+
+    /// Removes a job; its JSON, or `null`.
+    #[napi(catch_unwind)]
+    pub fn remove_job(&mut self, connector_id: String, source: String) -> Result<Option<String>> {
+        alert::remove_job(self.engine.alerts_mut(), &connector_id, &source)
+    }
+
+    /// One job's state (JSON, with `status` and `median_duration_ms`), or
+    /// `null`.
+    #[napi(catch_unwind)]
+    pub fn job(&self, connector_id: String, source: String) -> Result<Option<String>> {
+        alert::job(self.engine.alerts(), &connector_id, &source)
+    }
+
+    /// The jobs and their state (JSON array).
+    #[napi(catch_unwind)]
+    pub fn jobs(&self) -> Result<String> {
+        alert::jobs(self.engine.alerts())
+    }
+
+    /// Adds or replaces a maintenance window (JSON); throws with the core's
+    /// code.
+    #[napi(catch_unwind)]
+    pub fn set_window(&mut self, window_json: String) -> Result<()> {
+        alert::set_window(self.engine.alerts_mut(), &window_json)
+    }
+
+    /// Removes a maintenance window at `now_ms`; the effects (JSON array).
+    #[napi(catch_unwind)]
+    pub fn remove_window(&mut self, window_id: String, now_ms: f64) -> Result<String> {
+        alert::remove_window(self.engine.alerts_mut(), &window_id, now_ms)
+    }
+
+    /// The maintenance windows (JSON array).
+    #[napi(catch_unwind)]
+    pub fn windows(&self) -> Result<String> {
+        alert::windows(self.engine.alerts())
+    }
+
     /// Applies an operator command (JSON) to an incident; the effects.
     #[napi(catch_unwind)]
     pub fn command(&mut self, command_json: String, now_ms: f64) -> Result<String> {

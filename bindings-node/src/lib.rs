@@ -24,8 +24,11 @@
 //! - [`engine`]: `ReceiveEngine`, the core's in-memory receiver.
 //! - [`quota`]: the `QuotaLedger` class over the core's quota ledger.
 //! - [`incident`]: the `IncidentModel` class over the core's incident model.
-//! - [`alert`]: the `AlertEngine` class over the core's alerting layer, and
-//!   the same operations on `ReceiveEngine`.
+//! - [`alert`]: the `AlertEngine` class over the core's alerting layer
+//!   (rules, silences, heartbeats, jobs, maintenance windows), and the same
+//!   operations on `ReceiveEngine`.
+//! - [`schedule`]: the `Schedule` class (cron entries in IANA time zones,
+//!   next fire times) and `TZDB_VERSION`.
 //!
 //! Every export carries `#[napi(catch_unwind)]`: a panic becomes a thrown
 //! JavaScript error instead of aborting the Node process. A test in
@@ -41,6 +44,7 @@ pub mod input;
 pub mod packed;
 pub mod quota;
 pub mod receive;
+pub mod schedule;
 pub mod sign;
 
 use napi_derive::napi;

@@ -421,6 +421,28 @@ impl PyEventBuilder {
         })
     }
 
+    /// Sets `metadata.run_id`, the id that pairs one run's signals: the same
+    /// id on the run's `….started` event and on its `….succeeded` or
+    /// `….failed`. `build` checks it: 1 to 128 characters without control
+    /// characters, else a violation at `/metadata/run_id`.
+    fn run_id<'py>(slf: Bound<'py, Self>, value: &str) -> PyResult<Bound<'py, Self>> {
+        let py = slf.py();
+        guard(py, || {
+            slf.get().lock().builder.run_id(value);
+            Ok(slf.clone())
+        })
+    }
+
+    /// Sets `metadata.records_processed`, how many records the run
+    /// processed: an `int` from 0 to 2**64 - 1 (`OverflowError` outside).
+    fn records_processed<'py>(slf: Bound<'py, Self>, value: u64) -> PyResult<Bound<'py, Self>> {
+        let py = slf.py();
+        guard(py, || {
+            slf.get().lock().builder.records_processed(value);
+            Ok(slf.clone())
+        })
+    }
+
     /// Sets the largest body `build` emits, in bytes: the receiver's
     /// `max_body_bytes` when it is not the default 65,536. A longer body
     /// raises `BodyTooLarge` (code `body_too_large`) before it is signed.

@@ -33,6 +33,12 @@ pub(crate) enum Kind {
     /// `erpops.IncidentError`: a command or snapshot the incident model
     /// refuses.
     IncidentError,
+    /// `erpops.AlertError`: a rule, silence, heartbeat or snapshot the alert
+    /// engine refuses.
+    AlertError,
+    /// `erpops.ScheduleError`: a cron expression, time zone or schedule that
+    /// cannot be built.
+    ScheduleError,
     /// `erpops.RequestRejected`: the receive decision refuses a request.
     RequestRejected,
     /// `erpops.AdminError`: an `Engine` administration call refused.
@@ -50,6 +56,8 @@ impl Kind {
             Kind::BodyTooLarge => "BodyTooLarge",
             Kind::QuotaError => "QuotaError",
             Kind::IncidentError => "IncidentError",
+            Kind::AlertError => "AlertError",
+            Kind::ScheduleError => "ScheduleError",
             Kind::RequestRejected => "RequestRejected",
             Kind::AdminError => "AdminError",
             Kind::InternalError => "InternalError",
@@ -63,6 +71,8 @@ impl Kind {
         static TOO_LARGE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         static QUOTA: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         static INCIDENT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+        static ALERT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+        static SCHEDULE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         static REJECTED: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         static ADMIN: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         static INTERNAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
@@ -73,6 +83,8 @@ impl Kind {
             Kind::BodyTooLarge => &TOO_LARGE,
             Kind::QuotaError => &QUOTA,
             Kind::IncidentError => &INCIDENT,
+            Kind::AlertError => &ALERT,
+            Kind::ScheduleError => &SCHEDULE,
             Kind::RequestRejected => &REJECTED,
             Kind::AdminError => &ADMIN,
             Kind::InternalError => &INTERNAL,

@@ -33,7 +33,7 @@ impl PyIncidentModel {
 
 /// The configuration from keyword arguments (`None` keeps the contract's
 /// default).
-fn config_of(
+pub(crate) fn config_of(
     reopen_window: Option<&Bound<'_, PyAny>>,
     ack_timeout: Option<&Bound<'_, PyAny>>,
     retain_resolved: Option<&Bound<'_, PyAny>>,
@@ -51,8 +51,45 @@ fn config_of(
     Ok(config)
 }
 
+/// The core command for `command`'s name (`acknowledge`, `resolve` or
+/// `reopen`) with its arguments; `ValueError` for another name.
+pub(crate) fn command_of(
+    command: &str,
+    incident_id: &str,
+    actor: &str,
+    note: Option<&str>,
+) -> PyResult<Command> {
+    let (incident_id, actor, note) = (
+        incident_id.to_owned(),
+        actor.to_owned(),
+        note.map(str::to_owned),
+    );
+    Ok(match command {
+        "acknowledge" => Command::Acknowledge {
+            incident_id,
+            actor,
+            note,
+        },
+        "resolve" => Command::Resolve {
+            incident_id,
+            actor,
+            note,
+        },
+        "reopen" => Command::Reopen {
+            incident_id,
+            actor,
+            note,
+        },
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "unknown command {other:?}; use \"acknowledge\", \"resolve\" or \"reopen\""
+            )))
+        }
+    })
+}
+
 /// An event given as an `erpops.Event` or as its `to_dict()` form.
-fn event_of(py: Python<'_>, event: &Bound<'_, PyAny>) -> PyResult<Event> {
+pub(crate) fn event_of(py: Python<'_>, event: &Bound<'_, PyAny>) -> PyResult<Event> {
     match event.cast::<PyEvent>() {
         Ok(e) => Ok(e.get().event.clone()),
         Err(_) => from_py(py, event, "event (an erpops.Event or its to_dict() form)"),
@@ -112,33 +149,7 @@ impl PyIncidentModel {
         now: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let (incident_id, actor, note) = (
-                incident_id.to_owned(),
-                actor.to_owned(),
-                note.map(str::to_owned),
-            );
-            let command = match command {
-                "acknowledge" => Command::Acknowledge {
-                    incident_id,
-                    actor,
-                    note,
-                },
-                "resolve" => Command::Resolve {
-                    incident_id,
-                    actor,
-                    note,
-                },
-                "reopen" => Command::Reopen {
-                    incident_id,
-                    actor,
-                    note,
-                },
-                other => {
-                    return Err(PyValueError::new_err(format!(
-                        "unknown command {other:?}; use \"acknowledge\", \"resolve\" or \"reopen\""
-                    )))
-                }
-            };
+            let command = command_of(command, incident_id, actor, note)?;
             let now = timestamp_of(py, now)?;
             let result = self.lock().command(&command, now);
             match result {

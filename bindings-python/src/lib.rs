@@ -14,10 +14,13 @@
 //! - [`event`]: the `Event` class.
 //! - [`contract`]: `validate` and `EventBuilder` (the event contract).
 //! - [`incident`]: the `IncidentModel` class.
+//! - [`alert`]: the `AlertEngine` class (rules, silences, heartbeats).
+//! - [`schedule`]: the `Schedule` class (cron entries with time zones).
 //! - [`pii`]: the `redact` function.
 //! - [`receive`]: `check_request` and the `Engine` class.
 //! - [`json`]: serde records to and from Python dicts.
 
+mod alert;
 mod contract;
 mod errors;
 mod event;
@@ -27,6 +30,7 @@ mod json;
 mod pii;
 mod quota;
 mod receive;
+mod schedule;
 mod signature;
 mod time;
 
@@ -52,6 +56,8 @@ mod _native {
     #[pymodule_export]
     use super::_panic_for_tests;
     #[pymodule_export]
+    use super::alert::PyAlertEngine;
+    #[pymodule_export]
     use super::contract::{validate, validate_batch, PyEventBuilder};
     #[pymodule_export]
     use super::event::PyEvent;
@@ -63,6 +69,8 @@ mod _native {
     use super::quota::{PyQuotaDecision, PyQuotaLedger};
     #[pymodule_export]
     use super::receive::{check_request, PyEngine, PyReceiveResponse};
+    #[pymodule_export]
+    use super::schedule::PySchedule;
     #[pymodule_export]
     use super::signature::{is_valid, sign, verify, PySecret, PySigner};
 
@@ -85,6 +93,7 @@ mod _native {
             "MAX_LISTED_VIOLATIONS",
             erpops_core::event::MAX_LISTED_VIOLATIONS,
         )?;
+        m.add("TZDB_VERSION", erpops_core::schedule::TZDB_VERSION)?;
         Ok(())
     }
 }

@@ -16,11 +16,19 @@ def test_every_exception_derives_from_error() -> None:
         erpops.ValidationError,
         erpops.RequestRejected,
         erpops.InternalError,
+        erpops.AlertError,
+        erpops.ScheduleError,
     ):
         assert issubclass(cls, erpops.Error)
         assert issubclass(cls, Exception)
     # Bad values also drop into code written for the stdlib.
-    for cls in (erpops.InvalidSignature, erpops.InvalidSecret, erpops.ValidationError):
+    for cls in (
+        erpops.InvalidSignature,
+        erpops.InvalidSecret,
+        erpops.ValidationError,
+        erpops.AlertError,
+        erpops.ScheduleError,
+    ):
         assert issubclass(cls, ValueError)
 
 
@@ -35,6 +43,21 @@ def test_exceptions_pickle_with_their_attributes() -> None:
     v = erpops.ValidationError("bad", errors=[{"pointer": "/x", "code": "type", "message": "m"}])
     back_v = pickle.loads(pickle.dumps(v))
     assert back_v.errors == v.errors and back_v.code == "invalid_event" and back_v.status == 422
+
+
+def test_alert_and_schedule_errors_pickle_with_their_codes() -> None:
+    for call in (
+        lambda: erpops.AlertEngine().set_rule({"id": "", "name": "n", "channel": "c"}),
+        lambda: erpops.Schedule.single("0 2 * * *", "CDT"),
+    ):
+        try:
+            call()
+        except erpops.Error as e:
+            back = pickle.loads(pickle.dumps(e))
+            assert (type(back), back.code, str(back)) == (type(e), e.code, str(e))
+            assert back.status is None
+        else:
+            pytest.fail("expected an erpops.Error")
 
 
 def test_user_constructed_exceptions_have_defaults() -> None:

@@ -122,6 +122,50 @@ def test_builder_emits_compact_json_in_field_order() -> None:
     erpops.validate(out, connector_id=CID, now=NOW)
 
 
+def test_builder_run_signals_share_a_run_id() -> None:
+    started = (
+        erpops.EventBuilder()
+        .connector_id(CID)
+        .event_type("integration.started")
+        .timestamp(TS)
+        .source("PSFT_PAYROLL_BATCH")
+        .run_id("PAY_NIGHTLY_01-1234567")
+    )
+    assert started.build().endswith(b'"metadata":{"run_id":"PAY_NIGHTLY_01-1234567"}}')
+    succeeded = started.event_type("integration.succeeded").records_processed(0).records_processed(2**64 - 1)
+    out = succeeded.build()
+    assert out.endswith(b'"metadata":{"run_id":"PAY_NIGHTLY_01-1234567","records_processed":18446744073709551615}}')
+    event = erpops.validate(out, connector_id=CID, now=NOW)
+    assert event.metadata == {"run_id": "PAY_NIGHTLY_01-1234567", "records_processed": 2**64 - 1}
+    with pytest.raises(OverflowError):
+        succeeded.records_processed(-1)
+    with pytest.raises(TypeError):
+        succeeded.run_id(4711)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("run_id", "code", "fix"),
+    [
+        ("", "format", "must not be empty"),
+        ("a\tb", "format", "control characters"),
+        ("r" * 129, "too_long", "at most 128"),
+    ],
+)
+def test_builder_refuses_an_invalid_run_id_at_build(run_id: str, code: str, fix: str) -> None:
+    b = erpops.EventBuilder().connector_id(CID).event_type("integration.started").timestamp(TS).run_id(run_id)
+    with pytest.raises(erpops.ValidationError) as info:
+        b.build()
+    [v] = info.value.errors
+    assert (v["pointer"], v["code"]) == ("/metadata/run_id", code)
+    assert fix in v["message"]
+    # The generic setter meets the same rule, and so does the receiver: an
+    # integer is a run id (it pairs as its decimal text), a fraction is not.
+    erpops.EventBuilder().connector_id(CID).event_type("a.started").timestamp(TS).metadata("run_id", 7).build()
+    with pytest.raises(erpops.ValidationError) as generic:
+        erpops.EventBuilder().connector_id(CID).event_type("a.started").timestamp(TS).metadata("run_id", 7.5).build()
+    assert [(v["pointer"], v["code"]) for v in generic.value.errors] == [("/metadata/run_id", "type")]
+
+
 def test_builder_reports_every_problem_and_never_builds_an_invalid_event() -> None:
     b = erpops.EventBuilder().connector_id("nope").event_type("x").timestamp("yesterday").severity("fatal")
     with pytest.raises(erpops.ValidationError) as info:

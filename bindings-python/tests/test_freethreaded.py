@@ -45,3 +45,25 @@ def test_shared_objects_under_racing_threads() -> None:
     assert len({sig for _, sig in results}) == 1
     [incident] = model.incidents()
     assert incident["event_count"] == 400
+
+
+def test_a_shared_alert_engine_under_racing_threads() -> None:
+    engine = erpops.AlertEngine()
+    engine.set_rule({"id": "ops", "name": "Ops", "channel": "pager"})
+    engine.set_heartbeat({"connector_id": CID, "source": "NIGHTLY", "period": 3600, "grace": 0}, now=NOW)
+    event = {"connector_id": CID, "event_type": "integration.failed", "timestamp": "2026-04-20T03:05:00Z",
+             "severity": "error", "source": "PSFT"}
+
+    def work(i: int) -> list[str]:
+        kinds = [e["kind"] for e in engine.ingest(event, f"evt_{i}", now=NOW)]
+        engine.tick(NOW)
+        engine.snapshot()
+        return kinds
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(work, range(400)))
+    # One incident, opened and notified exactly once whatever the interleaving.
+    assert sum(k.count("opened") for k in results) == 1
+    assert sum(k.count("notify") for k in results) == 1
+    [incident] = engine.incidents()
+    assert incident["event_count"] == 400

@@ -6,6 +6,9 @@ also runs: `python tests/typing_usage.py`.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
 import erpops
 
 
@@ -95,8 +98,78 @@ def quota_and_incidents(event: erpops.Event) -> int:
     return len(effects) + (d.remaining or 0) + len(text) + len(spans)
 
 
+def alerting(event: erpops.Event) -> list[str]:
+    flapping: erpops.FlappingOptions = {"max_transitions": 6, "window": timedelta(hours=2)}
+    engine = erpops.AlertEngine(reopen_window=timedelta(minutes=30), flapping=flapping)
+    try:
+        engine.set_rule({"id": "ops", "name": "Ops", "channel": "pager", "repeat_interval": 14400})
+    except erpops.AlertError as e:
+        return [e.code]
+    engine.set_silence({"id": "maint", "starts_at": datetime.now(timezone.utc), "ends_at": "2030-01-01T00:00:00Z"})
+    engine.set_heartbeat(
+        {"connector_id": event.connector_id, "source": "NIGHTLY", "period": timedelta(days=1), "grace": 1800},
+        now=event.timestamp,
+    )
+    engine.set_heartbeat_paused(event.connector_id, "NIGHTLY", False)
+    effects: list[dict[str, Any]] = engine.ingest(event, "evt_1", now=event.timestamp)
+    kinds: list[str] = [str(e["kind"]) for e in effects]
+    try:
+        engine.command("acknowledge", "inc_0", actor="ana", note=None, now=0)
+    except erpops.IncidentError as e:
+        kinds.append(e.code)
+    wake: datetime | None = engine.next_wakeup()
+    if wake is not None:
+        kinds += [str(e["kind"]) for e in engine.tick(wake)]
+    kinds += [str(e["kind"]) for e in engine.expire_silence("maint")]
+    payroll = erpops.Schedule.single("0 2 * * MON-FRI", "America/Chicago")
+    engine.set_job(
+        {
+            "connector_id": event.connector_id,
+            "source": "PSFT_PAYROLL_BATCH",
+            "expectation": {"schedule": payroll},
+            "grace": timedelta(minutes=15),
+            "max_runtime": timedelta(hours=2),
+            "deadline": {"time": "06:00", "time_zone": "America/Chicago"},
+        },
+        now=event.timestamp,
+    )
+    engine.set_job_paused(event.connector_id, "PSFT_PAYROLL_BATCH", False, now=event.timestamp)
+    job: dict[str, Any] | None = engine.job(event.connector_id, "PSFT_PAYROLL_BATCH")
+    runs: list[dict[str, Any]] = job["runs"] if job is not None and "runs" in job else []
+    engine.set_window({"id": "patching", "schedule": erpops.Schedule.single("0 1 * * SUN"), "duration": 14400})
+    kinds += [str(e["kind"]) for e in engine.remove_window("patching")]
+    kinds += [str(len(engine.jobs()) + len(engine.windows()) + len(runs))]
+    restored: erpops.AlertEngine = engine.restore(engine.snapshot())
+    removed: dict[str, Any] | None = restored.remove_rule("ops")
+    beats: list[dict[str, Any]] = restored.heartbeats()
+    return kinds + [str(removed is None), str(len(beats) + len(restored) + restored.active_count())]
+
+
+def schedules() -> list[datetime]:
+    try:
+        payroll = erpops.Schedule([("0 2 * * MON-FRI", "America/Chicago"), {"cron": "@daily", "time_zone": "UTC"}])
+    except erpops.ScheduleError as e:
+        print(e.code)  # invalid_cron, cron_never_fires, unknown_time_zone, invalid_schedule
+        raise
+    entries: list[erpops.ScheduleEntry] = payroll.entries
+    again = erpops.Schedule(entries)
+    assert again == payroll and len(again) == 2
+    nxt: datetime | None = erpops.Schedule.single("30 2 * * *", "Europe/London").next_fire_after(0)
+    fires: list[datetime] = payroll.fires_after(datetime(2026, 3, 6, tzinfo=timezone.utc), 3)
+    tz: str = erpops.TZDB_VERSION
+    assert tz
+    return fires + ([nxt] if nxt is not None else [])
+
+
 if __name__ == "__main__":
     assert sign_and_verify(b"{}", "k")
     assert incremental([b"{", b"}"], erpops.Secret("k")) == erpops.sign(b"{}", "k")
     assert handle(b"{}", None) == (401, "signature_missing")
+    ev = erpops.validate(
+        b'{"connector_id":"3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d","event_type":"integration.failed",'
+        b'"timestamp":"2026-04-20T02:00:00Z","severity":"error","source":"NIGHTLY"}',
+        now=datetime(2026, 4, 20, 2, tzinfo=timezone.utc),
+    )
+    assert "opened" in alerting(ev)
+    assert len(schedules()) == 4
     print(erpops.SIGNATURE_HEADER, erpops.__version__)

@@ -31,7 +31,7 @@ const TYPES: [&str; 4] = [
     "integration.started",
     "health.degraded",
 ];
-const KINDS: [TransitionKind; 12] = [
+const KINDS: [TransitionKind; 14] = [
     TransitionKind::Opened,
     TransitionKind::Escalated,
     TransitionKind::Reopened,
@@ -44,6 +44,8 @@ const KINDS: [TransitionKind; 12] = [
     TransitionKind::RunTooLong,
     TransitionKind::RunTooShort,
     TransitionKind::DeadlineMissed,
+    TransitionKind::TooFewRecords,
+    TransitionKind::RunsFailing,
 ];
 const GLOBS: [&str; 4] = ["*", "A*", "B", "?X"];
 
@@ -65,9 +67,9 @@ enum Action {
     PauseHeartbeat(bool),
     /// Remove the rule with this id.
     RemoveRule(&'static str),
-    /// A run signal from `B`, the job's source: started (true) or
-    /// succeeded.
-    Run(bool),
+    /// A run signal from `B`, the job's source: started (0), succeeded
+    /// (1) or failed (2), with a records count (0..200) or none.
+    Run(u8, Option<u64>),
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -78,7 +80,7 @@ fn action() -> impl Strategy<Value = Action> {
         1 => (0..4usize).prop_map(Action::Resolve),
         1 => Just(Action::Tick),
         2 => Just(Action::TickAtWakeup),
-        2 => any::<bool>().prop_map(Action::Run),
+        3 => (0u8..3, prop::option::of(0u64..200)).prop_map(|(p, r)| Action::Run(p, r)),
         1 => prop_oneof![
             (0..3usize).prop_map(Action::ExpireSilence),
             any::<bool>().prop_map(Action::PauseHeartbeat),
@@ -87,8 +89,17 @@ fn action() -> impl Strategy<Value = Action> {
     ]
 }
 
-/// (grace, max runtime, min runtime, deadline hour, depends on `A`).
-type JobSpec = (u64, Option<u64>, Option<u64>, Option<u8>, bool);
+/// (grace, max runtime, min runtime, deadline hour, depends on `A`,
+/// minimum records, failure and recovery thresholds).
+type JobSpec = (
+    u64,
+    Option<u64>,
+    Option<u64>,
+    Option<u8>,
+    bool,
+    Option<u64>,
+    Option<(u32, u32)>,
+);
 
 #[derive(Debug, Clone)]
 struct Setup {
@@ -160,6 +171,8 @@ fn setup(with_rules: bool) -> impl Strategy<Value = Setup> {
                 prop::option::weighted(0.8, 60u64..600),
                 prop::option::of(3u8..7),
                 any::<bool>(),
+                prop::option::of(50u64..150),
+                prop::option::of((1u32..4, 1u32..3)),
             ),
         ),
         prop::option::of((600u64..1800, prop::option::of(0..GLOBS.len()))),
@@ -216,7 +229,7 @@ fn build(s: &Setup) -> AlertEngine {
         )
         .unwrap();
     }
-    if let Some((grace, max, min, deadline, depends)) = s.job {
+    if let Some((grace, max, min, deadline, depends, min_records, thresholds)) = s.job {
         let mut job = Job::new(
             CONNECTOR,
             "B",
@@ -226,6 +239,9 @@ fn build(s: &Setup) -> AlertEngine {
         job.max_runtime = max.map(Duration::from_secs);
         job.min_runtime = min.map(Duration::from_secs);
         job.deadline = deadline.map(|h| DailyDeadline::new(&format!("{h:02}:00"), "UTC").unwrap());
+        job.min_records = min_records;
+        job.failure_threshold = thresholds.map(|t| t.0);
+        job.recovery_threshold = thresholds.map(|t| t.1);
         if depends {
             job.depends_on.insert(JobKey {
                 connector_id: CONNECTOR,
@@ -301,13 +317,19 @@ fn apply(
             e.remove_rule(id);
             Vec::new()
         }
-        Action::Run(start) => {
-            let phase = if *start {
-                "batch.started"
-            } else {
-                "batch.succeeded"
+        Action::Run(phase, records) => {
+            let (event_type, sev) = match phase {
+                0 => ("batch.started", Severity::Info),
+                1 => ("batch.succeeded", Severity::Info),
+                _ => ("batch.failed", Severity::Error),
             };
-            let ev = event(CONNECTOR, "B", phase, Severity::Info, *now);
+            let mut ev = event(CONNECTOR, "B", event_type, sev, *now);
+            if let Some(n) = records {
+                ev.metadata.insert(
+                    "records_processed",
+                    erpops_core::event::MetadataValue::Int(i64::try_from(*n).unwrap()),
+                );
+            }
             e.ingest(&ev, &format!("evt_{i}"), *now)
         }
         Action::TickAtWakeup => {
@@ -488,6 +510,7 @@ proptest! {
             let changes = e.take_changes();
             if may == Some(false) {
                 prop_assert!(!changes.global, "op {} changed the engine-wide state", i);
+                prop_assert!(changes.jobs.is_empty(), "op {} changed a job", i);
             }
         }
     }
@@ -645,6 +668,8 @@ fn generated_runs_exercise_every_feature() {
         "notify:deadline_missed",
         "notify:inhibition_ended",
         "notify:window_ended",
+        "notify:too_few_records",
+        "notify:runs_failing",
         "suppressed:inhibited",
         "suppressed:maintenance",
     ] {

@@ -8,6 +8,8 @@
     clippy::panic
 )]
 
+mod vector_support;
+
 use std::time::Duration;
 
 use erpops_core::alert::{AlertConfig, AlertEngine, AlertRule, FlappingConfig, Heartbeat, Silence};
@@ -84,22 +86,6 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Times
     Option::<Timestamp>::deserialize(d).map(Some)
 }
 
-/// Every member of `expected` equals the one in `actual` (objects
-/// recursively by the same rule; `null` = absent or null).
-fn matches(expected: &Value, actual: &Value, path: &str) -> Result<(), String> {
-    match expected {
-        Value::Object(members) => {
-            for (name, want) in members {
-                let got = actual.get(name).unwrap_or(&Value::Null);
-                matches(want, got, &format!("{path}/{name}"))?;
-            }
-            Ok(())
-        }
-        _ if expected == actual => Ok(()),
-        _ => Err(format!("{path}: expected {expected}, got {actual}")),
-    }
-}
-
 fn config(c: &Config) -> AlertConfig {
     let mut config = AlertConfig::with_defaults();
     if let Some(s) = c.reopen_window_secs {
@@ -125,8 +111,7 @@ fn config(c: &Config) -> AlertConfig {
 
 #[test]
 fn every_alert_vector_replays() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/alerts.json");
-    let file: File = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let file: File = vector_support::load("alerts.json");
     assert_eq!(file.version, 1);
     assert!(file.cases.len() >= 9);
     for case in &file.cases {
@@ -162,7 +147,7 @@ fn every_alert_vector_replays() {
                 effects.iter().map(|e| e.kind()).collect::<Vec<_>>()
             );
             for (j, (w, g)) in step.expect.iter().zip(&got).enumerate() {
-                if let Err(e) = matches(w, g, "") {
+                if let Err(e) = vector_support::matches(w, g, "") {
                     panic!("{at} effect {j}: {e}\nactual: {g}");
                 }
             }
@@ -171,4 +156,5 @@ fn every_alert_vector_replays() {
             }
         }
     }
+    vector_support::replayed("alerts.json", "cases", file.cases.len());
 }

@@ -9,13 +9,14 @@
 //! the limit is built and signed, one byte more is `body_too_large` with
 //! the size and the limit, and field violations come first.
 
+mod vector_support;
+
 use erpops_core::event::{BodyTooLarge, BuildError, EventBuilder, MetadataValue};
 use erpops_core::signature::{sign, Secret};
 use serde_json::Value;
 
 fn load() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/builder.json");
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    vector_support::load("builder.json")
 }
 
 /// A builder holding the case's fields, set through the text setters as a
@@ -123,4 +124,5 @@ fn every_builder_vector_passes() {
             other => panic!("{name}: expect {other}"),
         }
     }
+    vector_support::replayed("builder.json", "cases", cases.len());
 }

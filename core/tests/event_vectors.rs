@@ -8,6 +8,8 @@
 //! cases) against `parse_event`, and checks that a builder re-emits every
 //! valid case as a body that parses to the same event.
 
+mod vector_support;
+
 use std::time::Duration;
 
 use erpops_core::event::{
@@ -18,8 +20,7 @@ use erpops_core::Timestamp;
 use serde_json::{json, Value};
 
 fn load() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/events.json");
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    vector_support::load("events.json")
 }
 
 fn options(o: &Value) -> ParseOptions {
@@ -151,6 +152,7 @@ fn every_event_vector_passes() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    vector_support::replayed("events.json", "cases", cases.len());
 }
 
 #[test]

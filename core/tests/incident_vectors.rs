@@ -8,6 +8,8 @@
     clippy::panic
 )]
 
+mod vector_support;
+
 use std::time::Duration;
 
 use erpops_core::event::Event;
@@ -85,11 +87,7 @@ fn matches(expected: &Value, actual: &Value, path: &str) -> Result<(), String> {
 }
 
 fn load() -> File {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/vectors/incidents.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    vector_support::load("incidents.json")
 }
 
 #[test]
@@ -163,4 +161,5 @@ fn every_incident_vector_replays() {
             }
         }
     }
+    vector_support::replayed("incidents.json", "cases", file.cases.len());
 }

@@ -975,3 +975,129 @@ fn the_serialized_job_is_the_documented_form() {
         "expectation": {"period": 60}, "grace": 0, "deadline": {"time": "25:00", "time_zone": "UTC"}});
     assert!(serde_json::from_value::<Job>(bad).is_err());
 }
+
+#[test]
+fn too_few_records_opens_on_a_thin_success_and_resolves_on_a_full_one() {
+    let mut e = engine();
+    let mut job = payroll();
+    job.min_records = Some(1000);
+    e.set_job(job, t("2026-04-19T12:00:00Z")).unwrap();
+    send(
+        &mut e,
+        signal(PAYROLL, "started", None, None),
+        "e1",
+        t("2026-04-20T07:00:00Z"),
+    );
+    // 999 records: too few.
+    let fx = send(
+        &mut e,
+        signal(PAYROLL, "succeeded", None, Some(999)),
+        "e2",
+        t("2026-04-20T07:20:00Z"),
+    );
+    assert_eq!(notifies(&fx), [("ops".into(), NotifyReason::TooFewRecords)]);
+    let inc = incident_id(&fx);
+    assert_eq!(
+        e.model().get(&inc).unwrap().event_type,
+        "job.too_few_records.missed"
+    );
+    // A success that does not say how many is not judged.
+    send(
+        &mut e,
+        signal(PAYROLL, "succeeded", None, None),
+        "e3",
+        t("2026-04-21T07:20:00Z"),
+    );
+    assert_eq!(e.model().get(&inc).unwrap().status, IncidentStatus::Open);
+    // Exactly the minimum is enough.
+    let fx = send(
+        &mut e,
+        signal(PAYROLL, "succeeded", None, Some(1000)),
+        "e4",
+        t("2026-04-22T07:20:00Z"),
+    );
+    assert!(fx.iter().any(|f| f.kind() == "resolved"));
+    assert_eq!(
+        e.model().get(&inc).unwrap().status,
+        IncidentStatus::Resolved
+    );
+}
+
+#[test]
+fn runs_failing_opens_after_the_failure_threshold_and_resolves_after_the_recovery_threshold() {
+    let mut e = AlertEngine::new(AlertConfig::with_defaults());
+    e.set_rule(with_kinds(rule("streak"), &[TransitionKind::RunsFailing]))
+        .unwrap();
+    let mut job = payroll();
+    job.failure_threshold = Some(3);
+    job.recovery_threshold = Some(2);
+    e.set_job(job, t("2026-04-19T12:00:00Z")).unwrap();
+    let day = |d: u32| t(&format!("2026-04-{d:02}T07:30:00Z"));
+    // Two failures: nothing from this rule.
+    for d in [20, 21] {
+        let fx = send(
+            &mut e,
+            signal(PAYROLL, "failed", None, None),
+            &format!("f{d}"),
+            day(d),
+        );
+        assert!(notifies(&fx).is_empty());
+    }
+    // The third in a row opens runs_failing.
+    let fx = send(
+        &mut e,
+        signal(PAYROLL, "failed", None, None),
+        "f22",
+        day(22),
+    );
+    assert_eq!(
+        notifies(&fx),
+        [("streak".into(), NotifyReason::RunsFailing)]
+    );
+    let inc = e
+        .job(CONNECTOR, PAYROLL)
+        .unwrap()
+        .incident(erpops_core::alert::ExpectationKind::RunsFailing)
+        .unwrap()
+        .to_owned();
+    // One success is not enough to recover; a failure starts over.
+    send(
+        &mut e,
+        signal(PAYROLL, "succeeded", None, None),
+        "s23",
+        day(23),
+    );
+    assert_eq!(e.model().get(&inc).unwrap().status, IncidentStatus::Open);
+    send(
+        &mut e,
+        signal(PAYROLL, "failed", None, None),
+        "f24",
+        day(24),
+    );
+    send(
+        &mut e,
+        signal(PAYROLL, "succeeded", None, None),
+        "s27",
+        day(27),
+    );
+    assert_eq!(e.model().get(&inc).unwrap().status, IncidentStatus::Open);
+    let fx = send(
+        &mut e,
+        signal(PAYROLL, "succeeded", None, None),
+        "s28",
+        day(28),
+    );
+    assert!(fx.iter().any(|f| f.kind() == "resolved"));
+    assert_eq!(e.job(CONNECTOR, PAYROLL).unwrap().successes_in_a_row, 2);
+}
+
+#[test]
+fn thresholds_are_checked() {
+    let mut e = engine();
+    let mut j = payroll();
+    j.failure_threshold = Some(0);
+    assert_eq!(e.set_job(j, at(0)).unwrap_err().code(), "invalid_threshold");
+    let mut j = payroll();
+    j.recovery_threshold = Some(2);
+    assert_eq!(e.set_job(j, at(0)).unwrap_err().code(), "invalid_threshold");
+}

@@ -10,6 +10,8 @@
     clippy::panic
 )]
 
+mod vector_support;
+
 use erpops_core::pii::{find, redact, PiiKind};
 use serde::Deserialize;
 
@@ -35,8 +37,7 @@ struct Expected {
 }
 
 fn load() -> File {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/pii.json");
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    vector_support::load("pii.json")
 }
 
 #[test]
@@ -66,6 +67,7 @@ fn every_vector_case_passes() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    vector_support::replayed("pii.json", "cases", file.cases.len());
 }
 
 #[test]

@@ -9,6 +9,7 @@
 )]
 
 mod quota_support;
+mod vector_support;
 
 use std::collections::BTreeMap;
 
@@ -47,8 +48,7 @@ struct Step {
 }
 
 fn load() -> File {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/quota.json");
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    vector_support::load("quota.json")
 }
 
 fn limit(file: &File, plan: &Value, metric: Metric) -> Limit {
@@ -132,4 +132,5 @@ fn every_quota_sequence_replays_on_the_ledger_and_the_shared_store() {
             seq.name
         );
     }
+    vector_support::replayed("quota.json", "sequences", file.sequences.len());
 }

@@ -8,6 +8,8 @@
     clippy::panic
 )]
 
+mod vector_support;
+
 use std::time::Duration;
 
 use erpops_core::event::parse_timestamp;
@@ -178,8 +180,7 @@ fn unpin_human_text(mut got: Value) -> Value {
 
 #[test]
 fn receive_vectors() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/receive.json");
-    let file: File = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let file: File = vector_support::load("receive.json");
     assert_eq!(file.version, 1);
     let mut steps = 0;
     for scenario in &file.scenarios {
@@ -219,8 +220,10 @@ fn receive_vectors() {
         }
     }
     assert!(steps >= 40, "only {steps} steps");
+    vector_support::replayed("receive.json", "scenarios", file.scenarios.len());
     for case in &file.config_errors {
         let got = config(&case.config).err().map(|e| e.code().to_owned());
         assert_eq!(got, case.code);
     }
+    vector_support::replayed("receive.json", "config_errors", file.config_errors.len());
 }

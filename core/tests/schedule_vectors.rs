@@ -1,5 +1,6 @@
-//! Replays `tests/vectors/runs.json` (draft, issue #23): schedule fire
-//! times across daylight-saving transitions, and refused schedules.
+//! Replays `tests/vectors/runs.json` (issue #23): schedule fire times
+//! across daylight-saving transitions, refused schedules, and job timelines
+//! through the alert engine (runs, expectations, windows, dependencies).
 
 #![allow(
     clippy::unwrap_used,
@@ -8,6 +9,10 @@
     clippy::panic
 )]
 
+mod vector_support;
+
+use erpops_core::alert::{AlertConfig, AlertEngine, AlertRule, Job, MaintenanceWindow};
+use erpops_core::event::Event;
 use erpops_core::schedule::{Schedule, TZDB_VERSION};
 use erpops_core::Timestamp;
 use serde::Deserialize;
@@ -22,6 +27,61 @@ struct Vectors {
     tzdb: String,
     fires: Vec<FireCase>,
     errors: Vec<ErrorCase>,
+    timelines: Vec<Timeline>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Timeline {
+    name: String,
+    #[allow(dead_code)]
+    note: String,
+    #[serde(default)]
+    rules: Vec<AlertRule>,
+    #[serde(default)]
+    jobs: Vec<JobSetup>,
+    #[serde(default)]
+    windows: Vec<MaintenanceWindow>,
+    steps: Vec<Step>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JobSetup {
+    now: Timestamp,
+    job: Job,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Step {
+    now: Timestamp,
+    ingest: Option<Ingest>,
+    #[serde(default)]
+    tick: bool,
+    expect: Vec<Value>,
+    #[serde(default, deserialize_with = "present")]
+    next_wakeup: Option<Option<Timestamp>>,
+    job: Option<JobView>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Ingest {
+    event_id: String,
+    event: Event,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JobView {
+    connector_id: uuid::Uuid,
+    source: String,
+    expect: Value,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Timestamp>>, D::Error> {
+    Option::<Timestamp>::deserialize(d).map(Some)
 }
 
 #[derive(Deserialize)]
@@ -45,9 +105,7 @@ struct ErrorCase {
 }
 
 fn load() -> Vectors {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/runs.json");
-    let text = std::fs::read_to_string(path).unwrap();
-    serde_json::from_str(&text).unwrap()
+    vector_support::load("runs.json")
 }
 
 #[test]
@@ -71,6 +129,7 @@ fn fire_times_replay() {
             case.name
         );
     }
+    vector_support::replayed("runs.json", "fires", v.fires.len());
 }
 
 #[test]
@@ -105,4 +164,62 @@ fn refused_schedules_replay() {
             case.name
         );
     }
+    vector_support::replayed("runs.json", "errors", v.errors.len());
+}
+
+#[test]
+fn job_timelines_replay() {
+    let v = load();
+    assert!(v.timelines.len() >= 7);
+    for case in &v.timelines {
+        let mut engine = AlertEngine::new(AlertConfig::with_defaults());
+        for r in &case.rules {
+            engine.set_rule(r.clone()).unwrap();
+        }
+        for j in &case.jobs {
+            engine.set_job(j.job.clone(), j.now).unwrap();
+        }
+        for w in &case.windows {
+            engine.set_window(w.clone()).unwrap();
+        }
+        for (i, step) in case.steps.iter().enumerate() {
+            let at = format!("{} step {i}", case.name);
+            let effects = match (&step.ingest, step.tick) {
+                (Some(ing), false) => engine.ingest(&ing.event, &ing.event_id, step.now),
+                (None, true) => engine.tick(step.now),
+                _ => panic!("{at}: a step is exactly one action"),
+            };
+            let got: Vec<Value> = effects
+                .iter()
+                .map(|e| serde_json::to_value(e).unwrap())
+                .collect();
+            assert_eq!(
+                got.len(),
+                step.expect.len(),
+                "{at}: effects {}",
+                serde_json::to_string(&got).unwrap()
+            );
+            for (j, (w, g)) in step.expect.iter().zip(&got).enumerate() {
+                if let Err(e) = vector_support::matches(w, g, "") {
+                    panic!("{at} effect {j}: {e}\nactual: {g}");
+                }
+            }
+            if let Some(want) = step.next_wakeup {
+                assert_eq!(engine.next_wakeup(), want, "{at}: next_wakeup");
+            }
+            if let Some(view) = &step.job {
+                let state = engine
+                    .job(view.connector_id, &view.source)
+                    .unwrap_or_else(|| panic!("{at}: no job {}", view.source));
+                let mut actual = serde_json::to_value(state).unwrap();
+                actual["status"] = serde_json::to_value(state.status()).unwrap();
+                actual["median_duration_ms"] =
+                    serde_json::to_value(state.median_duration_ms()).unwrap();
+                if let Err(e) = vector_support::matches(&view.expect, &actual, "/job") {
+                    panic!("{at}: {e}\nactual: {actual}");
+                }
+            }
+        }
+    }
+    vector_support::replayed("runs.json", "timelines", v.timelines.len());
 }

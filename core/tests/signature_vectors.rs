@@ -8,6 +8,8 @@
     clippy::panic
 )]
 
+mod vector_support;
+
 use erpops_core::signature::{sign, verify, Secret, Signer};
 use serde::Deserialize;
 
@@ -37,12 +39,7 @@ struct VerifyCase {
 }
 
 fn load() -> File {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/vectors/signatures.json"
-    );
-    let text = std::fs::read_to_string(path).expect("read signatures.json");
-    serde_json::from_str(&text).expect("parse signatures.json")
+    vector_support::load("signatures.json")
 }
 
 fn unhex(s: &str) -> Vec<u8> {
@@ -66,6 +63,7 @@ fn sign_vectors() {
         }
         assert_eq!(s.finalize().as_str(), c.header, "streaming: {}", c.name);
     }
+    vector_support::replayed("signatures.json", "sign", file.sign.len());
 }
 
 #[test]
@@ -87,4 +85,5 @@ fn verify_vectors() {
             (code, Err(e)) => assert_eq!(e.code(), code, "{}: {e}", c.name),
         }
     }
+    vector_support::replayed("signatures.json", "verify", file.verify.len());
 }

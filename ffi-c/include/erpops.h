@@ -405,6 +405,33 @@ erpops_status erpops_event_builder_set_message(struct erpops_event_builder *buil
                                                size_t len);
 
 /**
+ * Sets `metadata.run_id`, the id that pairs one run's signals: send the
+ * same id (e.g. the job name and its process instance) on the run's
+ * `….started` event and on its `….succeeded` or `….failed`. Replaces an
+ * earlier `run_id`. The rule (1 to 128 characters, no control characters,
+ * not even tab or newline) is checked by `_build`, which reports a
+ * violation at `/metadata/run_id` (`format` or `too_long`) with
+ * `ERPOPS_STATUS_INVALID_EVENT`.
+ *
+ * Not thread-safe on one handle: serialize calls on the same builder.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_event_builder_set_run_id(struct erpops_event_builder *builder,
+                                              const uint8_t *text,
+                                              size_t len);
+
+/**
+ * Sets `metadata.records_processed`, how many records the run processed
+ * (usually on its `….succeeded` or `….failed` event). Replaces an earlier
+ * value. Any `uint64_t` is valid.
+ *
+ * Not thread-safe on one handle: serialize calls on the same builder.
+ */
+ERPOPS_MUST_USE
+erpops_status erpops_event_builder_set_records_processed(struct erpops_event_builder *builder,
+                                                         uint64_t records);
+
+/**
  * Adds a string metadata entry.
  *
  * Not thread-safe on one handle: serialize calls on the same builder.

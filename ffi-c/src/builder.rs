@@ -215,6 +215,49 @@ pub unsafe extern "C" fn erpops_event_builder_set_message(
     })
 }
 
+/// Sets `metadata.run_id`, the id that pairs one run's signals: send the
+/// same id (e.g. the job name and its process instance) on the run's
+/// `….started` event and on its `….succeeded` or `….failed`. Replaces an
+/// earlier `run_id`. The rule (1 to 128 characters, no control characters,
+/// not even tab or newline) is checked by `_build`, which reports a
+/// violation at `/metadata/run_id` (`format` or `too_long`) with
+/// `ERPOPS_STATUS_INVALID_EVENT`.
+///
+/// Not thread-safe on one handle: serialize calls on the same builder.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn erpops_event_builder_set_run_id(
+    builder: *mut erpops_event_builder,
+    text: *const u8,
+    len: usize,
+) -> erpops_status {
+    // SAFETY: caller contract.
+    guard(|| unsafe {
+        set_text(builder, text, len, |b, t| {
+            b.run_id(t);
+        })
+    })
+}
+
+/// Sets `metadata.records_processed`, how many records the run processed
+/// (usually on its `….succeeded` or `….failed` event). Replaces an earlier
+/// value. Any `uint64_t` is valid.
+///
+/// Not thread-safe on one handle: serialize calls on the same builder.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn erpops_event_builder_set_records_processed(
+    builder: *mut erpops_event_builder,
+    records: u64,
+) -> erpops_status {
+    guard(|| {
+        // SAFETY: caller contract.
+        let b = unsafe { builder_mut(builder)? };
+        b.records_processed(records);
+        Ok(())
+    })
+}
+
 /// Adds one metadata entry (replacing an earlier value of the same key).
 ///
 /// # Safety

@@ -22,6 +22,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use bytes::Bytes;
+use erpops_core::event::validate::RUN_ID_KEY;
 use erpops_core::event::{BodyTooLarge, BuildError, EventBuilder, MetadataValue};
 use erpops_core::signature::{sign, Secret};
 use erpops_core::wire;
@@ -87,8 +88,14 @@ pub fn read_body(file: Option<&Path>) -> Result<Vec<u8>, String> {
     }
 }
 
-/// Parses `k=v` metadata: integers, `true`/`false` and `null` are typed.
-fn meta_value(text: &str) -> MetadataValue {
+/// Parses `k=v` metadata: integers, `true`/`false` and `null` are typed,
+/// except under `run_id`, always sent as text (`run_id=4711` is the string
+/// `"4711"`, which pairs with an integer 4711 anyway, and `run_id=true`
+/// stays a valid id).
+fn meta_value(key: &str, text: &str) -> MetadataValue {
+    if key == RUN_ID_KEY {
+        return MetadataValue::String(text.to_owned());
+    }
     if let Ok(i) = text.parse::<i64>() {
         return MetadataValue::Int(i);
     }
@@ -148,7 +155,7 @@ pub fn build_body(args: &SendArgs) -> Result<Vec<u8>, LocalFailure> {
         let (k, v) = kv
             .split_once('=')
             .ok_or_else(|| LocalFailure::local(format!("--meta {kv:?} must be KEY=VALUE")))?;
-        b.metadata(k, meta_value(v));
+        b.metadata(k, meta_value(k, v));
     }
     b.build().map_err(|e| match &e {
         BuildError::Invalid(v) => LocalFailure::local(format!("the event is invalid: {v}")),
@@ -305,4 +312,31 @@ pub async fn send(args: &SendArgs, body: Vec<u8>, secret: &Secret) -> u8 {
         }
     }
     EXIT_GAVE_UP
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meta_values_are_typed_except_the_run_id() {
+        assert_eq!(
+            meta_value("records_processed", "18441"),
+            MetadataValue::Int(18441)
+        );
+        assert_eq!(meta_value("retry", "true"), MetadataValue::Bool(true));
+        assert_eq!(meta_value("note", "null"), MetadataValue::Null);
+        assert_eq!(
+            meta_value("who", "PSFT"),
+            MetadataValue::String("PSFT".into())
+        );
+        assert_eq!(
+            meta_value("run_id", "4711"),
+            MetadataValue::String("4711".into())
+        );
+        assert_eq!(
+            meta_value("run_id", "true"),
+            MetadataValue::String("true".into())
+        );
+    }
 }

@@ -251,4 +251,6 @@ void run_receive_vectors(const char *dir) {
     fclose(f);
     CHECK(scenarios >= 7 && steps >= 50 && config_errors >= 3, "receive vectors: %d scenarios, %d steps, %d configs",
           scenarios, steps, config_errors);
+    vector_log("receive.json", "scenarios", scenarios);
+    vector_log("receive.json", "config_errors", config_errors);
 }

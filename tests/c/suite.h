@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 extern int passed, failed;
 
@@ -37,6 +39,13 @@ int split(char *line, char **fields, int max);
 
 /* The calling thread's erpops_last_error_message(), in a static buffer. */
 const char *last_error(void);
+
+/* When ERPOPS_VECTOR_LOG names a directory (`make test` sets it), appends
+ * `c <file> <section> <cases> <pid>` to c.tsv there: `cases` cases of the
+ * top-level array `section` of tests/vectors/<file> were replayed (through its
+ * TSV mirror). tests/vectors/check_matrix.py compares these lines with the
+ * table in tests/vectors/README.md. */
+void vector_log(const char *file, const char *section, int cases);
 
 /* receive_vectors.c: replays tests/vectors/receive.json through erpops_engine. */
 void run_receive_vectors(const char *dir);

@@ -44,6 +44,19 @@ int split(char *line, char **fields, int max) {
     return n;
 }
 
+void vector_log(const char *file, const char *section, int cases) {
+    const char *dir = getenv("ERPOPS_VECTOR_LOG");
+    if (!dir || !*dir) return;
+    mkdir(dir, 0777); /* EEXIST, usually; any other failure shows at fopen */
+    char path[4096];
+    snprintf(path, sizeof path, "%s/c.tsv", dir);
+    FILE *f = fopen(path, "a");
+    CHECK(f != NULL, "cannot append to %s (ERPOPS_VECTOR_LOG)", path);
+    if (!f) return;
+    fprintf(f, "c\t%s\t%s\t%d\t%ld\n", file, section, cases, (long)getpid());
+    fclose(f);
+}
+
 const char *last_error(void) {
     static char buf[1024];
     size_t len = 0;
@@ -96,6 +109,7 @@ static void run_sign_vectors(const char *dir) {
     free(line);
     fclose(f);
     CHECK(cases >= 20, "only %d sign vectors read", cases);
+    vector_log("signatures.json", "sign", cases);
 }
 
 static erpops_status status_for(const char *code) {
@@ -149,6 +163,7 @@ static void run_verify_vectors(const char *dir) {
     free(line);
     fclose(f);
     CHECK(cases >= 30, "only %d verify vectors read", cases);
+    vector_log("signatures.json", "verify", cases);
 }
 
 static const uint8_t SECRET[] = "whsec_c_suite";
@@ -263,6 +278,7 @@ static void run_event_vectors(const char *dir) {
     free(line);
     fclose(f);
     CHECK(cases >= 150, "only %d event vectors read", cases);
+    vector_log("events.json", "cases", cases);
 }
 
 static void run_pii_vectors(const char *dir) {
@@ -295,6 +311,7 @@ static void run_pii_vectors(const char *dir) {
     free(line);
     fclose(f);
     CHECK(cases >= 100, "only %d pii vectors read", cases);
+    vector_log("pii.json", "cases", cases);
 }
 
 /* tests/vectors/builder.json: the builder's size limit. */
@@ -409,6 +426,7 @@ static void run_builder_vectors(const char *dir) {
     free(signed_body);
     fclose(f);
     CHECK(cases >= 8, "only %d builder vectors read", cases);
+    vector_log("builder.json", "cases", cases);
 }
 
 static void test_builder(void) {
@@ -521,6 +539,91 @@ static void test_builder(void) {
     CHECK(strstr(msg, "/connector_id") && strstr(msg, "/event_type") && strstr(msg, "/timestamp"),
           "missing fields listed: %s", msg);
     CHECK_STATUS(erpops_event_builder_set_timestamp_ms(b, 1776654000123), ERPOPS_STATUS_OK, "timestamp_ms");
+    erpops_event_builder_free(b);
+}
+
+/* Run signals (#23): run_id pairs a run's .started with its .succeeded or .failed; records_processed
+ * is what it processed. Setters fail only for argument problems; the run id's rule is _build's. */
+static void test_run_signals(void) {
+    erpops_event_builder *b = NULL;
+    char body[1024];
+    size_t len = 0;
+    CHECK_STATUS(erpops_event_builder_new(&b), ERPOPS_STATUS_OK, "builder_new");
+#define SET(fn, text) CHECK_STATUS(fn(b, (const uint8_t *)(text), strlen(text)), ERPOPS_STATUS_OK, #fn)
+    SET(erpops_event_builder_set_connector_id, "3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d");
+    SET(erpops_event_builder_set_event_type, "integration.started");
+    SET(erpops_event_builder_set_timestamp, "2026-04-20T02:00:00-05:00");
+    SET(erpops_event_builder_set_source, "PSFT_PAYROLL_BATCH");
+    SET(erpops_event_builder_set_run_id, "PAY_NIGHTLY_01-1234567");
+    const char *started =
+        "{\"connector_id\":\"3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d\",\"event_type\":\"integration.started\","
+        "\"timestamp\":\"2026-04-20T07:00:00Z\",\"source\":\"PSFT_PAYROLL_BATCH\","
+        "\"metadata\":{\"run_id\":\"PAY_NIGHTLY_01-1234567\"}}";
+    CHECK_STATUS(erpops_event_builder_build(b, body, sizeof body, &len), ERPOPS_STATUS_OK, "build started");
+    CHECK(len == strlen(started) && memcmp(body, started, len) == 0, "started body:\n%.*s\nwant\n%s", (int)len,
+          body, started);
+
+    /* the same builder, the end of the run: records_processed after the run id, replaced in place */
+    SET(erpops_event_builder_set_event_type, "integration.succeeded");
+    CHECK_STATUS(erpops_event_builder_set_records_processed(b, 1), ERPOPS_STATUS_OK, "records_processed");
+    CHECK_STATUS(erpops_event_builder_set_records_processed(b, UINT64_MAX), ERPOPS_STATUS_OK, "records_processed");
+    const char *succeeded =
+        "{\"connector_id\":\"3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d\",\"event_type\":\"integration.succeeded\","
+        "\"timestamp\":\"2026-04-20T07:00:00Z\",\"source\":\"PSFT_PAYROLL_BATCH\","
+        "\"metadata\":{\"run_id\":\"PAY_NIGHTLY_01-1234567\",\"records_processed\":18446744073709551615}}";
+    CHECK_STATUS(erpops_event_builder_build(b, body, sizeof body, &len), ERPOPS_STATUS_OK, "build succeeded");
+    CHECK(len == strlen(succeeded) && memcmp(body, succeeded, len) == 0, "succeeded body:\n%.*s\nwant\n%s",
+          (int)len, body, succeeded);
+
+    /* an invalid run id: the setter defers, _build refuses with the pointer, the code and the fix */
+    char long_id[130];
+    memset(long_id, 'R', 129);
+    long_id[129] = '\0';
+    const char *bad[][3] = {
+        {"", "format", "must not be empty"},
+        {"PAY\tNIGHTLY", "format", "control characters"},
+        {long_id, "too_long", "at most 128 characters; got 129"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK_STATUS(erpops_event_builder_set_run_id(b, (const uint8_t *)bad[i][0], strlen(bad[i][0])),
+                     ERPOPS_STATUS_OK, "set_run_id defers the rule");
+        len = 0;
+        CHECK_STATUS(erpops_event_builder_build(b, body, sizeof body, &len), ERPOPS_STATUS_INVALID_EVENT,
+                     "invalid run id");
+        CHECK(len == 0, "nothing written: %zu", len);
+        const char *msg = last_error();
+        CHECK(strstr(msg, "/metadata/run_id: metadata.run_id ") != NULL && strstr(msg, bad[i][2]) != NULL,
+              "message names the pointer and the fix: %s", msg);
+        char code[32];
+        snprintf(code, sizeof code, "(%s)", bad[i][1]);
+        CHECK(strstr(msg, code) != NULL, "code %s in: %s", code, msg);
+        CHECK(strstr(msg, "invalid event (1 problem)") == msg, "one violation: %s", msg);
+    }
+    /* 128 characters build again */
+    CHECK_STATUS(erpops_event_builder_set_run_id(b, (const uint8_t *)long_id, 128), ERPOPS_STATUS_OK, "128");
+    CHECK_STATUS(erpops_event_builder_build(b, body, sizeof body, &len), ERPOPS_STATUS_OK, "128 chars build");
+
+    /* the generic setters meet the same rule: a fractional run_id, a negative records_processed */
+    CHECK_STATUS(erpops_event_builder_add_float(b, (const uint8_t *)"run_id", 6, 47.5), ERPOPS_STATUS_OK, "add_float");
+    CHECK_STATUS(erpops_event_builder_add_int(b, (const uint8_t *)"records_processed", 17, -1), ERPOPS_STATUS_OK,
+                 "add_int");
+    CHECK_STATUS(erpops_event_builder_build(b, body, sizeof body, &len), ERPOPS_STATUS_INVALID_EVENT, "generic");
+    CHECK(strstr(last_error(), "/metadata/run_id: metadata.run_id must be a string of 1 to 128 characters or an integer") &&
+              strstr(last_error(), "/metadata/records_processed: metadata.records_processed must be a non-negative"),
+          "both listed: %s", last_error());
+
+    /* argument problems are the setters' own */
+    CHECK_STATUS(erpops_event_builder_set_run_id(b, (const uint8_t *)"\xff", 1), ERPOPS_STATUS_INVALID_UTF8,
+                 "invalid UTF-8 refused at once");
+    CHECK_STATUS(erpops_event_builder_set_run_id(b, NULL, 3), ERPOPS_STATUS_NULL_ARGUMENT, "NULL text with length");
+    CHECK_STATUS(erpops_event_builder_set_run_id(NULL, (const uint8_t *)"r", 1), ERPOPS_STATUS_NULL_ARGUMENT,
+                 "set_run_id NULL builder");
+    CHECK(strstr(last_error(), "builder") != NULL, "message names the argument: %s", last_error());
+    CHECK_STATUS(erpops_event_builder_set_records_processed(NULL, 1), ERPOPS_STATUS_NULL_ARGUMENT,
+                 "set_records_processed NULL builder");
+    /* a NULL run id of length 0 is the empty text: deferred to _build like any empty run id */
+    CHECK_STATUS(erpops_event_builder_set_run_id(b, NULL, 0), ERPOPS_STATUS_OK, "NULL of length 0");
+#undef SET
     erpops_event_builder_free(b);
 }
 
@@ -1012,6 +1115,7 @@ int main(int argc, char **argv) {
     run_pii_vectors(argv[1]);
     run_receive_vectors(argv[1]);
     test_builder();
+    test_run_signals();
     test_validate_api();
     test_redact();
     test_engine();

@@ -39,30 +39,64 @@ if [ "$link" = static ]; then
 fi
 
 secret='whsec_cobol_batch_secret_42'
-ERPOPS_SECRET="$secret" ERPOPS_OUT_DIR="$work" ERPOPS_EVENT_TIME='2026-04-20T05:00:00+02:00' \
-    "$work/paynotfy" > "$work/stdout"
+# The job runs PAYNOTFY before the payroll program (started) and after it (succeeded or
+# failed); each run writes body.json and sig.txt for the next step's curl.
+paynotfy() { # paynotfy PHASE EVENT_TIME OUT_DIR [program]
+    mkdir -p "$3"
+    ERPOPS_RUN_PHASE="$1" ERPOPS_SECRET="$secret" ERPOPS_OUT_DIR="$3" ERPOPS_EVENT_TIME="$2" \
+        "${4:-$work/paynotfy}"
+}
+head='{"connector_id":"3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d"'
+run='"run_id":"PAY_NIGHTLY_01-1234567","run_cntl_id":"PAY_NIGHTLY_01","process_instance":1234567'
+outcome='"records_processed":18441,"records_total":40000,"gross_amount":1234567.89'
+expected_started="$head"',"event_type":"integration.started","timestamp":"2026-04-20T07:00:00Z","severity":"info","source":"PSFT_PAYROLL_BATCH","message":"Payroll run started, process instance 1234567","metadata":{'"$run"'}}'
+expected_succeeded="$head"',"event_type":"integration.succeeded","timestamp":"2026-04-20T08:12:00Z","severity":"info","source":"PSFT_PAYROLL_BATCH","message":"Processed 18441 of 40000 records","metadata":{'"$run,$outcome"'}}'
+expected_failed="$head"',"event_type":"integration.failed","timestamp":"2026-04-20T08:12:00Z","severity":"error","source":"PSFT_PAYROLL_BATCH","message":"Exit code 1 at record 18441","metadata":{'"$run,$outcome"',"exit_code":1}}'
 
-expected='{"connector_id":"3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d","event_type":"integration.failed","timestamp":"2026-04-20T03:00:00Z","severity":"error","source":"PSFT_PAYROLL_BATCH","message":"Exit code 1 at record 18441","metadata":{"exit_code":1,"records_processed":18441,"records_total":40000,"process_instance":1234567,"run_id":"PAY_NIGHTLY_01","gross_amount":1234567.89}}'
-check "body is the exact expected JSON" [ "$(cat "$work/body.json")" = "$expected" ]
-check "body has no trailing newline" [ "$(tail -c 1 "$work/body.json" | od -An -c | tr -d ' ')" = "}" ]
-want="sha256=$(openssl dgst -sha256 -hmac "$secret" < "$work/body.json" | awk '{print $NF}')"
-check "signature matches openssl" [ "$(cat "$work/sig.txt")" = "$want" ]
-check "body is valid JSON" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$work/body.json"
+for phase in started succeeded failed; do
+    case "$phase" in
+        started) at='2026-04-20T02:00:00-05:00' ;;     # 02:00 in Chicago
+        *) at='2026-04-20T03:12:00-05:00' ;;
+    esac
+    out="$work/$phase"
+    paynotfy "$phase" "$at" "$out" > "$out.stdout"
+    want_var="expected_$phase"
+    check "$phase: body is the exact expected JSON" [ "$(cat "$out/body.json")" = "${!want_var}" ]
+    check "$phase: body has no trailing newline" [ "$(tail -c 1 "$out/body.json" | od -An -c | tr -d ' ')" = "}" ]
+    want="sha256=$(openssl dgst -sha256 -hmac "$secret" < "$out/body.json" | awk '{print $NF}')"
+    check "$phase: signature matches openssl" [ "$(cat "$out/sig.txt")" = "$want" ]
+    check "$phase: body is valid JSON" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$out/body.json"
+    check "$phase: says what it wrote" grep -q "integration.$phase ready" "$out.stdout"
+done
+# The pair the receiver sees: one run id on the start and the end, and an integer count at the end.
+check "started and succeeded carry the same run_id; succeeded has records_processed" python3 -c '
+import json, sys
+s, e = (json.load(open(p))["metadata"] for p in sys.argv[1:])
+assert s["run_id"] == e["run_id"] == "PAY_NIGHTLY_01-1234567", (s, e)
+assert "records_processed" not in s and type(e["records_processed"]) is int and e["records_processed"] >= 0, e
+' "$work/started/body.json" "$work/succeeded/body.json"
 
 # Current time (no ERPOPS_EVENT_TIME): CURRENT-DATE with its offset is accepted.
-check "runs with the current time" env ERPOPS_SECRET="$secret" ERPOPS_OUT_DIR="$work" "$work/paynotfy" > /dev/null
+check "runs with the current time" env ERPOPS_RUN_PHASE=started ERPOPS_SECRET="$secret" ERPOPS_OUT_DIR="$work" \
+    "$work/paynotfy" > /dev/null
 
 # A refused event: RETURN-CODE 8 and the library's message on stderr.
 set +e
-ERPOPS_SECRET="$secret" ERPOPS_OUT_DIR="$work" ERPOPS_EVENT_TIME='2026-02-30T00:00:00Z' \
-    "$work/paynotfy" > /dev/null 2> "$work/stderr"
+paynotfy succeeded '2026-02-30T00:00:00Z' "$work/bad" > /dev/null 2> "$work/stderr"
 rc=$?
-ERPOPS_OUT_DIR="$work" "$work/paynotfy" > /dev/null 2> "$work/stderr2"
+ERPOPS_RUN_PHASE=started ERPOPS_OUT_DIR="$work" "$work/paynotfy" > /dev/null 2> "$work/stderr2"
 rc2=$?
+ERPOPS_SECRET="$secret" ERPOPS_OUT_DIR="$work" "$work/paynotfy" > /dev/null 2> "$work/stderr3"
+rc3=$?
+paynotfy finished '2026-04-20T03:12:00-05:00' "$work/bad" > /dev/null 2> "$work/stderr4"
+rc4=$?
 set -e
 check "invalid timestamp ends with RETURN-CODE 8" [ "$rc" = 8 ]
 check "the message names the field" grep -q "timestamp" "$work/stderr"
 check "missing secret ends with RETURN-CODE 12" [ "$rc2" = 12 ]
+check "missing ERPOPS_RUN_PHASE ends with RETURN-CODE 12" [ "$rc3" = 12 ]
+check "an unknown phase ends with RETURN-CODE 12" [ "$rc4" = 12 ]
+check "the message names the phases" grep -q "ERPOPS_RUN_PHASE must be started, succeeded or failed" "$work/stderr4"
 
 # An event over the receiver's 64 KiB limit (issue #22): BIGBODY fills 63 metadata strings of
 # 1,024 characters and a padding string; a body of exactly 65,536 bytes is built and signed,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from erpops._errors import (
     AdminError,
+    AlertError,
     BodyTooLarge,
     Error,
     IncidentError,
@@ -22,12 +23,15 @@ from erpops._errors import (
     InvalidSignature,
     QuotaError,
     RequestRejected,
+    ScheduleError,
     ValidationError,
 )
 from erpops._builder import build_event, signed_request
-from erpops._types import Finding, Severity
+from erpops._types import Finding, FlappingOptions, ScheduleEntry, Severity
 from erpops._native import (
     CONNECTOR_ID_HEADER,
+    TZDB_VERSION,
+    AlertEngine,
     DEFAULT_MAX_BODY_BYTES,
     MAX_LISTED_VIOLATIONS,
     Engine,
@@ -41,6 +45,7 @@ from erpops._native import (
     QuotaDecision,
     QuotaLedger,
     ReceiveResponse,
+    Schedule,
     Secret,
     Signer,
     __version__,
@@ -55,6 +60,8 @@ from erpops._native import (
 
 __all__ = [
     "AdminError",
+    "AlertEngine",
+    "AlertError",
     "BodyTooLarge",
     "CONNECTOR_ID_HEADER",
     "DEFAULT_MAX_BODY_BYTES",
@@ -63,11 +70,13 @@ __all__ = [
     "RECEIVE_PATH",
     "SIGNATURE_HEADER",
     "SIGNATURE_LABEL",
+    "TZDB_VERSION",
     "Engine",
     "Error",
     "Event",
     "EventBuilder",
     "Finding",
+    "FlappingOptions",
     "IncidentError",
     "IncidentModel",
     "InternalError",
@@ -78,6 +87,9 @@ __all__ = [
     "QuotaLedger",
     "ReceiveResponse",
     "RequestRejected",
+    "Schedule",
+    "ScheduleEntry",
+    "ScheduleError",
     "Secret",
     "Severity",
     "Signer",

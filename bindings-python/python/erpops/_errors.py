@@ -23,6 +23,8 @@ __all__ = [
     "RequestRejected",
     "QuotaError",
     "IncidentError",
+    "AlertError",
+    "ScheduleError",
     "AdminError",
     "InternalError",
 ]
@@ -179,6 +181,43 @@ class IncidentError(Error, ValueError):
     """
 
     default_code = "incident_error"
+
+
+class AlertError(Error, ValueError):
+    """The alert engine refuses a rule, silence, heartbeat, job, window or
+    snapshot; nothing changed.
+
+    Codes: ``invalid_name`` (a blank, too long or control-character id,
+    name, channel or source), ``invalid_duration`` (a zero or fractional
+    ``repeat_interval``, ``group_wait``, ``period``, ``grace``, runtime or
+    window ``duration``), ``invalid_time_range`` (a silence that ends at or
+    before it starts), ``unknown_heartbeat``, ``unknown_job``; for jobs a
+    schedule's code (``invalid_cron``, ``cron_never_fires``,
+    ``unknown_time_zone``, ``invalid_schedule``, ``invalid_period``),
+    ``invalid_deadline``, ``invalid_runtime_range``,
+    ``deadline_needs_schedule``, ``too_many_dependencies``,
+    ``dependency_cycle``, ``watched_twice`` (a heartbeat and a job on one
+    source); ``invalid_window`` (occurrences that overlap);
+    ``invalid_argument`` (a dict that is not the record's form: a missing
+    field, a wrong type); and for ``restore`` ``snapshot_syntax``,
+    ``snapshot_version`` or the incident snapshot's codes. Operator commands
+    raise :class:`IncidentError`, as on :class:`IncidentModel`.
+    """
+
+    default_code = "alert_error"
+
+
+class ScheduleError(Error, ValueError):
+    """A schedule that cannot be built.
+
+    Codes: ``invalid_cron`` (not 5 fields or a known ``@nickname``, or a
+    field out of range), ``cron_never_fires`` (matches no date, such as
+    February 30), ``unknown_time_zone`` (not an IANA name in the compiled-in
+    database, ``TZDB_VERSION``; abbreviations such as ``CDT`` are not zones),
+    ``invalid_schedule`` (no entries, or more than 32).
+    """
+
+    default_code = "schedule_error"
 
 
 class AdminError(Error, ValueError):

@@ -3,14 +3,17 @@
 ``Severity`` is a ``str`` enum, so it compares equal to the wire spelling
 (``Severity.ERROR == "error"``) and serializes as such; ``Finding`` is a named
 tuple. The native module builds them from the core's values.
+``FlappingOptions`` and ``ScheduleEntry`` are typed dicts: the keyword form of
+``AlertEngine``'s flap detection and the JSON form of a schedule entry.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import Enum
-from typing import NamedTuple
+from typing import NamedTuple, TypedDict
 
-__all__ = ["Severity", "Finding"]
+__all__ = ["Severity", "Finding", "FlappingOptions", "ScheduleEntry"]
 
 
 class Severity(str, Enum):
@@ -44,3 +47,20 @@ class Finding(NamedTuple):
     kind: str
     start: int
     end: int
+
+
+class FlappingOptions(TypedDict, total=False):
+    """``AlertEngine(flapping=...)``: flap detection settings; omitted keys keep
+    the defaults (4 transitions within 1 hour, quiet for 1 hour to stop)."""
+
+    max_transitions: int
+    window: int | float | timedelta
+    quiet_period: int | float | timedelta
+
+
+class ScheduleEntry(TypedDict):
+    """One entry of a ``Schedule`` in its JSON form: a 5-field cron expression
+    (or ``@daily`` and the like) read in an IANA time zone."""
+
+    cron: str
+    time_zone: str

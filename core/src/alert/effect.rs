@@ -46,6 +46,10 @@ pub enum NotifyReason {
     RunTooShort,
     /// A job did not succeed by its deadline.
     DeadlineMissed,
+    /// A job's run succeeded having processed too few records.
+    TooFewRecords,
+    /// A job's runs failed `failure_threshold` times in a row.
+    RunsFailing,
     /// The dependency whose incident held it has none active any more,
     /// and the channel has not been told the incident's current state.
     InhibitionEnded,
@@ -70,6 +74,8 @@ impl NotifyReason {
             TransitionKind::RunTooLong => NotifyReason::RunTooLong,
             TransitionKind::RunTooShort => NotifyReason::RunTooShort,
             TransitionKind::DeadlineMissed => NotifyReason::DeadlineMissed,
+            TransitionKind::TooFewRecords => NotifyReason::TooFewRecords,
+            TransitionKind::RunsFailing => NotifyReason::RunsFailing,
         }
     }
 }

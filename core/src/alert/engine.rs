@@ -197,9 +197,10 @@ impl AlertEngine {
     }
 
     /// Whether ingesting an event of `connector_id` with `source` may
-    /// change the engine-wide state ([`AlertChanges::global`]) rather
-    /// than only the state of its keys: when the pair is a heartbeat (its
-    /// sign of life), or when a rule batches notifications (`group_wait`).
+    /// change the engine-wide state ([`AlertChanges::global`]) or a job's
+    /// row ([`AlertChanges::jobs`]) rather than only the state of its
+    /// keys: when the pair is a heartbeat (its sign of life) or a job, or
+    /// when a rule batches notifications (`group_wait`).
     /// An embedder that shares the engine between writers locks the
     /// engine-wide state only for the events that need it.
     pub fn ingest_may_change_global(&self, connector_id: Uuid, source: Option<&str>) -> bool {

@@ -49,6 +49,9 @@ pub enum AlertError {
     UnknownJob,
     /// A heartbeat and a job cannot watch the same connector and source.
     WatchedTwice,
+    /// A failure or recovery threshold of zero, or a recovery threshold
+    /// without a failure threshold.
+    InvalidThreshold,
     /// A maintenance window's duration is not below the time between two
     /// of its occurrences, or its schedule never fires.
     InvalidWindow,
@@ -60,7 +63,7 @@ impl AlertError {
     /// (`invalid_cron`, `unknown_time_zone`, ...), `invalid_deadline`,
     /// `invalid_runtime_range`, `deadline_needs_schedule`,
     /// `too_many_dependencies`, `dependency_cycle`, `unknown_job`,
-    /// `watched_twice`, `invalid_window`.
+    /// `watched_twice`, `invalid_window`, `invalid_threshold`.
     pub const fn code(&self) -> &'static str {
         match self {
             AlertError::InvalidName { .. } => "invalid_name",
@@ -76,6 +79,7 @@ impl AlertError {
             AlertError::UnknownJob => "unknown_job",
             AlertError::WatchedTwice => "watched_twice",
             AlertError::InvalidWindow => "invalid_window",
+            AlertError::InvalidThreshold => "invalid_threshold",
         }
     }
 }
@@ -134,6 +138,11 @@ impl fmt::Display for AlertError {
                 "this connector and source already has a heartbeat or a job; a source is \
                  watched by one of them: remove the other first (a job with a period does \
                  what a heartbeat does)"
+            ),
+            AlertError::InvalidThreshold => write!(
+                f,
+                "failure_threshold and recovery_threshold count runs: give whole numbers of 1 \
+                 or more, and a recovery_threshold only with a failure_threshold"
             ),
             AlertError::InvalidWindow => write!(
                 f,

@@ -70,10 +70,7 @@ pub const MAX_DEPENDENCIES: usize = 16;
 /// Deadlines of past due times still waiting for a success, per job.
 pub const MAX_PENDING_DEADLINES: usize = 8;
 
-/// The metadata field that pairs a run's signals.
-pub const RUN_ID_FIELD: &str = "run_id";
-/// The metadata field with the number of records a run processed.
-pub const RECORDS_PROCESSED_FIELD: &str = "records_processed";
+pub use crate::event::validate::{RECORDS_PROCESSED_KEY, RUN_ID_KEY};
 
 /// What a run signal says, from the last token of its `event_type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -223,6 +220,19 @@ pub struct Job {
         skip_serializing_if = "Option::is_none"
     )]
     pub min_runtime: Option<Duration>,
+    /// A run that succeeds having processed fewer records than this
+    /// (`metadata.records_processed`) opens `too_few_records`. A success
+    /// that does not say how many it processed is not judged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_records: Option<u64>,
+    /// Open `runs_failing` only after this many failed runs in a row (1:
+    /// the first failure). `None`: not watched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_threshold: Option<u32>,
+    /// Resolve `runs_failing` after this many successful runs in a row
+    /// (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_threshold: Option<u32>,
     /// By which local time each scheduled run must have succeeded
     /// (schedules only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -259,6 +269,9 @@ impl Job {
             grace,
             max_runtime: None,
             min_runtime: None,
+            min_records: None,
+            failure_threshold: None,
+            recovery_threshold: None,
             deadline: None,
             depends_on: BTreeSet::new(),
             severity: Severity::Error,
@@ -291,6 +304,12 @@ impl Job {
             if min >= max {
                 return Err(AlertError::InvalidRuntimeRange);
             }
+        }
+        if self.failure_threshold == Some(0) || self.recovery_threshold == Some(0) {
+            return Err(AlertError::InvalidThreshold);
+        }
+        if self.recovery_threshold.is_some() && self.failure_threshold.is_none() {
+            return Err(AlertError::InvalidThreshold);
         }
         if self.deadline.is_some() && matches!(self.expectation, Expectation::Period(_)) {
             return Err(AlertError::DeadlineNeedsSchedule);
@@ -336,6 +355,10 @@ pub enum ExpectationKind {
     RunTooShort,
     /// No success by the deadline of a due time.
     DeadlineMissed,
+    /// A run succeeded having processed fewer than `min_records` records.
+    TooFewRecords,
+    /// `failure_threshold` runs in a row failed.
+    RunsFailing,
 }
 
 impl ExpectationKind {
@@ -347,6 +370,8 @@ impl ExpectationKind {
             ExpectationKind::RunTooLong => "run_too_long",
             ExpectationKind::RunTooShort => "run_too_short",
             ExpectationKind::DeadlineMissed => "deadline_missed",
+            ExpectationKind::TooFewRecords => "too_few_records",
+            ExpectationKind::RunsFailing => "runs_failing",
         }
     }
 
@@ -367,6 +392,8 @@ impl ExpectationKind {
             ExpectationKind::RunTooLong => 1,
             ExpectationKind::RunTooShort => 2,
             ExpectationKind::DeadlineMissed => 3,
+            ExpectationKind::TooFewRecords => 4,
+            ExpectationKind::RunsFailing => 5,
         }
     }
 }
@@ -460,6 +487,16 @@ pub struct JobState {
     /// The open incident of each expectation, by kind.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub incidents: Vec<JobIncident>,
+    /// Runs that failed in a row (reset by a success).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub failures_in_a_row: u32,
+    /// Runs that succeeded in a row (reset by a failure).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub successes_in_a_row: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// An incident a job's expectation opened and has not resolved yet.
@@ -486,6 +523,8 @@ impl JobState {
             next_seq: 0,
             runs: VecDeque::new(),
             incidents: Vec::new(),
+            failures_in_a_row: 0,
+            successes_in_a_row: 0,
         }
     }
 
@@ -551,6 +590,31 @@ impl JobState {
     }
 }
 
+/// A job's state with what is derived from it, as the bindings and the
+/// receiver show it: the serialized [`JobState`] plus `status` and
+/// `median_duration_ms` (see [`JobState::report`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct JobReport<'a> {
+    /// The state.
+    #[serde(flatten)]
+    pub state: &'a JobState,
+    /// [`JobState::status`].
+    pub status: JobStatus,
+    /// [`JobState::median_duration_ms`].
+    pub median_duration_ms: Option<u64>,
+}
+
+impl JobState {
+    /// The state with its status and median duration, for display.
+    pub fn report(&self) -> JobReport<'_> {
+        JobReport {
+            state: self,
+            status: self.status(),
+            median_duration_ms: self.median_duration_ms(),
+        }
+    }
+}
+
 /// See [`JobState::status`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -577,11 +641,14 @@ pub(crate) struct RunSignal {
 
 impl RunSignal {
     pub(crate) fn of(event: &Event) -> RunSignal {
-        let run_id = match event.metadata.get(RUN_ID_FIELD) {
+        // Integers pair as their decimal text, as incident keys read them.
+        let run_id = match event.metadata.get(RUN_ID_KEY) {
             Some(MetadataValue::String(s)) if !s.is_empty() => Some(s.clone()),
+            Some(MetadataValue::Int(n)) => Some(n.to_string()),
+            Some(MetadataValue::UInt(n)) => Some(n.to_string()),
             _ => None,
         };
-        let records = match event.metadata.get(RECORDS_PROCESSED_FIELD) {
+        let records = match event.metadata.get(RECORDS_PROCESSED_KEY) {
             Some(MetadataValue::Int(n)) => u64::try_from(*n).ok(),
             Some(MetadataValue::UInt(n)) => Some(*n),
             _ => None,

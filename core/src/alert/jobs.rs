@@ -29,6 +29,8 @@ impl ExpectationKind {
             ExpectationKind::RunTooLong => TransitionKind::RunTooLong,
             ExpectationKind::RunTooShort => TransitionKind::RunTooShort,
             ExpectationKind::DeadlineMissed => TransitionKind::DeadlineMissed,
+            ExpectationKind::TooFewRecords => TransitionKind::TooFewRecords,
+            ExpectationKind::RunsFailing => TransitionKind::RunsFailing,
         }
     }
 }
@@ -307,8 +309,10 @@ impl AlertEngine {
                 }
                 _ => None,
             };
+            // A report after a miss ends the run of misses, even when it
+            // is too late to answer the next due time.
+            state.missed_count = 0;
             if let Some(after) = answered {
-                state.missed_count = 0;
                 self.arm_due(key, after);
             }
             self.job_recover(key, ExpectationKind::MissedStart, now, out);
@@ -404,41 +408,82 @@ impl AlertEngine {
                 records_processed: signal.records,
             },
         );
+        if outcome == RunOutcome::Failed {
+            state.failures_in_a_row = state.failures_in_a_row.saturating_add(1);
+            state.successes_in_a_row = 0;
+        } else {
+            state.successes_in_a_row = state.successes_in_a_row.saturating_add(1);
+            state.failures_in_a_row = 0;
+        }
+        let (failures, successes) = (state.failures_in_a_row, state.successes_in_a_row);
+        let failure_threshold = state.job.failure_threshold;
+        let recovery_threshold = state.job.recovery_threshold.unwrap_or(1);
+        let min_records = state.job.min_records;
         let still_too_long = state.open_runs.iter().any(|r| r.too_long);
         let min_runtime = state.job.min_runtime;
         if run.as_ref().is_some_and(|r| r.too_long) && !still_too_long {
             self.job_recover(key, ExpectationKind::RunTooLong, now, out);
         }
         if outcome != RunOutcome::Succeeded {
-            return;
-        }
-        if let (Some(min), Some(d)) = (min_runtime, duration) {
-            if d < min {
-                let message = format!(
-                    "{}: a run succeeded after {} ms, under the minimum of {} s",
-                    key.source,
-                    millis(d),
-                    min.as_secs()
-                );
-                let mut details = vec![
-                    ("duration_ms", count_value(millis(d))),
-                    ("min_runtime", count_value(min.as_secs())),
-                ];
-                if let Some(id) = &signal.run_id {
-                    details.push(("job_run_id", MetadataValue::String(id.clone())));
-                }
+            if failure_threshold.is_some_and(|n| failures >= n) {
+                let message = format!("{}: {failures} runs in a row failed", key.source);
+                let details = vec![("failures_in_a_row", count_value(u64::from(failures)))];
                 self.job_problem(
                     key,
-                    ExpectationKind::RunTooShort,
+                    ExpectationKind::RunsFailing,
                     now,
                     now,
                     message,
                     details,
                     out,
                 );
-            } else {
-                self.job_recover(key, ExpectationKind::RunTooShort, now, out);
             }
+            return;
+        }
+        if successes >= recovery_threshold {
+            self.job_recover(key, ExpectationKind::RunsFailing, now, out);
+        }
+        if let (Some(min), Some(records)) = (min_records, signal.records) {
+            let broken = (records < min).then(|| {
+                (
+                    format!(
+                        "{}: a run succeeded having processed {records} records, under the \
+                         minimum of {min}",
+                        key.source
+                    ),
+                    vec![
+                        ("records_processed", count_value(records)),
+                        ("min_records", count_value(min)),
+                    ],
+                )
+            });
+            let run_id = signal.run_id.as_deref();
+            self.judge(
+                key,
+                ExpectationKind::TooFewRecords,
+                broken,
+                run_id,
+                now,
+                out,
+            );
+        }
+        if let (Some(min), Some(d)) = (min_runtime, duration) {
+            let broken = (d < min).then(|| {
+                (
+                    format!(
+                        "{}: a run succeeded after {} ms, under the minimum of {} s",
+                        key.source,
+                        millis(d),
+                        min.as_secs()
+                    ),
+                    vec![
+                        ("duration_ms", count_value(millis(d))),
+                        ("min_runtime", count_value(min.as_secs())),
+                    ],
+                )
+            });
+            let run_id = signal.run_id.as_deref();
+            self.judge(key, ExpectationKind::RunTooShort, broken, run_id, now, out);
         }
         // The deadlines this run meets: those of due times it started for
         // (or after), allowing the grace for an early start.
@@ -619,6 +664,29 @@ impl AlertEngine {
 
     // ----- incidents of expectations -------------------------------------------
 
+    /// A finished run's verdict on one expectation: `broken` (its message
+    /// and details) opens or updates the incident of `kind`, naming the
+    /// run; `None` resolves it.
+    fn judge(
+        &mut self,
+        key: &JobKey,
+        kind: ExpectationKind,
+        broken: Option<(String, Vec<(&'static str, MetadataValue)>)>,
+        run_id: Option<&str>,
+        now: Timestamp,
+        out: &mut Vec<AlertEffect>,
+    ) {
+        match broken {
+            Some((message, mut details)) => {
+                if let Some(id) = run_id {
+                    details.push(("job_run_id", MetadataValue::String(id.to_owned())));
+                }
+                self.job_problem(key, kind, now, now, message, details, out);
+            }
+            None => self.job_recover(key, kind, now, out),
+        }
+    }
+
     /// Feeds the synthetic problem of `kind` (at `at`) through the model and
     /// remembers the incident.
     #[allow(clippy::too_many_arguments)]
@@ -681,6 +749,10 @@ impl AlertEngine {
     /// The dependency incident that holds `incident`'s notifications: an
     /// active incident of a job its job depends on (the first in order).
     pub(super) fn inhibitor(&self, incident: &Incident) -> Option<(String, JobKey)> {
+        // No job has dependencies: nothing to look up (the hot path).
+        if self.job_active.is_empty() {
+            return None;
+        }
         let source = incident.key.source.as_ref()?;
         let key = JobKey {
             connector_id: incident.connector_id,

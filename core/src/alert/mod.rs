@@ -58,8 +58,8 @@ pub use error::AlertError;
 pub use flapping::{FlapState, FlappingConfig};
 pub use heartbeat::{Heartbeat, HeartbeatKey, HeartbeatState};
 pub use job::{
-    DailyDeadline, ExpectationKind, Job, JobKey, JobState, JobStatus, OpenRun, RunOutcome,
-    RunPhase, RunRecord,
+    DailyDeadline, ExpectationKind, Job, JobKey, JobReport, JobState, JobStatus, OpenRun,
+    RunOutcome, RunPhase, RunRecord,
 };
 pub use matcher::{glob_match, Matchers};
 pub use rule::{AlertRule, TransitionKind};

@@ -38,6 +38,10 @@ pub enum TransitionKind {
     RunTooShort,
     /// A job did not succeed by its deadline.
     DeadlineMissed,
+    /// A job's run succeeded having processed too few records.
+    TooFewRecords,
+    /// A job's runs failed `failure_threshold` times in a row.
+    RunsFailing,
 }
 
 /// Who hears about what.

@@ -371,7 +371,10 @@ impl AlertEngine {
             .held
             .values()
             .filter_map(|by| match by {
-                HeldBy::Window { window_id: w, until } if w == window_id => Some(*until),
+                HeldBy::Window {
+                    window_id: w,
+                    until,
+                } if w == window_id => Some(*until),
                 _ => None,
             })
             .min();

@@ -370,6 +370,57 @@ impl EventBuilder {
         self
     }
 
+    /// Sets `metadata.run_id`, the id that pairs one run's signals: send
+    /// the same id (e.g. the job name and its process instance) on the
+    /// run's `….started` event and on its `….succeeded` or `….failed`, so
+    /// concurrent runs of one job are told apart. Replaces an earlier
+    /// `run_id`, like [`metadata`](Self::metadata).
+    ///
+    /// [`build`](Self::build) checks it as a receiver does: 1 to 128
+    /// characters without control characters, or a violation at
+    /// `/metadata/run_id` (`format` when empty or with a control
+    /// character, `too_long` past 128 characters).
+    ///
+    /// ```
+    /// use erpops_core::event::EventBuilder;
+    /// use erpops_core::Timestamp;
+    ///
+    /// let mut started = EventBuilder::new();
+    /// started
+    ///     .connector_id_str("123e4567-e89b-12d3-a456-426614174000")
+    ///     .event_type("payroll.started")
+    ///     .timestamp(Timestamp::from_unix_seconds(1_776_654_000))
+    ///     .source("PSFT_PAYROLL_BATCH")
+    ///     .run_id("PAYNOTFY-8812345");
+    /// let mut succeeded = started.clone();
+    /// succeeded
+    ///     .event_type("payroll.succeeded")
+    ///     .timestamp(Timestamp::from_unix_seconds(1_776_657_600))
+    ///     .records_processed(40_000);
+    /// assert!(String::from_utf8(succeeded.build()?)?
+    ///     .ends_with(r#""metadata":{"run_id":"PAYNOTFY-8812345","records_processed":40000}}"#));
+    ///
+    /// let err = started.run_id("").build().unwrap_err();
+    /// let v = &err.as_invalid().unwrap().as_slice()[0];
+    /// assert_eq!((v.pointer.as_str(), v.code.as_str()), ("/metadata/run_id", "format"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn run_id(&mut self, run_id: impl Into<String>) -> &mut Self {
+        self.metadata(validate::RUN_ID_KEY, MetadataValue::String(run_id.into()))
+    }
+
+    /// Sets `metadata.records_processed`, how many records the run
+    /// processed (usually sent on its `….succeeded` or `….failed`).
+    /// Replaces an earlier value, like [`metadata`](Self::metadata). A
+    /// `u64` is always valid; a receiver refuses a negative or
+    /// non-integer `records_processed` from any sender.
+    pub fn records_processed(&mut self, records: u64) -> &mut Self {
+        self.metadata(
+            validate::RECORDS_PROCESSED_KEY,
+            MetadataValue::from(records),
+        )
+    }
+
     /// Sets the whole metadata map (an empty map is sent as `{}`).
     pub fn metadata_map(&mut self, metadata: Metadata) -> &mut Self {
         self.metadata = Some(metadata);
@@ -419,11 +470,7 @@ impl EventBuilder {
             for (k, v) in meta.iter() {
                 let pointer = pointer_join("/metadata", k);
                 check(&pointer, validate::metadata_key(k));
-                match v {
-                    MetadataValue::String(s) => check(&pointer, validate::metadata_string(s)),
-                    MetadataValue::Float(f) => check(&pointer, validate::metadata_float(*f)),
-                    _ => {}
-                }
+                check(&pointer, validate::metadata_value(k, v));
             }
         }
         let missing = [
@@ -670,6 +717,110 @@ mod tests {
             .timestamp(Timestamp::UNIX_EPOCH)
             .severity(Severity::Warn);
         assert!(b.build().is_ok());
+    }
+
+    fn run_signal() -> EventBuilder {
+        let mut b = EventBuilder::new();
+        b.connector_id(Uuid::nil())
+            .event_type("payroll.started")
+            .timestamp(Timestamp::UNIX_EPOCH);
+        b
+    }
+
+    fn violations(b: &EventBuilder) -> Vec<(String, &'static str)> {
+        match b.build() {
+            Ok(_) => Vec::new(),
+            Err(e) => e
+                .violations()
+                .iter()
+                .map(|v| (v.pointer.clone(), v.code.as_str()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn run_id_and_records_processed_are_metadata_entries() {
+        let mut b = run_signal();
+        b.run_id("PAYNOTFY-8812345")
+            .records_processed(u64::MAX)
+            .run_id("r".repeat(MAX_RUN_ID))
+            .records_processed(18_441);
+        let body = String::from_utf8(b.build().unwrap()).unwrap();
+        assert!(
+            body.ends_with(&format!(
+                r#""metadata":{{"run_id":"{}","records_processed":18441}}}}"#,
+                "r".repeat(MAX_RUN_ID)
+            )),
+            "{body}"
+        );
+        b.records_processed(u64::MAX);
+        assert!(String::from_utf8(b.build().unwrap())
+            .unwrap()
+            .contains(r#""records_processed":18446744073709551615"#));
+    }
+
+    const MAX_RUN_ID: usize = validate::MAX_RUN_ID_CHARS;
+
+    #[test]
+    fn run_ids_are_checked_at_build() {
+        let at = |code| vec![("/metadata/run_id".to_owned(), code)];
+        for (id, want) in [
+            (String::new(), at("format")),
+            ("r".repeat(MAX_RUN_ID + 1), at("too_long")),
+            ("é".repeat(MAX_RUN_ID), vec![]),
+            ("PAY\t01".into(), at("format")),
+            ("PAY\n01".into(), at("format")),
+            ("PAY\u{85}".into(), at("format")),
+            ("PAY 01 / 2026-04-20".into(), vec![]),
+        ] {
+            let mut b = run_signal();
+            b.run_id(id.as_str());
+            assert_eq!(violations(&b), want, "{id:?}");
+        }
+        let err = run_signal().run_id("").build().unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("metadata.run_id must not be empty"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn generic_metadata_setters_meet_the_same_rules() {
+        let at = |p: &str, code| vec![(p.to_owned(), code)];
+        let mut b = run_signal();
+        b.metadata("run_id", 47.5f64);
+        assert_eq!(violations(&b), at("/metadata/run_id", "type"));
+        b.metadata("run_id", 4711i64);
+        assert_eq!(violations(&b), vec![]);
+        b.metadata("run_id", "4711");
+        assert_eq!(violations(&b), vec![]);
+        b.metadata("run_id", MetadataValue::Null);
+        assert_eq!(violations(&b), at("/metadata/run_id", "type"));
+        b.metadata("run_id", "x".repeat(2000));
+        assert_eq!(violations(&b), at("/metadata/run_id", "too_long"));
+        let mut b = run_signal();
+        b.metadata("records_processed", -1i64);
+        assert_eq!(violations(&b), at("/metadata/records_processed", "format"));
+        for v in [
+            MetadataValue::Float(5.0),
+            MetadataValue::String("5".into()),
+            MetadataValue::Bool(true),
+            MetadataValue::Null,
+        ] {
+            b.metadata("records_processed", v.clone());
+            assert_eq!(
+                violations(&b),
+                at("/metadata/records_processed", "type"),
+                "{v:?}"
+            );
+        }
+        b.metadata("records_processed", 0i64);
+        assert_eq!(violations(&b), vec![]);
+        // Other keys keep the generic rules: a long string with a tab is fine.
+        b.metadata("run", format!("{}\t", "x".repeat(500)))
+            .metadata("records", -1i64);
+        assert_eq!(violations(&b), vec![]);
     }
 
     fn sized(message_chars: usize, limit: usize) -> EventBuilder {

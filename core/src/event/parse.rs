@@ -17,7 +17,7 @@ use super::options::ParseOptions;
 use super::redaction::{self, Redaction};
 use super::timestamp::parse_timestamp;
 use super::validate::{
-    self, Problem, MAX_MESSAGE_CHARS, MAX_METADATA_STRING_CHARS, MAX_SOURCE_CHARS,
+    self, Problem, MAX_MESSAGE_CHARS, MAX_METADATA_STRING_CHARS, MAX_RUN_ID_CHARS, MAX_SOURCE_CHARS,
 };
 use super::violation::{pointer_join, quote_short, SyntaxPosition, ViolationCode, Violations};
 use super::{Event, Metadata, MetadataValue, Severity};
@@ -449,13 +449,7 @@ impl<'a> Parser<'a, '_> {
             ok = false;
         }
         let v = match value {
-            Value::Str(s) => match validate::metadata_string(&s) {
-                Ok(()) => MetadataValue::String(s.into_owned()),
-                Err(p) => {
-                    self.report(pointer(), p);
-                    return;
-                }
-            },
+            Value::Str(s) => MetadataValue::String(s.into_owned()),
             Value::Num(Number::Int(i)) => MetadataValue::Int(i),
             Value::Num(Number::UInt(u)) => MetadataValue::UInt(u),
             Value::Num(Number::Float(f)) => MetadataValue::Float(f),
@@ -489,20 +483,33 @@ impl<'a> Parser<'a, '_> {
                 return;
             }
         };
+        // The value rules (and those of run_id and records_processed) are
+        // checked even under a refused key, so both are reported at once.
+        if let Err(p) = validate::metadata_value(&key, &v) {
+            self.report(pointer(), p);
+            return;
+        }
         if !ok {
             return;
         }
         let v = match v {
-            MetadataValue::String(s) => MetadataValue::String(fit(
-                redaction::apply(
-                    self.opts.pii_policy,
-                    s,
-                    pointer,
-                    &mut self.out,
-                    &mut self.redactions,
-                ),
-                MAX_METADATA_STRING_CHARS,
-            )),
+            MetadataValue::String(s) => {
+                let max = if key == validate::RUN_ID_KEY {
+                    MAX_RUN_ID_CHARS
+                } else {
+                    MAX_METADATA_STRING_CHARS
+                };
+                MetadataValue::String(fit(
+                    redaction::apply(
+                        self.opts.pii_policy,
+                        s,
+                        pointer,
+                        &mut self.out,
+                        &mut self.redactions,
+                    ),
+                    max,
+                ))
+            }
             v => v,
         };
         self.metadata.push_unique(key.into_owned(), v);

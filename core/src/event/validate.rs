@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::json::{has_byte, has_byte_below, word_at};
 use super::violation::{quote_short, ViolationCode};
-use super::Severity;
+use super::{MetadataValue, Severity};
 
 /// Longest `event_type`, in characters.
 pub const MAX_EVENT_TYPE_CHARS: usize = 128;
@@ -25,6 +25,14 @@ pub const MAX_METADATA_ENTRIES: usize = 64;
 pub const MAX_METADATA_KEY_CHARS: usize = 64;
 /// Longest metadata string value, in characters.
 pub const MAX_METADATA_STRING_CHARS: usize = 1024;
+/// The metadata key that pairs a run's signals (`.started` with its
+/// `.succeeded` or `.failed`): see [`MAX_RUN_ID_CHARS`] for its rule.
+pub const RUN_ID_KEY: &str = "run_id";
+/// Longest `metadata.run_id`, in characters. A run id is a string of 1 to
+/// 128 characters without control characters (the rule of `source`).
+pub const MAX_RUN_ID_CHARS: usize = 128;
+/// The metadata key for what a run processed: a non-negative integer.
+pub const RECORDS_PROCESSED_KEY: &str = "records_processed";
 
 /// A rule's answer: the code and the message for the sender.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -222,6 +230,90 @@ fn text_value(what: &str, s: &str, max: usize) -> Check {
     Ok(())
 }
 
+/// A metadata value under `key`: the generic value rules (strings at most
+/// 1,024 characters with the message's character rule, finite floats),
+/// and for the two keys run tracking reads, their own rule instead:
+///
+/// - `run_id`: a string of 1 to 128 characters without control
+///   characters ([`run_id`]), or an integer (read as its decimal text);
+/// - `records_processed`: a non-negative integer.
+///
+/// The one place both the parser and the builder ask, so a value the
+/// builder emits is one the receiver accepts.
+pub(crate) fn metadata_value(key: &str, value: &MetadataValue) -> Check {
+    match (key, value) {
+        (RUN_ID_KEY, MetadataValue::String(s)) => run_id(s),
+        // Integers pair as their decimal text, as incident keys read them.
+        (RUN_ID_KEY, MetadataValue::Int(_) | MetadataValue::UInt(_)) => Ok(()),
+        (RUN_ID_KEY, other) => problem(
+            ViolationCode::Type,
+            format!(
+                "metadata.run_id must be a string of 1 to {MAX_RUN_ID_CHARS} characters or an integer that names the run, e.g. \"PAYROLL-8812345\" or 4711 (or leave run_id out); got {}",
+                value_kind(other)
+            ),
+        ),
+        (RECORDS_PROCESSED_KEY, MetadataValue::Int(n)) if *n < 0 => problem(
+            ViolationCode::Format,
+            format!(
+                "metadata.records_processed must be a non-negative integer (how many records the run processed, 0 or more); got {n}"
+            ),
+        ),
+        (RECORDS_PROCESSED_KEY, MetadataValue::Int(_) | MetadataValue::UInt(_)) => Ok(()),
+        (RECORDS_PROCESSED_KEY, other) => problem(
+            ViolationCode::Type,
+            format!(
+                "metadata.records_processed must be a non-negative integer such as 18441, written without a fraction, exponent or quotes; got {}",
+                value_kind(other)
+            ),
+        ),
+        (_, MetadataValue::String(s)) => metadata_string(s),
+        (_, MetadataValue::Float(f)) => metadata_float(*f),
+        _ => Ok(()),
+    }
+}
+
+/// A run id (`metadata.run_id`): 1–128 characters, no control characters
+/// (not even tab or newline), so the `.started` and the `.succeeded` or
+/// `.failed` of one run pair up on text every system can store and show.
+pub(crate) fn run_id(s: &str) -> Check {
+    if s.is_empty() {
+        return problem(
+            ViolationCode::Format,
+            format!(
+                "metadata.run_id must not be empty; send the same 1 to {MAX_RUN_ID_CHARS} character id (e.g. the process instance) on a run's .started and its .succeeded or .failed, or leave run_id out"
+            ),
+        );
+    }
+    if longer_than(s, MAX_RUN_ID_CHARS) {
+        return problem(
+            ViolationCode::TooLong,
+            format!(
+                "metadata.run_id must be at most {MAX_RUN_ID_CHARS} characters; got {}; use a shorter id such as the job name and process instance",
+                s.chars().count()
+            ),
+        );
+    }
+    if has_control(s, &[]) {
+        return problem(
+            ViolationCode::Format,
+            "metadata.run_id must not contain control characters (including tab and newline); trim the id".into(),
+        );
+    }
+    Ok(())
+}
+
+/// How a refused metadata value is named in messages (as the parser names
+/// JSON values).
+fn value_kind(v: &MetadataValue) -> &'static str {
+    match v {
+        MetadataValue::String(_) => "a string",
+        MetadataValue::Int(_) | MetadataValue::UInt(_) => "an integer",
+        MetadataValue::Float(_) => "a number with a fraction or exponent",
+        MetadataValue::Bool(_) => "a boolean",
+        MetadataValue::Null => "null",
+    }
+}
+
 /// A metadata key: 1–64 characters from `[A-Za-z0-9_.-]`.
 pub(crate) fn metadata_key(k: &str) -> Check {
     if longer_than(k, MAX_METADATA_KEY_CHARS) {
@@ -359,6 +451,58 @@ mod tests {
         assert_eq!(code(metadata_key("é")), Some("format"));
         assert_eq!(code(metadata_key(&"k".repeat(65))), Some("too_long"));
         assert_eq!(metadata_key(&"k".repeat(64)), Ok(()));
+    }
+
+    #[test]
+    fn run_ids_are_1_to_128_characters_without_control_characters() {
+        assert_eq!(run_id("PAYNOTFY-8812345"), Ok(()));
+        assert_eq!(run_id(&"é".repeat(128)), Ok(()));
+        assert_eq!(run_id("a b/c:1"), Ok(()));
+        assert_eq!(code(run_id("")), Some("format"));
+        assert_eq!(code(run_id(&"r".repeat(129))), Some("too_long"));
+        for bad in ["a\tb", "a\nb", "a\rb", "\u{7f}", "\u{9f}"] {
+            assert_eq!(code(run_id(bad)), Some("format"), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn run_id_and_records_processed_have_their_own_value_rules() {
+        use MetadataValue as V;
+        let check = |k: &str, v: V| code(metadata_value(k, &v));
+        assert_eq!(check("run_id", V::String("4711".into())), None);
+        assert_eq!(check("run_id", V::String(String::new())), Some("format"));
+        assert_eq!(check("run_id", V::String("a\tb".into())), Some("format"));
+        // Integers are run ids too (incident keys read them as text).
+        assert_eq!(check("run_id", V::Int(4711)), None);
+        assert_eq!(check("run_id", V::UInt(u64::MAX)), None);
+        for v in [V::Float(1.5), V::Bool(true), V::Null] {
+            assert_eq!(check("run_id", v.clone()), Some("type"), "{v:?}");
+        }
+        for v in [V::Int(0), V::Int(i64::MAX), V::UInt(u64::MAX)] {
+            assert_eq!(check("records_processed", v.clone()), None, "{v:?}");
+        }
+        assert_eq!(check("records_processed", V::Int(-1)), Some("format"));
+        for v in [
+            V::Float(5.0),
+            V::String("5".into()),
+            V::Bool(false),
+            V::Null,
+        ] {
+            assert_eq!(check("records_processed", v.clone()), Some("type"), "{v:?}");
+        }
+        // Other keys: the generic rules only.
+        assert_eq!(check("run", V::String("a\tb".into())), None);
+        assert_eq!(check("records", V::Int(-1)), None);
+        assert_eq!(check("s", V::String("a\rb".into())), Some("format"));
+        assert_eq!(check("f", V::Float(f64::NAN)), Some("format"));
+        let p = metadata_value("run_id", &V::Bool(true)).unwrap_err();
+        assert!(
+            p.message.contains("4711") && p.message.ends_with("got a boolean"),
+            "{}",
+            p.message
+        );
+        let p = metadata_value("records_processed", &V::Int(-3)).unwrap_err();
+        assert!(p.message.ends_with("got -3"), "{}", p.message);
     }
 
     #[test]

@@ -1,13 +1,25 @@
-      *> PAYNOTFY: the last step of a nightly PeopleSoft payroll batch.
+      *> PAYNOTFY: the run signals of a nightly PeopleSoft payroll
+      *> batch. The job runs it twice: as its first step, before the
+      *> payroll program, and as its last step, after it:
+      *>   ERPOPS_RUN_PHASE=started    integration.started
+      *>   ERPOPS_RUN_PHASE=succeeded  integration.succeeded, with
+      *>                               records_processed
+      *>   ERPOPS_RUN_PHASE=failed     integration.failed, with
+      *>                               records_processed and exit_code
+      *> Both signals carry the same run_id, the run control id and
+      *> the process instance (PAY_NIGHTLY_01-1234567), so ERPOps pairs
+      *> the start with the end of this run even when runs overlap,
+      *> and can tell a run that hangs from one that never started.
       *>
-      *> It reports the run's outcome to ERPOps: it fills an event from
-      *> the job's own fields (PIC X names, PIC 9 counters), lets
-      *> libERPOps build the JSON body and sign it, and writes two files
-      *> that the next shell step POSTs with curl:
+      *> Each time it fills an event from the job's own fields (PIC X
+      *> names, PIC 9 counters), lets libERPOps build the JSON body and
+      *> sign it, and writes two files that the next shell step POSTs
+      *> with curl:
       *>   body.json  the exact body bytes (no trailing newline)
       *>   sig.txt    the X-ERPOps-Signature header value
-      *> Inputs (environment): ERPOPS_SECRET (required), ERPOPS_OUT_DIR
-      *> (default "."), ERPOPS_EVENT_TIME (RFC 3339; default: now).
+      *> Inputs (environment): ERPOPS_RUN_PHASE (required),
+      *> ERPOPS_SECRET (required), ERPOPS_OUT_DIR (default "."),
+      *> ERPOPS_EVENT_TIME (RFC 3339; default: now).
       *> RETURN-CODE: 0 ready to send, 8 event refused, 12 set-up.
        IDENTIFICATION DIVISION.
        PROGRAM-ID. PAYNOTFY.
@@ -15,6 +27,8 @@
        WORKING-STORAGE SECTION.
        COPY "ERPOPS.cpy".
       *> ---- what the payroll run knows about itself -----------------
+      *> (in your job: the process instance the scheduler gave the run
+      *> and the counters the payroll program left; fixed values here)
        01 JOB-FIELDS.
           05 JOB-CONNECTOR-ID    PIC X(36)
              VALUE "3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d".
@@ -25,6 +39,11 @@
           05 JOB-RECORDS-TOTAL   PIC 9(9)  VALUE 40000.
           05 JOB-EXIT-CODE       PIC 9(3)  VALUE 1.
           05 JOB-GROSS-AMOUNT    PIC 9(9)V99 VALUE 1234567.89.
+      *> ---- which signal this step sends ---------------------------
+       01 RUN-PHASE              PIC X(20).
+          88 PHASE-STARTED       VALUE "started".
+          88 PHASE-SUCCEEDED     VALUE "succeeded".
+          88 PHASE-FAILED        VALUE "failed".
       *> ---- event text built from them -----------------------------
        01 EV-TYPE                PIC X(40).
        01 EV-SEVERITY            PIC X(8).
@@ -32,12 +51,16 @@
        01 EV-TIME                PIC X(40).
        01 EV-EDIT-RECORD         PIC Z(8)9.
        01 EV-EDIT-EXIT           PIC ZZ9.
+       01 EV-EDIT-TOTAL          PIC Z(8)9.
+       01 EV-EDIT-INSTANCE       PIC Z(9)9.
+       01 EV-RUN-ID              PIC X(64).
       *> ---- library call arguments ---------------------------------
        01 LIB-STATUS             USAGE BINARY-LONG.
        01 LIB-BUILDER            USAGE POINTER.
        01 LIB-LEN                USAGE BINARY-DOUBLE UNSIGNED.
        01 LIB-KEY-LEN            USAGE BINARY-DOUBLE UNSIGNED.
        01 LIB-INT                USAGE BINARY-DOUBLE.
+       01 LIB-UINT               USAGE BINARY-DOUBLE UNSIGNED.
        01 LIB-FLOAT              USAGE COMP-2.
        01 LIB-SECRET             PIC X(256).
        01 LIB-SECRET-LEN         USAGE BINARY-DOUBLE UNSIGNED.
@@ -53,7 +76,7 @@
        01 LIB-ERROR-CAP          USAGE BINARY-DOUBLE UNSIGNED
                                  VALUE 2000.
        01 LIB-ERROR-LEN          USAGE BINARY-DOUBLE UNSIGNED.
-       01 LIB-CALL               PIC X(40).
+       01 LIB-CALL               PIC X(60).
       *> ---- byte-stream output (CBL_ file routines write exact bytes)
        01 OUT-DIR                PIC X(200).
        01 OUT-PATH               PIC X(260).
@@ -71,26 +94,59 @@
            PERFORM DESCRIBE-RUN
            PERFORM BUILD-AND-SIGN
            PERFORM WRITE-FILES
-           DISPLAY "PAYNOTFY: event ready, " LIB-BODY-LEN " bytes"
+           DISPLAY "PAYNOTFY: " FUNCTION TRIM(EV-TYPE) " ready, "
+                   LIB-BODY-LEN " bytes"
            MOVE 0 TO RETURN-CODE
            GOBACK.
 
-      *> Turn the run's counters into event fields.
+      *> Turn the phase and the run's counters into event fields. The
+      *> run id is the same in every phase of one run: the run control
+      *> id and the process instance, unique per run.
        DESCRIBE-RUN.
-           IF JOB-EXIT-CODE = 0
-              MOVE "integration.succeeded" TO EV-TYPE
-              MOVE "info" TO EV-SEVERITY
-           ELSE
-              MOVE "integration.failed" TO EV-TYPE
-              MOVE "error" TO EV-SEVERITY
-           END-IF
+           ACCEPT RUN-PHASE FROM ENVIRONMENT "ERPOPS_RUN_PHASE"
            MOVE JOB-RECORDS-DONE TO EV-EDIT-RECORD
+           MOVE JOB-RECORDS-TOTAL TO EV-EDIT-TOTAL
            MOVE JOB-EXIT-CODE TO EV-EDIT-EXIT
-           STRING "Exit code " DELIMITED BY SIZE
-                  FUNCTION TRIM(EV-EDIT-EXIT) DELIMITED BY SIZE
-                  " at record " DELIMITED BY SIZE
-                  FUNCTION TRIM(EV-EDIT-RECORD) DELIMITED BY SIZE
-                  INTO EV-MESSAGE
+           MOVE JOB-PRCS-INSTANCE TO EV-EDIT-INSTANCE
+           EVALUATE TRUE
+              WHEN PHASE-STARTED
+                 MOVE "integration.started" TO EV-TYPE
+                 MOVE "info" TO EV-SEVERITY
+                 STRING "Payroll run started, process instance "
+                        DELIMITED BY SIZE
+                        FUNCTION TRIM(EV-EDIT-INSTANCE)
+                        DELIMITED BY SIZE
+                        INTO EV-MESSAGE
+                 END-STRING
+              WHEN PHASE-SUCCEEDED
+                 MOVE "integration.succeeded" TO EV-TYPE
+                 MOVE "info" TO EV-SEVERITY
+                 STRING "Processed " DELIMITED BY SIZE
+                        FUNCTION TRIM(EV-EDIT-RECORD) DELIMITED BY SIZE
+                        " of " DELIMITED BY SIZE
+                        FUNCTION TRIM(EV-EDIT-TOTAL) DELIMITED BY SIZE
+                        " records" DELIMITED BY SIZE
+                        INTO EV-MESSAGE
+                 END-STRING
+              WHEN PHASE-FAILED
+                 MOVE "integration.failed" TO EV-TYPE
+                 MOVE "error" TO EV-SEVERITY
+                 STRING "Exit code " DELIMITED BY SIZE
+                        FUNCTION TRIM(EV-EDIT-EXIT) DELIMITED BY SIZE
+                        " at record " DELIMITED BY SIZE
+                        FUNCTION TRIM(EV-EDIT-RECORD) DELIMITED BY SIZE
+                        INTO EV-MESSAGE
+                 END-STRING
+              WHEN OTHER
+                 DISPLAY "PAYNOTFY: ERPOPS_RUN_PHASE must be started, "
+                         "succeeded or failed" UPON SYSERR
+                 MOVE 12 TO RETURN-CODE
+                 GOBACK
+           END-EVALUATE
+           STRING FUNCTION TRIM(JOB-RUN-CNTL-ID) DELIMITED BY SIZE
+                  "-" DELIMITED BY SIZE
+                  FUNCTION TRIM(EV-EDIT-INSTANCE) DELIMITED BY SIZE
+                  INTO EV-RUN-ID
            END-STRING
            ACCEPT EV-TIME FROM ENVIRONMENT "ERPOPS_EVENT_TIME"
            IF EV-TIME = SPACES
@@ -183,34 +239,24 @@
                 RETURNING LIB-STATUS
            PERFORM CHECK-STATUS
 
-           MOVE "erpops_event_builder_add_int exit_code" TO LIB-CALL
-           MOVE JOB-EXIT-CODE TO LIB-INT
-           MOVE 9 TO LIB-KEY-LEN
-           CALL "erpops_event_builder_add_int" USING
+           MOVE "erpops_event_builder_set_run_id" TO LIB-CALL
+           MOVE FUNCTION LENGTH(FUNCTION TRIM(EV-RUN-ID TRAILING))
+             TO LIB-LEN
+           CALL "erpops_event_builder_set_run_id" USING
                 BY VALUE LIB-BUILDER
-                BY REFERENCE "exit_code" BY VALUE LIB-KEY-LEN
-                BY VALUE LIB-INT
+                BY REFERENCE EV-RUN-ID BY VALUE LIB-LEN
                 RETURNING LIB-STATUS
            PERFORM CHECK-STATUS
 
-           MOVE "erpops_event_builder_add_int records_processed"
+           MOVE "erpops_event_builder_add_string run_cntl_id"
              TO LIB-CALL
-           MOVE JOB-RECORDS-DONE TO LIB-INT
-           MOVE 17 TO LIB-KEY-LEN
-           CALL "erpops_event_builder_add_int" USING
+           MOVE 11 TO LIB-KEY-LEN
+           MOVE FUNCTION LENGTH(FUNCTION TRIM(JOB-RUN-CNTL-ID TRAILING))
+             TO LIB-LEN
+           CALL "erpops_event_builder_add_string" USING
                 BY VALUE LIB-BUILDER
-                BY REFERENCE "records_processed" BY VALUE LIB-KEY-LEN
-                BY VALUE LIB-INT
-                RETURNING LIB-STATUS
-           PERFORM CHECK-STATUS
-
-           MOVE "erpops_event_builder_add_int records_total" TO LIB-CALL
-           MOVE JOB-RECORDS-TOTAL TO LIB-INT
-           MOVE 13 TO LIB-KEY-LEN
-           CALL "erpops_event_builder_add_int" USING
-                BY VALUE LIB-BUILDER
-                BY REFERENCE "records_total" BY VALUE LIB-KEY-LEN
-                BY VALUE LIB-INT
+                BY REFERENCE "run_cntl_id" BY VALUE LIB-KEY-LEN
+                BY REFERENCE JOB-RUN-CNTL-ID BY VALUE LIB-LEN
                 RETURNING LIB-STATUS
            PERFORM CHECK-STATUS
 
@@ -225,14 +271,41 @@
                 RETURNING LIB-STATUS
            PERFORM CHECK-STATUS
 
-           MOVE "erpops_event_builder_add_string run_id" TO LIB-CALL
-           MOVE 6 TO LIB-KEY-LEN
-           MOVE FUNCTION LENGTH(FUNCTION TRIM(JOB-RUN-CNTL-ID TRAILING))
-             TO LIB-LEN
-           CALL "erpops_event_builder_add_string" USING
+           IF NOT PHASE-STARTED
+              PERFORM DESCRIBE-OUTCOME
+           END-IF
+
+           MOVE "erpops_event_builder_build_signed" TO LIB-CALL
+           CALL "erpops_event_builder_build_signed" USING
                 BY VALUE LIB-BUILDER
-                BY REFERENCE "run_id" BY VALUE LIB-KEY-LEN
-                BY REFERENCE JOB-RUN-CNTL-ID BY VALUE LIB-LEN
+                BY REFERENCE LIB-SECRET BY VALUE LIB-SECRET-LEN
+                BY REFERENCE LIB-BODY BY VALUE LIB-BODY-CAP
+                BY REFERENCE LIB-BODY-LEN
+                BY REFERENCE LIB-HEADER BY VALUE LIB-HEADER-CAP
+                BY REFERENCE LIB-HEADER-LEN
+                RETURNING LIB-STATUS
+           PERFORM CHECK-STATUS
+
+           CALL "erpops_event_builder_free" USING BY VALUE LIB-BUILDER.
+
+      *> The end of the run: what it processed, and for a failure how
+      *> it ended.
+       DESCRIBE-OUTCOME.
+           MOVE "erpops_event_builder_set_records_processed" TO LIB-CALL
+           MOVE JOB-RECORDS-DONE TO LIB-UINT
+           CALL "erpops_event_builder_set_records_processed" USING
+                BY VALUE LIB-BUILDER
+                BY VALUE LIB-UINT
+                RETURNING LIB-STATUS
+           PERFORM CHECK-STATUS
+
+           MOVE "erpops_event_builder_add_int records_total" TO LIB-CALL
+           MOVE JOB-RECORDS-TOTAL TO LIB-INT
+           MOVE 13 TO LIB-KEY-LEN
+           CALL "erpops_event_builder_add_int" USING
+                BY VALUE LIB-BUILDER
+                BY REFERENCE "records_total" BY VALUE LIB-KEY-LEN
+                BY VALUE LIB-INT
                 RETURNING LIB-STATUS
            PERFORM CHECK-STATUS
 
@@ -247,18 +320,17 @@
                 RETURNING LIB-STATUS
            PERFORM CHECK-STATUS
 
-           MOVE "erpops_event_builder_build_signed" TO LIB-CALL
-           CALL "erpops_event_builder_build_signed" USING
-                BY VALUE LIB-BUILDER
-                BY REFERENCE LIB-SECRET BY VALUE LIB-SECRET-LEN
-                BY REFERENCE LIB-BODY BY VALUE LIB-BODY-CAP
-                BY REFERENCE LIB-BODY-LEN
-                BY REFERENCE LIB-HEADER BY VALUE LIB-HEADER-CAP
-                BY REFERENCE LIB-HEADER-LEN
-                RETURNING LIB-STATUS
-           PERFORM CHECK-STATUS
-
-           CALL "erpops_event_builder_free" USING BY VALUE LIB-BUILDER.
+           IF PHASE-FAILED
+              MOVE "erpops_event_builder_add_int exit_code" TO LIB-CALL
+              MOVE JOB-EXIT-CODE TO LIB-INT
+              MOVE 9 TO LIB-KEY-LEN
+              CALL "erpops_event_builder_add_int" USING
+                   BY VALUE LIB-BUILDER
+                   BY REFERENCE "exit_code" BY VALUE LIB-KEY-LEN
+                   BY VALUE LIB-INT
+                   RETURNING LIB-STATUS
+              PERFORM CHECK-STATUS
+           END-IF.
 
       *> Any status but OK ends the step with the library's own words.
        CHECK-STATUS.

@@ -489,6 +489,96 @@ invalid("metadata_float_overflow_negative", body(metadata=Raw('{"f":-1.5e309}'))
 invalid("metadata_deep_nesting", body(metadata=Raw('{"a":' + "[" * 60 + "]" * 60 + "}")),
         [("/metadata/a", "type")], "60 nested arrays inside metadata: one type violation")
 
+# ---------------------------------------------------------------- run signals
+# metadata.run_id pairs a run's .started with its .succeeded or .failed: an integer, or a string of 1-128
+# characters without control characters (source's rule). metadata.records_processed, on any
+# event, is a non-negative integer. Other keys keep the generic metadata rules.
+RUN_ID = "PAYNOTFY-8812345"
+
+
+def run_body(outcome, metadata):
+    return body(event_type="payroll." + outcome, severity="info", message=DROP, metadata=metadata)
+
+
+def run_event(outcome, *entries):
+    return base_event(event_type="payroll." + outcome, severity="info", message=DROP,
+                      metadata=meta(*entries))
+
+
+valid("run_started_with_run_id", run_body("started", {"run_id": RUN_ID}),
+      run_event("started", ("run_id", "string", RUN_ID)),
+      "a run signal: .started with the run id that pairs it")
+valid("run_succeeded_with_records_processed",
+      run_body("succeeded", {"run_id": RUN_ID, "records_processed": 40000}),
+      run_event("succeeded", ("run_id", "string", RUN_ID), ("records_processed", "int", "40000")),
+      "the same run's .succeeded with what it processed")
+valid("run_failed_records_processed_zero",
+      run_body("failed", {"run_id": RUN_ID, "records_processed": 0}),
+      run_event("failed", ("run_id", "string", RUN_ID), ("records_processed", "int", "0")),
+      "zero records is a valid count")
+valid("run_records_processed_u64_max", run_body("succeeded", Raw('{"records_processed":18446744073709551615}')),
+      run_event("succeeded", ("records_processed", "uint", "18446744073709551615")),
+      "records_processed up to 2^64-1 without a run id")
+valid("run_id_128_chars", run_body("started", {"run_id": "R" * 128}),
+      run_event("started", ("run_id", "string", "R" * 128)), "a run id of exactly 128 characters")
+valid("run_id_128_code_points", run_body("started", {"run_id": "é" * 128}),
+      run_event("started", ("run_id", "string", "é" * 128)), "lengths count code points, not bytes")
+valid("run_id_single_char", run_body("started", {"run_id": "7"}),
+      run_event("started", ("run_id", "string", "7")), "one character is enough")
+valid("run_id_spaces_and_punctuation", run_body("started", {"run_id": "PAY 01/2026-04-20 02:00 #3"}),
+      run_event("started", ("run_id", "string", "PAY 01/2026-04-20 02:00 #3")),
+      "spaces and punctuation are allowed")
+valid("run_id_number_as_text", run_body("started", {"run_id": "4711"}),
+      run_event("started", ("run_id", "string", "4711")), "a numeric id sent as text")
+valid("run_id_redaction_cut_to_128", run_body("started", {"run_id": "R" * 116 + " 123-45-6789"}),
+      run_event("started", ("run_id", "string", ("R" * 116 + " [REDACTED:ssn]")[:128])),
+      "a 128-character run id lengthened by redaction is cut back to 128",
+      redactions=[{"pointer": "/metadata/run_id", "kinds": ["ssn"]}])
+valid("run_like_keys_keep_generic_rules", body(metadata={"run": "a\tb", "records": -1, "Run_ID": 7}),
+      base_event(metadata=meta(("run", "string", "a\tb"), ("records", "int", "-1"),
+                               ("Run_ID", "int", "7"))),
+      "only the exact keys run_id and records_processed have their own rules")
+
+invalid("run_id_empty", run_body("started", {"run_id": ""}), [("/metadata/run_id", "format")],
+        "an empty run id pairs nothing: leave it out instead")
+invalid("run_id_129_chars", run_body("started", {"run_id": "R" * 129}), [("/metadata/run_id", "too_long")],
+        "run ids are at most 128 characters")
+invalid("run_id_129_code_points", run_body("started", {"run_id": "é" * 129}),
+        [("/metadata/run_id", "too_long")], "129 two-byte characters")
+invalid("run_id_2000_chars", run_body("started", {"run_id": "R" * 2000}), [("/metadata/run_id", "too_long")],
+        "over the generic 1,024 too: one too_long, the run id's")
+for name, v in [("tab", "a\tb"), ("newline", "a\nb"), ("cr", "a\rb"), ("nul", "a\u0000b"),
+                ("del", "a\u007fb"), ("c1", "a\u0085b")]:
+    invalid("run_id_control_" + name, run_body("started", {"run_id": v}), [("/metadata/run_id", "format")],
+            "run ids have no control characters at all (not even tab or newline)")
+valid("run_id_integer", run_body("started", Raw('{"run_id":4711}')),
+      run_event("started", ("run_id", "int", "4711")),
+      "an integer run id is accepted (it pairs as its decimal text, as incident keys read it)")
+for name, v in [("float", Raw("47.5")), ("bool", Raw("true")), ("null", Raw("null")),
+                ("object", Raw('{"id":1}')), ("array", Raw('["a"]'))]:
+    invalid("run_id_type_" + name, run_body("started", Raw('{"run_id":%s}' % v.text)),
+            [("/metadata/run_id", "type")], "a run id is a string or an integer")
+invalid("records_processed_negative", run_body("succeeded", Raw('{"records_processed":-1}')),
+        [("/metadata/records_processed", "format")], "a count is never negative")
+invalid("records_processed_i64_min", run_body("succeeded", Raw('{"records_processed":-9223372036854775808}')),
+        [("/metadata/records_processed", "format")], "the most negative integer")
+for name, v in [("fraction", "2.5"), ("integral_float", "5.0"), ("exponent", "1e3"),
+                ("string", '"18441"'), ("bool", "false"), ("null", "null")]:
+    invalid("records_processed_type_" + name, run_body("succeeded", Raw('{"records_processed":%s}' % v)),
+            [("/metadata/records_processed", "type")],
+            "records_processed is an integer without fraction, exponent or quotes")
+invalid("records_processed_on_any_event", body(metadata={"records_processed": -5}),
+        [("/metadata/records_processed", "format")], "the rule holds on every event, not only run signals")
+invalid("run_id_and_records_processed_both_wrong",
+        run_body("succeeded", Raw('{"run_id":"","records_total":10,"records_processed":-1,"exit code":1}')),
+        [("/metadata/run_id", "format"), ("/metadata/records_processed", "format"),
+         ("/metadata/exit code", "format")],
+        "every violation is listed")
+invalid("run_id_pii_reject", run_body("started", {"run_id": "ops@example.org"}),
+        [("/metadata/run_id", "pii")], "the PII policy applies to run ids", options={"pii_policy": "reject"})
+invalid("run_id_duplicate", run_body("started", Raw('{"run_id":"a","run_id":"b"}')),
+        [("/metadata/run_id", "duplicate_key")], "one run id per event")
+
 # ---------------------------------------------------------------- strictness
 invalid("unknown_field", body(tenant="acme"), [("/tenant", "unknown_field")],
         "fields outside the contract are refused")
