@@ -201,7 +201,7 @@ pub enum RuleCommand {
         /// Transitions that notify, comma-separated: opened, escalated,
         /// reopened, resolved, ack_expired, missed_run, flapping_started,
         /// flapping_stopped, missed_start, run_too_long, run_too_short,
-        /// deadline_missed. Default: all.
+        /// deadline_missed, too_few_records, runs_failing. Default: all.
         #[arg(long, value_delimiter = ',')]
         kinds: Vec<String>,
         /// Which incidents.
@@ -359,6 +359,17 @@ pub enum JobCommand {
         /// A run that succeeds sooner opens `run_too_short`.
         #[arg(long, value_name = "DURATION")]
         min_runtime: Option<String>,
+        /// A run that succeeds having processed fewer records
+        /// (`metadata.records_processed`) opens `too_few_records`.
+        #[arg(long, value_name = "N")]
+        min_records: Option<u64>,
+        /// Open `runs_failing` after this many failed runs in a row.
+        #[arg(long, value_name = "N")]
+        failure_threshold: Option<u32>,
+        /// Resolve `runs_failing` after this many successful runs in a row
+        /// [default: 1] (needs --failure-threshold).
+        #[arg(long, value_name = "N", requires = "failure_threshold")]
+        recovery_threshold: Option<u32>,
         /// Local time of day (HH:MM) by which each scheduled run must have
         /// succeeded, e.g. 06:00 (schedules only).
         #[arg(long, value_name = "HH:MM")]

@@ -65,6 +65,9 @@ fn set_job(
         grace: Some("15m".into()),
         max_runtime: max_runtime.map(str::to_owned),
         min_runtime: None,
+        min_records: None,
+        failure_threshold: None,
+        recovery_threshold: None,
         deadline: deadline.map(str::to_owned),
         deadline_time_zone: None,
         depends_on: depends_on.iter().map(|s| (*s).to_owned()).collect(),
@@ -492,6 +495,18 @@ fn admin_refuses_bad_jobs_with_the_flag_and_the_fix() {
         e.contains("--min-runtime") && e.contains("invalid_runtime_range"),
         "{e}"
     );
+    let mut streak = set_job(&ca, "P", &weekdays, chicago, None, None, None, &[]);
+    if let AdminCommand::Jobs(JobCommand::Set {
+        failure_threshold, ..
+    }) = &mut streak
+    {
+        *failure_threshold = Some(0);
+    }
+    let e = run(streak).unwrap_err();
+    assert!(
+        e.contains("--failure-threshold") && e.contains("invalid_threshold"),
+        "{e}"
+    );
     let e = run(set_job(
         "nope",
         "P",
@@ -749,6 +764,12 @@ fn the_job_command_lines_parse() {
         "2h",
         "--min-runtime",
         "60",
+        "--min-records",
+        "1000",
+        "--failure-threshold",
+        "3",
+        "--recovery-threshold",
+        "2",
         "--deadline",
         "06:00",
         "--deadline-time-zone",
@@ -762,8 +783,15 @@ fn the_job_command_lines_parse() {
             schedule,
             depends_on,
             deadline_time_zone,
+            min_records,
+            failure_threshold,
+            recovery_threshold,
             ..
         }) => {
+            assert_eq!(
+                (min_records, failure_threshold, recovery_threshold),
+                (Some(1000), Some(3), Some(2))
+            );
             assert_eq!(schedule, ["0 2 * * MON-FRI", "0 3 1 * *"]);
             assert_eq!(depends_on, ["EXTRACT", "LOAD"]);
             assert_eq!(deadline_time_zone.as_deref(), Some("UTC"));

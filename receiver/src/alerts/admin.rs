@@ -43,7 +43,7 @@ fn parse_kind(s: &str) -> Result<TransitionKind, String> {
         format!(
             "unknown transition {s:?}; use opened, escalated, reopened, resolved, ack_expired, \
              missed_run, flapping_started, flapping_stopped, missed_start, run_too_long, \
-             run_too_short or deadline_missed"
+             run_too_short, deadline_missed, too_few_records or runs_failing"
         )
     })
 }

@@ -77,6 +77,7 @@ fn job_error(e: &AlertError) -> String {
         AlertError::InvalidRuntimeRange => "--min-runtime / --max-runtime",
         AlertError::DeadlineNeedsSchedule | AlertError::InvalidDeadline { .. } => "--deadline",
         AlertError::DependencyCycle | AlertError::TooManyDependencies { .. } => "--depends-on",
+        AlertError::InvalidThreshold => "--failure-threshold / --recovery-threshold",
         AlertError::InvalidName { .. } => "--source",
         AlertError::InvalidDuration { field } if field.ends_with("max_runtime") => "--max-runtime",
         AlertError::InvalidDuration { field } if field.ends_with("min_runtime") => "--min-runtime",
@@ -157,6 +158,9 @@ pub fn jobs(store: &mut dyn AdminStore, command: &JobCommand) -> Result<String, 
             grace,
             max_runtime,
             min_runtime,
+            min_records,
+            failure_threshold,
+            recovery_threshold,
             deadline,
             deadline_time_zone,
             depends_on,
@@ -260,6 +264,9 @@ pub fn jobs(store: &mut dyn AdminStore, command: &JobCommand) -> Result<String, 
                 .as_deref()
                 .map(|d| parse_duration(d, "--min-runtime"))
                 .transpose()?;
+            job.min_records = *min_records;
+            job.failure_threshold = *failure_threshold;
+            job.recovery_threshold = *recovery_threshold;
             job.deadline = deadline;
             job.depends_on = deps;
             job.severity = parse_severity(severity).map_err(|e| format!("--severity: {e}"))?;
@@ -485,6 +492,9 @@ pub fn job_view(job: &Job, state: Option<&JobState>) -> Value {
         "grace": job.grace.as_secs(),
         "max_runtime": secs(job.max_runtime),
         "min_runtime": secs(job.min_runtime),
+        "min_records": job.min_records,
+        "failure_threshold": job.failure_threshold,
+        "recovery_threshold": job.recovery_threshold,
         "deadline": job.deadline,
         "depends_on": depends_on,
         "severity": job.severity,
