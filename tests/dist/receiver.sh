@@ -61,6 +61,21 @@ check "/metrics counts pruned rows and the store's size" \
     sh -c 'echo "$1" | grep -q "^erpops_pruned_rows_total{kind=\"events\"} " && echo "$1" | grep -q "^erpops_store_bytes [1-9]"' _ "$metrics"
 check "admin backup copies the store while it serves" \
     as_user "$bin" admin --data "$work/data" backup --to "$work/backup.sqlite3"
+# Batch jobs (#23): a job set beside the serving receiver is listed by
+# /v1/jobs with its next expected run once the writer loaded it (<= 1 s).
+cid="$(grep -o '[0-9a-f]\{8\}-[0-9a-f]\{4\}-[0-9a-f]\{4\}-[0-9a-f]\{4\}-[0-9a-f]\{12\}' "$work/paste.sh" | head -n 1)"
+check "admin jobs set watches the payroll batch" \
+    as_user "$bin" admin --data "$work/data" jobs set --connector "$cid" --source PSFT_PAYROLL_BATCH \
+    --schedule "0 2 * * MON-FRI" --time-zone America/Chicago --grace 15m --max-runtime 2h --deadline 06:00
+key="$(as_user "$bin" admin --data "$work/data" api-keys create --tenant demo | sed -n 's/^api_key: //p')"
+jobs=""
+for _ in $(seq 1 50); do
+    jobs="$(as_user curl -s -H "Authorization: Bearer $key" "http://127.0.0.1:${port:-0}/v1/jobs" || true)"
+    echo "$jobs" | grep -q '"next_expected_run":"20' && break
+    sleep 0.1
+done
+check "/v1/jobs lists the job with its next expected run" \
+    sh -c 'echo "$1" | grep -q "\"source\":\"PSFT_PAYROLL_BATCH\"" && echo "$1" | grep -q "\"next_expected_run\":\"20"' _ "$jobs"
 kill -TERM "$server"
 wait "$server" && stopped=0 || stopped=$?
 check "SIGTERM stops it cleanly (exit $stopped)" [ "$stopped" = 0 ]
