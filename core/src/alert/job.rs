@@ -329,8 +329,9 @@ impl Job {
     }
 
     /// The first due time after the instant `after` when nothing answered
-    /// since: a period later, or the schedule's next fire time.
-    pub(crate) fn next_due(&self, after: Timestamp) -> Option<Timestamp> {
+    /// since: a period later, or the schedule's next fire time (what a
+    /// job set at `after` is first due at).
+    pub fn next_due(&self, after: Timestamp) -> Option<Timestamp> {
         match &self.expectation {
             Expectation::Period(p) => Some(after.saturating_add(*p)),
             Expectation::Schedule(s) => s.next_fire_after(after),

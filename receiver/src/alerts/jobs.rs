@@ -137,14 +137,6 @@ fn describe_expectation(e: &Expectation) -> String {
     }
 }
 
-/// The first due time after `now` of a job set now.
-fn first_due(e: &Expectation, now: Timestamp) -> Option<Timestamp> {
-    match e {
-        Expectation::Period(p) => Some(now.saturating_add(*p)),
-        Expectation::Schedule(s) => s.next_fire_after(now),
-    }
-}
-
 /// Runs a jobs command.
 pub fn jobs(store: &mut dyn AdminStore, command: &JobCommand) -> Result<String, String> {
     let now = clock::now();
@@ -276,7 +268,8 @@ pub fn jobs(store: &mut dyn AdminStore, command: &JobCommand) -> Result<String, 
                 .set_job(job.clone(), now)
                 .map_err(|e| job_error(&e))?;
             store.put_job(&job, now).map_err(err)?;
-            let next = first_due(&job.expectation, now)
+            let next = job
+                .next_due(now)
                 .map_or_else(|| "never".to_owned(), |t| t.to_rfc3339());
             Ok(format!(
                 "job {} saved: {source} of connector {connector_id}, {}; next due {next}{}",
