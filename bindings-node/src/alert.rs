@@ -11,9 +11,10 @@
 
 use std::time::Duration;
 
+use erpops_core::alert::job::record_error;
 use erpops_core::alert::{
-    AlertConfig, AlertEngine as Core, AlertRule, AlertSnapshot, DailyDeadline, FlappingConfig,
-    Heartbeat, Job, JobState, MaintenanceWindow, Silence,
+    AlertConfig, AlertEngine as Core, AlertRule, AlertSnapshot, FlappingConfig, Heartbeat, Job,
+    JobState, MaintenanceWindow, Silence,
 };
 use erpops_core::event::Event;
 use erpops_core::incident::Command;
@@ -180,31 +181,11 @@ fn parse_record<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Resul
         let nested = serde_json::from_str::<Value>(text)
             .ok()
             .as_ref()
-            .and_then(nested_error);
+            .and_then(record_error);
         match nested {
-            Some((code, message)) => from_core(code, message),
+            Some(core) => from_core(core.code(), core.to_string()),
             None => json_error(what, e),
         }
-    })
-}
-
-/// The core's error for the schedule (`expectation.schedule` of a job,
-/// `schedule` of a window) or deadline of a record serde refused, if one of
-/// them is what is wrong.
-fn nested_error(record: &Value) -> Option<(&'static str, String)> {
-    let from_schedule = record
-        .get("expectation")
-        .and_then(|x| x.get("schedule"))
-        .into_iter()
-        .chain(record.get("schedule"))
-        .find_map(|v| schedule_of(v).err());
-    from_schedule.or_else(|| {
-        let d = record.get("deadline")?;
-        let time = d.get("time")?.as_str()?;
-        let zone = d.get("time_zone")?.as_str()?;
-        DailyDeadline::new(time, zone)
-            .err()
-            .map(|e| (e.code(), e.to_string()))
     })
 }
 

@@ -11,12 +11,12 @@
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use erpops_core::alert::job::record_error;
 use erpops_core::alert::{
-    AlertConfig, AlertEngine, AlertError, AlertRule, AlertSnapshot, DailyDeadline, FlappingConfig,
-    Heartbeat, Job, MaintenanceWindow, Silence,
+    AlertConfig, AlertEngine, AlertError, AlertRule, AlertSnapshot, FlappingConfig, Heartbeat, Job,
+    MaintenanceWindow, Silence,
 };
 use erpops_core::incident::CommandError;
-use erpops_core::schedule::{CronEntry, Schedule};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyMapping};
@@ -124,45 +124,16 @@ fn record_of<T: serde::de::DeserializeOwned>(
         )
     };
     let json: Value = from_py_native(py, dict.as_any())?.map_err(|e| invalid(&e))?;
-    T::deserialize(&json).map_err(|e| match nested_error(&json) {
-        Some((code, message)) => error(py, Kind::AlertError, code, &message, None, None),
+    T::deserialize(&json).map_err(|e| match record_error(&json) {
+        Some(core) => error(
+            py,
+            Kind::AlertError,
+            core.code(),
+            &core.to_string(),
+            None,
+            None,
+        ),
         None => invalid(&e),
-    })
-}
-
-/// The core's error for a schedule or deadline inside a job or window
-/// record that serde refused: serde keeps only the message, so the nested
-/// values are built again with the core's constructors to raise the typed
-/// code (`AlertError::Schedule`'s code, `invalid_deadline`), as `set_job`
-/// and `set_window` do for records built in Rust.
-fn nested_error(record: &Value) -> Option<(&'static str, String)> {
-    let schedule = |v: &Value| -> Option<(&'static str, String)> {
-        let mut entries = Vec::new();
-        for e in v.as_array()? {
-            let cron = e.get("cron")?.as_str()?;
-            let zone = e.get("time_zone")?.as_str()?;
-            match CronEntry::new(cron, zone) {
-                Ok(entry) => entries.push(entry),
-                Err(e) => return Some((e.code(), e.to_string())),
-            }
-        }
-        Schedule::new(entries)
-            .err()
-            .map(|e| (e.code(), e.to_string()))
-    };
-    let from_schedules = record
-        .get("expectation")
-        .and_then(|x| x.get("schedule"))
-        .into_iter()
-        .chain(record.get("schedule"))
-        .find_map(schedule);
-    from_schedules.or_else(|| {
-        let d = record.get("deadline")?;
-        let time = d.get("time")?.as_str()?;
-        let zone = d.get("time_zone")?.as_str()?;
-        DailyDeadline::new(time, zone)
-            .err()
-            .map(|e| (e.code(), e.to_string()))
     })
 }
 

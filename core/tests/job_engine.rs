@@ -1101,3 +1101,37 @@ fn thresholds_are_checked() {
     j.recovery_threshold = Some(2);
     assert_eq!(e.set_job(j, at(0)).unwrap_err().code(), "invalid_threshold");
 }
+
+#[test]
+fn a_refused_record_names_the_core_error_of_its_schedule_or_deadline() {
+    use erpops_core::alert::job::record_error;
+    let job = |expectation: serde_json::Value, deadline: serde_json::Value| {
+        serde_json::json!({"connector_id": CONNECTOR, "source": "P", "grace": 0,
+                           "expectation": expectation, "deadline": deadline})
+    };
+    let zone = job(
+        serde_json::json!({"schedule": [{"cron": "0 2 * * *", "time_zone": "Mars/Base"}]}),
+        serde_json::Value::Null,
+    );
+    assert!(serde_json::from_value::<Job>(zone.clone()).is_err());
+    assert_eq!(record_error(&zone).unwrap().code(), "unknown_time_zone");
+    let cron = job(
+        serde_json::json!({"schedule": [{"cron": "0 25 * * *", "time_zone": "UTC"}]}),
+        serde_json::Value::Null,
+    );
+    assert_eq!(record_error(&cron).unwrap().code(), "invalid_cron");
+    let deadline = job(
+        serde_json::json!({"schedule": [{"cron": "0 2 * * *", "time_zone": "UTC"}]}),
+        serde_json::json!({"time": "6am", "time_zone": "UTC"}),
+    );
+    assert_eq!(record_error(&deadline).unwrap().code(), "invalid_deadline");
+    // A window's schedule too; a problem elsewhere is not the core's to name.
+    let window = serde_json::json!({"id": "w", "duration": 60,
+        "schedule": [{"cron": "0 0 30 2 *", "time_zone": "UTC"}]});
+    assert_eq!(record_error(&window).unwrap().code(), "cron_never_fires");
+    let fine = job(
+        serde_json::json!({"schedule": [{"cron": "0 2 * * *", "time_zone": "UTC"}]}),
+        serde_json::Value::Null,
+    );
+    assert!(record_error(&fine).is_none());
+}

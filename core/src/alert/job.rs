@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 use super::error::{check_duration, check_name, AlertError};
 use super::heartbeat::HeartbeatKey;
 use crate::event::{Event, Metadata, MetadataValue, Severity};
-use crate::schedule::{Expectation, Schedule, ScheduleError};
+use crate::schedule::{CronEntry, Expectation, Schedule, ScheduleError};
 use crate::time::Timestamp;
 
 /// Which source a job watches: (connector, source), as for heartbeats.
@@ -742,4 +742,36 @@ impl From<ScheduleError> for AlertError {
     fn from(e: ScheduleError) -> Self {
         AlertError::Schedule(e)
     }
+}
+
+/// Why a job or window record that serde refused is wrong, when the reason
+/// is its schedule (`expectation.schedule` of a job, `schedule` of a window)
+/// or its deadline: the core's typed error, which serde reduces to a
+/// message. Bindings that read records from JSON report it, so a record
+/// gives the same code (`unknown_time_zone`, `invalid_cron`,
+/// `invalid_deadline`, ...) in every language; `None` when the problem is
+/// elsewhere (a missing field, a wrong type).
+pub fn record_error(record: &serde_json::Value) -> Option<AlertError> {
+    let schedule = |v: &serde_json::Value| -> Option<AlertError> {
+        let mut entries = Vec::new();
+        for e in v.as_array()? {
+            let cron = e.get("cron")?.as_str()?;
+            let zone = e.get("time_zone")?.as_str()?;
+            match CronEntry::new(cron, zone) {
+                Ok(entry) => entries.push(entry),
+                Err(e) => return Some(AlertError::Schedule(e)),
+            }
+        }
+        Schedule::new(entries).err().map(AlertError::Schedule)
+    };
+    record
+        .get("expectation")
+        .and_then(|x| x.get("schedule"))
+        .into_iter()
+        .chain(record.get("schedule"))
+        .find_map(schedule)
+        .or_else(|| {
+            let d = record.get("deadline")?;
+            DailyDeadline::new(d.get("time")?.as_str()?, d.get("time_zone")?.as_str()?).err()
+        })
 }
