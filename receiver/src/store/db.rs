@@ -270,7 +270,7 @@ pub trait Conn: Send {
     }
     /// Whether a transaction is open on this connection.
     fn in_transaction(&self) -> bool;
-    /// Opens a transaction (the database's default kind).
+    /// Opens a transaction (SQLite: `BEGIN IMMEDIATE`, see its `begin_tx`).
     fn begin_tx(&mut self) -> StoreResult<()>;
     /// Ends the open transaction: commits it, or rolls it back.
     fn end_tx(&mut self, commit: bool) -> StoreResult<()>;

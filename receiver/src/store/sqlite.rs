@@ -165,8 +165,14 @@ impl Conn for SqliteConn {
         !self.conn.is_autocommit()
     }
 
+    /// `BEGIN IMMEDIATE`: every transaction begun here writes (the
+    /// admin commands', the writer's own begin takes the write lock too).
+    /// A deferred `BEGIN` that reads first and writes later cannot wait for
+    /// the write lock: when the serving writer committed in between, SQLite
+    /// answers `database is locked` at once, without the busy timeout (its
+    /// snapshot is stale). Taking the lock at the start waits for it.
     fn begin_tx(&mut self) -> StoreResult<()> {
-        self.batch("BEGIN")
+        self.batch("BEGIN IMMEDIATE")
     }
 
     fn end_tx(&mut self, commit: bool) -> StoreResult<()> {
