@@ -581,3 +581,52 @@ impl Backend for SqliteConn {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::time::Duration;
+
+    use super::super::db::Conn;
+    use super::SqliteStore;
+
+    const BUMP: &str = "UPDATE config_generation SET generation = generation + 1 WHERE id = 1";
+
+    /// An admin command's transaction reads, another connection (the
+    /// serving writer) wants to commit meanwhile, then the command writes.
+    /// A deferred `BEGIN` lets the other commit first and then fails the
+    /// write at once with "database is locked" (a stale snapshot cannot
+    /// take the write lock, whatever the busy timeout); `BEGIN IMMEDIATE`
+    /// makes the other wait, and both writes land.
+    #[test]
+    fn a_transaction_that_reads_then_writes_is_not_failed_by_a_concurrent_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut admin = SqliteStore::open(dir.path()).unwrap();
+        let mut writer = SqliteStore::open(dir.path()).unwrap();
+        let generation = |s: &mut SqliteStore| -> i64 {
+            s.db.query("SELECT generation FROM config_generation WHERE id = 1", &[])
+                .unwrap()[0]
+                .get(0)
+                .unwrap()
+        };
+        let before = generation(&mut admin);
+        let other = admin
+            .db
+            .atomically(|db| {
+                db.query("SELECT generation FROM config_generation WHERE id = 1", &[])?;
+                let other =
+                    std::thread::spawn(move || writer.db.execute(BUMP, &[]).map(|_| writer));
+                // Time for the other connection to commit, if it may.
+                std::thread::sleep(Duration::from_millis(300));
+                db.execute(BUMP, &[])?;
+                Ok(other)
+            })
+            .expect("the reading transaction's write waits for no one and is not refused");
+        let mut writer = other
+            .join()
+            .unwrap()
+            .expect("the other write lands after it");
+        assert_eq!(generation(&mut writer), before + 2);
+    }
+}
