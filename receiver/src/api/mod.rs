@@ -56,8 +56,22 @@ pub struct ApiRequest {
     pub query: Option<String>,
     /// `Authorization` header value.
     pub authorization: Option<String>,
+    /// `Idempotency-Key` header value (writes answer a retry with the first
+    /// answer).
+    pub idempotency_key: Option<String>,
     /// Body (small; only commands have one).
     pub body: Bytes,
+}
+
+/// Who a request acts as: an API key that was found and not revoked, and
+/// its tenant. The REST API finds it from `Authorization: Bearer`; the
+/// admin app from its session ([`Api::execute`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The API key's id (`key_…`), never the key.
+    pub key_id: String,
+    /// The key's tenant: every query is scoped to it.
+    pub tenant: String,
 }
 
 /// The methods a `/v1` path takes, as an `Allow` value; `None` for a path
@@ -75,7 +89,16 @@ pub fn allowed_methods(path: &str) -> Option<&'static str> {
 }
 
 /// A refusal as (status, code, detail).
-type Refusal = (u16, &'static str, String);
+pub type Refusal = (u16, &'static str, String);
+
+/// The problem+json answer to a refusal (401 adds `WWW-Authenticate`).
+fn refused((status, code, detail): Refusal, request_id: &str) -> CoreResponse {
+    let mut r = crate::server::problem(status, code, &detail, request_id);
+    if status == 401 {
+        r.headers.push(("WWW-Authenticate", "Bearer".to_owned()));
+    }
+    r
+}
 
 fn ok(status: u16, value: &Value) -> CoreResponse {
     CoreResponse {
@@ -241,22 +264,31 @@ impl Api {
 
     /// Answers one `/v1` request.
     pub async fn handle(&self, req: ApiRequest, request_id: &str) -> CoreResponse {
-        match self.dispatch(req).await {
-            Ok(r) => r,
-            Err((status, code, detail)) => {
-                let mut r = crate::server::problem(status, code, &detail, request_id);
-                if status == 401 {
-                    r.headers.push(("WWW-Authenticate", "Bearer".to_owned()));
-                }
-                r
-            }
+        match self.authenticate(req.authorization.as_deref()).await {
+            Ok(principal) => self.execute(&principal, req, request_id).await,
+            Err(refusal) => refused(refusal, request_id),
         }
     }
 
-    async fn dispatch(&self, req: ApiRequest) -> Result<CoreResponse, Refusal> {
-        let key = req
-            .authorization
-            .as_deref()
+    /// Answers one `/v1` request as `principal`, whose key was already
+    /// checked (the admin app calls this with its session's key; the
+    /// request's `authorization` is not read).
+    pub async fn execute(
+        &self,
+        principal: &Principal,
+        req: ApiRequest,
+        request_id: &str,
+    ) -> CoreResponse {
+        match self.dispatch(principal, req).await {
+            Ok(r) => r,
+            Err(refusal) => refused(refusal, request_id),
+        }
+    }
+
+    /// The principal of an `Authorization: Bearer <api key>` header, or
+    /// the 401 refusal.
+    pub async fn authenticate(&self, authorization: Option<&str>) -> Result<Principal, Refusal> {
+        let key = authorization
             .and_then(|h| {
                 let (scheme, token) = h.trim().split_once(' ')?;
                 scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
@@ -268,15 +300,32 @@ impl Api {
                 "send `Authorization: Bearer <api key>`; create a key with `erpops admin api-keys create`"
                     .to_owned(),
             ))?;
-        // Looked up by digest, never by the key: the lookup's timing depends
-        // only on SHA-256(key), which a caller cannot steer towards a stored
-        // digest without a preimage (docs/security.md, "Enumeration").
-        let hash = clock::hash_api_key(&key);
-        let (key_id, tenant) = self.read(move |s| s.api_key(&hash)).await?.ok_or((
+        self.principal_of_key(&key).await?.ok_or((
             401,
             "unauthorized",
             "this API key is unknown or revoked".to_owned(),
-        ))?;
+        ))
+    }
+
+    /// The principal of an API key, `None` when it is unknown or revoked.
+    pub async fn principal_of_key(&self, key: &str) -> Result<Option<Principal>, Refusal> {
+        // Looked up by digest, never by the key: the lookup's timing depends
+        // only on SHA-256(key), which a caller cannot steer towards a stored
+        // digest without a preimage (docs/security.md, "Enumeration").
+        let hash = clock::hash_api_key(key);
+        Ok(self
+            .read(move |s| s.api_key(&hash))
+            .await?
+            .map(|(key_id, tenant)| Principal { key_id, tenant }))
+    }
+
+    async fn dispatch(
+        &self,
+        principal: &Principal,
+        req: ApiRequest,
+    ) -> Result<CoreResponse, Refusal> {
+        let key_id = principal.key_id.clone();
+        let tenant = principal.tenant.clone();
         let params = Params {
             pairs: query::parse(req.query.as_deref()).map_err(|e| (400, "invalid_parameter", e))?,
         };

@@ -353,6 +353,11 @@ async fn api_request(app: &App, req: Request<Incoming>, request_id: &str) -> Cor
             .get(hyper::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
+        idempotency_key: parts
+            .headers
+            .get("idempotency-key")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
         body,
     };
     app.api.handle(request, request_id).await
