@@ -157,11 +157,41 @@ struct Params {
 }
 
 impl Params {
+    /// The value of `key`. An empty value (`?since=`) is the same as an
+    /// absent one: an HTML form or a script sends an unset filter that way,
+    /// and means "no filter", not "match the empty string".
     fn get(&self, key: &str) -> Option<String> {
         self.pairs
             .iter()
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.clone())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// The value of `key` if it is one of `allowed` (docs/openapi.yaml
+    /// declares these filters as enums: a misspelt status must not quietly
+    /// match nothing).
+    fn one_of(&self, key: &str, allowed: &[&str]) -> Result<Option<String>, Refusal> {
+        match self.get(key) {
+            Some(v) if !allowed.contains(&v.as_str()) => Err((
+                400,
+                "invalid_parameter",
+                format!("{key} must be one of: {}", allowed.join(", ")),
+            )),
+            v => Ok(v),
+        }
+    }
+
+    /// The value of `key` if it is a UUID (a connector id), as given.
+    fn uuid(&self, key: &str) -> Result<Option<String>, Refusal> {
+        match self.get(key) {
+            Some(v) if uuid::Uuid::parse_str(&v).is_err() => Err((
+                400,
+                "invalid_parameter",
+                format!("{key} must be a connector id (a UUID); list /v1/connectors"),
+            )),
+            v => Ok(v),
+        }
     }
 
     fn only(&self, allowed: &[&str]) -> Result<(), Refusal> {
@@ -342,9 +372,9 @@ impl Api {
                     "cursor",
                 ])?;
                 let filter = IncidentFilter {
-                    status: params.get("status"),
-                    severity: params.get("severity"),
-                    connector: params.get("connector"),
+                    status: params.one_of("status", &["open", "acknowledged", "resolved"])?,
+                    severity: params.one_of("severity", SEVERITIES)?,
+                    connector: params.uuid("connector")?,
                     source: params.get("source"),
                     since: params.since()?,
                 };
@@ -362,22 +392,8 @@ impl Api {
                     .ok_or_else(|| not_found(Resource::Incident))
             }
             (&Method::POST, ["incidents", id, action @ ("acknowledge" | "resolve")]) => {
-                let body: Value = if req.body.is_empty() {
-                    json!({})
-                } else {
-                    serde_json::from_slice(&req.body).map_err(|e| {
-                        (
-                            400,
-                            "invalid_body",
-                            format!("the body must be a JSON object: {e}"),
-                        )
-                    })?
-                };
-                let actor = body
-                    .get("actor")
-                    .and_then(Value::as_str)
-                    .map_or_else(|| format!("api_key:{key_id}"), str::to_owned);
-                let note = body.get("note").and_then(Value::as_str).map(str::to_owned);
+                let (actor, note) = command_body(&req.body)?;
+                let actor = actor.unwrap_or_else(|| format!("api_key:{key_id}"));
                 let incident_id = (*id).to_owned();
                 let command = if *action == "acknowledge" {
                     Command::Acknowledge {
@@ -456,9 +472,9 @@ impl Api {
                     "cursor",
                 ])?;
                 let filter = EventFilter {
-                    connector: params.get("connector"),
+                    connector: params.uuid("connector")?,
                     event_type: params.get("event_type"),
-                    severity: params.get("severity"),
+                    severity: params.one_of("severity", SEVERITIES)?,
                     source: params.get("source"),
                     since: params.since()?,
                 };
@@ -516,6 +532,45 @@ impl Api {
             )),
         }
     }
+}
+
+/// The severities a filter may name (docs/openapi.yaml).
+const SEVERITIES: &[&str] = &["info", "warn", "error", "critical"];
+
+/// The `actor` and `note` of an incident command's optional body
+/// (`{"actor"?: string, "note"?: string}`, nothing else). Anything else is
+/// refused rather than ignored: a misspelt `"notes"` or a number for the
+/// actor would otherwise be dropped and the command applied without it.
+/// Their limits (length, control characters) are the core's, answered 422.
+fn command_body(body: &[u8]) -> Result<(Option<String>, Option<String>), Refusal> {
+    let invalid = |detail: String| (400, "invalid_body", detail);
+    if body.is_empty() {
+        return Ok((None, None));
+    }
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| invalid(format!("the body must be a JSON object: {e}")))?;
+    let Value::Object(fields) = value else {
+        return Err(invalid(
+            "the body must be a JSON object: {\"actor\"?: string, \"note\"?: string}".to_owned(),
+        ));
+    };
+    let (mut actor, mut note) = (None, None);
+    for (name, value) in fields {
+        let slot = match name.as_str() {
+            "actor" => &mut actor,
+            "note" => &mut note,
+            _ => {
+                return Err(invalid(format!(
+                    "unknown field {name:?}; the body takes actor and note"
+                )))
+            }
+        };
+        match value {
+            Value::String(s) => *slot = Some(s),
+            _ => return Err(invalid(format!("{name} must be a string"))),
+        }
+    }
+    Ok((actor, note))
 }
 
 /// Codes of incident command failures, as `'static` strings.
