@@ -6,7 +6,15 @@
 # The tools come from PyPI into the project venv (tests/e2e/requirements.txt,
 # pinned) and Debian (chromium, chromium-driver), installed when missing.
 
-.PHONY: e2e-venv deps-chromium
+.PHONY: e2e-venv deps-chromium e2e-receiver test-schemathesis
+
+TEST_SUITES += test-schemathesis
+
+E2E_DIR := $(TARGET_DIR)/e2e
+E2E_TARBALL := erpops-$(VERSION)-x86_64-linux-gnu
+# bin/erpops of the unpacked receiver tarball: what an operator installs.
+E2E_ERPOPS := $(E2E_DIR)/$(E2E_TARBALL)/bin/erpops
+E2E_PYTHON := $(CURDIR)/.venv/bin/python
 
 E2E_STAMP := $(CURDIR)/.venv/.erpops-e2e-requirements
 
@@ -26,3 +34,17 @@ deps-chromium:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
+
+## The receiver tarball of `make dist-receiver` (built once, shared with
+## test-dist), unpacked afresh under the build directory.
+e2e-receiver: dist-receiver
+	rm -rf $(E2E_DIR)/$(E2E_TARBALL)
+	mkdir -p $(E2E_DIR)
+	tar -xzf $(DIST_DIR)/$(E2E_TARBALL).tar.gz -C $(E2E_DIR)
+
+## Schemathesis (--checks all, fixed seed, bounded examples) on every
+## operation of docs/openapi.yaml against the tarball's receiver, with a
+## tenant, connectors, a key, a job and incidents seeded so ids exist.
+test-schemathesis: e2e-venv e2e-receiver
+	$(E2E_PYTHON) tests/e2e/schemathesis_run.py --erpops $(E2E_ERPOPS) \
+	  --schemathesis $(CURDIR)/.venv/bin/schemathesis --work $(E2E_DIR)/schemathesis
