@@ -10,6 +10,7 @@
 //! | [`DeliveryStore`] | the notification deliverer |
 //! | [`AdminStore`] | `erpops admin` and `serve --demo` |
 //! | [`ConfigStore`] | the configuration reads the writer, the deliverer and admin share |
+//! | [`SessionStore`] | the admin app's sign-in sessions |
 //!
 //! The traits are synchronous and a store is owned by one caller at a time:
 //! the server's writer thread drives `begin` → many requests → `commit`
@@ -54,6 +55,7 @@ use uuid::Uuid;
 use alerts::{AlertFilter, CustomPlan, NewNotification, WebhookRow};
 pub use alerts::{ConfigStore, DeliveryStore};
 pub use postgres::PgStore;
+pub use sql_store::sessions::{SessionRow, SessionStore};
 pub use sqlite::SqliteStore;
 
 /// Why a store call failed. Codes are stable; messages say what to do.
@@ -787,9 +789,9 @@ pub trait AdminStore: ConfigStore + ReadStore {
 /// Every store implements every caller's part; the server and the admin
 /// commands open one as `Box<dyn AnyStore>` (the engine is chosen at
 /// start-up) and hand each caller the part it may touch.
-pub trait AnyStore: WriterStore + ReadStore + DeliveryStore + AdminStore {}
+pub trait AnyStore: WriterStore + ReadStore + DeliveryStore + AdminStore + SessionStore {}
 
-impl<T: WriterStore + ReadStore + DeliveryStore + AdminStore> AnyStore for T {}
+impl<T: WriterStore + ReadStore + DeliveryStore + AdminStore + SessionStore> AnyStore for T {}
 
 /// Where the durable state lives: `--store`, `store =` in the TOML or
 /// `ERPOPS_STORE` (a `postgres://` URL), else the SQLite file in the data

@@ -23,6 +23,7 @@ use uuid::Uuid;
 mod admin;
 mod alerts;
 mod retention;
+pub mod sessions;
 
 use super::alerts::{AlertFilter, NewNotification};
 use super::db::{
