@@ -63,8 +63,10 @@ pub struct ServeArgs {
     /// TOML settings file (keys: listen, data, max_body_bytes,
     /// max_connections, store, store_pool_size, max_connections_per_ip,
     /// reserved_connections, header_timeout_secs, busy_header_timeout_ms,
-    /// and a `[retention]` table: events_days, notifications_days,
-    /// incidents_days); environment and flags override it.
+    /// a `[retention]` table: events_days, notifications_days,
+    /// incidents_days, and an `[admin_app]` table: enabled,
+    /// session_idle_minutes, session_max_hours, behind_tls_proxy);
+    /// environment and flags override it.
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// Create (once) a demo tenant on the Free plan and a connector, and
@@ -89,6 +91,23 @@ pub struct ServeArgs {
     /// [default: 1000].
     #[arg(long)]
     pub busy_header_timeout_ms: Option<u64>,
+    /// Serve the admin app at /admin (false: /admin answers 404)
+    /// [env: ERPOPS_ADMIN_APP_ENABLED] [default: true].
+    #[arg(long, value_name = "true|false")]
+    pub admin_app_enabled: Option<bool>,
+    /// Minutes an unused admin app session lasts
+    /// [env: ERPOPS_ADMIN_APP_SESSION_IDLE_MINUTES] [default: 30].
+    #[arg(long)]
+    pub admin_app_session_idle_minutes: Option<u64>,
+    /// Hours an admin app session lasts at most after sign-in
+    /// [env: ERPOPS_ADMIN_APP_SESSION_MAX_HOURS] [default: 12].
+    #[arg(long)]
+    pub admin_app_session_max_hours: Option<u64>,
+    /// Browsers reach this receiver through a TLS-terminating proxy: the
+    /// session cookie is Secure [env: ERPOPS_ADMIN_APP_BEHIND_TLS_PROXY]
+    /// [default: false].
+    #[arg(long, value_name = "true|false")]
+    pub admin_app_behind_tls_proxy: Option<bool>,
 }
 
 /// `erpops admin`.

@@ -20,6 +20,7 @@
 //! - [`health`]: whether the store takes writes, for `GET /healthz`.
 //! - [`demo`]: `serve --demo`.
 //! - [`admin`]: `erpops admin`; [`backup`]: its `backup` and `restore`.
+//! - [`admin_app`]: the browser app at `/admin` (sessions, CSRF, pages).
 //! - [`diskspace`]: why a SQLite store could not be opened, when it is space.
 //! - [`alerts`]: notifications from the core's alerting, their delivery
 //!   (log, signed webhook) and their admin commands.
@@ -29,6 +30,7 @@
 //!   (webhooks, `erpops send`, PostgreSQL's `sslrootcert=system`).
 
 pub mod admin;
+pub mod admin_app;
 pub mod alerts;
 pub mod api;
 pub mod backoff;

@@ -53,6 +53,12 @@ fn main() -> ExitCode {
                 reserved_connections: args.reserved_connections,
                 header_timeout_secs: args.header_timeout_secs,
                 busy_header_timeout_ms: args.busy_header_timeout_ms,
+                admin_app: settings::AdminAppFlags {
+                    enabled: args.admin_app_enabled,
+                    session_idle_minutes: args.admin_app_session_idle_minutes,
+                    session_max_hours: args.admin_app_session_max_hours,
+                    behind_tls_proxy: args.admin_app_behind_tls_proxy,
+                },
             };
             let resolved = match settings::resolve(
                 args.config.as_deref(),

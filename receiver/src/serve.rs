@@ -157,8 +157,19 @@ pub async fn start_with(
         ..HttpLimits::default()
     };
     let api = crate::api::Api::open(&settings.store, tx.clone())?;
-    let server = server::spawn(listener, tx, records, api, metrics, config, limits, prefix)
-        .map_err(|e| format!("cannot start the server: {e}"))?;
+    // The admin app's own store connection (sessions), when it is on.
+    let admin = if settings.admin_app.enabled {
+        Some(crate::admin_app::AdminApp::open(
+            &settings.store,
+            settings.admin_app,
+        )?)
+    } else {
+        None
+    };
+    let server = server::spawn(
+        listener, tx, records, api, admin, metrics, config, limits, prefix,
+    )
+    .map_err(|e| format!("cannot start the server: {e}"))?;
     // Started last, so a failed start leaves no task behind.
     let delivery = if options.deliver {
         Some(crate::alerts::deliver::spawn(

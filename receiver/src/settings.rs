@@ -59,6 +59,139 @@ pub struct FileSettings {
     /// `busy_header_timeout_ms = 1000`: the same while more than 75% of the
     /// connection slots are in use.
     pub busy_header_timeout_ms: Option<u64>,
+    /// `[admin_app]`: the browser app at `/admin` (see
+    /// [`AdminAppSettings`]).
+    pub admin_app: Option<AdminAppFile>,
+}
+
+/// The `[admin_app]` table; every key optional, unknown keys refused.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminAppFile {
+    /// `enabled = true`: serve the app at `/admin` (false: 404 there).
+    pub enabled: Option<bool>,
+    /// `session_idle_minutes = 30`: a session unused this long ends.
+    pub session_idle_minutes: Option<u64>,
+    /// `session_max_hours = 12`: a session ends this long after sign-in,
+    /// however busy.
+    pub session_max_hours: Option<u64>,
+    /// `behind_tls_proxy = false`: browsers reach the receiver through a
+    /// proxy that terminates TLS, so the session cookie is `Secure`.
+    pub behind_tls_proxy: Option<bool>,
+}
+
+/// `--admin-app-*` flags (`None` when not given).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct AdminAppFlags {
+    /// `--admin-app-enabled`.
+    pub enabled: Option<bool>,
+    /// `--admin-app-session-idle-minutes`.
+    pub session_idle_minutes: Option<u64>,
+    /// `--admin-app-session-max-hours`.
+    pub session_max_hours: Option<u64>,
+    /// `--admin-app-behind-tls-proxy`.
+    pub behind_tls_proxy: Option<bool>,
+}
+
+/// Default idle limit of an admin app session, in minutes.
+pub const DEFAULT_SESSION_IDLE_MINUTES: u64 = 30;
+/// Default absolute limit of an admin app session, in hours.
+pub const DEFAULT_SESSION_MAX_HOURS: u64 = 12;
+
+/// The admin app's resolved settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdminAppSettings {
+    /// Whether `/admin` is served (else it answers 404 like any unknown
+    /// path).
+    pub enabled: bool,
+    /// A session unused this long ends.
+    pub session_idle: Duration,
+    /// A session ends this long after sign-in.
+    pub session_max: Duration,
+    /// Whether browsers reach the receiver over TLS through a proxy: the
+    /// session cookie is then `Secure`, and sign-in throttling counts the
+    /// client address the proxy appended to `X-Forwarded-For`.
+    pub behind_tls_proxy: bool,
+}
+
+impl Default for AdminAppSettings {
+    fn default() -> Self {
+        AdminAppSettings {
+            enabled: true,
+            session_idle: Duration::from_secs(DEFAULT_SESSION_IDLE_MINUTES * 60),
+            session_max: Duration::from_secs(DEFAULT_SESSION_MAX_HOURS * 3600),
+            behind_tls_proxy: false,
+        }
+    }
+}
+
+impl AdminAppSettings {
+    /// Flag, else `ERPOPS_ADMIN_APP_*`, else the file's `[admin_app]`,
+    /// else the default; the idle limit must be 1 minute to the maximum
+    /// length, the maximum 1 to 168 hours.
+    pub fn resolve(
+        file: &AdminAppFile,
+        env: &impl Fn(&str) -> Option<String>,
+        flags: &AdminAppFlags,
+    ) -> Result<Self, String> {
+        let boolean = |key: &str, flag: Option<bool>, file: Option<bool>, default: bool| {
+            if let Some(v) = flag {
+                return Ok(v);
+            }
+            match env(key) {
+                Some(v) => match v.trim().to_ascii_lowercase().as_str() {
+                    "1" | "true" | "yes" | "on" => Ok(true),
+                    "0" | "false" | "no" | "off" => Ok(false),
+                    _ => Err(format!("{key}={v:?} is not true or false")),
+                },
+                None => Ok(file.unwrap_or(default)),
+            }
+        };
+        let enabled = boolean(
+            "ERPOPS_ADMIN_APP_ENABLED",
+            flags.enabled,
+            file.enabled,
+            true,
+        )?;
+        let behind_tls_proxy = boolean(
+            "ERPOPS_ADMIN_APP_BEHIND_TLS_PROXY",
+            flags.behind_tls_proxy,
+            file.behind_tls_proxy,
+            false,
+        )?;
+        let idle = layered(
+            env,
+            "ERPOPS_ADMIN_APP_SESSION_IDLE_MINUTES",
+            flags.session_idle_minutes,
+            file.session_idle_minutes,
+            DEFAULT_SESSION_IDLE_MINUTES,
+        )?;
+        let max = layered(
+            env,
+            "ERPOPS_ADMIN_APP_SESSION_MAX_HOURS",
+            flags.session_max_hours,
+            file.session_max_hours,
+            DEFAULT_SESSION_MAX_HOURS,
+        )?;
+        if !(1..=168).contains(&max) {
+            return Err(format!(
+                "admin_app.session_max_hours must be from 1 to 168, not {max}"
+            ));
+        }
+        if idle == 0 || idle > max * 60 {
+            return Err(format!(
+                "admin_app.session_idle_minutes must be from 1 to session_max_hours × 60 ({}), \
+                 not {idle}",
+                max * 60
+            ));
+        }
+        Ok(AdminAppSettings {
+            enabled,
+            session_idle: Duration::from_secs(idle * 60),
+            session_max: Duration::from_secs(max * 3600),
+            behind_tls_proxy,
+        })
+    }
 }
 
 /// Flag values (`None` when not given).
@@ -82,6 +215,8 @@ pub struct Overrides {
     pub header_timeout_secs: Option<u64>,
     /// `--busy-header-timeout-ms`.
     pub busy_header_timeout_ms: Option<u64>,
+    /// `--admin-app-*`.
+    pub admin_app: AdminAppFlags,
 }
 
 /// The resolved settings.
@@ -115,6 +250,8 @@ pub struct Settings {
     pub header_timeout: Duration,
     /// The same while more than 75% of the `max_connections` are in use.
     pub busy_header_timeout: Duration,
+    /// The admin app at `/admin`.
+    pub admin_app: AdminAppSettings,
 }
 
 /// Resolves file → environment (`env` lookup, injectable for tests) →
@@ -134,8 +271,9 @@ pub fn resolve(
                     "the config file {} is invalid: {e}; known keys are listen, data, \
                      max_body_bytes, max_connections, store, store_pool_size, \
                      max_connections_per_ip, reserved_connections, header_timeout_secs, \
-                     busy_header_timeout_ms and the [retention] table (events_days, \
-                     notifications_days, incidents_days)",
+                     busy_header_timeout_ms, the [retention] table (events_days, \
+                     notifications_days, incidents_days) and the [admin_app] table (enabled, \
+                     session_idle_minutes, session_max_hours, behind_tls_proxy)",
                     path.display()
                 )
             })?
@@ -211,7 +349,13 @@ pub fn resolve(
                 from_file.busy_header_timeout_ms,
             ],
         )?;
+    let admin_app = AdminAppSettings::resolve(
+        &from_file.admin_app.unwrap_or_default(),
+        &env,
+        &flags.admin_app,
+    )?;
     Ok(Settings {
+        admin_app,
         listen,
         data,
         max_body_bytes,
@@ -535,5 +679,62 @@ pub(crate) mod tests {
             let err = resolve(None, env, &none).unwrap_err();
             assert!(err.contains(named), "{key}={value}: {err}");
         }
+    }
+
+    #[test]
+    fn admin_app_settings_from_defaults_file_env_and_flags() {
+        let none = Overrides::default();
+        let d = resolve(None, env_of(&[]), &none).unwrap();
+        assert_eq!(d.admin_app, AdminAppSettings::default());
+        assert!(d.admin_app.enabled && !d.admin_app.behind_tls_proxy);
+        assert_eq!(d.admin_app.session_idle, Duration::from_secs(30 * 60));
+        assert_eq!(d.admin_app.session_max, Duration::from_secs(12 * 3600));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("erpops.toml");
+        std::fs::write(
+            &file,
+            "[admin_app]\nenabled = false\nsession_idle_minutes = 10\nsession_max_hours = 2\n\
+             behind_tls_proxy = true\n",
+        )
+        .unwrap();
+        let f = resolve(Some(&file), env_of(&[]), &none).unwrap();
+        assert_eq!(
+            f.admin_app,
+            AdminAppSettings {
+                enabled: false,
+                session_idle: Duration::from_secs(600),
+                session_max: Duration::from_secs(7200),
+                behind_tls_proxy: true,
+            }
+        );
+        let env = env_of(&[
+            ("ERPOPS_ADMIN_APP_ENABLED", "true"),
+            ("ERPOPS_ADMIN_APP_SESSION_IDLE_MINUTES", "5"),
+        ]);
+        let e = resolve(Some(&file), &env, &none).unwrap();
+        assert!(e.admin_app.enabled);
+        assert_eq!(e.admin_app.session_idle, Duration::from_secs(300));
+        let flags = Overrides {
+            admin_app: AdminAppFlags {
+                enabled: Some(false),
+                behind_tls_proxy: Some(false),
+                ..AdminAppFlags::default()
+            },
+            ..Overrides::default()
+        };
+        let g = resolve(Some(&file), &env, &flags).unwrap();
+        assert!(!g.admin_app.enabled && !g.admin_app.behind_tls_proxy);
+        for (key, value) in [
+            ("ERPOPS_ADMIN_APP_ENABLED", "maybe"),
+            ("ERPOPS_ADMIN_APP_SESSION_IDLE_MINUTES", "0"),
+            ("ERPOPS_ADMIN_APP_SESSION_IDLE_MINUTES", "1000"),
+            ("ERPOPS_ADMIN_APP_SESSION_MAX_HOURS", "0"),
+        ] {
+            let env = move |k: &str| (k == key).then(|| value.to_owned());
+            assert!(resolve(None, env, &none).is_err(), "{key}={value}");
+        }
+        std::fs::write(&file, "[admin_app]\nsesion_idle_minutes = 1\n").unwrap();
+        let err = resolve(Some(&file), env_of(&[]), &none).unwrap_err();
+        assert!(err.contains("sesion_idle_minutes"), "{err}");
     }
 }

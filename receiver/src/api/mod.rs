@@ -19,11 +19,13 @@
 //! `GET /v1/jobs/{id}`, `GET /v1/jobs/{id}/runs`.
 
 pub mod query;
+pub mod usage;
 
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use erpops_core::incident::Command;
+use erpops_core::quota::Metric;
 use erpops_core::receive::Response as CoreResponse;
 use hyper::Method;
 use serde_json::{json, Value};
@@ -81,9 +83,10 @@ pub fn allowed_methods(path: &str) -> Option<&'static str> {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(2).collect();
     match segments.as_slice() {
         ["incidents" | "connectors" | "events" | "alerts" | "usage" | "jobs"]
+        | ["usage", "daily"]
         | ["incidents" | "connectors" | "jobs", _]
         | ["jobs", _, "runs"] => Some("GET"),
-        ["incidents", _, "acknowledge" | "resolve"] => Some("POST"),
+        ["incidents", _, "acknowledge" | "resolve"] | ["usage", "ai-queries"] => Some("POST"),
         _ => None,
     }
 }
@@ -100,7 +103,7 @@ fn refused((status, code, detail): Refusal, request_id: &str) -> CoreResponse {
     r
 }
 
-fn ok(status: u16, value: &Value) -> CoreResponse {
+pub(crate) fn ok(status: u16, value: &Value) -> CoreResponse {
     CoreResponse {
         status,
         headers: vec![("Content-Type", "application/json".to_owned())],
@@ -309,7 +312,7 @@ impl Api {
         req: ApiRequest,
         request_id: &str,
     ) -> CoreResponse {
-        match self.dispatch(principal, req).await {
+        match self.dispatch(principal, req, request_id).await {
             Ok(r) => r,
             Err(refusal) => refused(refusal, request_id),
         }
@@ -353,6 +356,7 @@ impl Api {
         &self,
         principal: &Principal,
         req: ApiRequest,
+        request_id: &str,
     ) -> Result<CoreResponse, Refusal> {
         let key_id = principal.key_id.clone();
         let tenant = principal.tenant.clone();
@@ -519,8 +523,30 @@ impl Api {
                 Ok(ok(200, &page(rows, limit)))
             }
             (&Method::GET, ["usage"]) => {
+                params.only(&[])?;
                 let usage = self.read(move |s| s.usage(&tenant, clock::now())).await?;
                 Ok(ok(200, &usage))
+            }
+            (&Method::GET, ["usage", "daily"]) => {
+                params.only(&[])?;
+                let counts = self
+                    .read(move |s| s.daily_events(&tenant, usage::DAILY_DAYS, clock::now()))
+                    .await?;
+                Ok(ok(200, &usage::daily_body(&counts)))
+            }
+            (&Method::POST, ["usage", "ai-queries"]) => {
+                params.only(&[])?;
+                let key = usage::check_idempotency_key(req.idempotency_key.as_deref())?
+                    .map(str::to_owned);
+                let decision = self
+                    .read(move |s| s.charge(&tenant, Metric::AiQuery, key.as_deref(), clock::now()))
+                    .await?
+                    .ok_or((
+                        404,
+                        "tenant_not_found",
+                        "this API key's tenant no longer exists".to_owned(),
+                    ))?;
+                Ok(usage::ai_query_answer(&decision, request_id))
             }
             _ => Err((
                 404,

@@ -49,6 +49,8 @@ pub struct Conn {
     waiting_since: AtomicU64,
     /// Woken when a request ends (the wait for the next head begins).
     request_ended: Notify,
+    /// The client's address (the admin app counts failed sign-ins by it).
+    peer: Option<std::net::IpAddr>,
 }
 
 impl Conn {
@@ -59,6 +61,11 @@ impl Conn {
     /// Which kind of slot the connection holds now.
     pub fn pool(&self) -> ConnectionPool {
         self.slot().pool()
+    }
+
+    /// The client's address, when the socket could tell.
+    pub fn peer(&self) -> Option<std::net::IpAddr> {
+        self.peer
     }
 
     /// Swaps the connection's slot (a reserved connection that got a
@@ -127,7 +134,9 @@ pub(super) async fn serve(
     mut stop: watch::Receiver<bool>,
 ) {
     let reserved = slot.pool() == ConnectionPool::Reserve;
+    let peer = stream.peer_addr().ok().map(|a| a.ip());
     let conn = Arc::new(Conn {
+        peer,
         slot: Mutex::new(slot.open()),
         waiting_since: AtomicU64::new(app.millis()),
         request_ended: Notify::new(),

@@ -9,6 +9,7 @@
 //!   its latest write did not fail (`health`).
 //! - `GET /metrics`: Prometheus text.
 //! - `/v1/…`: the REST API (`api`).
+//! - `/admin…`: the admin app (`admin_app`), when enabled; else 404.
 //! - a known path with another method: 405 with `Allow`; anything else:
 //!   404 problem.
 //!
@@ -94,6 +95,8 @@ struct App {
     writer: WriterHandle,
     records: records::RecordReader,
     api: crate::api::Api,
+    /// The admin app, `None` when turned off in the settings.
+    admin: Option<crate::admin_app::AdminApp>,
     config: ReceiveConfig,
     limits: HttpLimits,
     prefix: String,
@@ -363,6 +366,60 @@ async fn api_request(app: &App, req: Request<Incoming>, request_id: &str) -> Cor
     app.api.handle(request, request_id).await
 }
 
+async fn admin_request(
+    app: &App,
+    admin: &crate::admin_app::AdminApp,
+    conn: &Conn,
+    req: Request<Incoming>,
+    request_id: &str,
+) -> CoreResponse {
+    let (parts, incoming) = req.into_parts();
+    let declared = parts
+        .headers
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let body = if parts.method == hyper::Method::POST {
+        match read_limited(
+            declared,
+            incoming,
+            crate::admin_app::BODY_LIMIT,
+            app.limits.body_timeout,
+        )
+        .await
+        {
+            ReadBody::Complete(b) => b,
+            ReadBody::TooLarge { .. } => {
+                return problem(
+                    413,
+                    "body_too_large",
+                    "admin app forms are at most 64 KiB",
+                    request_id,
+                )
+            }
+            ReadBody::Failed => {
+                return problem(
+                    408,
+                    "body_read_failed",
+                    "the form did not arrive completely in time",
+                    request_id,
+                )
+            }
+        }
+    } else {
+        Bytes::new()
+    };
+    let request = crate::admin_app::AdminRequest {
+        method: parts.method,
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        headers: parts.headers,
+        body,
+        peer: conn.peer(),
+    };
+    admin.handle(&app.api, request, request_id).await
+}
+
 /// Answers one request and logs it.
 async fn route(app: Arc<App>, conn: &Conn, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let request_id = app.request_id();
@@ -419,6 +476,10 @@ async fn answer(
         method_not_allowed(allow, &method, path, request_id)
     } else if path == "/v1" || path.starts_with("/v1/") {
         api_request(app, req, request_id).await
+    } else if let (Some(admin), true) =
+        (&app.admin, path == "/admin" || path.starts_with("/admin/"))
+    {
+        admin_request(app, admin, conn, req, request_id).await
     } else if path == "/metrics" {
         CoreResponse {
             status: 200,
@@ -556,6 +617,7 @@ pub fn spawn(
     writer: WriterHandle,
     records: records::RecordReader,
     api: crate::api::Api,
+    admin: Option<crate::admin_app::AdminApp>,
     metrics: Arc<crate::metrics::Metrics>,
     config: ReceiveConfig,
     limits: HttpLimits,
@@ -574,6 +636,7 @@ pub fn spawn(
         writer,
         records,
         api,
+        admin,
         config,
         limits,
         prefix,

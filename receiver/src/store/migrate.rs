@@ -32,6 +32,8 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (11, include_str!("../../migrations/0011_retention.sql")),
     // Jobs, maintenance windows and the jobs' state rows: one file for both.
     (12, include_str!("../../migrations/0012_jobs.sql")),
+    // The admin app's sessions: one file for both.
+    (14, include_str!("../../migrations/0014_admin_sessions.sql")),
 ];
 
 /// The same versions for PostgreSQL (`receiver/migrations/postgres/`),
@@ -70,6 +72,7 @@ pub const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     ),
     (11, include_str!("../../migrations/0011_retention.sql")),
     (12, include_str!("../../migrations/0012_jobs.sql")),
+    (14, include_str!("../../migrations/0014_admin_sessions.sql")),
 ];
 
 /// Brings the schema up to date with `migrations` (this engine's list);

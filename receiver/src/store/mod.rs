@@ -10,6 +10,7 @@
 //! | [`DeliveryStore`] | the notification deliverer |
 //! | [`AdminStore`] | `erpops admin` and `serve --demo` |
 //! | [`ConfigStore`] | the configuration reads the writer, the deliverer and admin share |
+//! | [`SessionStore`] | the admin app's sign-in sessions |
 //!
 //! The traits are synchronous and a store is owned by one caller at a time:
 //! the server's writer thread drives `begin` → many requests → `commit`
@@ -54,6 +55,7 @@ use uuid::Uuid;
 use alerts::{AlertFilter, CustomPlan, NewNotification, WebhookRow};
 pub use alerts::{ConfigStore, DeliveryStore};
 pub use postgres::PgStore;
+pub use sql_store::sessions::{SessionRow, SessionStore};
 pub use sqlite::SqliteStore;
 
 /// Why a store call failed. Codes are stable; messages say what to do.
@@ -634,8 +636,29 @@ pub trait WriterStore: RecordStore + ConfigStore {
 }
 
 /// The read side of the REST API: every call is scoped to one tenant, so a
-/// key never sees another tenant's rows (they answer "not found").
+/// key never sees another tenant's rows (they answer "not found"). Its one
+/// write is [`ReadStore::charge`], a single atomic quota statement that
+/// needs no writer.
 pub trait ReadStore: Send {
+    /// Charges one unit of `metric` (an AI query) to `tenant` against its
+    /// plan with the core's shared-store statements; a retry with the same
+    /// `idempotency_key` in the same window is `Replayed`, charged once.
+    /// `None`: no such tenant.
+    fn charge(
+        &mut self,
+        tenant: &str,
+        metric: Metric,
+        idempotency_key: Option<&str>,
+        now: Timestamp,
+    ) -> StoreResult<Option<Decision>>;
+    /// Events of `tenant` accepted on each of the last `days` UTC days
+    /// (today last), as (the day's 00:00 in Unix seconds, count).
+    fn daily_events(
+        &mut self,
+        tenant: &str,
+        days: u32,
+        now: Timestamp,
+    ) -> StoreResult<Vec<(i64, u64)>>;
     /// The (key id, tenant) of a non-revoked API key with this SHA-256 hex.
     fn api_key(&mut self, key_hash: &str) -> StoreResult<Option<(String, String)>>;
     /// Incidents of `tenant`, newest change first.
@@ -787,9 +810,9 @@ pub trait AdminStore: ConfigStore + ReadStore {
 /// Every store implements every caller's part; the server and the admin
 /// commands open one as `Box<dyn AnyStore>` (the engine is chosen at
 /// start-up) and hand each caller the part it may touch.
-pub trait AnyStore: WriterStore + ReadStore + DeliveryStore + AdminStore {}
+pub trait AnyStore: WriterStore + ReadStore + DeliveryStore + AdminStore + SessionStore {}
 
-impl<T: WriterStore + ReadStore + DeliveryStore + AdminStore> AnyStore for T {}
+impl<T: WriterStore + ReadStore + DeliveryStore + AdminStore + SessionStore> AnyStore for T {}
 
 /// Where the durable state lives: `--store`, `store =` in the TOML or
 /// `ERPOPS_STORE` (a `postgres://` URL), else the SQLite file in the data

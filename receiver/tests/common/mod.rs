@@ -43,6 +43,7 @@ pub fn settings(data: &Path) -> Settings {
         busy_header_timeout: std::time::Duration::from_millis(
             erpops_receiver::settings::DEFAULT_BUSY_HEADER_TIMEOUT_MS,
         ),
+        admin_app: erpops_receiver::settings::AdminAppSettings::default(),
     }
 }
 
