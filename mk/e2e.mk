@@ -6,9 +6,9 @@
 # The tools come from PyPI into the project venv (tests/e2e/requirements.txt,
 # pinned) and Debian (chromium, chromium-driver), installed when missing.
 
-.PHONY: e2e-venv deps-chromium e2e-receiver test-schemathesis
+.PHONY: e2e-venv deps-chromium e2e-receiver test-schemathesis test-browser docs-img
 
-TEST_SUITES += test-schemathesis
+TEST_SUITES += test-schemathesis test-browser
 
 E2E_DIR := $(TARGET_DIR)/e2e
 E2E_TARBALL := erpops-$(VERSION)-x86_64-linux-gnu
@@ -48,3 +48,15 @@ e2e-receiver: dist-receiver
 test-schemathesis: e2e-venv e2e-receiver
 	$(E2E_PYTHON) tests/e2e/schemathesis_run.py --erpops $(E2E_ERPOPS) \
 	  --schemathesis $(CURDIR)/.venv/bin/schemathesis --work $(E2E_DIR)/schemathesis
+
+## The admin app in Debian's headless Chromium (selenium + chromedriver),
+## against the tarball's receiver: the seven steps of #24 and what must never
+## show a secret. A screenshot of every page goes to $(TARGET_DIR)/screenshots.
+test-browser: e2e-venv deps-chromium e2e-receiver
+	$(E2E_PYTHON) tests/e2e/browser_test.py --erpops $(E2E_ERPOPS) --screenshots $(TARGET_DIR)/screenshots
+
+## Regenerate docs/img/admin-incidents.png and admin-connector.png (1280x800)
+## from a throwaway receiver, with the shown secret blurred.
+docs-img: e2e-venv deps-chromium e2e-receiver
+	$(E2E_PYTHON) tests/e2e/browser_test.py --erpops $(E2E_ERPOPS) --screenshots $(TARGET_DIR)/screenshots \
+	  --docs-img docs/img

@@ -332,6 +332,27 @@ def run(args: argparse.Namespace, work: Path, shots: Path) -> None:
         a.shot("usage")
         check(after == before + 1, f"#events-today went from {before} to {after}")
 
+        # For the README: the list with a few more incidents of another connector (made with
+        # the CLI and signed events, so nothing above counts them), one of them acknowledged.
+        ledger = receiver.create_connector(TENANT, "SAP ledger")
+        secrets.append(ledger.secret)
+        for fields in (
+            {"source": "GL_JOURNAL_POST", "event_type": "gl.posting.failed", "severity": "critical",
+             "message": "Journal JRNL-0042 out of balance"},
+            {"source": "AP_PAYMENT_EXPORT", "event_type": "ap.export.failed", "severity": "error",
+             "message": "Bank file rejected: invalid IBAN"},
+            {"source": "IDOC_INBOUND", "event_type": "idoc.delayed", "severity": "warn",
+             "message": "ORDERS05 backlog above 500"},
+        ):
+            status, answer = receiver.send_event(ledger, **fields)
+            check(status == 202, f"a {fields['severity']} event of the second connector is accepted")
+            last = answer["incident_id"]
+        status, _ = receiver.api(admin_key.key, "POST", f"/v1/incidents/{last}/acknowledge", {"actor": "dana"})
+        check(status == 200, "an incident acknowledged over the API")
+        a.get("/admin/incidents")
+        a.wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#incidents tr[id^='incident-']")) == 4)
+        incidents_shot = a.shot("incidents-several")
+
         # The pages the first browser saw after the creation answer never held the secret.
         later = [name for name, src in a.sources if secret in src and name != "connector-created"]
         check(later == [], f"no later page holds the secret ({later})")
