@@ -99,8 +99,9 @@ async fn enum_and_uuid_filters_refuse_other_values() {
 }
 
 /// Acknowledge and resolve take `{"actor"?: string, "note"?: string}` and
-/// nothing else: another shape is 400 `invalid_body` (it was ignored, and
-/// the command applied without the actor or note), the core's limits 422.
+/// nothing else: not an object is 400 `invalid_body`, another field or type
+/// 422 `invalid_field` (they were ignored, and the command applied without
+/// the actor or note), the core's limits 422 too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn incident_commands_take_only_actor_and_note() {
     let dir = tempfile::tempdir().unwrap();
@@ -112,21 +113,25 @@ async fn incident_commands_take_only_actor_and_note() {
     let id = r.body["incident_id"].as_str().unwrap().to_owned();
     let ack = format!("/v1/incidents/{id}/acknowledge");
     let resolve = format!("/v1/incidents/{id}/resolve");
-    for bad in [
-        "[]",
-        "null",
-        "\"alice\"",
-        "{\"actor\": 5}",
-        "{\"actor\": null}",
-        "{\"note\": [\"x\"]}",
-        "{\"actor\": \"alice\", \"notes\": \"typo\"}",
-        "not json",
+    for (bad, status, code) in [
+        ("[]", 400, "invalid_body"),
+        ("null", 400, "invalid_body"),
+        ("\"alice\"", 400, "invalid_body"),
+        ("not json", 400, "invalid_body"),
+        ("{\"actor\": 5}", 422, "invalid_field"),
+        ("{\"actor\": null}", 422, "invalid_field"),
+        ("{\"note\": [\"x\"]}", 422, "invalid_field"),
+        (
+            "{\"actor\": \"alice\", \"notes\": \"typo\"}",
+            422,
+            "invalid_field",
+        ),
     ] {
         for path in [&ack, &resolve] {
             let r = server.api("POST", path, &key, bad).await;
             assert_eq!(
                 (r.status, r.code().as_deref()),
-                (400, Some("invalid_body")),
+                (status, Some(code)),
                 "{path} {bad}: {:?}",
                 r.body
             );

@@ -564,22 +564,31 @@ impl Api {
 const SEVERITIES: &[&str] = &["info", "warn", "error", "critical"];
 
 /// The `actor` and `note` of an incident command's optional body
-/// (`{"actor"?: string, "note"?: string}`, nothing else). Anything else is
-/// refused rather than ignored: a misspelt `"notes"` or a number for the
-/// actor would otherwise be dropped and the command applied without it.
-/// Their limits (length, control characters) are the core's, answered 422.
-fn command_body(body: &[u8]) -> Result<(Option<String>, Option<String>), Refusal> {
-    let invalid = |detail: String| (400, "invalid_body", detail);
-    if body.is_empty() {
+/// (`{"actor"?: string, "note"?: string}`, nothing else): 400
+/// `invalid_body` when it is not a JSON object, 422 `invalid_field` for
+/// another field or a value that is not a string, as the other writes
+/// answer. Refused rather than ignored: a misspelt `"notes"` or a number
+/// for the actor would otherwise be dropped and the command applied
+/// without it. Their limits (length, control characters) are the core's
+/// (422 `invalid_actor` / `invalid_note`). Public to the crate so that
+/// every incident command (reopen too) reads its body the same way.
+pub(crate) fn command_body(body: &[u8]) -> Result<(Option<String>, Option<String>), Refusal> {
+    if body.iter().all(u8::is_ascii_whitespace) {
         return Ok((None, None));
     }
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| invalid(format!("the body must be a JSON object: {e}")))?;
-    let Value::Object(fields) = value else {
-        return Err(invalid(
-            "the body must be a JSON object: {\"actor\"?: string, \"note\"?: string}".to_owned(),
-        ));
+    let fields = match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(fields)) => fields,
+        Ok(_) => {
+            return Err((
+                400,
+                "invalid_body",
+                "the body must be a JSON object: {\"actor\"?: string, \"note\"?: string}"
+                    .to_owned(),
+            ))
+        }
+        Err(e) => return Err((400, "invalid_body", format!("the body is not JSON: {e}"))),
     };
+    let invalid = |detail: String| (422, "invalid_field", detail);
     let (mut actor, mut note) = (None, None);
     for (name, value) in fields {
         let slot = match name.as_str() {
@@ -587,7 +596,7 @@ fn command_body(body: &[u8]) -> Result<(Option<String>, Option<String>), Refusal
             "note" => &mut note,
             _ => {
                 return Err(invalid(format!(
-                    "unknown field {name:?}; the body takes actor and note"
+                    "unknown field {name:?}; allowed: actor, note"
                 )))
             }
         };
