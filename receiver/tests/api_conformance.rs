@@ -1,7 +1,8 @@
 //! What Schemathesis found where docs/openapi.yaml and the REST API
 //! disagreed (issue #24), each pinned here so it cannot come back without
 //! `make test-schemathesis`: empty query values, enum and UUID filters, the
-//! incident commands' body, and 405 for any undeclared method.
+//! incident commands' body, an Idempotency-Key that is not ASCII, and 405
+//! for any undeclared method.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -208,5 +209,44 @@ async fn undeclared_methods_are_405_on_every_route() {
             assert_eq!(r.header("allow").as_deref(), Some(allow), "{method} {path}");
         }
     }
+    server.stop().await;
+}
+
+/// An `Idempotency-Key` header that is not printable ASCII is refused (400
+/// `invalid_idempotency_key`), not dropped: the write ran as if no key had
+/// been sent, so a retry would have charged (or created) twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_non_ascii_idempotency_key_is_refused_not_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = start(dir.path()).await;
+    server.tenant("a", "free", "redact");
+    let (_, key) = server.api_key("a");
+    let auth = format!("Bearer {key}");
+    let url = server.url("/v1/usage/ai-queries");
+    for bad in ["caf\u{e9}-1", "\u{1F511}"] {
+        let value = hyper::header::HeaderValue::from_bytes(bad.as_bytes()).unwrap();
+        let client: hyper_util::client::legacy::Client<_, http_body_util::Full<bytes::Bytes>> =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http();
+        let request = hyper::Request::builder()
+            .method("POST")
+            .uri(&url)
+            .header("Authorization", auth.as_str())
+            .header("Idempotency-Key", value)
+            .body(http_body_util::Full::new(bytes::Bytes::new()))
+            .unwrap();
+        let response = client.request(request).await.unwrap();
+        assert_eq!(response.status().as_u16(), 400, "{bad:?}");
+    }
+    // Nothing was charged.
+    let r = server.api("GET", "/v1/usage", &key, "").await;
+    let ai = r.body["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric"] == "ai_query")
+        .unwrap()
+        .clone();
+    assert_eq!(ai["used"], 0, "{ai:?}");
     server.stop().await;
 }

@@ -356,11 +356,13 @@ async fn api_request(app: &App, req: Request<Incoming>, request_id: &str) -> Cor
             .get(hyper::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
+        // Kept (lossily) even when it is not visible ASCII: dropping it made
+        // the write run as if no key had been sent, where the key's own
+        // check answers 400 `invalid_idempotency_key`.
         idempotency_key: parts
             .headers
             .get("idempotency-key")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
         body,
     };
     app.api.handle(request, request_id).await
