@@ -28,7 +28,7 @@ from receiver import Receiver  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = 24
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 50
 
 
 def toml_list(values: list[str]) -> str:
