@@ -346,6 +346,13 @@ def run(args: argparse.Namespace, work: Path, shots: Path) -> None:
         a.shot("usage")
         check(after == before + 1, f"#events-today went from {before} to {after}")
 
+        # The remaining pages, for their screenshots (and the secret check below).
+        for page, marker in (("/admin/jobs", "main"), ("/admin/alerting", "main")):
+            a.get(page)
+            a.find(marker)
+            check(a.path().startswith(page), f"{page} opens")
+            a.shot(page.rsplit("/", 1)[-1])
+
         # For the README: the list with a few more incidents of another connector (made with
         # the CLI and signed events, so nothing above counts them), one of them acknowledged.
         ledger = receiver.create_connector(TENANT, "SAP ledger")
