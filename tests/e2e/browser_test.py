@@ -128,7 +128,12 @@ class Session:
         return re.sub(r"^https?://[^/]+", "", self.driver.current_url)
 
     def find(self, css: str):
-        return self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, css)))
+        try:
+            return self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, css)))
+        except TimeoutException:
+            alert = self.driver.find_elements(By.CSS_SELECTOR, "[role=alert]")
+            said = f"; it says: {alert[0].text!r}" if alert else ""
+            raise Failed(f"no {css} on {self.path()} ({self.driver.title!r}){said}") from None
 
     def submit(self, form_css: str) -> None:
         """Submits a form by its submit button, as a user clicks it, and waits for the next page."""
