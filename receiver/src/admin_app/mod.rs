@@ -1243,7 +1243,7 @@ const ALERTING: [(&str, &str, &str); 3] = [
     (
         "rules",
         "Alert rules",
-        "{\n  \"name\": \"Payroll failures\",\n  \"matchers\": {},\n  \"on\": [\"opened\"],\n  \"channel\": \"log\"\n}",
+        "{\n  \"name\": \"Payroll failures\",\n  \"kinds\": [\"opened\", \"reopened\"],\n  \"matchers\": {},\n  \"channel\": \"log\"\n}",
     ),
     (
         "silences",
@@ -1253,6 +1253,6 @@ const ALERTING: [(&str, &str, &str); 3] = [
     (
         "windows",
         "Maintenance windows",
-        "{\n  \"matchers\": {\"connector_id\": \"<one of your connector ids>\"},\n  \"schedule\": \"0 2 * * SUN\",\n  \"duration\": 7200,\n  \"timezone\": \"UTC\"\n}",
+        "{\n  \"matchers\": {\"connector_id\": \"<one of your connector ids>\"},\n  \"schedule\": [{\"cron\": \"0 2 * * SUN\", \"time_zone\": \"UTC\"}],\n  \"duration\": 7200,\n  \"comment\": \"weekly maintenance\"\n}",
     ),
 ];
