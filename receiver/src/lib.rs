@@ -42,6 +42,7 @@ pub mod diskspace;
 pub mod health;
 pub mod https;
 pub mod metrics;
+pub mod ops;
 pub mod retention;
 pub mod serve;
 pub mod server;

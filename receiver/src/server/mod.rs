@@ -359,6 +359,7 @@ async fn api_request(app: &App, req: Request<Incoming>, request_id: &str) -> Cor
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
         body,
+        via: crate::api::Via::Api,
     };
     app.api.handle(request, request_id).await
 }

@@ -23,6 +23,7 @@ use uuid::Uuid;
 mod admin;
 mod alerts;
 mod retention;
+mod writes;
 
 use super::alerts::{AlertFilter, NewNotification};
 use super::db::{
