@@ -3,8 +3,11 @@
 --
 -- idempotency_keys: the first answer to a write sent with an
 -- `Idempotency-Key` header, per tenant, so a retry within 24 h gets it
--- again and changes nothing. fingerprint is the SHA-256 (hex) of method,
--- path and body: the same key with another request is refused. status is
+-- again and changes nothing. idem_key is the SHA-256 (hex) of the key and
+-- body the answer sealed with a keystream of the key (an answer may hold a
+-- secret shown once: the store never holds it in the clear; see
+-- api/idempotency.rs). fingerprint is the SHA-256 (hex) of method, path
+-- and body: the same key with another request is refused. status is
 -- NULL while the first request is still being answered (only writes the
 -- serving writer applies — incident commands — leave such a row between
 -- two transactions; every other write stores its answer in the

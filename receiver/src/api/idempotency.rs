@@ -18,6 +18,15 @@
 //!
 //! Only successful answers are stored: a refused write changed nothing,
 //! and its retry is judged again (and refused again while nothing changed).
+//!
+//! Some answers hold a secret shown once (a new connector's secret, a new
+//! API key, of which only the hash is stored otherwise). So the store
+//! never holds a key or an answer in the clear: a row is found by the
+//! SHA-256 of the key ([`Key::id`]), and the answer's body is sealed with
+//! a keystream derived from the key itself and the request's fingerprint
+//! (SHA-256 in counter mode, [`Key::seal`]): only a client that sends the
+//! key again can read it back. (A client should use random keys, e.g.
+//! UUIDs, as the IETF draft says; a guessable key protects nothing.)
 
 use std::time::Duration;
 
@@ -33,6 +42,68 @@ pub const TTL: Duration = Duration::from_secs(24 * 3600);
 pub const CLAIM_TTL: Duration = Duration::from_secs(120);
 /// The longest key.
 pub const MAX_KEY_LEN: usize = 255;
+
+/// A checked `Idempotency-Key`.
+#[derive(Debug, Clone)]
+pub struct Key {
+    raw: String,
+    /// What the store finds the key's row by: SHA-256 (hex) of the key.
+    pub id: String,
+}
+
+impl Key {
+    /// A header value as a key, or 400 `invalid_idempotency_key`.
+    pub fn parse(raw: &str) -> Result<Self, Refusal> {
+        check_key(raw)?;
+        let mut h = Sha256::new();
+        h.update(b"erpops idempotency key\n");
+        h.update(raw.as_bytes());
+        Ok(Key {
+            raw: raw.to_owned(),
+            id: hex::encode(h.finalize()),
+        })
+    }
+
+    /// XORs `data` with the keystream of this key and `fingerprint`.
+    fn xor(&self, fingerprint: &str, data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(data.len());
+        for (i, chunk) in data.chunks(32).enumerate() {
+            let mut h = Sha256::new();
+            h.update(b"erpops idempotent answer\n");
+            h.update(self.raw.as_bytes());
+            h.update(b"\n");
+            h.update(fingerprint.as_bytes());
+            h.update((i as u64).to_be_bytes());
+            let block = h.finalize();
+            out.extend(chunk.iter().zip(block.iter()).map(|(a, b)| a ^ b));
+        }
+        out
+    }
+
+    /// An answer as stored: its status, its `Content-Type` (the only
+    /// header a write's answer has) and its body sealed (hex).
+    pub fn seal(&self, response: &CoreResponse, fingerprint: &str) -> StoredAnswer {
+        let mut answer = stored(response, fingerprint);
+        answer.body = hex::encode(self.xor(fingerprint, &response.body));
+        answer
+    }
+
+    /// What a request with this key gets when the key already has a row:
+    /// the first answer again, 422 for another request, 409 while the first
+    /// is still being answered.
+    pub fn open(&self, answer: &StoredAnswer, fingerprint: &str) -> Result<CoreResponse, Refusal> {
+        let mut response = replay(answer, fingerprint)?;
+        let sealed = hex::decode(answer.body.as_bytes()).map_err(|_| {
+            (
+                503,
+                "store_unavailable",
+                "a stored answer cannot be read; retry with a new Idempotency-Key".to_owned(),
+            )
+        })?;
+        response.body = self.xor(fingerprint, &sealed);
+        Ok(response)
+    }
+}
 
 /// Checks an `Idempotency-Key` value: 1 to 255 printable ASCII characters.
 pub fn check_key(key: &str) -> Result<(), Refusal> {
@@ -59,9 +130,9 @@ pub fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
     hex::encode(h.finalize())
 }
 
-/// An answer as stored (its `Content-Type`, the only header a write's
-/// answer has, and its body).
-pub fn stored(response: &CoreResponse, fingerprint: &str) -> StoredAnswer {
+/// An answer as it is (its `Content-Type` and its body in the clear;
+/// [`Key::seal`] seals the body).
+fn stored(response: &CoreResponse, fingerprint: &str) -> StoredAnswer {
     StoredAnswer {
         fingerprint: fingerprint.to_owned(),
         status: Some(response.status),
@@ -75,10 +146,8 @@ pub fn stored(response: &CoreResponse, fingerprint: &str) -> StoredAnswer {
     }
 }
 
-/// What a request with a key that already has a stored row gets: the
-/// first answer again, 422 for another request, 409 while the first is
-/// still being answered.
-pub fn replay(answer: &StoredAnswer, fingerprint: &str) -> Result<CoreResponse, Refusal> {
+/// The stored answer as a response (body as stored), or the refusal.
+fn replay(answer: &StoredAnswer, fingerprint: &str) -> Result<CoreResponse, Refusal> {
     if answer.fingerprint != fingerprint {
         return Err((
             422,

@@ -136,7 +136,7 @@ struct Ctx {
     via: Via,
     request_id: String,
     /// The `Idempotency-Key`, checked.
-    key: Option<String>,
+    key: Option<idempotency::Key>,
     /// The request's fingerprint.
     fingerprint: String,
 }
@@ -771,7 +771,7 @@ fn transact_on(
     let result: Result<Outcome, Refusal> = (|| {
         if let Some(key) = &ctx.key {
             if let Some(a) = store
-                .idempotent_answer(tenant, key, now)
+                .idempotent_answer(tenant, &key.id, now)
                 .map_err(store_refusal)?
             {
                 return Ok(Outcome::Replay(a));
@@ -784,11 +784,11 @@ fn transact_on(
             store.insert_audit(&row).map_err(store_refusal)?;
         }
         if let Some(key) = &ctx.key {
-            let answer = idempotency::stored(&done.response, &ctx.fingerprint);
+            let answer = key.seal(&done.response, &ctx.fingerprint);
             store
                 .put_idempotent_answer(
                     tenant,
-                    key,
+                    &key.id,
                     &answer,
                     now,
                     now.saturating_add(idempotency::TTL),
@@ -807,7 +807,10 @@ fn transact_on(
         }
         Ok(Outcome::Replay(answer)) => {
             let _ = store.tx_end(false);
-            idempotency::replay(&answer, &ctx.fingerprint)
+            match &ctx.key {
+                Some(key) => key.open(&answer, &ctx.fingerprint),
+                None => Err(unavailable("a replay without a key")),
+            }
         }
         Err(refusal) => {
             let _ = store.tx_end(false);
@@ -815,8 +818,8 @@ fn transact_on(
             // won): its answer, now committed, is the one to give.
             if refusal.1 == "idempotency_key_in_use" {
                 if let Some(key) = &ctx.key {
-                    if let Ok(Some(a)) = store.idempotent_answer(tenant, key, clock::now()) {
-                        return idempotency::replay(&a, &ctx.fingerprint);
+                    if let Ok(Some(a)) = store.idempotent_answer(tenant, &key.id, clock::now()) {
+                        return key.open(&a, &ctx.fingerprint);
                     }
                 }
             }
@@ -859,14 +862,16 @@ impl Api {
             Route::Write(w) => w,
         };
         params.only(&[])?;
-        if let Some(key) = &req.idempotency_key {
-            idempotency::check_key(key)?;
-        }
+        let key = req
+            .idempotency_key
+            .as_deref()
+            .map(idempotency::Key::parse)
+            .transpose()?;
         let ctx = Ctx {
             principal: principal.clone(),
             via: req.via,
             request_id: request_id.to_owned(),
-            key: req.idempotency_key.clone(),
+            key,
             fingerprint: idempotency::fingerprint(req.method.as_str(), &req.path, &req.body),
         };
         if let Write::Incident(id, action) = write {
@@ -1006,7 +1011,7 @@ impl Api {
                     let _ = self
                         .on_write_connection(move |store| {
                             store
-                                .finish_idempotency_claim(&t, &key, None, clock::now())
+                                .finish_idempotency_claim(&t, &key.id, None, clock::now())
                                 .map_err(store_refusal)
                         })
                         .await;
@@ -1014,7 +1019,10 @@ impl Api {
                 return Err(refusal);
             }
         };
-        let answer = idempotency::stored(&response, &ctx.fingerprint);
+        let answer = ctx
+            .key
+            .as_ref()
+            .map(|key| key.seal(&response, &ctx.fingerprint));
         let action_name = match action {
             "acknowledge" => "incident.acknowledge",
             "resolve" => "incident.resolve",
@@ -1037,15 +1045,17 @@ impl Api {
                 )
                 .map_err(|e| unavailable(&e))?;
                 store.tx_begin().map_err(store_refusal)?;
-                let done = store.insert_audit(&row).and_then(|()| match &ctx.key {
-                    Some(key) => store.finish_idempotency_claim(
-                        &ctx.principal.tenant,
-                        key,
-                        Some(&answer),
-                        now.saturating_add(idempotency::TTL),
-                    ),
-                    None => Ok(()),
-                });
+                let done = store
+                    .insert_audit(&row)
+                    .and_then(|()| match (&ctx.key, &answer) {
+                        (Some(key), Some(answer)) => store.finish_idempotency_claim(
+                            &ctx.principal.tenant,
+                            &key.id,
+                            Some(answer),
+                            now.saturating_add(idempotency::TTL),
+                        ),
+                        _ => Ok(()),
+                    });
                 let _ = store.tx_end(done.is_ok());
                 done.map_err(store_refusal)
             })
@@ -1064,15 +1074,15 @@ impl Api {
 fn claim(
     store: &mut dyn AnyStore,
     tenant: &str,
-    key: &str,
+    key: &idempotency::Key,
     fingerprint: &str,
 ) -> Result<Option<CoreResponse>, Refusal> {
     let now = clock::now();
     if let Some(a) = store
-        .idempotent_answer(tenant, key, now)
+        .idempotent_answer(tenant, &key.id, now)
         .map_err(store_refusal)?
     {
-        return idempotency::replay(&a, fingerprint).map(Some);
+        return key.open(&a, fingerprint).map(Some);
     }
     let pending = StoredAnswer {
         fingerprint: fingerprint.to_owned(),
@@ -1082,14 +1092,14 @@ fn claim(
     };
     match store.put_idempotent_answer(
         tenant,
-        key,
+        &key.id,
         &pending,
         now,
         now.saturating_add(idempotency::CLAIM_TTL),
     ) {
         Ok(()) => Ok(None),
-        Err(StoreError::Exists { .. }) => match store.idempotent_answer(tenant, key, now) {
-            Ok(Some(a)) => idempotency::replay(&a, fingerprint).map(Some),
+        Err(StoreError::Exists { .. }) => match store.idempotent_answer(tenant, &key.id, now) {
+            Ok(Some(a)) => key.open(&a, fingerprint).map(Some),
             _ => Err(idempotency::in_use()),
         },
         Err(e) => Err(store_refusal(e)),
