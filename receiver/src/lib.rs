@@ -46,6 +46,7 @@ pub mod health;
 pub mod https;
 pub mod logging;
 pub mod metrics;
+pub mod ops;
 pub mod retention;
 pub mod serve;
 pub mod server;

@@ -702,12 +702,11 @@ fn unescape(html: &str) -> String {
         .replace("&amp;", "&")
 }
 
-// The write pages below need the REST writes of wip/writes (POST
-// /v1/connectors, rotate, disable/enable, /v1/api-keys, rules, silences,
-// reopen): ignored until that branch is merged.
+// The write pages: through the REST writes (POST /v1/connectors, rotate,
+// disable/enable, /v1/api-keys, rules, silences, reopen), audited as the
+// admin app.
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the REST write routes of wip/writes (#24)"]
 async fn a_new_connectors_secret_is_shown_once_and_its_curl_snippet_works() {
     let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
@@ -794,12 +793,21 @@ async fn a_new_connectors_secret_is_shown_once_and_its_curl_snippet_works() {
     assert_eq!(page.element("connector-state"), "enabled");
     assert_eq!(browser.answers_holding(&secret), 1);
     assert_eq!(browser.answers_holding(&second), 1);
+    // Audited as the admin app, without the secrets.
+    let audit = server.api("GET", "/v1/audit", &key, "").await;
+    assert_eq!(audit.status, 200);
+    let rows = audit.body["data"].as_array().unwrap();
+    assert!(rows.len() >= 4, "{rows:?}");
+    assert!(rows
+        .iter()
+        .all(|r| r["actor"].as_str().unwrap().starts_with("admin_app:key_")));
+    let text = audit.body.to_string();
+    assert!(!text.contains(&secret) && !text.contains(&second));
     assert_not_logged(&[&key, &secret, &second]);
     server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the REST write routes of wip/writes (#24)"]
 async fn api_keys_are_shown_once_and_revoking_one_ends_its_session() {
     let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
@@ -860,7 +868,6 @@ async fn api_keys_are_shown_once_and_revoking_one_ends_its_session() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the REST write routes of wip/writes (#24)"]
 async fn rules_are_saved_shown_and_deleted_and_bad_json_is_explained() {
     let _serial = serial();
     let dir = tempfile::tempdir().unwrap();

@@ -550,6 +550,8 @@ impl AdminApp {
             query,
             authorization: None,
             idempotency_key: None,
+            // Audited as `admin_app:<key id>`.
+            via: crate::api::Via::AdminApp,
             body: body
                 .map(|b| Bytes::from(serde_json::to_vec(&b).unwrap_or_default()))
                 .unwrap_or_default(),

@@ -356,12 +356,14 @@ async fn api_request(app: &App, req: Request<Incoming>, request_id: &str) -> Cor
             .get(hyper::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
+        // As sent, even when not visible ASCII: the API refuses such a key
+        // (400) rather than acting as if none was sent.
         idempotency_key: parts
             .headers
             .get("idempotency-key")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
         body,
+        via: crate::api::Via::Api,
     };
     app.api.handle(request, request_id).await
 }
