@@ -517,6 +517,26 @@ async fn another_tenants_pages_and_ids_are_not_found() {
         .api("GET", &format!("/v1/incidents/{ib}"), &key_b, "")
         .await;
     assert_eq!(r.body["status"], "open");
+    // B's connector and B's key in A's write forms: 404, nothing changed.
+    let key_b_id = server_key_id(&server, "b");
+    for path in [
+        format!("/admin/connectors/{cb}/rotate"),
+        format!("/admin/connectors/{cb}/disable"),
+        format!("/admin/api-keys/{key_b_id}/revoke"),
+        format!("/admin/incidents/{ib}/reopen"),
+        "/admin/alerting/rules/nope/delete".to_owned(),
+    ] {
+        let r = a.post(&path, &[("csrf_token", &token)]).await;
+        assert_eq!(r.status, 404, "{path}: {}", r.text);
+    }
+    let r = server
+        .api("GET", &format!("/v1/connectors/{cb}"), &key_b, "")
+        .await;
+    assert_eq!(r.body["enabled"], true);
+    assert_eq!(
+        server.api("GET", "/v1/incidents", &key_b, "").await.status,
+        200
+    );
     // A crafted id cannot reach another route.
     let r = a.get("/admin/incidents/..%2F..%2Fusage").await;
     assert_eq!(r.status, 404);

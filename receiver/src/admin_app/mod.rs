@@ -310,7 +310,7 @@ impl AdminApp {
         };
         let query = crate::api::query::parse(req.query.as_deref()).unwrap_or_default();
         if get {
-            return self.page(api, &session, &segments, &query, &req, rid).await;
+            return self.page(api, &session, &segments, &query, rid).await;
         }
         let form = std::str::from_utf8(&req.body)
             .ok()
@@ -598,7 +598,6 @@ impl AdminApp {
         session: &Session,
         segments: &[&str],
         query: &[(String, String)],
-        _req: &AdminRequest,
         rid: &str,
     ) -> CoreResponse {
         let flash = flash_of(query);
@@ -858,10 +857,11 @@ impl AdminApp {
                 by,
             ));
         }
-        if let Some(note) = incident.get("last_note").and_then(Value::as_str) {
-            out.push((String::new(), "latest note".to_owned(), note.to_owned()));
-        }
+        // RFC 3339 times in UTC sort as text.
         out.sort_by(|a, b| a.0.cmp(&b.0));
+        if let Some(note) = incident.get("last_note").and_then(Value::as_str) {
+            out.push(("—".to_owned(), "latest note".to_owned(), note.to_owned()));
+        }
         out
     }
 
@@ -902,7 +902,7 @@ impl AdminApp {
         session: &Session,
         segments: &[&str],
         form: &[(String, String)],
-        _req: &AdminRequest,
+        req: &AdminRequest,
         rid: &str,
     ) -> CoreResponse {
         let nav = |active| self.nav(session, active);
@@ -965,12 +965,11 @@ impl AdminApp {
                 let (id, secret) = (pages::s(&a.json, "id"), pages::s(&a.json, "secret"));
                 if a.ok() && !secret.is_empty() {
                     return self.secret_page(
-                        session,
                         &nav("connectors"),
                         "Connector created",
                         id,
                         secret,
-                        _req,
+                        req,
                     );
                 }
                 let list = self
@@ -1004,14 +1003,7 @@ impl AdminApp {
                     .await;
                 let secret = pages::s(&a.json, "secret");
                 if a.ok() && !secret.is_empty() {
-                    return self.secret_page(
-                        session,
-                        &nav("connectors"),
-                        "Secret rotated",
-                        id,
-                        secret,
-                        _req,
-                    );
+                    return self.secret_page(&nav("connectors"), "Secret rotated", id, secret, req);
                 }
                 self.after_write(
                     session,
@@ -1198,7 +1190,6 @@ impl AdminApp {
     /// (never a redirect to a page that could show it again), not cached.
     fn secret_page(
         &self,
-        _session: &Session,
         nav: &Nav<'_>,
         title: &str,
         connector_id: &str,
