@@ -260,6 +260,24 @@ fn admin_command(args: &[&str]) -> AdminCommand {
 
 fn assert_security_headers(p: &Page) {
     let csp = p.header("content-security-policy");
+    // The page's inline stylesheet and script are exactly what the policy
+    // allows by hash (anything else inline would not run).
+    for (open, close, directive) in [
+        ("<style>", "</style>", "style-src"),
+        ("<script>", "</script>", "script-src"),
+    ] {
+        if let Some(at) = p.text.find(open) {
+            let body = &p.text[at + open.len()..];
+            let body = &body[..body.find(close).unwrap()];
+            use base64::Engine as _;
+            use sha2::Digest as _;
+            let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(body));
+            assert!(
+                csp.contains(&format!("{directive} 'sha256-{hash}'")),
+                "{directive} of {csp}"
+            );
+        }
+    }
     assert!(csp.starts_with("default-src 'none'"), "{csp}");
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     assert!(!csp.contains("unsafe-inline"), "{csp}");
@@ -766,6 +784,41 @@ async fn a_new_connectors_secret_is_shown_once_and_its_curl_snippet_works() {
         curl.starts_with(&format!("ERPOPS_URL='http://{}'", server.addr)),
         "{curl}"
     );
+
+    // The Python and Node snippets parse (where those tools exist).
+    let python = unescape(&created.element("snippet-python"));
+    let node = unescape(&created.element("snippet-node"));
+    for (tool, args, code) in [
+        (
+            "python3",
+            vec!["-c", "import ast, sys; ast.parse(sys.stdin.read())"],
+            &python,
+        ),
+        ("node", vec!["--check", "-"], &node),
+    ] {
+        let Ok(mut child) = std::process::Command::new(tool)
+            .args(&args)
+            .stdin(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+        else {
+            eprintln!("{tool} missing: its snippet was not parsed");
+            continue;
+        };
+        use std::io::Write as _;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(code.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{tool}: {}\n{code}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 
     // The snippet, pasted into bash, gets 202 and opens an incident.
     if let Some(out) = bash(&curl) {
