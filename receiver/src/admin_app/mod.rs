@@ -162,8 +162,9 @@ fn redirect(location: &str) -> CoreResponse {
     }
 }
 
-/// The headers every admin answer carries.
-fn secure(mut r: CoreResponse) -> CoreResponse {
+/// The headers every admin answer carries (the server adds them to the
+/// answers it gives before the app is reached, too: a form too large).
+pub fn secure(mut r: CoreResponse) -> CoreResponse {
     r.headers.extend([
         ("Content-Security-Policy", assets::csp().to_owned()),
         ("X-Frame-Options", "DENY".to_owned()),

@@ -392,20 +392,20 @@ async fn admin_request(
         {
             ReadBody::Complete(b) => b,
             ReadBody::TooLarge { .. } => {
-                return problem(
+                return crate::admin_app::secure(problem(
                     413,
                     "body_too_large",
                     "admin app forms are at most 64 KiB",
                     request_id,
-                )
+                ))
             }
             ReadBody::Failed => {
-                return problem(
+                return crate::admin_app::secure(problem(
                     408,
                     "body_read_failed",
                     "the form did not arrive completely in time",
                     request_id,
-                )
+                ))
             }
         }
     } else {
