@@ -137,19 +137,29 @@ async fn eventually(server: &TestServer, connector: &str, secret: &str, want: u1
     }
 }
 
-async fn setup() -> (tempfile::TempDir, TestServer) {
+/// A server with two tenants named after `tag` (the tests share one
+/// database when `ERPOPS_TEST_STORE` names a PostgreSQL one).
+async fn setup(tag: &str) -> (tempfile::TempDir, TestServer, String, String) {
+    // One start at a time: on an empty PostgreSQL database two first
+    // starts at once can collide creating `schema_migrations` (its DDL
+    // runs before the migration lock is taken).
+    static STARTING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path()).await;
-    server.tenant("a", "professional", "redact");
-    server.tenant("b", "professional", "redact");
-    (dir, server)
+    let server = {
+        let _one = STARTING.lock().await;
+        start(dir.path()).await
+    };
+    let (a, b) = (format!("{tag}_a"), format!("{tag}_b"));
+    server.tenant(&a, "professional", "redact");
+    server.tenant(&b, "professional", "redact");
+    (dir, server, a, b)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connectors_and_api_keys_with_their_audit_rows() {
-    let (_dir, mut server) = setup().await;
-    let (key_a_id, key_a) = server.api_key("a");
-    let (_, key_b) = server.api_key("b");
+    let (_dir, mut server, a, b) = setup("keys").await;
+    let (key_a_id, key_a) = server.api_key(&a);
+    let (_, key_b) = server.api_key(&b);
 
     // Create: 201 with the secret, once.
     let r = api(
@@ -168,7 +178,7 @@ async fn connectors_and_api_keys_with_their_audit_rows() {
     assert!(secret.bytes().all(|b| b.is_ascii_hexdigit()));
     assert_eq!(
         (created["tenant_id"].as_str(), created["enabled"].as_bool()),
-        (Some("a"), Some(true))
+        (Some(a.as_str()), Some(true))
     );
     let got = api(&server, "GET", &format!("/v1/connectors/{id}"), &key_a, "").await;
     expect(&got, 200, None, "get");
@@ -369,9 +379,9 @@ async fn connectors_and_api_keys_with_their_audit_rows() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idempotent_retry_gets_the_first_answer_and_changes_nothing() {
-    let (_dir, mut server) = setup().await;
-    let (_, key_a) = server.api_key("a");
-    let (_, key_b) = server.api_key("b");
+    let (_dir, mut server, a, b) = setup("idem").await;
+    let (_, key_a) = server.api_key(&a);
+    let (_, key_b) = server.api_key(&b);
     let body = r#"{"name":"gl"}"#;
     let first = call(&server, "POST", "/v1/connectors", &key_a, Some("k-1"), body).await;
     expect(&first, 201, None, "first");
@@ -462,7 +472,7 @@ async fn an_idempotent_retry_gets_the_first_answer_and_changes_nothing() {
 
     // Incident commands: the retry of an acknowledge is its first answer,
     // not 409 already_acknowledged.
-    let (c, s) = server.connector("a");
+    let (c, s) = server.connector(&a);
     let r = post_signed(&server, &c, &s, &body_of(&c)).await;
     let incident = r.body["incident_id"].as_str().unwrap().to_owned();
     let path = format!("/v1/incidents/{incident}/acknowledge");
@@ -514,11 +524,11 @@ fn body_of(connector: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rules_silences_windows_heartbeats_and_jobs_of_one_tenant() {
-    let (_dir, mut server) = setup().await;
-    let (_, key_a) = server.api_key("a");
-    let (_, key_b) = server.api_key("b");
-    let (ca, sa) = server.connector("a");
-    let (cb, _) = server.connector("b");
+    let (_dir, mut server, a, b) = setup("config").await;
+    let (_, key_a) = server.api_key(&a);
+    let (_, key_b) = server.api_key(&b);
+    let (ca, sa) = server.connector(&a);
+    let (cb, _) = server.connector(&b);
 
     // Rules: create, replace, read, refusals, isolation.
     let r = api(
