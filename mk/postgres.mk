@@ -20,12 +20,13 @@ deps-postgres:
 ## against the ssl=on server), two receivers on one database, the records
 ## cache on PostgreSQL, a burst against the server's default
 ## max_connections (100), the HTTP ladder and an admin command with
-## --store postgres://… (bounded: each step under 2 min).
+## --store postgres://…, and the REST writes (#24) on a PostgreSQL store
+## (bounded: each step under 2 min).
 test-postgres: deps-postgres
 	@# Built first, so the timeouts below bound the runs, not a cold compile.
 	$(CARGO) test -q --no-run -p erpops-receiver --test store_suite --test two_receivers --test http \
 	  --test record_cache --test pg_burst --test round_trips --test two_processes --test many_tenants \
-	  --test engine_partitions --test jobs
+	  --test engine_partitions --test jobs --test rest_writes --test admin_app
 	$(CARGO) build -q -p erpops-receiver --bin erpops
 	@# libpq's PGSSLMODE/PGSSLROOTCERT apply to URLs that do not say: a
 	@# developer's own must not change the suites.
@@ -47,9 +48,14 @@ test-postgres: deps-postgres
 	ERPOPS_TEST_PG="$$url/postgres" timeout 120 $(CARGO) test -q -p erpops-receiver --test two_processes --test many_tenants; \
 	tests/postgres/server.sh createdb "$$dir" "$$port" ladder; \
 	ERPOPS_TEST_STORE="$$url/ladder" timeout 120 $(CARGO) test -q -p erpops-receiver --test http every_rung_of_the_ladder; \
+	tests/postgres/server.sh createdb "$$dir" "$$port" adminapp; \
+	ERPOPS_TEST_STORE="$$url/adminapp" timeout 120 $(CARGO) test -q -p erpops-receiver --test admin_app \
+	  sign_in_work_an_incident_and_sign_out; \
 	tests/postgres/server.sh createdb "$$dir" "$$port" jobs; \
 	ERPOPS_TEST_STORE="$$url/jobs" timeout 120 $(CARGO) test -q -p erpops-receiver --test jobs \
 	  a_job_is_tracked_run_by_run_and_its_timers_survive_a_restart; \
+	tests/postgres/server.sh createdb "$$dir" "$$port" writes; \
+	ERPOPS_TEST_STORE="$$url/writes" timeout 120 $(CARGO) test -q -p erpops-receiver --test rest_writes; \
 	timeout 60 $(CARGO) run -q -p erpops-receiver --bin erpops -- admin --store "$$url/ladder" tenants list | grep -q '^acme'; \
 	timeout 60 $(CARGO) run -q -p erpops-receiver --bin erpops -- admin \
 	  --store "postgres://erpops@localhost:$$tlsport/postgres?sslmode=verify-full&sslrootcert=$$tlsdir/tls/ca.pem" \

@@ -39,6 +39,11 @@ fn check_tenant_id(id: &str) -> Result<(), String> {
     }
 }
 
+/// An operation's refusal as the CLI prints it.
+fn op(e: crate::ops::OpError) -> String {
+    e.to_string()
+}
+
 fn parse_connector(id: &str) -> Result<Uuid, String> {
     Uuid::parse_str(id.trim()).map_err(|_| format!("{id:?} is not a connector UUID"))
 }
@@ -89,14 +94,11 @@ pub fn run_on(store: &mut dyn AdminStore, command: &AdminCommand) -> Result<Stri
             Ok(format!("tenant {id} active"))
         }
         AdminCommand::Connectors(ConnectorCommand::Create { tenant, name }) => {
-            let id = clock::new_uuid()?;
-            let secret = clock::new_secret()?;
-            store
-                .create_connector(&id, tenant, name, &secret, now)
-                .map_err(err)?;
+            let new = crate::ops::create_connector(store, tenant, name, now).map_err(op)?;
             Ok(format!(
-                "connector_id: {id}\nsecret: {secret}\n(the secret is shown only now; store it in \
-                 the sender's secret manager)"
+                "connector_id: {}\nsecret: {}\n(the secret is shown only now; store it in the \
+                 sender's secret manager)",
+                new.id, new.secret
             ))
         }
         AdminCommand::Connectors(ConnectorCommand::List { tenant }) => {
@@ -112,9 +114,9 @@ pub fn run_on(store: &mut dyn AdminStore, command: &AdminCommand) -> Result<Stri
         }
         AdminCommand::Connectors(ConnectorCommand::Rotate { id, overlap_secs }) => {
             let id = parse_connector(id)?;
-            let secret = clock::new_secret()?;
-            let until = now.saturating_add(Duration::from_secs(*overlap_secs));
-            store.rotate_secret(&id, &secret, until, now).map_err(err)?;
+            let (secret, until) =
+                crate::ops::rotate_secret(store, &id, Duration::from_secs(*overlap_secs), now)
+                    .map_err(|e| format!("--overlap-secs: {e}"))?;
             Ok(format!(
                 "connector_id: {id}\nsecret: {secret}\nprevious secrets verify until {until}\n(the \
                  secret is shown only now)"
@@ -126,11 +128,7 @@ pub fn run_on(store: &mut dyn AdminStore, command: &AdminCommand) -> Result<Stri
             Ok(format!("connector {id} disabled"))
         }
         AdminCommand::ApiKeys(ApiKeyCommand::Create { tenant, label }) => {
-            let key = clock::new_api_key()?;
-            let id = format!("key_{}", hex::encode(clock::random_bytes::<8>()?));
-            store
-                .create_api_key(&id, tenant, &clock::hash_api_key(&key), label, now)
-                .map_err(err)?;
+            let (id, key) = crate::ops::create_api_key(store, tenant, label, now).map_err(op)?;
             Ok(format!(
                 "key_id: {id}\napi_key: {key}\n(the key is shown only now; only its hash is stored)"
             ))

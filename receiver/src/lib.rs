@@ -21,6 +21,7 @@
 //! - [`demo`]: `serve --demo`.
 //! - [`admin`]: `erpops admin`; [`backup`]: its `backup` and `restore`.
 //! - [`admin_app`]: the browser app at `/admin` (sessions, CSRF, pages).
+//! - [`logging`]: the log filter (no statement parameters, at any level).
 //! - [`diskspace`]: why a SQLite store could not be opened, when it is space.
 //! - [`alerts`]: notifications from the core's alerting, their delivery
 //!   (log, signed webhook) and their admin commands.
@@ -43,7 +44,9 @@ pub mod demo;
 pub mod diskspace;
 pub mod health;
 pub mod https;
+pub mod logging;
 pub mod metrics;
+pub mod ops;
 pub mod retention;
 pub mod serve;
 pub mod server;

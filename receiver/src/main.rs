@@ -20,15 +20,15 @@ fn fail(message: &str) -> ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // Logs go to stderr; they never carry secrets or bodies.
+    // Logs go to stderr; they never carry secrets or bodies (the filter
+    // keeps the PostgreSQL client's statement parameters out at any level).
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         // Colour only on a terminal: log files and journald get plain text.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("ERPOPS_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
+        .with_env_filter(erpops_receiver::logging::filter(
+            std::env::var("ERPOPS_LOG").ok().as_deref(),
+        ))
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

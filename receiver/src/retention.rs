@@ -13,6 +13,11 @@
 //! | notifications   | 30 days            | when it was recorded; only delivered or failed ones (a pending one is never dropped) |
 //! | incidents       | 90 days            | its last change; only resolved ones, with their history |
 //!
+//! The audit log of the REST writes is kept as long as events (365 days
+//! when events are kept forever: an audit trail outlives what it audits
+//! only within reason). Idempotent answers go 24 hours after they were
+//! given.
+//!
 //! Replay keys and quota rows are not settings: they go as soon as they can
 //! no longer answer anything (a replay key past its expiry, a quota row
 //! past its window). The writer deletes expired rows in small batches
@@ -154,7 +159,10 @@ impl Retention {
     pub fn cutoff(&self, kind: Prunable, now: Timestamp) -> Option<Timestamp> {
         let kept = match kind {
             // A replay key carries its own expiry: it goes once that passed.
-            Prunable::ReplayKeys => return Some(now),
+            Prunable::ReplayKeys | Prunable::IdempotencyKeys => return Some(now),
+            Prunable::Audit => self
+                .events
+                .unwrap_or(DAY * crate::api::audit::FOREVER_EVENTS_DAYS),
             Prunable::Events => self.events?,
             Prunable::Notifications => self.notifications?,
             Prunable::Incidents => self.incidents?,

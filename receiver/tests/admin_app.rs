@@ -59,8 +59,9 @@ impl std::io::Write for LogWriter {
 fn capture_logs() {
     static ONCE: OnceLock<()> = OnceLock::new();
     ONCE.get_or_init(|| {
+        // The binary's filter at its most verbose.
         let _ = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
+            .with_env_filter(erpops_receiver::logging::filter(Some("trace")))
             .with_writer(|| LogWriter)
             .with_ansi(false)
             .try_init();
@@ -73,7 +74,12 @@ fn assert_not_logged(secrets: &[&str]) {
     assert!(!text.is_empty(), "the log capture saw nothing");
     for s in secrets {
         assert!(!s.is_empty());
-        assert!(!text.contains(s), "a secret or key was logged");
+        if let Some(at) = text.find(s) {
+            let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+            let line = text[line_start..line_end].replace(s, "<SECRET>");
+            panic!("a secret or key was logged: {line}");
+        }
     }
 }
 
@@ -121,6 +127,8 @@ impl Page {
 struct Browser {
     base: String,
     jar: HashMap<String, String>,
+    /// Every answer's body and headers, to count where a secret appeared.
+    seen: Vec<String>,
 }
 
 fn urlencode(s: &str) -> String {
@@ -140,6 +148,7 @@ impl Browser {
         Browser {
             base: format!("http://{}", server.addr),
             jar: HashMap::new(),
+            seen: Vec::new(),
         }
     }
 
@@ -172,6 +181,7 @@ impl Browser {
             headers,
             text: String::from_utf8(bytes.to_vec()).unwrap(),
         };
+        self.seen.push(format!("{:?}\n{}", page.headers, page.text));
         for c in page.set_cookies() {
             let (pair, attrs) = c.split_once(';').unwrap_or((&c, ""));
             let (name, value) = pair.split_once('=').unwrap();
@@ -199,6 +209,11 @@ impl Browser {
         let token = login.csrf();
         self.post("/admin/login", &[("csrf_token", &token), ("api_key", key)])
             .await
+    }
+
+    /// How many answers so far held `text` (headers or body).
+    fn answers_holding(&self, text: &str) -> usize {
+        self.seen.iter().filter(|a| a.contains(text)).count()
     }
 
     /// A page's CSRF token (every signed-in page's sign-out form has one).
@@ -245,6 +260,24 @@ fn admin_command(args: &[&str]) -> AdminCommand {
 
 fn assert_security_headers(p: &Page) {
     let csp = p.header("content-security-policy");
+    // The page's inline stylesheet and script are exactly what the policy
+    // allows by hash (anything else inline would not run).
+    for (open, close, directive) in [
+        ("<style>", "</style>", "style-src"),
+        ("<script>", "</script>", "script-src"),
+    ] {
+        if let Some(at) = p.text.find(open) {
+            let body = &p.text[at + open.len()..];
+            let body = &body[..body.find(close).unwrap()];
+            use base64::Engine as _;
+            use sha2::Digest as _;
+            let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(body));
+            assert!(
+                csp.contains(&format!("{directive} 'sha256-{hash}'")),
+                "{directive} of {csp}"
+            );
+        }
+    }
     assert!(csp.starts_with("default-src 'none'"), "{csp}");
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     assert!(!csp.contains("unsafe-inline"), "{csp}");
@@ -369,6 +402,13 @@ async fn sign_in_work_an_incident_and_sign_out() {
     let p = browser.get("/admin/usage").await;
     assert_eq!(p.status, 200);
     assert!(p.text.contains("id=\"events-today\"") && p.text.contains("id=\"ai-queries-month\""));
+    assert_eq!(p.element("events-today"), "1", "the event sent above");
+    assert_eq!(p.element("ai-queries-month"), "0");
+    assert!(p.text.contains("<svg id=\"usage-chart\""), "{}", p.text);
+    assert!(
+        p.text.contains("<desc id=\"usage-chart-desc\">"),
+        "a text alternative"
+    );
 
     // Sign out: the session is gone from the store, so the old cookie
     // leads back to the sign-in page.
@@ -495,6 +535,26 @@ async fn another_tenants_pages_and_ids_are_not_found() {
         .api("GET", &format!("/v1/incidents/{ib}"), &key_b, "")
         .await;
     assert_eq!(r.body["status"], "open");
+    // B's connector and B's key in A's write forms: 404, nothing changed.
+    let key_b_id = server_key_id(&server, "b");
+    for path in [
+        format!("/admin/connectors/{cb}/rotate"),
+        format!("/admin/connectors/{cb}/disable"),
+        format!("/admin/api-keys/{key_b_id}/revoke"),
+        format!("/admin/incidents/{ib}/reopen"),
+        "/admin/alerting/rules/nope/delete".to_owned(),
+    ] {
+        let r = a.post(&path, &[("csrf_token", &token)]).await;
+        assert_eq!(r.status, 404, "{path}: {}", r.text);
+    }
+    let r = server
+        .api("GET", &format!("/v1/connectors/{cb}"), &key_b, "")
+        .await;
+    assert_eq!(r.body["enabled"], true);
+    assert_eq!(
+        server.api("GET", "/v1/incidents", &key_b, "").await.status,
+        200
+    );
     // A crafted id cannot reach another route.
     let r = a.get("/admin/incidents/..%2F..%2Fusage").await;
     assert_eq!(r.status, 404);
@@ -643,5 +703,317 @@ async fn sign_in_is_throttled_after_five_failures() {
     erpops_receiver::clock::advance(Duration::from_secs(901));
     assert_eq!(browser.sign_in(&key).await.status, 303);
     assert_not_logged(&[&key]);
+    server.stop().await;
+}
+
+/// Runs `script` with bash; its stdout, or `None` when bash, curl or
+/// openssl is missing.
+fn bash(script: &str) -> Option<String> {
+    let have = |tool: &str| {
+        std::process::Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !(have("bash") && have("curl") && have("openssl")) {
+        eprintln!("bash, curl or openssl missing: the curl snippet was not run");
+        return None;
+    }
+    let out = std::process::Command::new("bash")
+        .args(["-c", script])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8(out.stdout).unwrap())
+}
+
+/// HTML text back to the characters it escapes (for a snippet in `<pre>`).
+fn unescape(html: &str) -> String {
+    html.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+// The write pages: through the REST writes (POST /v1/connectors, rotate,
+// disable/enable, /v1/api-keys, rules, silences, reopen), audited as the
+// admin app.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_connectors_secret_is_shown_once_and_its_curl_snippet_works() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = start_with(dir.path(), AdminAppSettings::default()).await;
+    server.tenant("a", "free", "redact");
+    let (_, key) = server.api_key("a");
+    let mut browser = Browser::new(&server);
+    assert_eq!(browser.sign_in(&key).await.status, 303);
+    let list = browser.get("/admin/connectors").await;
+    let token = list.csrf();
+    let created = browser
+        .post(
+            "/admin/connectors",
+            &[("csrf_token", &token), ("name", "Payroll batch")],
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.text);
+    assert_security_headers(&created);
+    let secret = created.element("one-time-secret");
+    assert_eq!(secret.len(), 64);
+    let connector = created.element("connector-id");
+    for id in [
+        "snippet-curl",
+        "snippet-cobol",
+        "snippet-python",
+        "snippet-node",
+    ] {
+        assert!(created.text.contains(&format!("<pre id=\"{id}\"")), "{id}");
+        assert!(
+            created.text.contains(&format!("data-copy-target=\"{id}\"")),
+            "{id}"
+        );
+    }
+    assert!(created.text.contains("class=\"copy"));
+    let curl = unescape(&created.element("snippet-curl"));
+    assert!(
+        curl.starts_with(&format!("ERPOPS_URL='http://{}'", server.addr)),
+        "{curl}"
+    );
+
+    // The Python and Node snippets parse (where those tools exist).
+    let python = unescape(&created.element("snippet-python"));
+    let node = unescape(&created.element("snippet-node"));
+    for (tool, args, code) in [
+        (
+            "python3",
+            vec!["-c", "import ast, sys; ast.parse(sys.stdin.read())"],
+            &python,
+        ),
+        ("node", vec!["--check", "-"], &node),
+    ] {
+        let Ok(mut child) = std::process::Command::new(tool)
+            .args(&args)
+            .stdin(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+        else {
+            eprintln!("{tool} missing: its snippet was not parsed");
+            continue;
+        };
+        use std::io::Write as _;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(code.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{tool}: {}\n{code}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    // The snippet, pasted into bash, gets 202 and opens an incident.
+    if let Some(out) = bash(&curl) {
+        assert_eq!(out.trim(), "202", "{curl}");
+        let incidents = browser.get("/admin/incidents").await;
+        assert!(
+            incidents.text.contains("PSFT_PAYROLL_BATCH"),
+            "{}",
+            incidents.text
+        );
+    }
+
+    // Nowhere else: the connector's pages, the list, a reload.
+    browser.get(&format!("/admin/connectors/{connector}")).await;
+    browser.get("/admin/connectors").await;
+    assert_eq!(browser.answers_holding(&secret), 1);
+
+    // Rotate: a new secret, shown once too; disable and enable.
+    let rotated = browser
+        .post(
+            &format!("/admin/connectors/{connector}/rotate"),
+            &[("csrf_token", &token), ("overlap_hours", "1")],
+        )
+        .await;
+    assert_eq!(rotated.status, 200, "{}", rotated.text);
+    let second = rotated.element("one-time-secret");
+    assert_ne!(second, secret);
+    let r = browser
+        .post(
+            &format!("/admin/connectors/{connector}/disable"),
+            &[("csrf_token", &token)],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let page = browser.get(&r.header("location")).await;
+    assert_eq!(page.element("connector-state"), "disabled");
+    let r = browser
+        .post(
+            &format!("/admin/connectors/{connector}/enable"),
+            &[("csrf_token", &token)],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let page = browser.get(&format!("/admin/connectors/{connector}")).await;
+    assert_eq!(page.element("connector-state"), "enabled");
+    assert_eq!(browser.answers_holding(&secret), 1);
+    assert_eq!(browser.answers_holding(&second), 1);
+    // Audited as the admin app, without the secrets.
+    let audit = server.api("GET", "/v1/audit", &key, "").await;
+    assert_eq!(audit.status, 200);
+    let rows = audit.body["data"].as_array().unwrap();
+    assert!(rows.len() >= 4, "{rows:?}");
+    assert!(rows
+        .iter()
+        .all(|r| r["actor"].as_str().unwrap().starts_with("admin_app:key_")));
+    let text = audit.body.to_string();
+    assert!(!text.contains(&secret) && !text.contains(&second));
+    assert_not_logged(&[&key, &secret, &second]);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_keys_are_shown_once_and_revoking_one_ends_its_session() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = start_with(dir.path(), AdminAppSettings::default()).await;
+    server.tenant("a", "free", "redact");
+    let (own_id, key) = server.api_key("a");
+    let mut admin = Browser::new(&server);
+    assert_eq!(admin.sign_in(&key).await.status, 303);
+    let page = admin.get("/admin/api-keys").await;
+    assert_eq!(page.status, 200);
+    assert!(page.text.contains(&format!("id=\"key-{own_id}\"")));
+    let token = page.csrf();
+    let created = admin
+        .post(
+            "/admin/api-keys",
+            &[("csrf_token", &token), ("label", "ops laptop")],
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.text);
+    let new_key = created.element("one-time-key");
+    assert!(new_key.starts_with("erpk_"));
+    let list = admin.get("/admin/api-keys").await;
+    assert!(list.text.contains("ops laptop"));
+    assert!(list.text.contains("class=\"revoke-key"));
+    assert_eq!(admin.answers_holding(&new_key), 1);
+
+    // The new key signs in elsewhere; revoking it here ends that session.
+    let mut laptop = Browser::new(&server);
+    assert_eq!(laptop.sign_in(&new_key).await.status, 303);
+    assert_eq!(laptop.get("/admin/incidents").await.status, 200);
+    let new_id = list
+        .text
+        .split("id=\"key-")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().to_owned())
+        .find(|id| *id != own_id)
+        .unwrap();
+    let r = admin
+        .post(
+            &format!("/admin/api-keys/{new_id}/revoke"),
+            &[("csrf_token", &token)],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let r = laptop.get("/admin/incidents").await;
+    assert_eq!(r.header("location"), "/admin/login?ended=1");
+    // Revoking the key in use signs this session out.
+    let r = admin
+        .post(
+            &format!("/admin/api-keys/{own_id}/revoke"),
+            &[("csrf_token", &token)],
+        )
+        .await;
+    assert_eq!(r.header("location"), "/admin/login?ended=1");
+    assert_eq!(admin.get("/admin/incidents").await.status, 303);
+    assert_not_logged(&[&key, &new_key]);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rules_are_saved_shown_and_deleted_and_bad_json_is_explained() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = start_with(dir.path(), AdminAppSettings::default()).await;
+    server.tenant("a", "free", "redact");
+    let (ca, sa) = server.connector("a");
+    let (_, key) = server.api_key("a");
+    let mut browser = Browser::new(&server);
+    assert_eq!(browser.sign_in(&key).await.status, 303);
+    let page = browser.get("/admin/alerting").await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    let token = page.csrf();
+    let r = browser
+        .post(
+            "/admin/alerting/rules",
+            &[
+                ("csrf_token", &token),
+                ("id", "payroll"),
+                ("body", "{not json"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.text.contains("role=\"alert\"") && r.text.contains("{not json"));
+    let r = browser
+        .post(
+            "/admin/alerting/rules",
+            &[
+                ("csrf_token", &token),
+                ("id", "payroll"),
+                (
+                    "body",
+                    "{\"kinds\": [\"opened\"], \"matchers\": {}, \"channel\": \"log\"}",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    let page = browser.get("/admin/alerting").await;
+    assert!(page.text.contains("id=\"rules-payroll\""));
+    let silence = format!(
+        "{{\"matchers\": {{\"connector_id\": \"{ca}\"}}, \"starts_at\": \"2026-01-01T00:00:00Z\", \"ends_at\": \"2099-01-01T00:00:00Z\"}}"
+    );
+    let r = browser
+        .post(
+            "/admin/alerting/silences",
+            &[("csrf_token", &token), ("id", "quiet"), ("body", &silence)],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    let r = browser
+        .post(
+            "/admin/alerting/rules/payroll/delete",
+            &[("csrf_token", &token)],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let page = browser.get("/admin/alerting").await;
+    assert!(!page.text.contains("id=\"rules-payroll\""));
+    assert!(page.text.contains("id=\"silences-quiet\""));
+
+    // Reopen a resolved incident from its page.
+    let id = incident(&server, &ca, &sa, "REOPEN_ME").await;
+    for action in ["resolve", "reopen"] {
+        let r = browser
+            .post(
+                &format!("/admin/incidents/{id}/{action}"),
+                &[("csrf_token", &token)],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{action}");
+    }
+    let page = browser.get(&format!("/admin/incidents/{id}")).await;
+    assert_eq!(page.element("incident-status"), "open");
     server.stop().await;
 }

@@ -386,7 +386,10 @@ async fn jobs_are_isolated_between_tenants_and_paged() {
     assert_eq!(r.status, 404);
     let r = server.api("GET", "/v1/jobs?bogus=1", &key_a, "").await;
     assert_eq!(r.status, 400);
+    // POST /v1/jobs sets a job (#24): without a body it is refused.
     let r = server.api("POST", "/v1/jobs", &key_a, "").await;
+    assert_eq!(r.status, 400);
+    let r = server.api("PATCH", "/v1/jobs", &key_a, "").await;
     assert_eq!(r.status, 405);
     let r = server.api("GET", "/v1/jobs", "erpk_wrong", "").await;
     assert_eq!(r.status, 401);

@@ -27,7 +27,8 @@ use erpops_receiver::store::alerts::{
     AlertFilter, Attempt, CustomPlan, NewNotification, WebhookRow,
 };
 use erpops_receiver::store::{
-    AnyStore, Cursor, EngineScope, EventFilter, Location, NewEvent, PgStore, Prunable, StoreError,
+    AnyStore, AuditRow, ConfigKind, Cursor, EngineScope, EventFilter, Location, NewEvent, PgStore,
+    Prunable, StoreError, StoredAnswer,
 };
 use uuid::Uuid;
 
@@ -107,6 +108,7 @@ suite!(
     alert_key_rows_restore_every_key,
     retention_deletes_expired_rows_in_bounded_batches,
     job_rows_and_job_configuration,
+    rest_write_rows,
     ai_queries_are_charged_and_events_counted_by_day,
 );
 
@@ -1447,6 +1449,234 @@ fn job_rows_and_job_configuration(store: &mut dyn AnyStore, loc: &Location) {
     assert_eq!(config.jobs, vec![job("PAYROLL")]);
     assert!(config.windows.is_empty());
     assert_eq!(store.list_jobs("t1", None, 10).unwrap().len(), 1);
+}
+
+/// The REST writes' rows (issue #24): idempotent answers (one per key,
+/// even from two connections at once; an expired one gives way), the
+/// audit log's pages, a tenant's silences beside operator-wide ones, and
+/// their retention.
+fn rest_write_rows(store: &mut dyn AnyStore, loc: &Location) {
+    seed(store);
+    store
+        .create_tenant("t2", "Two", "free", PiiPolicy::Redact, now())
+        .unwrap();
+    let t = now();
+    let answer = |fp: &str, status: Option<u16>| StoredAnswer {
+        fingerprint: fp.to_owned(),
+        status,
+        headers: vec![("Content-Type".to_owned(), "application/json".to_owned())],
+        body: "00ff".to_owned(),
+    };
+    store
+        .put_idempotent_answer("t1", "k", &answer("f1", Some(201)), t, later(t, 60))
+        .unwrap();
+    assert_eq!(
+        store.idempotent_answer("t1", "k", t).unwrap(),
+        Some(answer("f1", Some(201)))
+    );
+    assert_eq!(store.idempotent_answer("t2", "k", t).unwrap(), None);
+    assert!(matches!(
+        store.put_idempotent_answer("t1", "k", &answer("f2", Some(200)), t, later(t, 60)),
+        Err(StoreError::Exists { .. })
+    ));
+    // Expired: not answered, and the key can be used again.
+    assert_eq!(
+        store.idempotent_answer("t1", "k", later(t, 61)).unwrap(),
+        None
+    );
+    store
+        .put_idempotent_answer("t1", "k", &answer("f3", None), later(t, 61), later(t, 120))
+        .unwrap();
+    store
+        .finish_idempotency_claim("t1", "k", Some(&answer("f3", Some(200))), later(t, 999))
+        .unwrap();
+    assert_eq!(
+        store.idempotent_answer("t1", "k", later(t, 500)).unwrap(),
+        Some(answer("f3", Some(200)))
+    );
+    store
+        .put_idempotent_answer("t1", "c", &answer("f", None), t, later(t, 60))
+        .unwrap();
+    store.finish_idempotency_claim("t1", "c", None, t).unwrap();
+    assert_eq!(store.idempotent_answer("t1", "c", t).unwrap(), None);
+
+    // Two connections insert one key at once: the second waits for the
+    // first's transaction and then finds the key taken.
+    let mut other = loc.open_more().unwrap();
+    store.tx_begin().unwrap();
+    store
+        .put_idempotent_answer("t1", "race", &answer("a", Some(201)), t, later(t, 60))
+        .unwrap();
+    let racer = std::thread::spawn(move || {
+        other.tx_begin().unwrap();
+        let r = other.put_idempotent_answer("t1", "race", &answer("b", Some(201)), t, later(t, 60));
+        other.tx_end(false).unwrap();
+        r
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    store.tx_end(true).unwrap();
+    assert!(matches!(
+        racer.join().unwrap(),
+        Err(StoreError::Exists { .. })
+    ));
+    assert_eq!(
+        store
+            .idempotent_answer("t1", "race", t)
+            .unwrap()
+            .unwrap()
+            .fingerprint,
+        "a"
+    );
+
+    // The audit log: newest first, paged, since, per tenant.
+    for i in 0..5u64 {
+        store
+            .insert_audit(&AuditRow {
+                id: format!("aud_{i}"),
+                tenant_id: "t1".into(),
+                at: later(t, i),
+                actor: "api_key:key_1".into(),
+                key_id: "key_1".into(),
+                action: "rule.put".into(),
+                resource_type: "rule".into(),
+                resource_id: format!("r{i}"),
+                request_id: "req_1".into(),
+                detail: serde_json::json!({"n": i}),
+            })
+            .unwrap();
+    }
+    let page = store.list_audit("t1", None, None, 3).unwrap();
+    let ids: Vec<&str> = page.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["aud_4", "aud_3", "aud_2"]);
+    assert_eq!(page[0].json["detail"]["n"], 4);
+    let last = page.last().unwrap();
+    let cursor = Cursor {
+        at: last.at,
+        id: last.id.clone(),
+    };
+    assert_eq!(
+        store
+            .list_audit("t1", None, Some(&cursor), 10)
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        store
+            .list_audit("t1", Some(later(t, 3)), None, 10)
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(store.list_audit("t2", None, None, 10).unwrap().is_empty());
+
+    // Silences of a tenant beside an operator-wide one.
+    let silence = Silence {
+        id: "ops".into(),
+        matchers: erpops_core::alert::Matchers::default(),
+        starts_at: t,
+        ends_at: later(t, 60),
+        comment: None,
+    };
+    store.put_silence(&silence, t).unwrap();
+    let json = serde_json::to_string(&Silence {
+        id: "s1".into(),
+        ..silence.clone()
+    })
+    .unwrap();
+    store
+        .put_config_of(ConfigKind::Silence, "t1", "s1", &json, t)
+        .unwrap();
+    store
+        .put_config_of(ConfigKind::Silence, "t1", "s1", &json, t)
+        .unwrap();
+    for (tenant, id) in [("t2", "s1"), ("t1", "ops")] {
+        assert!(matches!(
+            store.put_config_of(ConfigKind::Silence, tenant, id, &json, t),
+            Err(StoreError::Exists { .. })
+        ));
+    }
+    assert_eq!(
+        store.config_owner(ConfigKind::Silence, "ops").unwrap(),
+        Some(None)
+    );
+    assert_eq!(
+        store.config_owner(ConfigKind::Silence, "s1").unwrap(),
+        Some(Some("t1".to_owned()))
+    );
+    assert_eq!(
+        store
+            .config_of(ConfigKind::Silence, "t1", None, 10)
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(store
+        .config_of(ConfigKind::Silence, "t2", None, 10)
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .config_one(ConfigKind::Silence, "t1", "ops")
+        .unwrap()
+        .is_none());
+    // The engine's configuration holds both.
+    assert_eq!(store.alert_config().unwrap().silences.len(), 2);
+    assert!(matches!(
+        store.delete_config_of(ConfigKind::Silence, "t2", "s1"),
+        Err(StoreError::NotFound { .. })
+    ));
+    store
+        .delete_config_of(ConfigKind::Silence, "t1", "s1")
+        .unwrap();
+    store.put_rule("t1", &rule("r1"), t).unwrap();
+    assert_eq!(
+        store
+            .config_of(ConfigKind::Rule, "t1", None, 10)
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // Heartbeats and API keys of a tenant.
+    store
+        .put_heartbeat(
+            &Heartbeat {
+                connector_id: cid(),
+                source: "NIGHTLY".into(),
+                period: Duration::from_secs(86_400),
+                grace: Duration::from_secs(60),
+                severity: Severity::Error,
+                paused: false,
+            },
+            t,
+        )
+        .unwrap();
+    assert_eq!(store.heartbeats_of("t1", None, 10).unwrap().len(), 1);
+    assert!(store.heartbeats_of("t2", None, 10).unwrap().is_empty());
+    store.create_api_key("key_1", "t1", "h1", "one", t).unwrap();
+    store
+        .create_api_key("key_2", "t1", "h2", "two", later(t, 1))
+        .unwrap();
+    let keys = store.list_api_keys("t1", None, 1).unwrap();
+    assert_eq!(keys[0].json["id"], "key_2");
+    assert!(keys[0].json["revoked_at"].is_null());
+    assert!(store.api_key_of("t2", "key_1").unwrap().is_none());
+
+    // Retention: expired answers go; audit rows by their time.
+    let n = store
+        .prune_expired(Prunable::IdempotencyKeys, later(t, 100), 100)
+        .unwrap();
+    assert_eq!(
+        n, 1,
+        "the race's answer, which expired at t+60 (k lives to t+999)"
+    );
+    assert_eq!(
+        store
+            .prune_expired(Prunable::Audit, later(t, 2), 100)
+            .unwrap(),
+        2
+    );
+    assert_eq!(store.list_audit("t1", None, None, 10).unwrap().len(), 3);
 }
 
 /// The AI-query charge (the core's shared-store protocol in one

@@ -162,8 +162,9 @@ fn redirect(location: &str) -> CoreResponse {
     }
 }
 
-/// The headers every admin answer carries.
-fn secure(mut r: CoreResponse) -> CoreResponse {
+/// The headers every admin answer carries (the server adds them to the
+/// answers it gives before the app is reached, too: a form too large).
+pub fn secure(mut r: CoreResponse) -> CoreResponse {
     r.headers.extend([
         ("Content-Security-Policy", assets::csp().to_owned()),
         ("X-Frame-Options", "DENY".to_owned()),
@@ -310,7 +311,7 @@ impl AdminApp {
         };
         let query = crate::api::query::parse(req.query.as_deref()).unwrap_or_default();
         if get {
-            return self.page(api, &session, &segments, &query, &req, rid).await;
+            return self.page(api, &session, &segments, &query, rid).await;
         }
         let form = std::str::from_utf8(&req.body)
             .ok()
@@ -550,6 +551,8 @@ impl AdminApp {
             query,
             authorization: None,
             idempotency_key: None,
+            // Audited as `admin_app:<key id>`.
+            via: crate::api::Via::AdminApp,
             body: body
                 .map(|b| Bytes::from(serde_json::to_vec(&b).unwrap_or_default()))
                 .unwrap_or_default(),
@@ -596,7 +599,6 @@ impl AdminApp {
         session: &Session,
         segments: &[&str],
         query: &[(String, String)],
-        _req: &AdminRequest,
         rid: &str,
     ) -> CoreResponse {
         let flash = flash_of(query);
@@ -856,10 +858,11 @@ impl AdminApp {
                 by,
             ));
         }
-        if let Some(note) = incident.get("last_note").and_then(Value::as_str) {
-            out.push((String::new(), "latest note".to_owned(), note.to_owned()));
-        }
+        // RFC 3339 times in UTC sort as text.
         out.sort_by(|a, b| a.0.cmp(&b.0));
+        if let Some(note) = incident.get("last_note").and_then(Value::as_str) {
+            out.push(("—".to_owned(), "latest note".to_owned(), note.to_owned()));
+        }
         out
     }
 
@@ -900,7 +903,7 @@ impl AdminApp {
         session: &Session,
         segments: &[&str],
         form: &[(String, String)],
-        _req: &AdminRequest,
+        req: &AdminRequest,
         rid: &str,
     ) -> CoreResponse {
         let nav = |active| self.nav(session, active);
@@ -963,12 +966,11 @@ impl AdminApp {
                 let (id, secret) = (pages::s(&a.json, "id"), pages::s(&a.json, "secret"));
                 if a.ok() && !secret.is_empty() {
                     return self.secret_page(
-                        session,
                         &nav("connectors"),
                         "Connector created",
                         id,
                         secret,
-                        _req,
+                        req,
                     );
                 }
                 let list = self
@@ -1002,14 +1004,7 @@ impl AdminApp {
                     .await;
                 let secret = pages::s(&a.json, "secret");
                 if a.ok() && !secret.is_empty() {
-                    return self.secret_page(
-                        session,
-                        &nav("connectors"),
-                        "Secret rotated",
-                        id,
-                        secret,
-                        _req,
-                    );
+                    return self.secret_page(&nav("connectors"), "Secret rotated", id, secret, req);
                 }
                 self.after_write(
                     session,
@@ -1196,7 +1191,6 @@ impl AdminApp {
     /// (never a redirect to a page that could show it again), not cached.
     fn secret_page(
         &self,
-        _session: &Session,
         nav: &Nav<'_>,
         title: &str,
         connector_id: &str,
@@ -1243,7 +1237,7 @@ const ALERTING: [(&str, &str, &str); 3] = [
     (
         "rules",
         "Alert rules",
-        "{\n  \"name\": \"Payroll failures\",\n  \"matchers\": {},\n  \"on\": [\"opened\"],\n  \"channel\": \"log\"\n}",
+        "{\n  \"name\": \"Payroll failures\",\n  \"kinds\": [\"opened\", \"reopened\"],\n  \"matchers\": {},\n  \"channel\": \"log\"\n}",
     ),
     (
         "silences",
@@ -1253,6 +1247,6 @@ const ALERTING: [(&str, &str, &str); 3] = [
     (
         "windows",
         "Maintenance windows",
-        "{\n  \"matchers\": {\"connector_id\": \"<one of your connector ids>\"},\n  \"schedule\": \"0 2 * * SUN\",\n  \"duration\": 7200,\n  \"timezone\": \"UTC\"\n}",
+        "{\n  \"matchers\": {\"connector_id\": \"<one of your connector ids>\"},\n  \"schedule\": [{\"cron\": \"0 2 * * SUN\", \"time_zone\": \"UTC\"}],\n  \"duration\": 7200,\n  \"comment\": \"weekly maintenance\"\n}",
     ),
 ];

@@ -693,7 +693,7 @@ pub fn chart(days: &[(String, u64)]) -> Markup {
                 rect x=(i * slot + 2) y=(H - BOTTOM - h) width=(slot.saturating_sub(4).max(1)) height=(h) fill="#1d5a96" {
                     title { (date) ": " (count) }
                 }
-                @if i % 7 == 0 || i + 1 == n {
+                @if (n - 1 - i) % 7 == 0 {
                     text x=(i * slot + 2) y=(H - 12) { (date.get(5..).unwrap_or(date)) }
                 }
             }

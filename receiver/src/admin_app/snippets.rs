@@ -56,83 +56,97 @@ pub fn all(
 /// bash: sets `ERPOPS_URL` first, builds the body with the current time,
 /// signs it with openssl and posts it; prints the status (202).
 pub fn curl(url: &str, connector_id: &str, secret: &str) -> String {
-    format!(
-        "ERPOPS_URL='{url}'\n\
-ERPOPS_CONNECTOR_ID='{connector_id}'\n\
-ERPOPS_SECRET='{secret}'\n\
-BODY='{{\"connector_id\":\"'\"$ERPOPS_CONNECTOR_ID\"'\",\"event_type\":\"payroll.batch.failed\",\"timestamp\":\"'\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"'\",\"severity\":\"error\",\"source\":\"PSFT_PAYROLL_BATCH\",\"message\":\"Exit code 1 at record 18441\"}}'\n\
-SIG=$(printf '%s' \"$BODY\" | openssl dgst -sha256 -hmac \"$ERPOPS_SECRET\" | awk '{{print $NF}}')\n\
-curl -sS -o /dev/null -w '%{{http_code}}\\n' -X POST \"$ERPOPS_URL/functions/v1/receive-event\" \\\n\
-  -H 'Content-Type: application/json' \\\n\
-  -H \"X-ERPOps-Connector-Id: $ERPOPS_CONNECTOR_ID\" \\\n\
-  -H \"X-ERPOps-Signature: sha256=$SIG\" \\\n\
-  --data-binary \"$BODY\""
-    )
+    [
+        format!("ERPOPS_URL='{url}'"),
+        format!("ERPOPS_CONNECTOR_ID='{connector_id}'"),
+        format!("ERPOPS_SECRET='{secret}'"),
+        "BODY='{\"connector_id\":\"'\"$ERPOPS_CONNECTOR_ID\"'\",\"event_type\":\"payroll.batch.failed\",\
+         \"timestamp\":\"'\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"'\",\"severity\":\"error\",\
+         \"source\":\"PSFT_PAYROLL_BATCH\",\"message\":\"Exit code 1 at record 18441\"}'"
+            .to_owned(),
+        "SIG=$(printf '%s' \"$BODY\" | openssl dgst -sha256 -hmac \"$ERPOPS_SECRET\" | awk '{print $NF}')"
+            .to_owned(),
+        "curl -sS -o /dev/null -w '%{http_code}\\n' -X POST \"$ERPOPS_URL/functions/v1/receive-event\" \\"
+            .to_owned(),
+        "  -H 'Content-Type: application/json' \\".to_owned(),
+        "  -H \"X-ERPOps-Connector-Id: $ERPOPS_CONNECTOR_ID\" \\".to_owned(),
+        "  -H \"X-ERPOps-Signature: sha256=$SIG\" \\".to_owned(),
+        "  --data-binary \"$BODY\"".to_owned(),
+    ]
+    .join("\n")
 }
 
 /// The C SDK's PAYNOTFY.cbl example pointed at this connector, built and
 /// run as a failed payroll step, and its body and signature posted.
 pub fn cobol(url: &str, connector_id: &str) -> String {
-    format!(
-        "# ffi-c/examples/cobol/PAYNOTFY.cbl from the C SDK, with this connector's id\n\
-export ERPOPS_URL='{url}'\n\
-export ERPOPS_SECRET='<the secret above>'\n\
-sed 's/3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d/{connector_id}/' PAYNOTFY.cbl > PAYNOTFY-{short}.cbl\n\
-cobc -x -fstatic-call -I \"$(pkg-config --variable=includedir erpops)\" \\\n\
-  -o PAYNOTFY PAYNOTFY-{short}.cbl -lERPOps\n\
-ERPOPS_RUN_PHASE=failed ERPOPS_EVENT_TIME=\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\" ./PAYNOTFY\n\
-curl --data-binary @body.json -H 'Content-Type: application/json' \\\n\
-  -H \"X-ERPOps-Signature: $(cat sig.txt)\" \\\n\
-  -H 'X-ERPOps-Connector-Id: {connector_id}' \\\n\
-  \"$ERPOPS_URL/functions/v1/receive-event\"",
-        short = connector_id.get(..8).unwrap_or(connector_id),
-    )
+    let short = connector_id.get(..8).unwrap_or(connector_id);
+    [
+        "# ffi-c/examples/cobol/PAYNOTFY.cbl from the C SDK, with this connector's id".to_owned(),
+        format!("export ERPOPS_URL='{url}'"),
+        "export ERPOPS_SECRET='<the secret above>'".to_owned(),
+        format!(
+            "sed 's/3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d/{connector_id}/' PAYNOTFY.cbl > PAYNOTFY-{short}.cbl"
+        ),
+        "cobc -x -fstatic-call -I \"$(pkg-config --variable=includedir erpops)\" \\".to_owned(),
+        format!("  -o PAYNOTFY PAYNOTFY-{short}.cbl -lERPOps"),
+        "ERPOPS_RUN_PHASE=failed ERPOPS_EVENT_TIME=\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\" ./PAYNOTFY"
+            .to_owned(),
+        "curl --data-binary @body.json -H 'Content-Type: application/json' \\".to_owned(),
+        "  -H \"X-ERPOps-Signature: $(cat sig.txt)\" \\".to_owned(),
+        format!("  -H 'X-ERPOps-Connector-Id: {connector_id}' \\"),
+        "  \"$ERPOPS_URL/functions/v1/receive-event\"".to_owned(),
+    ]
+    .join("\n")
 }
 
 /// Python: `erpops.signed_request` and the standard library's HTTP client.
 pub fn python(url: &str, connector_id: &str) -> String {
-    format!(
-        "# pip install erpops; export ERPOPS_SECRET='<the secret above>'\n\
-import os, urllib.request\n\
-from datetime import datetime, timezone\n\
-import erpops\n\
-\n\
-body, headers = erpops.signed_request(\n\
-    secret=os.environ[\"ERPOPS_SECRET\"].encode(),\n\
-    connector_id=\"{connector_id}\",\n\
-    event_type=\"payroll.batch.failed\",\n\
-    timestamp=datetime.now(timezone.utc),\n\
-    severity=\"error\",\n\
-    source=\"PSFT_PAYROLL_BATCH\",\n\
-    message=\"Exit code 1 at record 18441\",\n\
-)\n\
-request = urllib.request.Request(\n\
-    \"{url}/functions/v1/receive-event\", data=body, headers=headers, method=\"POST\"\n\
-)\n\
-print(urllib.request.urlopen(request).status)  # 202"
-    )
+    [
+        "# pip install erpops; export ERPOPS_SECRET='<the secret above>'".to_owned(),
+        "import os, urllib.request".to_owned(),
+        "from datetime import datetime, timezone".to_owned(),
+        "import erpops".to_owned(),
+        String::new(),
+        "body, headers = erpops.signed_request(".to_owned(),
+        "    secret=os.environ[\"ERPOPS_SECRET\"].encode(),".to_owned(),
+        format!("    connector_id=\"{connector_id}\","),
+        "    event_type=\"payroll.batch.failed\",".to_owned(),
+        "    timestamp=datetime.now(timezone.utc),".to_owned(),
+        "    severity=\"error\",".to_owned(),
+        "    source=\"PSFT_PAYROLL_BATCH\",".to_owned(),
+        "    message=\"Exit code 1 at record 18441\",".to_owned(),
+        ")".to_owned(),
+        "request = urllib.request.Request(".to_owned(),
+        format!(
+            "    \"{url}/functions/v1/receive-event\", data=body, headers=headers, method=\"POST\""
+        ),
+        ")".to_owned(),
+        "print(urllib.request.urlopen(request).status)  # 202".to_owned(),
+    ]
+    .join("\n")
 }
 
 /// Node 18+: `signedRequest` and the built-in `fetch`.
 pub fn node(url: &str, connector_id: &str) -> String {
-    format!(
-        "// npm install erpops; export ERPOPS_SECRET='<the secret above>'\n\
-const {{ signedRequest }} = require('erpops')\n\
-\n\
-const {{ body, headers }} = signedRequest(\n\
-  {{\n\
-    connector_id: '{connector_id}',\n\
-    event_type: 'payroll.batch.failed',\n\
-    timestamp: new Date(),\n\
-    severity: 'error',\n\
-    source: 'PSFT_PAYROLL_BATCH',\n\
-    message: 'Exit code 1 at record 18441',\n\
-  }},\n\
-  process.env.ERPOPS_SECRET,\n\
-)\n\
-fetch('{url}/functions/v1/receive-event', {{ method: 'POST', headers, body }})\n\
-  .then((res) => console.log(res.status)) // 202"
-    )
+    [
+        "// npm install erpops; export ERPOPS_SECRET='<the secret above>'".to_owned(),
+        "const { signedRequest } = require('erpops')".to_owned(),
+        String::new(),
+        "const { body, headers } = signedRequest(".to_owned(),
+        "  {".to_owned(),
+        format!("    connector_id: '{connector_id}',"),
+        "    event_type: 'payroll.batch.failed',".to_owned(),
+        "    timestamp: new Date(),".to_owned(),
+        "    severity: 'error',".to_owned(),
+        "    source: 'PSFT_PAYROLL_BATCH',".to_owned(),
+        "    message: 'Exit code 1 at record 18441',".to_owned(),
+        "  },".to_owned(),
+        "  process.env.ERPOPS_SECRET,".to_owned(),
+        ")".to_owned(),
+        format!("fetch('{url}/functions/v1/receive-event', {{ method: 'POST', headers, body }})"),
+        "  .then((res) => console.log(res.status)) // 202".to_owned(),
+    ]
+    .join("\n")
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use erpops_core::alert::{AlertRule, Heartbeat, Matchers, Silence, TransitionKind};
+use erpops_core::alert::{AlertError, AlertRule, Heartbeat, Matchers, Silence, TransitionKind};
 use erpops_core::event::Severity;
 use erpops_core::quota::{Limit, Plan};
 use erpops_core::Timestamp;
@@ -130,12 +130,6 @@ pub fn rules(store: &mut dyn AdminStore, command: &RuleCommand) -> Result<String
             repeat_secs,
             group_wait_secs,
         } => {
-            if !super::CHANNELS.contains(&channel.as_str()) {
-                return Err(format!(
-                    "unknown channel {channel:?}; use {}",
-                    super::CHANNELS.join(" or ")
-                ));
-            }
             let kinds = kinds
                 .iter()
                 .filter(|k| !k.trim().is_empty())
@@ -150,15 +144,15 @@ pub fn rules(store: &mut dyn AdminStore, command: &RuleCommand) -> Result<String
                 repeat_interval: repeat_secs.map(Duration::from_secs),
                 group_wait: group_wait_secs.map(Duration::from_secs),
             };
-            rule.validate().map_err(|e| e.to_string())?;
-            if channel == "webhook" && store.webhook(tenant).map_err(err)?.is_none() {
-                store.put_rule(tenant, &rule, now).map_err(err)?;
+            let no_webhook =
+                crate::ops::check_rule(store, tenant, &rule).map_err(|e| e.to_string())?;
+            store.put_rule(tenant, &rule, now).map_err(err)?;
+            if no_webhook {
                 return Ok(format!(
                     "rule {id} saved for tenant {tenant} (channel webhook)\nnote: tenant {tenant} \
                      has no webhook destination yet; set one with `erpops admin webhooks set`"
                 ));
             }
-            store.put_rule(tenant, &rule, now).map_err(err)?;
             Ok(format!(
                 "rule {id} saved for tenant {tenant} (channel {channel})"
             ))
@@ -234,7 +228,7 @@ pub fn silences(store: &mut dyn AdminStore, command: &SilenceCommand) -> Result<
                 ends_at,
                 comment: comment.clone(),
             };
-            silence.validate().map_err(|e| e.to_string())?;
+            crate::ops::check_silence(&silence).map_err(|e| e.to_string())?;
             store.put_silence(&silence, now).map_err(err)?;
             Ok(format!("silence {id} saved ({starts_at} to {ends_at})"))
         }
@@ -282,16 +276,15 @@ pub fn heartbeats(
                 severity: parse_severity(severity)?,
                 paused: false,
             };
-            heartbeat.validate().map_err(|e| e.to_string())?;
-            let config = store.alert_config().map_err(err)?;
-            if config.jobs.iter().any(|j| j.key() == heartbeat.key()) {
-                return Err(format!(
+            crate::ops::check_heartbeat(store, &heartbeat).map_err(|e| match e {
+                crate::ops::OpError::Alert(AlertError::WatchedTwice) => format!(
                     "{} (code watched_twice); `erpops admin jobs remove --connector {} --source \
                      {source}` first, or give the job a --period instead",
-                    erpops_core::alert::AlertError::WatchedTwice,
+                    AlertError::WatchedTwice,
                     heartbeat.connector_id
-                ));
-            }
+                ),
+                other => other.to_string(),
+            })?;
             store.put_heartbeat(&heartbeat, now).map_err(err)?;
             Ok(format!(
                 "heartbeat saved: {source} of connector {connector} every {period_secs} s \

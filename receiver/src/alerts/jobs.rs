@@ -15,18 +15,15 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use erpops_core::alert::{
-    AlertConfig, AlertEngine, AlertError, DailyDeadline, Job, JobKey, JobState, MaintenanceWindow,
-    RunRecord,
+    AlertError, DailyDeadline, Job, JobKey, JobState, MaintenanceWindow, RunRecord,
 };
 use erpops_core::schedule::{CronEntry, Expectation, Schedule, ScheduleError};
-use erpops_core::Timestamp;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::admin::{describe, err, matchers, parse_connector, parse_severity};
 use crate::cli::{JobCommand, WindowCommand};
 use crate::clock;
-use crate::store::alerts::AlertConfigRows;
 use crate::store::AdminStore;
 
 /// Finished runs `GET /v1/jobs` shows per job (newest first);
@@ -109,19 +106,6 @@ fn dependency(value: &str, connector: Uuid) -> JobKey {
         connector_id: connector,
         source: value.to_owned(),
     }
-}
-
-/// A scratch engine with the stored heartbeats and jobs (but `skip`), so
-/// the core decides what depends on the whole configuration.
-fn scratch_engine(config: &AlertConfigRows, skip: &JobKey, now: Timestamp) -> AlertEngine {
-    let mut engine = AlertEngine::new(AlertConfig::with_defaults());
-    for h in &config.heartbeats {
-        let _ = engine.set_heartbeat(h.clone(), now);
-    }
-    for j in config.jobs.iter().filter(|j| j.key() != *skip) {
-        let _ = engine.set_job(j.clone(), now);
-    }
-    engine
 }
 
 /// `0 2 * * MON-FRI America/Chicago; …` or `every 86400 s`.
@@ -210,21 +194,10 @@ pub fn jobs(store: &mut dyn AdminStore, command: &JobCommand) -> Result<String, 
                     })?)
                 }
             };
-            let mut deps = BTreeSet::new();
-            for value in depends_on {
-                let key = dependency(value, connector_id);
-                if key.connector_id != connector_id {
-                    let owner = store.connector_tenant(&key.connector_id).map_err(err)?;
-                    if owner.as_deref() != Some(tenant.as_str()) {
-                        return Err(format!(
-                            "--depends-on {value:?}: connector {} is not a connector of tenant \
-                             {tenant}; a job depends only on jobs of its own tenant",
-                            key.connector_id
-                        ));
-                    }
-                }
-                deps.insert(key);
-            }
+            let deps: BTreeSet<JobKey> = depends_on
+                .iter()
+                .map(|value| dependency(value, connector_id))
+                .collect();
             let config = store.alert_config().map_err(err)?;
             let key = JobKey {
                 connector_id,
@@ -263,10 +236,14 @@ pub fn jobs(store: &mut dyn AdminStore, command: &JobCommand) -> Result<String, 
             job.depends_on = deps;
             job.severity = parse_severity(severity).map_err(|e| format!("--severity: {e}"))?;
             job.paused = paused;
-            job.validate().map_err(|e| job_error(&e))?;
-            scratch_engine(&config, &key, now)
-                .set_job(job.clone(), now)
-                .map_err(|e| job_error(&e))?;
+            crate::ops::check_job(store, &tenant, &job, now).map_err(|e| match e {
+                crate::ops::OpError::Alert(e) => job_error(&e),
+                crate::ops::OpError::Invalid(_, message) => format!(
+                    "--depends-on: {}",
+                    message.trim_start_matches("depends_on: ")
+                ),
+                other => other.to_string(),
+            })?;
             store.put_job(&job, now).map_err(err)?;
             let next = job
                 .next_due(now)
@@ -378,9 +355,11 @@ pub fn windows(store: &mut dyn AdminStore, command: &WindowCommand) -> Result<St
                 duration: parse_duration(duration, "--duration")?,
                 comment: comment.clone(),
             };
-            window.validate().map_err(|e| match e {
-                AlertError::InvalidName { .. } => format!("--id: {e}"),
-                other => format!("--duration: {other} (code {})", other.code()),
+            crate::ops::check_window(&window).map_err(|e| match e {
+                crate::ops::OpError::Alert(e @ AlertError::InvalidName { .. }) => {
+                    format!("--id: {e}")
+                }
+                other => format!("--duration: {other}"),
             })?;
             store.put_window(&window, now).map_err(err)?;
             let next = window

@@ -356,14 +356,14 @@ async fn api_request(app: &App, req: Request<Incoming>, request_id: &str) -> Cor
             .get(hyper::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
-        // Kept (lossily) even when it is not visible ASCII: dropping it made
-        // the write run as if no key had been sent, where the key's own
-        // check answers 400 `invalid_idempotency_key`.
+        // As sent, even when not visible ASCII: the API refuses such a key
+        // (400) rather than acting as if none was sent.
         idempotency_key: parts
             .headers
             .get("idempotency-key")
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
         body,
+        via: crate::api::Via::Api,
     };
     app.api.handle(request, request_id).await
 }
@@ -392,20 +392,20 @@ async fn admin_request(
         {
             ReadBody::Complete(b) => b,
             ReadBody::TooLarge { .. } => {
-                return problem(
+                return crate::admin_app::secure(problem(
                     413,
                     "body_too_large",
                     "admin app forms are at most 64 KiB",
                     request_id,
-                )
+                ))
             }
             ReadBody::Failed => {
-                return problem(
+                return crate::admin_app::secure(problem(
                     408,
                     "body_read_failed",
                     "the form did not arrive completely in time",
                     request_id,
-                )
+                ))
             }
         }
     } else {

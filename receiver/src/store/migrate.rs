@@ -32,6 +32,9 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (11, include_str!("../../migrations/0011_retention.sql")),
     // Jobs, maintenance windows and the jobs' state rows: one file for both.
     (12, include_str!("../../migrations/0012_jobs.sql")),
+    // The REST writes: idempotency keys, the audit log, tenant silences and
+    // windows. One file for both.
+    (13, include_str!("../../migrations/0013_writes.sql")),
     // The admin app's sessions: one file for both.
     (14, include_str!("../../migrations/0014_admin_sessions.sql")),
 ];
@@ -72,6 +75,7 @@ pub const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     ),
     (11, include_str!("../../migrations/0011_retention.sql")),
     (12, include_str!("../../migrations/0012_jobs.sql")),
+    (13, include_str!("../../migrations/0013_writes.sql")),
     (14, include_str!("../../migrations/0014_admin_sessions.sql")),
 ];
 

@@ -9,6 +9,7 @@
 //! | [`ReadStore`] | the REST API (tenant-scoped reads) |
 //! | [`DeliveryStore`] | the notification deliverer |
 //! | [`AdminStore`] | `erpops admin` and `serve --demo` |
+//! | [`WritesStore`] | the REST writes (idempotency, audit, tenant-scoped configuration) |
 //! | [`ConfigStore`] | the configuration reads the writer, the deliverer and admin share |
 //! | [`SessionStore`] | the admin app's sign-in sessions |
 //!
@@ -397,15 +398,21 @@ pub enum Prunable {
     Notifications,
     /// Resolved incidents and their history (by their last change).
     Incidents,
+    /// Idempotent answers of the REST writes past their own expiry (24 h).
+    IdempotencyKeys,
+    /// Audit rows of the REST writes (kept as long as events).
+    Audit,
 }
 
 impl Prunable {
     /// Every kind, in the order the writer prunes them.
-    pub const ALL: [Prunable; 4] = [
+    pub const ALL: [Prunable; 6] = [
         Prunable::Events,
         Prunable::ReplayKeys,
         Prunable::Notifications,
         Prunable::Incidents,
+        Prunable::IdempotencyKeys,
+        Prunable::Audit,
     ];
 
     /// The name in metrics and logs.
@@ -415,6 +422,8 @@ impl Prunable {
             Prunable::ReplayKeys => "replay_keys",
             Prunable::Notifications => "notifications",
             Prunable::Incidents => "incidents",
+            Prunable::IdempotencyKeys => "idempotency_keys",
+            Prunable::Audit => "audit",
         }
     }
 }
@@ -807,12 +816,170 @@ pub trait AdminStore: ConfigStore + ReadStore {
     fn create_plan(&mut self, name: &str, plan: CustomPlan, now: Timestamp) -> StoreResult<()>;
 }
 
+/// One row of the audit log (`GET /v1/audit`): who changed what, through
+/// which request. `detail` never holds a secret or an API key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRow {
+    /// `aud_` + 32 hex digits.
+    pub id: String,
+    /// The tenant whose data changed.
+    pub tenant_id: String,
+    /// When.
+    pub at: Timestamp,
+    /// `api_key:<key_id>` or `admin_app:<key_id>`.
+    pub actor: String,
+    /// The API key that made the change.
+    pub key_id: String,
+    /// `connector.create`, `rule.put`, …
+    pub action: String,
+    /// `connector`, `api_key`, `rule`, …
+    pub resource_type: String,
+    /// The resource's id.
+    pub resource_id: String,
+    /// The request's `X-Request-Id`.
+    pub request_id: String,
+    /// What changed.
+    pub detail: serde_json::Value,
+}
+
+/// A stored answer to a write sent with an `Idempotency-Key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAnswer {
+    /// SHA-256 hex of method, path and body of the first request.
+    pub fingerprint: String,
+    /// Its status; `None` while the first request is still being answered.
+    pub status: Option<u16>,
+    /// Its headers (name, value), without `Idempotent-Replayed`.
+    pub headers: Vec<(String, String)>,
+    /// Its body (JSON text, or empty).
+    pub body: String,
+}
+
+/// What the REST writes need beside [`AdminStore`]: one transaction around
+/// a change, its audit row and its idempotent answer; the tenant-scoped
+/// reads and deletes of configuration rows (rules, silences, windows and
+/// heartbeats of one tenant); the audit log and the API key listing.
+pub trait WritesStore: AdminStore {
+    /// Opens a transaction on this connection (the admin-store calls made
+    /// inside it join it).
+    fn tx_begin(&mut self) -> StoreResult<()>;
+    /// Commits (`true`) or rolls back the open transaction.
+    fn tx_end(&mut self, commit: bool) -> StoreResult<()>;
+    /// The stored answer of `key` of `tenant` that has not expired at `now`.
+    fn idempotent_answer(
+        &mut self,
+        tenant: &str,
+        key: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<StoredAnswer>>;
+    /// Stores an answer (a finished one, or a claim with `status: None`)
+    /// until `expires_at`; `Exists` when the key already has one that has
+    /// not expired (an expired one is replaced).
+    fn put_idempotent_answer(
+        &mut self,
+        tenant: &str,
+        key: &str,
+        answer: &StoredAnswer,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> StoreResult<()>;
+    /// Replaces the claim of `key` (status `None`) with its answer, kept
+    /// until `expires_at`, or (`answer: None`) removes the claim so the
+    /// key can be used again.
+    fn finish_idempotency_claim(
+        &mut self,
+        tenant: &str,
+        key: &str,
+        answer: Option<&StoredAnswer>,
+        expires_at: Timestamp,
+    ) -> StoreResult<()>;
+    /// Adds an audit row.
+    fn insert_audit(&mut self, row: &AuditRow) -> StoreResult<()>;
+    /// A page of `tenant`'s audit rows, newest first, strictly after
+    /// `after`, at or after `since`.
+    fn list_audit(
+        &mut self,
+        tenant: &str,
+        since: Option<Timestamp>,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<Listed>>;
+    /// A page of `tenant`'s API keys (`{id, label, created_at,
+    /// revoked_at}`), newest first.
+    fn list_api_keys(
+        &mut self,
+        tenant: &str,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<Listed>>;
+    /// One API key of `tenant`, as listed.
+    fn api_key_of(&mut self, tenant: &str, id: &str) -> StoreResult<Option<serde_json::Value>>;
+    /// The tenant owning configuration row `id` of `kind` (`Some(None)`:
+    /// an operator-wide silence or window), `None` when there is none.
+    fn config_owner(&mut self, kind: ConfigKind, id: &str) -> StoreResult<Option<Option<String>>>;
+    /// A page of `tenant`'s rows of `kind` (the core's JSON), by id, ids
+    /// strictly after `after`.
+    fn config_of(
+        &mut self,
+        kind: ConfigKind,
+        tenant: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<Listed>>;
+    /// `tenant`'s row `id` of `kind` (the core's JSON).
+    fn config_one(
+        &mut self,
+        kind: ConfigKind,
+        tenant: &str,
+        id: &str,
+    ) -> StoreResult<Option<serde_json::Value>>;
+    /// Creates or replaces a silence or window of `tenant` (a rule: see
+    /// [`AdminStore::put_rule`]); `Exists` when its id belongs to another
+    /// tenant or to the operator. Bumps the generation.
+    fn put_config_of(
+        &mut self,
+        kind: ConfigKind,
+        tenant: &str,
+        id: &str,
+        json: &str,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// Deletes `tenant`'s row `id` of `kind`; `NotFound` when the tenant
+    /// has none. Bumps the generation.
+    fn delete_config_of(&mut self, kind: ConfigKind, tenant: &str, id: &str) -> StoreResult<()>;
+    /// A page of the heartbeats of `tenant`'s connectors, by
+    /// `connector_id/source`, strictly after `after`.
+    fn heartbeats_of(
+        &mut self,
+        tenant: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<Listed>>;
+}
+
+/// The configuration rows a tenant owns by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigKind {
+    /// Alert rules (`alert_rules`, always of a tenant).
+    Rule,
+    /// Silences (`alert_silences`; operator-wide when made by the CLI).
+    Silence,
+    /// Maintenance windows (`alert_windows`; as silences).
+    Window,
+}
+
 /// Every store implements every caller's part; the server and the admin
 /// commands open one as `Box<dyn AnyStore>` (the engine is chosen at
 /// start-up) and hand each caller the part it may touch.
-pub trait AnyStore: WriterStore + ReadStore + DeliveryStore + AdminStore + SessionStore {}
+pub trait AnyStore:
+    WriterStore + ReadStore + DeliveryStore + AdminStore + WritesStore + SessionStore
+{
+}
 
-impl<T: WriterStore + ReadStore + DeliveryStore + AdminStore + SessionStore> AnyStore for T {}
+impl<T: WriterStore + ReadStore + DeliveryStore + AdminStore + WritesStore + SessionStore> AnyStore
+    for T
+{
+}
 
 /// Where the durable state lives: `--store`, `store =` in the TOML or
 /// `ERPOPS_STORE` (a `postgres://` URL), else the SQLite file in the data

@@ -25,6 +25,7 @@ mod alerts;
 mod retention;
 pub mod sessions;
 mod usage;
+mod writes;
 
 use super::alerts::{AlertFilter, NewNotification};
 use super::db::{

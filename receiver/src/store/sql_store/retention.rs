@@ -41,6 +41,20 @@ pub(super) fn prune_expired<B: Backend>(
              created_at < ?1 ORDER BY created_at LIMIT 1 OFFSET ?2), ?1 - 1)",
             args![cutoff, limit - 1],
         )?,
+        // Past their own expiry (24 h after the answer), oldest first,
+        // batched as events (index `idempotency_expires`).
+        Prunable::IdempotencyKeys => db.execute(
+            "DELETE FROM idempotency_keys WHERE expires_at <= COALESCE((SELECT expires_at FROM \
+             idempotency_keys WHERE expires_at < ?1 ORDER BY expires_at LIMIT 1 OFFSET ?2), ?1 \
+             - 1)",
+            args![cutoff, limit - 1],
+        )?,
+        // Batched as events (index `audit_log_at`).
+        Prunable::Audit => db.execute(
+            "DELETE FROM audit_log WHERE at <= COALESCE((SELECT at FROM audit_log WHERE at < ?1 \
+             ORDER BY at LIMIT 1 OFFSET ?2), ?1 - 1)",
+            args![cutoff, limit - 1],
+        )?,
         Prunable::Incidents => {
             // The ids first, then their history and the rows by id, so the
             // two deletes agree on the batch even if another receiver
