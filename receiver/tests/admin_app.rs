@@ -846,6 +846,9 @@ async fn a_new_connectors_secret_is_shown_once_and_its_curl_snippet_works() {
     assert_eq!(rotated.status, 200, "{}", rotated.text);
     let second = rotated.element("one-time-secret");
     assert_ne!(second, secret);
+    assert!(rotated
+        .text
+        .contains("The previous secrets keep verifying until 20"));
     let r = browser
         .post(
             &format!("/admin/connectors/{connector}/disable"),

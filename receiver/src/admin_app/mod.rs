@@ -970,6 +970,7 @@ impl AdminApp {
                         "Connector created",
                         id,
                         secret,
+                        None,
                         req,
                     );
                 }
@@ -1004,7 +1005,15 @@ impl AdminApp {
                     .await;
                 let secret = pages::s(&a.json, "secret");
                 if a.ok() && !secret.is_empty() {
-                    return self.secret_page(&nav("connectors"), "Secret rotated", id, secret, req);
+                    let until = pages::s(&a.json, "previous_secrets_valid_until");
+                    return self.secret_page(
+                        &nav("connectors"),
+                        "Secret rotated",
+                        id,
+                        secret,
+                        Some(until).filter(|u| !u.is_empty()),
+                        req,
+                    );
                 }
                 self.after_write(
                     session,
@@ -1195,6 +1204,7 @@ impl AdminApp {
         title: &str,
         connector_id: &str,
         secret: &str,
+        previous_until: Option<&str>,
         req: &AdminRequest,
     ) -> CoreResponse {
         let host = req
@@ -1205,7 +1215,7 @@ impl AdminApp {
         let snippets = snippets::all(&url, connector_id, secret);
         html(
             200,
-            pages::secret_once(nav, title, connector_id, secret, &snippets),
+            pages::secret_once(nav, title, connector_id, secret, previous_until, &snippets),
         )
     }
 }

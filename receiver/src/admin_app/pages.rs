@@ -349,6 +349,7 @@ pub fn secret_once(
     title: &str,
     connector_id: &str,
     secret: &str,
+    previous_until: Option<&str>,
     snippets: &[(&'static str, &'static str, String)],
 ) -> Markup {
     layout(
@@ -361,6 +362,9 @@ pub fn secret_once(
                 p { "Copy it now into your sender's configuration. It is not stored readable here and will not be shown again; if it is lost, rotate the secret." }
                 p { "Connector id: " code #connector-id { (connector_id) } " " (copy_button("connector-id", "id")) }
                 p { "Secret: " code #one-time-secret { (secret) } " " (copy_button("one-time-secret", "secret")) }
+                @if let Some(until) = previous_until {
+                    p { "The previous secrets keep verifying until " (until) ": switch your senders before then." }
+                }
             }
             h2 { "Send a test event" }
             p { "Each of these sends one signed " code { "payroll.batch.failed" } " event of severity error, which opens an incident." }
