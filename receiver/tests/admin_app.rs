@@ -357,6 +357,12 @@ async fn sign_in_work_an_incident_and_sign_out() {
     assert_eq!(page.element("incident-status"), "open");
     assert!(page.text.contains("id=\"acknowledge\""));
     assert!(page.text.contains("payroll.batch.failed"), "the timeline");
+    let timeline = &page.text[page.text.find("id=\"timeline\"").unwrap()..];
+    let opened = timeline.find("<td>opened</td>").unwrap();
+    let event = timeline
+        .find("<td>event payroll.batch.failed (error)</td>")
+        .unwrap();
+    assert!(opened < event, "oldest first: {timeline}");
 
     // Acknowledge, then resolve: 303 back to the incident each time.
     let token = page.csrf();

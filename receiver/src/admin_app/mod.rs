@@ -858,8 +858,13 @@ impl AdminApp {
                 by,
             ));
         }
-        // RFC 3339 times in UTC sort as text.
-        out.sort_by(|a, b| a.0.cmp(&b.0));
+        // By time (fractional seconds vary, so not as text); a stable sort
+        // keeps the opening before what arrived in the same instant.
+        out.sort_by_key(|(at, _, _)| {
+            erpops_core::event::parse_timestamp(at)
+                .map(|t| t.unix_nanos())
+                .unwrap_or(i128::MAX)
+        });
         if let Some(note) = incident.get("last_note").and_then(Value::as_str) {
             out.push(("—".to_owned(), "latest note".to_owned(), note.to_owned()));
         }
