@@ -313,7 +313,9 @@ async fn sign_in_work_an_incident_and_sign_out() {
     assert_security_headers(&login);
     assert!(login.text.contains("id=\"login-form\""));
     assert!(login.text.contains("id=\"api_key\"") && login.text.contains("name=\"api_key\""));
-    assert!(login.text.contains("<main>") && login.text.contains("<label for=\"api_key\">"));
+    assert!(
+        login.text.contains("<main id=\"main\">") && login.text.contains("<label for=\"api_key\">")
+    );
 
     // A wrong key: 401, the same words whether or not a key exists.
     let r = browser.sign_in("erpk_not_a_key").await;

@@ -49,6 +49,7 @@ pub fn layout(title: &str, nav: Option<&Nav<'_>>, flash: &Flash, body: Markup) -
                 style { (PreEscaped(CSS)) }
             }
             body {
+                a class="skip" href="#main" { "Skip to the page" }
                 header {
                     a href="/admin" { strong { "ERPOps admin" } }
                     @if let Some(nav) = nav {
@@ -72,7 +73,7 @@ pub fn layout(title: &str, nav: Option<&Nav<'_>>, flash: &Flash, body: Markup) -
                         }
                     }
                 }
-                main {
+                main #main {
                     h1 { (title) }
                     @match flash {
                         Some(Ok(m)) => { p role="status" { (m) } }
