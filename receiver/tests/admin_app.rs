@@ -1028,3 +1028,69 @@ async fn rules_are_saved_shown_and_deleted_and_bad_json_is_explained() {
     assert_eq!(page.element("incident-status"), "open");
     server.stop().await;
 }
+
+/// Two receivers on one PostgreSQL database share sessions: signed in
+/// through one, the browser is signed in on the other, and signing out on
+/// the other ends it on both. Runs where `ERPOPS_TEST_PG` is set
+/// (`make test-postgres`); passes without running elsewhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_receivers_on_postgres_share_sessions() {
+    let _serial = serial();
+    let Some(url) = tokio::task::block_in_place(|| fresh_pg_database("admin_sessions")) else {
+        return;
+    };
+    let location = erpops_receiver::store::Location::Postgres(url);
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let mut servers = Vec::new();
+    for dir in &dirs {
+        let settings = Settings {
+            store: location.clone(),
+            ..common::settings(dir.path())
+        };
+        let (receiver, _) = erpops_receiver::serve::start(&settings, false)
+            .await
+            .unwrap();
+        servers.push(TestServer {
+            addr: receiver.server.addr,
+            receiver: Some(receiver),
+            data: dir.path().to_path_buf(),
+        });
+    }
+    let (key_id, key) = tokio::task::block_in_place(|| {
+        let mut store = location.open().unwrap();
+        erpops_receiver::admin::run_on(
+            store.as_mut(),
+            &admin_command(&["tenants", "create", "acme", "--plan", "free"]),
+        )
+        .unwrap();
+        let out = erpops_receiver::admin::run_on(
+            store.as_mut(),
+            &admin_command(&["api-keys", "create", "--tenant", "acme", "--label", "ops"]),
+        )
+        .unwrap();
+        let field = |name: &str| {
+            out.lines()
+                .find_map(|l| l.strip_prefix(name))
+                .unwrap()
+                .trim()
+                .to_owned()
+        };
+        (field("key_id:"), field("api_key:"))
+    });
+    let mut one = Browser::new(&servers[0]);
+    assert_eq!(one.sign_in(&key).await.status, 303);
+    let mut two = Browser::new(&servers[1]);
+    two.jar = one.jar.clone();
+    let page = two.get("/admin/incidents").await;
+    assert_eq!(page.status, 200, "the session is the store's");
+    assert!(page.text.contains(&key_id));
+    let r = two
+        .post("/admin/logout", &[("csrf_token", &page.csrf())])
+        .await;
+    assert_eq!(r.status, 303);
+    let r = one.get("/admin/incidents").await;
+    assert_eq!(r.header("location"), "/admin/login?ended=1");
+    for s in &mut servers {
+        s.stop().await;
+    }
+}
