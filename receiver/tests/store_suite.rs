@@ -109,6 +109,7 @@ suite!(
     retention_deletes_expired_rows_in_bounded_batches,
     job_rows_and_job_configuration,
     rest_write_rows,
+    ai_queries_are_charged_and_events_counted_by_day,
 );
 
 fn now() -> Timestamp {
@@ -1676,4 +1677,98 @@ fn rest_write_rows(store: &mut dyn AnyStore, loc: &Location) {
         2
     );
     assert_eq!(store.list_audit("t1", None, None, 10).unwrap().len(), 3);
+}
+
+/// The AI-query charge (the core's shared-store protocol in one
+/// transaction) and the daily event counts behind `/v1/usage/daily`.
+fn ai_queries_are_charged_and_events_counted_by_day(store: &mut dyn AnyStore, _: &Location) {
+    use erpops_core::quota::Metric;
+    seed(store);
+    let t = now();
+    assert_eq!(
+        store.charge("nobody", Metric::AiQuery, None, t).unwrap(),
+        None
+    );
+    let first = store
+        .charge("t1", Metric::AiQuery, Some("k1"), t)
+        .unwrap()
+        .unwrap();
+    assert!(matches!(first, Decision::Allowed { .. }), "{first:?}");
+    assert_eq!(first.remaining(), Some(99));
+    let replay = store
+        .charge("t1", Metric::AiQuery, Some("k1"), t)
+        .unwrap()
+        .unwrap();
+    assert!(
+        matches!(
+            replay,
+            Decision::Replayed {
+                remaining: Some(99),
+                ..
+            }
+        ),
+        "{replay:?}"
+    );
+    for _ in 1..100 {
+        let d = store
+            .charge("t1", Metric::AiQuery, None, t)
+            .unwrap()
+            .unwrap();
+        assert!(matches!(d, Decision::Allowed { .. }), "{d:?}");
+    }
+    // Refused, and the refused request's key is not spent: after the month
+    // turns, the same key is charged as a new query.
+    let refused = store
+        .charge("t1", Metric::AiQuery, Some("k2"), t)
+        .unwrap()
+        .unwrap();
+    assert!(matches!(refused, Decision::Denied { .. }), "{refused:?}");
+    let next_month = Timestamp::from_unix_seconds(refused.window().end);
+    let fresh = store
+        .charge("t1", Metric::AiQuery, Some("k2"), next_month)
+        .unwrap()
+        .unwrap();
+    assert!(
+        matches!(
+            fresh,
+            Decision::Allowed {
+                remaining: Some(99),
+                ..
+            }
+        ),
+        "{fresh:?}"
+    );
+
+    insert(store, "ev-today", &event("A", t), t);
+    insert(
+        store,
+        "ev-yesterday-1",
+        &event("B", t),
+        t.checked_sub(Duration::from_secs(86_400)).unwrap(),
+    );
+    insert(
+        store,
+        "ev-old",
+        &event("C", t),
+        Timestamp::from_unix_seconds(t.unix_seconds() - 40 * 86_400),
+    );
+    let days = store.daily_events("t1", 30, t).unwrap();
+    assert_eq!(days.len(), 30);
+    let today = t.unix_seconds() - t.unix_seconds().rem_euclid(86_400);
+    assert_eq!(days[29], (today, 1));
+    assert_eq!(days[28], (today - 86_400, 1));
+    assert_eq!(
+        days.iter().map(|d| d.1).sum::<u64>(),
+        2,
+        "the 40-day-old event is outside"
+    );
+    assert_eq!(
+        store
+            .daily_events("t2", 30, t)
+            .unwrap()
+            .iter()
+            .map(|d| d.1)
+            .sum::<u64>(),
+        0
+    );
 }

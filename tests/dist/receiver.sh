@@ -76,6 +76,17 @@ for _ in $(seq 1 50); do
 done
 check "/v1/jobs lists the job with its next expected run" \
     sh -c 'echo "$1" | grep -q "\"source\":\"PSFT_PAYROLL_BATCH\"" && echo "$1" | grep -q "\"next_expected_run\":\"20"' _ "$jobs"
+# AI-query metering (#24): the demo tenant's plan charges one query, and a
+# retry with the same Idempotency-Key is not charged again.
+ai="$(as_user curl -s -D - -X POST -H "Authorization: Bearer $key" -H "Idempotency-Key: dist-1" \
+    "http://127.0.0.1:${port:-0}/v1/usage/ai-queries" || true)"
+ai_again="$(as_user curl -s -D - -X POST -H "Authorization: Bearer $key" -H "Idempotency-Key: dist-1" \
+    "http://127.0.0.1:${port:-0}/v1/usage/ai-queries" || true)"
+check "POST /v1/usage/ai-queries charges one AI query" \
+    sh -c 'echo "$1" | grep -q "^HTTP/1.1 200" && echo "$1" | grep -q "\"metric\":\"ai_query\"" && echo "$2" | grep -qi "^idempotent-replayed: true"' _ "$ai" "$ai_again"
+usage="$(as_user curl -s -H "Authorization: Bearer $key" "http://127.0.0.1:${port:-0}/v1/usage" || true)"
+check "/v1/usage counts it once" \
+    sh -c 'echo "$1" | grep -q "\"metric\":\"ai_query\"[^}]*\"used\":1[,}]\|\"used\":1[^}]*\"metric\":\"ai_query\""' _ "$usage"
 kill -TERM "$server"
 wait "$server" && stopped=0 || stopped=$?
 check "SIGTERM stops it cleanly (exit $stopped)" [ "$stopped" = 0 ]

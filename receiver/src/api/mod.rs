@@ -26,11 +26,13 @@
 pub mod audit;
 pub mod idempotency;
 pub mod query;
+pub mod usage;
 pub mod writes;
 
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
+use erpops_core::quota::Metric;
 use erpops_core::receive::Response as CoreResponse;
 use hyper::Method;
 use serde_json::{json, Value};
@@ -105,6 +107,7 @@ pub fn allowed_methods(path: &str) -> Option<&'static str> {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(2).collect();
     match segments.as_slice() {
         ["incidents" | "events" | "alerts" | "usage" | "audit"]
+        | ["usage", "daily"]
         | ["rules" | "silences" | "windows" | "heartbeats"]
         | ["incidents" | "connectors", _]
         | ["jobs", _, "runs"] => Some("GET"),
@@ -113,7 +116,8 @@ pub fn allowed_methods(path: &str) -> Option<&'static str> {
         ["heartbeats", _, _] => Some("PUT, DELETE"),
         ["incidents", _, "acknowledge" | "resolve" | "reopen"]
         | ["connectors", _, "rotate" | "enable" | "disable"]
-        | ["api-keys", _, "revoke"] => Some("POST"),
+        | ["api-keys", _, "revoke"]
+        | ["usage", "ai-queries"] => Some("POST"),
         _ => None,
     }
 }
@@ -130,7 +134,7 @@ fn refused((status, code, detail): Refusal, request_id: &str) -> CoreResponse {
     r
 }
 
-fn ok(status: u16, value: &Value) -> CoreResponse {
+pub(crate) fn ok(status: u16, value: &Value) -> CoreResponse {
     CoreResponse {
         status,
         headers: vec![("Content-Type", "application/json".to_owned())],
@@ -503,8 +507,30 @@ impl Api {
                 Ok(ok(200, &page(rows, limit)))
             }
             (&Method::GET, ["usage"]) => {
+                params.only(&[])?;
                 let usage = self.read(move |s| s.usage(&tenant, clock::now())).await?;
                 Ok(ok(200, &usage))
+            }
+            (&Method::GET, ["usage", "daily"]) => {
+                params.only(&[])?;
+                let counts = self
+                    .read(move |s| s.daily_events(&tenant, usage::DAILY_DAYS, clock::now()))
+                    .await?;
+                Ok(ok(200, &usage::daily_body(&counts)))
+            }
+            (&Method::POST, ["usage", "ai-queries"]) => {
+                params.only(&[])?;
+                let key = usage::check_idempotency_key(req.idempotency_key.as_deref())?
+                    .map(str::to_owned);
+                let decision = self
+                    .read(move |s| s.charge(&tenant, Metric::AiQuery, key.as_deref(), clock::now()))
+                    .await?
+                    .ok_or((
+                        404,
+                        "tenant_not_found",
+                        "this API key's tenant no longer exists".to_owned(),
+                    ))?;
+                Ok(usage::ai_query_answer(&decision, request_id))
             }
             _ => Err((
                 404,

@@ -643,8 +643,29 @@ pub trait WriterStore: RecordStore + ConfigStore {
 }
 
 /// The read side of the REST API: every call is scoped to one tenant, so a
-/// key never sees another tenant's rows (they answer "not found").
+/// key never sees another tenant's rows (they answer "not found"). Its one
+/// write is [`ReadStore::charge`], a single atomic quota statement that
+/// needs no writer.
 pub trait ReadStore: Send {
+    /// Charges one unit of `metric` (an AI query) to `tenant` against its
+    /// plan with the core's shared-store statements; a retry with the same
+    /// `idempotency_key` in the same window is `Replayed`, charged once.
+    /// `None`: no such tenant.
+    fn charge(
+        &mut self,
+        tenant: &str,
+        metric: Metric,
+        idempotency_key: Option<&str>,
+        now: Timestamp,
+    ) -> StoreResult<Option<Decision>>;
+    /// Events of `tenant` accepted on each of the last `days` UTC days
+    /// (today last), as (the day's 00:00 in Unix seconds, count).
+    fn daily_events(
+        &mut self,
+        tenant: &str,
+        days: u32,
+        now: Timestamp,
+    ) -> StoreResult<Vec<(i64, u64)>>;
     /// The (key id, tenant) of a non-revoked API key with this SHA-256 hex.
     fn api_key(&mut self, key_hash: &str) -> StoreResult<Option<(String, String)>>;
     /// Incidents of `tenant`, newest change first.

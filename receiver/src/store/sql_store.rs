@@ -23,6 +23,7 @@ use uuid::Uuid;
 mod admin;
 mod alerts;
 mod retention;
+mod usage;
 mod writes;
 
 use super::alerts::{AlertFilter, NewNotification};
@@ -903,6 +904,25 @@ impl<B: Backend> WriterStore for SqlStore<B> {
 }
 
 impl<B: Backend> ReadStore for SqlStore<B> {
+    fn charge(
+        &mut self,
+        tenant: &str,
+        metric: Metric,
+        idempotency_key: Option<&str>,
+        now: Timestamp,
+    ) -> StoreResult<Option<Decision>> {
+        self.charge_metric(tenant, metric, idempotency_key, now)
+    }
+
+    fn daily_events(
+        &mut self,
+        tenant: &str,
+        days: u32,
+        now: Timestamp,
+    ) -> StoreResult<Vec<(i64, u64)>> {
+        self.daily_event_counts(tenant, days, now)
+    }
+
     fn api_key(&mut self, key_hash: &str) -> StoreResult<Option<(String, String)>> {
         self.db
             .query_opt(
