@@ -944,6 +944,12 @@ async fn rules_silences_windows_heartbeats_and_jobs_of_one_tenant() {
         Some("incident_not_found"),
         "b",
     );
+    for body in [r#"{"notes":"x"}"#, r#"{"actor":5}"#] {
+        let r = api(&server, "POST", &reopen, &key_a, body).await;
+        expect(&r, 422, Some("invalid_field"), body);
+    }
+    let r = api(&server, "POST", &reopen, &key_a, "[]").await;
+    expect(&r, 400, Some("invalid_body"), "[]");
     let r = api(
         &server,
         "POST",

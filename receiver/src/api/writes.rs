@@ -955,12 +955,18 @@ impl Api {
         action: &'static str,
         body: &[u8],
     ) -> Result<CoreResponse, Refusal> {
+        // `{"actor"?: string, "note"?: string}` and nothing else: a
+        // misspelt field or a number would otherwise be dropped and the
+        // command applied without it.
         let m = object(body, true)?;
-        let actor = m
-            .get("actor")
-            .and_then(Value::as_str)
-            .map_or_else(|| audit::actor(ctx.via, &ctx.principal), str::to_owned);
-        let note = m.get("note").and_then(Value::as_str).map(str::to_owned);
+        only(&m, &["actor", "note"], "")?;
+        let text = |name: &str| match m.get(name) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err((422, "invalid_field", format!("{name} must be a string"))),
+        };
+        let actor = text("actor")?.unwrap_or_else(|| audit::actor(ctx.via, &ctx.principal));
+        let note = text("note")?;
         let tenant = ctx.principal.tenant.clone();
         if let Some(key) = ctx.key.clone() {
             let (t, fp) = (tenant.clone(), ctx.fingerprint.clone());
