@@ -51,6 +51,8 @@ test-postgres: deps-postgres
 	tests/postgres/server.sh createdb "$$dir" "$$port" adminapp; \
 	ERPOPS_TEST_STORE="$$url/adminapp" timeout 120 $(CARGO) test -q -p erpops-receiver --test admin_app \
 	  sign_in_work_an_incident_and_sign_out; \
+	ERPOPS_TEST_PG="$$url/postgres" timeout 120 $(CARGO) test -q -p erpops-receiver --test admin_app \
+	  two_receivers_on_postgres_share_sessions; \
 	tests/postgres/server.sh createdb "$$dir" "$$port" jobs; \
 	ERPOPS_TEST_STORE="$$url/jobs" timeout 120 $(CARGO) test -q -p erpops-receiver --test jobs \
 	  a_job_is_tracked_run_by_run_and_its_timers_survive_a_restart; \

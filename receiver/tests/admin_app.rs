@@ -313,7 +313,9 @@ async fn sign_in_work_an_incident_and_sign_out() {
     assert_security_headers(&login);
     assert!(login.text.contains("id=\"login-form\""));
     assert!(login.text.contains("id=\"api_key\"") && login.text.contains("name=\"api_key\""));
-    assert!(login.text.contains("<main>") && login.text.contains("<label for=\"api_key\">"));
+    assert!(
+        login.text.contains("<main id=\"main\">") && login.text.contains("<label for=\"api_key\">")
+    );
 
     // A wrong key: 401, the same words whether or not a key exists.
     let r = browser.sign_in("erpk_not_a_key").await;
@@ -357,6 +359,12 @@ async fn sign_in_work_an_incident_and_sign_out() {
     assert_eq!(page.element("incident-status"), "open");
     assert!(page.text.contains("id=\"acknowledge\""));
     assert!(page.text.contains("payroll.batch.failed"), "the timeline");
+    let timeline = &page.text[page.text.find("id=\"timeline\"").unwrap()..];
+    let opened = timeline.find("<td>opened</td>").unwrap();
+    let event = timeline
+        .find("<td>event payroll.batch.failed (error)</td>")
+        .unwrap();
+    assert!(opened < event, "oldest first: {timeline}");
 
     // Acknowledge, then resolve: 303 back to the incident each time.
     let token = page.csrf();
@@ -846,6 +854,9 @@ async fn a_new_connectors_secret_is_shown_once_and_its_curl_snippet_works() {
     assert_eq!(rotated.status, 200, "{}", rotated.text);
     let second = rotated.element("one-time-secret");
     assert_ne!(second, secret);
+    assert!(rotated
+        .text
+        .contains("The previous secrets keep verifying until 20"));
     let r = browser
         .post(
             &format!("/admin/connectors/{connector}/disable"),
@@ -1016,4 +1027,70 @@ async fn rules_are_saved_shown_and_deleted_and_bad_json_is_explained() {
     let page = browser.get(&format!("/admin/incidents/{id}")).await;
     assert_eq!(page.element("incident-status"), "open");
     server.stop().await;
+}
+
+/// Two receivers on one PostgreSQL database share sessions: signed in
+/// through one, the browser is signed in on the other, and signing out on
+/// the other ends it on both. Runs where `ERPOPS_TEST_PG` is set
+/// (`make test-postgres`); passes without running elsewhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_receivers_on_postgres_share_sessions() {
+    let _serial = serial();
+    let Some(url) = tokio::task::block_in_place(|| fresh_pg_database("admin_sessions")) else {
+        return;
+    };
+    let location = erpops_receiver::store::Location::Postgres(url);
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let mut servers = Vec::new();
+    for dir in &dirs {
+        let settings = Settings {
+            store: location.clone(),
+            ..common::settings(dir.path())
+        };
+        let (receiver, _) = erpops_receiver::serve::start(&settings, false)
+            .await
+            .unwrap();
+        servers.push(TestServer {
+            addr: receiver.server.addr,
+            receiver: Some(receiver),
+            data: dir.path().to_path_buf(),
+        });
+    }
+    let (key_id, key) = tokio::task::block_in_place(|| {
+        let mut store = location.open().unwrap();
+        erpops_receiver::admin::run_on(
+            store.as_mut(),
+            &admin_command(&["tenants", "create", "acme", "--plan", "free"]),
+        )
+        .unwrap();
+        let out = erpops_receiver::admin::run_on(
+            store.as_mut(),
+            &admin_command(&["api-keys", "create", "--tenant", "acme", "--label", "ops"]),
+        )
+        .unwrap();
+        let field = |name: &str| {
+            out.lines()
+                .find_map(|l| l.strip_prefix(name))
+                .unwrap()
+                .trim()
+                .to_owned()
+        };
+        (field("key_id:"), field("api_key:"))
+    });
+    let mut one = Browser::new(&servers[0]);
+    assert_eq!(one.sign_in(&key).await.status, 303);
+    let mut two = Browser::new(&servers[1]);
+    two.jar = one.jar.clone();
+    let page = two.get("/admin/incidents").await;
+    assert_eq!(page.status, 200, "the session is the store's");
+    assert!(page.text.contains(&key_id));
+    let r = two
+        .post("/admin/logout", &[("csrf_token", &page.csrf())])
+        .await;
+    assert_eq!(r.status, 303);
+    let r = one.get("/admin/incidents").await;
+    assert_eq!(r.header("location"), "/admin/login?ended=1");
+    for s in &mut servers {
+        s.stop().await;
+    }
 }

@@ -944,6 +944,12 @@ async fn rules_silences_windows_heartbeats_and_jobs_of_one_tenant() {
         Some("incident_not_found"),
         "b",
     );
+    for body in [r#"{"notes":"x"}"#, r#"{"actor":5}"#] {
+        let r = api(&server, "POST", &reopen, &key_a, body).await;
+        expect(&r, 422, Some("invalid_field"), body);
+    }
+    let r = api(&server, "POST", &reopen, &key_a, "[]").await;
+    expect(&r, 400, Some("invalid_body"), "[]");
     let r = api(
         &server,
         "POST",
@@ -981,6 +987,15 @@ async fn rules_silences_windows_heartbeats_and_jobs_of_one_tenant() {
         assert!(actions.iter().any(|x| x == a), "{a} missing in {actions:?}");
     }
     assert_eq!(audit["data"][0]["detail"]["actor"], "ana");
+    // The same silence put twice (and the same job posted twice) changed
+    // something once.
+    let count = |a: &str| actions.iter().filter(|x| *x == a).count();
+    assert_eq!((count("silence.put"), count("job.create")), (1, 1));
+    assert_eq!(
+        count("job.replace"),
+        1,
+        "only the PUT that changed max_runtime"
+    );
     server.stop().await;
 }
 

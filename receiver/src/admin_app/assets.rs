@@ -38,6 +38,8 @@ form.inline{display:inline}\
 .once{background:#fff8e1;border:2px solid #8a6d00;padding:.5rem 1rem;margin:1rem 0}\
 .muted{color:#555}\
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}\
+.skip{position:absolute;left:-9999px}\
+.skip:focus{left:1rem;top:.5rem;background:#fff;color:#0645ad;padding:.25rem .5rem;z-index:1}\
 svg text{font-size:11px;fill:#1a1a1a}\
 ";
 

@@ -858,8 +858,13 @@ impl AdminApp {
                 by,
             ));
         }
-        // RFC 3339 times in UTC sort as text.
-        out.sort_by(|a, b| a.0.cmp(&b.0));
+        // By time (fractional seconds vary, so not as text); a stable sort
+        // keeps the opening before what arrived in the same instant.
+        out.sort_by_key(|(at, _, _)| {
+            erpops_core::event::parse_timestamp(at)
+                .map(|t| t.unix_nanos())
+                .unwrap_or(i128::MAX)
+        });
         if let Some(note) = incident.get("last_note").and_then(Value::as_str) {
             out.push(("—".to_owned(), "latest note".to_owned(), note.to_owned()));
         }
@@ -970,6 +975,7 @@ impl AdminApp {
                         "Connector created",
                         id,
                         secret,
+                        None,
                         req,
                     );
                 }
@@ -1004,7 +1010,15 @@ impl AdminApp {
                     .await;
                 let secret = pages::s(&a.json, "secret");
                 if a.ok() && !secret.is_empty() {
-                    return self.secret_page(&nav("connectors"), "Secret rotated", id, secret, req);
+                    let until = pages::s(&a.json, "previous_secrets_valid_until");
+                    return self.secret_page(
+                        &nav("connectors"),
+                        "Secret rotated",
+                        id,
+                        secret,
+                        Some(until).filter(|u| !u.is_empty()),
+                        req,
+                    );
                 }
                 self.after_write(
                     session,
@@ -1195,6 +1209,7 @@ impl AdminApp {
         title: &str,
         connector_id: &str,
         secret: &str,
+        previous_until: Option<&str>,
         req: &AdminRequest,
     ) -> CoreResponse {
         let host = req
@@ -1205,7 +1220,7 @@ impl AdminApp {
         let snippets = snippets::all(&url, connector_id, secret);
         html(
             200,
-            pages::secret_once(nav, title, connector_id, secret, &snippets),
+            pages::secret_once(nav, title, connector_id, secret, previous_until, &snippets),
         )
     }
 }

@@ -49,6 +49,7 @@ pub fn layout(title: &str, nav: Option<&Nav<'_>>, flash: &Flash, body: Markup) -
                 style { (PreEscaped(CSS)) }
             }
             body {
+                a class="skip" href="#main" { "Skip to the page" }
                 header {
                     a href="/admin" { strong { "ERPOps admin" } }
                     @if let Some(nav) = nav {
@@ -72,7 +73,7 @@ pub fn layout(title: &str, nav: Option<&Nav<'_>>, flash: &Flash, body: Markup) -
                         }
                     }
                 }
-                main {
+                main #main {
                     h1 { (title) }
                     @match flash {
                         Some(Ok(m)) => { p role="status" { (m) } }
@@ -349,6 +350,7 @@ pub fn secret_once(
     title: &str,
     connector_id: &str,
     secret: &str,
+    previous_until: Option<&str>,
     snippets: &[(&'static str, &'static str, String)],
 ) -> Markup {
     layout(
@@ -361,6 +363,9 @@ pub fn secret_once(
                 p { "Copy it now into your sender's configuration. It is not stored readable here and will not be shown again; if it is lost, rotate the secret." }
                 p { "Connector id: " code #connector-id { (connector_id) } " " (copy_button("connector-id", "id")) }
                 p { "Secret: " code #one-time-secret { (secret) } " " (copy_button("one-time-secret", "secret")) }
+                @if let Some(until) = previous_until {
+                    p { "The previous secrets keep verifying until " (until) ": switch your senders before then." }
+                }
             }
             h2 { "Send a test event" }
             p { "Each of these sends one signed " code { "payroll.batch.failed" } " event of severity error, which opens an incident." }

@@ -222,4 +222,28 @@ mod tests {
             "idempotency_key_in_use"
         );
     }
+
+    #[test]
+    fn a_sealed_answer_opens_only_with_its_key_and_holds_no_secret() {
+        let key = Key::parse("7f1c0a4e-retry").unwrap();
+        assert!(!key.id.contains("retry"));
+        let fp = fingerprint("POST", "/v1/api-keys", b"{\"label\":\"x\"}");
+        let body = format!("{{\"api_key\":\"erpk_{}\"}}", "ab".repeat(32));
+        let response = CoreResponse {
+            status: 201,
+            headers: vec![("Content-Type", "application/json".to_owned())],
+            body: body.clone().into_bytes(),
+            code: None,
+            effects: Vec::new(),
+        };
+        let sealed = key.seal(&response, &fp);
+        assert!(!sealed.body.contains("erpk_") && !sealed.body.contains(&"ab".repeat(8)));
+        let opened = key.open(&sealed, &fp).unwrap();
+        assert_eq!(opened.body, body.into_bytes());
+        assert!(opened
+            .headers
+            .contains(&("Idempotent-Replayed", "true".to_owned())));
+        let other = Key::parse("another").unwrap();
+        assert_ne!(other.open(&sealed, &fp).unwrap().body, opened.body);
+    }
 }

@@ -560,22 +560,30 @@ fn apply(
             m.entry("grace").or_insert(json!(0));
             let heartbeat: Heartbeat = decode(m)?;
             ops::check_heartbeat(store, &heartbeat).map_err(refusal_of)?;
-            let existed = store
+            let stored = store
                 .alert_config()
                 .map_err(store_refusal)?
                 .heartbeats
-                .iter()
-                .any(|h| h.key() == heartbeat.key());
-            store.put_heartbeat(&heartbeat, now).map_err(store_err)?;
+                .into_iter()
+                .find(|h| h.key() == heartbeat.key());
+            let unchanged = stored.as_ref() == Some(&heartbeat);
+            if !unchanged {
+                store.put_heartbeat(&heartbeat, now).map_err(store_err)?;
+            }
             let view = json!(heartbeat);
+            let existed = stored.is_some();
             Ok(Done {
                 response: ok(if existed { 200 } else { 201 }, &view),
-                change: change(
-                    "heartbeat.put",
-                    "heartbeat",
-                    &format!("{cid}/{source}"),
-                    json!({"created": !existed, "heartbeat": view}),
-                ),
+                change: if unchanged {
+                    None
+                } else {
+                    change(
+                        "heartbeat.put",
+                        "heartbeat",
+                        &format!("{cid}/{source}"),
+                        json!({"created": !existed, "heartbeat": view}),
+                    )
+                },
             })
         }
         Write::DeleteHeartbeat(connector, source) => {
@@ -658,7 +666,14 @@ fn put_config(
             ))
         }
     };
-    let view = match kind {
+    let previous = if created {
+        None
+    } else {
+        store.config_one(kind, tenant, id).map_err(store_refusal)?
+    };
+    // Checked, then stored unless it is what is stored already (a retry
+    // without a key changes nothing: no generation bump, no audit row).
+    let (view, text) = match kind {
         ConfigKind::Rule => {
             if !m.contains_key("name") {
                 m.insert("name".to_owned(), Value::String(id.to_owned()));
@@ -668,32 +683,37 @@ fn put_config(
                 own_connector(store, tenant, &c.to_string())?;
             }
             ops::check_rule(store, tenant, &rule).map_err(refusal_of)?;
-            store.put_rule(tenant, &rule, now).map_err(store_err)?;
-            json!(rule)
+            (json!(rule), None)
         }
         ConfigKind::Silence => {
             let silence: Silence = decode(m)?;
             tenant_matchers(store, tenant, silence.matchers.connector_id)?;
             ops::check_silence(&silence).map_err(refusal_of)?;
-            let text = serde_json::to_string(&silence)
-                .map_err(|e| store_refusal(StoreError::Corrupt(e.to_string())))?;
-            store
-                .put_config_of(kind, tenant, id, &text, now)
-                .map_err(store_err)?;
-            json!(silence)
+            (json!(silence), Some(serde_json::to_string(&silence)))
         }
         ConfigKind::Window => {
             let window: MaintenanceWindow = decode(m)?;
             tenant_matchers(store, tenant, window.matchers.connector_id)?;
             ops::check_window(&window).map_err(refusal_of)?;
-            let text = serde_json::to_string(&window)
-                .map_err(|e| store_refusal(StoreError::Corrupt(e.to_string())))?;
-            store
-                .put_config_of(kind, tenant, id, &text, now)
-                .map_err(store_err)?;
-            json!(window)
+            (json!(window), Some(serde_json::to_string(&window)))
         }
     };
+    let unchanged = previous.as_ref() == Some(&view);
+    if !unchanged {
+        let corrupt = |e: serde_json::Error| store_refusal(StoreError::Corrupt(e.to_string()));
+        match text {
+            None => {
+                let rule: AlertRule = serde_json::from_value(view.clone()).map_err(corrupt)?;
+                store.put_rule(tenant, &rule, now).map_err(store_err)?;
+            }
+            Some(text) => {
+                let text = text.map_err(corrupt)?;
+                store
+                    .put_config_of(kind, tenant, id, &text, now)
+                    .map_err(store_err)?;
+            }
+        }
+    }
     let action = match kind {
         ConfigKind::Rule => "rule.put",
         ConfigKind::Silence => "silence.put",
@@ -701,7 +721,11 @@ fn put_config(
     };
     Ok(Done {
         response: ok(if created { 201 } else { 200 }, &view),
-        change: change(action, name, id, json!({"created": created, name: view})),
+        change: if unchanged {
+            None
+        } else {
+            change(action, name, id, json!({"created": created, name: view}))
+        },
     })
 }
 
@@ -742,7 +766,15 @@ fn put_job(
         }
     }
     let existed = ops::check_job(store, tenant, &job, now).map_err(refusal_of)?;
-    store.put_job(&job, now).map_err(store_err)?;
+    // Not stored again when it is what is stored (no generation bump, no
+    // audit row).
+    let unchanged = store
+        .job(tenant, &job_id)
+        .map_err(store_refusal)?
+        .is_some_and(|(stored, _)| stored == job);
+    if !unchanged {
+        store.put_job(&job, now).map_err(store_err)?;
+    }
     let (stored, state) = store
         .job(tenant, &job_id)
         .map_err(store_refusal)?
@@ -755,7 +787,11 @@ fn put_job(
     };
     Ok(Done {
         response: ok(status, &view),
-        change: change(action, "job", &job_id, json!({ "job": job })),
+        change: if unchanged {
+            None
+        } else {
+            change(action, "job", &job_id, json!({ "job": job }))
+        },
     })
 }
 
@@ -955,12 +991,18 @@ impl Api {
         action: &'static str,
         body: &[u8],
     ) -> Result<CoreResponse, Refusal> {
+        // `{"actor"?: string, "note"?: string}` and nothing else: a
+        // misspelt field or a number would otherwise be dropped and the
+        // command applied without it.
         let m = object(body, true)?;
-        let actor = m
-            .get("actor")
-            .and_then(Value::as_str)
-            .map_or_else(|| audit::actor(ctx.via, &ctx.principal), str::to_owned);
-        let note = m.get("note").and_then(Value::as_str).map(str::to_owned);
+        only(&m, &["actor", "note"], "")?;
+        let text = |name: &str| match m.get(name) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err((422, "invalid_field", format!("{name} must be a string"))),
+        };
+        let actor = text("actor")?.unwrap_or_else(|| audit::actor(ctx.via, &ctx.principal));
+        let note = text("note")?;
         let tenant = ctx.principal.tenant.clone();
         if let Some(key) = ctx.key.clone() {
             let (t, fp) = (tenant.clone(), ctx.fingerprint.clone());

@@ -134,3 +134,57 @@ impl<B: Backend> SessionStore for SqlStore<B> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::store::{AdminStore, SqliteStore};
+    use erpops_core::pii::PiiPolicy;
+    use erpops_core::Timestamp;
+
+    fn row(id: &str, key: &str, now: i64) -> SessionRow {
+        SessionRow {
+            id: id.to_owned(),
+            key_id: key.to_owned(),
+            tenant_id: "t".to_owned(),
+            csrf_token: format!("csrf-{id}"),
+            created_at: now,
+            expires_at: now + 100,
+            last_seen: now,
+        }
+    }
+
+    #[test]
+    fn sessions_live_while_their_key_does_and_stale_ones_are_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = SqliteStore::open(dir.path()).unwrap();
+        let t0 = Timestamp::from_unix_seconds(1_700_000_000);
+        s.create_tenant("t", "T", "free", PiiPolicy::Redact, t0)
+            .unwrap();
+        s.create_api_key("key_a", "t", "hash-a", "a", t0).unwrap();
+        s.create_api_key("key_b", "t", "hash-b", "b", t0).unwrap();
+        s.create_session(&row("s1", "key_a", 1000), 0, 0).unwrap();
+        s.create_session(&row("s2", "key_a", 1000), 0, 0).unwrap();
+        s.create_session(&row("s3", "key_b", 1000), 0, 0).unwrap();
+        assert_eq!(s.session("s1").unwrap(), Some(row("s1", "key_a", 1000)));
+        assert_eq!(s.session("nope").unwrap(), None);
+        // Touching moves last_seen forward only.
+        s.touch_session("s1", 1050).unwrap();
+        s.touch_session("s1", 1010).unwrap();
+        assert_eq!(s.session("s1").unwrap().unwrap().last_seen, 1050);
+        // A revoked key's sessions are gone at once, the others stay.
+        s.revoke_api_key("key_b", t0).unwrap();
+        assert_eq!(s.session("s3").unwrap(), None);
+        assert!(s.session("s2").unwrap().is_some());
+        s.delete_session("s2").unwrap();
+        assert_eq!(s.session("s2").unwrap(), None);
+        // A new sign-in sweeps sessions past their end or idle limit.
+        s.create_session(&row("s4", "key_a", 2000), 1101, 1040)
+            .unwrap();
+        assert_eq!(s.session("s1").unwrap(), None, "ended at 1100");
+        assert!(s.session("s4").unwrap().is_some());
+        s.delete_sessions_of_key("key_a").unwrap();
+        assert_eq!(s.session("s4").unwrap(), None);
+    }
+}
