@@ -67,4 +67,4 @@ test-postgres: deps-postgres
 	if PGSSLMODE=verify-full PGSSLROOTCERT="$$tlsdir/tls/ca.pem" timeout 60 $(CARGO) run -q -p erpops-receiver --bin erpops -- admin \
 	  --store "postgres://erpops@127.0.0.1:$$tlsport/postgres" tenants list >/dev/null 2>&1; then \
 	  echo "test-postgres: PGSSLMODE=verify-full accepted a certificate for another host name"; exit 1; fi; \
-	echo "test-postgres: store suite (SQLite + PostgreSQL, TLS cases), two receivers, records cache, burst at max_connections = 100, HTTP ladder, a job's runs and timers across a restart, and admin --store (plain, verify-full, and verify-full from PGSSLMODE/PGSSLROOTCERT) passed"
+	echo "test-postgres: store suite (SQLite + PostgreSQL, TLS cases), two receivers, records cache, burst at max_connections = 100, HTTP ladder, a job's runs and timers across a restart, the REST writes, and admin --store (plain, verify-full, and verify-full from PGSSLMODE/PGSSLROOTCERT) passed"

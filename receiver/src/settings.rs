@@ -235,7 +235,7 @@ pub struct Settings {
     pub store: Location,
     /// Store connections the HTTP tasks may hold for record reads (the
     /// receiver's other connections: one writer, one REST API reader, one
-    /// deliverer; see docs/deployment.md).
+    /// for the REST writes, one deliverer; see docs/deployment.md).
     pub store_pool_size: usize,
     /// How long events, notifications and resolved incidents are kept.
     pub retention: Retention,
