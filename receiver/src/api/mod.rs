@@ -401,14 +401,6 @@ impl Api {
         request_id: &str,
     ) -> Result<CoreResponse, Refusal> {
         let segments: Vec<&str> = req.path.trim_end_matches('/').split('/').skip(2).collect();
-        // Every incident command (acknowledge, resolve, reopen) takes one body
-        // shape, checked here before any code applies the command: another
-        // field or type is refused, not ignored (docs/openapi.yaml `Command`).
-        if req.method == Method::POST {
-            if let ["incidents", _, "acknowledge" | "resolve" | "reopen"] = segments.as_slice() {
-                command_body(&req.body)?;
-            }
-        }
         if let Some(route) = writes::route(&req.method, &segments) {
             return self.answer_route(principal, req, route, request_id).await;
         }
@@ -584,51 +576,6 @@ impl Api {
 
 /// The severities a filter may name (docs/openapi.yaml).
 const SEVERITIES: &[&str] = &["info", "warn", "error", "critical"];
-
-/// The `actor` and `note` of an incident command's optional body
-/// (`{"actor"?: string, "note"?: string}`, nothing else): 400
-/// `invalid_body` when it is not a JSON object, 422 `invalid_field` for
-/// another field or a value that is not a string, as the other writes
-/// answer. Refused rather than ignored: a misspelt `"notes"` or a number
-/// for the actor would otherwise be dropped and the command applied
-/// without it. Their limits (length, control characters) are the core's
-/// (422 `invalid_actor` / `invalid_note`). Public to the crate so that the
-/// code applying a command can read the checked values from it too.
-pub(crate) fn command_body(body: &[u8]) -> Result<(Option<String>, Option<String>), Refusal> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok((None, None));
-    }
-    let fields = match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(fields)) => fields,
-        Ok(_) => {
-            return Err((
-                400,
-                "invalid_body",
-                "the body must be a JSON object: {\"actor\"?: string, \"note\"?: string}"
-                    .to_owned(),
-            ))
-        }
-        Err(e) => return Err((400, "invalid_body", format!("the body is not JSON: {e}"))),
-    };
-    let invalid = |detail: String| (422, "invalid_field", detail);
-    let (mut actor, mut note) = (None, None);
-    for (name, value) in fields {
-        let slot = match name.as_str() {
-            "actor" => &mut actor,
-            "note" => &mut note,
-            _ => {
-                return Err(invalid(format!(
-                    "unknown field {name:?}; allowed: actor, note"
-                )))
-            }
-        };
-        match value {
-            Value::String(s) => *slot = Some(s),
-            _ => return Err(invalid(format!("{name} must be a string"))),
-        }
-    }
-    Ok((actor, note))
-}
 
 /// Codes of incident command failures, as `'static` strings.
 fn leak_code(code: &str) -> &'static str {
