@@ -533,8 +533,8 @@ pub enum ApiKeyCommand {
         /// The tenant whose data the key reads.
         #[arg(long)]
         tenant: String,
-        /// A label to recognize it by.
-        #[arg(long, default_value = "")]
+        /// A label to recognize it by (1-128 characters).
+        #[arg(long, default_value = "erpops admin")]
         label: String,
     },
     /// List keys (ids and labels, never the keys).

@@ -2,7 +2,12 @@
 //! once per data directory and reused on later starts, plus a curl command
 //! equivalent to the API reference's cURL example (with the current time,
 //! since the reference's fixed 2026-04-20 timestamp is outside the 24 h
-//! window).
+//! window), and an API key to sign in to the admin app with.
+//!
+//! Only an API key's hash is stored, so the demo cannot show last start's
+//! key again: each start makes a fresh one and revokes the demo's earlier
+//! keys (label [`DEMO_KEY_LABEL`]), so at most one demo key works at a
+//! time.
 
 use std::net::SocketAddr;
 
@@ -15,6 +20,9 @@ use crate::store::AdminStore;
 /// Tenant id of the demo.
 pub const DEMO_TENANT: &str = "demo";
 
+/// The label of the API keys `serve --demo` makes.
+pub const DEMO_KEY_LABEL: &str = "serve --demo";
+
 /// The demo connector and its current secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Demo {
@@ -22,6 +30,9 @@ pub struct Demo {
     pub connector_id: Uuid,
     /// Its newest active secret.
     pub secret: String,
+    /// This start's API key of the demo tenant (for the admin app and the
+    /// REST API); earlier starts' keys are revoked.
+    pub api_key: String,
 }
 
 /// Creates the demo once, or finds it again.
@@ -59,7 +70,26 @@ pub fn ensure(store: &mut dyn AdminStore) -> Result<Demo, String> {
     Ok(Demo {
         connector_id,
         secret,
+        api_key: fresh_api_key(store)?,
     })
+}
+
+/// Revokes the demo's earlier keys and makes this start's.
+fn fresh_api_key(store: &mut dyn AdminStore) -> Result<String, String> {
+    let now = clock::now();
+    let earlier = store
+        .api_keys(Some(DEMO_TENANT))
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|k| k.label == DEMO_KEY_LABEL && !k.revoked);
+    for key in earlier {
+        store
+            .revoke_api_key(&key.id, now)
+            .map_err(|e| e.to_string())?;
+    }
+    let (_, key) = crate::ops::create_api_key(store, DEMO_TENANT, DEMO_KEY_LABEL, now)
+        .map_err(|e| e.to_string())?;
+    Ok(key)
 }
 
 /// The curl command of the API reference, pointed at `addr`.

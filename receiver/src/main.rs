@@ -82,6 +82,10 @@ fn main() -> ExitCode {
                     println!("secret:       {}", d.secret);
                     println!("\nPaste this to send the API reference's example event:\n");
                     println!("{}\n", demo::curl_command(&d, addr));
+                    if resolved.admin_app.enabled {
+                        println!("Admin app: http://{addr}/admin");
+                        println!("API key:   {} (this start's; shown only now)\n", d.api_key);
+                    }
                 }
                 stop.await;
                 tracing::info!("shutting down: finishing in-flight requests");

@@ -420,12 +420,43 @@ async fn demo_is_created_once_and_its_curl_command_gets_a_202() {
     });
     let reply: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(reply["status"], "accepted", "{reply}");
+    // Its API key reads the demo tenant's usage.
+    let usage = |key: String| async move {
+        let auth = format!("Bearer {key}");
+        request(
+            "GET",
+            &format!("http://{addr}/v1/usage"),
+            &[("Authorization", auth.as_str())],
+            Vec::new(),
+        )
+        .await
+    };
+    assert_eq!(usage(demo.api_key.clone()).await.body["tenant_id"], "demo");
     receiver.shutdown().await;
-    // A later start with the same data directory reuses the same demo.
+    // A later start with the same data directory reuses the same demo
+    // connector, with a fresh API key: the earlier one is revoked.
     let (receiver, again) = erpops_receiver::serve::start(&settings, true)
         .await
         .unwrap();
-    assert_eq!(again.unwrap(), demo);
+    let again = again.unwrap();
+    assert_eq!(
+        (&again.connector_id, &again.secret),
+        (&demo.connector_id, &demo.secret)
+    );
+    assert_ne!(again.api_key, demo.api_key);
+    let addr = receiver.server.addr;
+    let usage = |key: String| async move {
+        let auth = format!("Bearer {key}");
+        request(
+            "GET",
+            &format!("http://{addr}/v1/usage"),
+            &[("Authorization", auth.as_str())],
+            Vec::new(),
+        )
+        .await
+    };
+    assert_eq!(usage(demo.api_key.clone()).await.status, 401);
+    assert_eq!(usage(again.api_key.clone()).await.status, 200);
     receiver.shutdown().await;
 }
 
