@@ -421,17 +421,7 @@ async fn demo_is_created_once_and_its_curl_command_gets_a_202() {
     let reply: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(reply["status"], "accepted", "{reply}");
     // Its API key reads the demo tenant's usage.
-    let usage = |key: String| async move {
-        let auth = format!("Bearer {key}");
-        request(
-            "GET",
-            &format!("http://{addr}/v1/usage"),
-            &[("Authorization", auth.as_str())],
-            Vec::new(),
-        )
-        .await
-    };
-    assert_eq!(usage(demo.api_key.clone()).await.body["tenant_id"], "demo");
+    assert_eq!(usage(addr, &demo.api_key).await.body["tenant_id"], "demo");
     receiver.shutdown().await;
     // A later start with the same data directory reuses the same demo
     // connector, with a fresh API key: the earlier one is revoked.
@@ -445,19 +435,21 @@ async fn demo_is_created_once_and_its_curl_command_gets_a_202() {
     );
     assert_ne!(again.api_key, demo.api_key);
     let addr = receiver.server.addr;
-    let usage = |key: String| async move {
-        let auth = format!("Bearer {key}");
-        request(
-            "GET",
-            &format!("http://{addr}/v1/usage"),
-            &[("Authorization", auth.as_str())],
-            Vec::new(),
-        )
-        .await
-    };
-    assert_eq!(usage(demo.api_key.clone()).await.status, 401);
-    assert_eq!(usage(again.api_key.clone()).await.status, 200);
+    assert_eq!(usage(addr, &demo.api_key).await.status, 401);
+    assert_eq!(usage(addr, &again.api_key).await.status, 200);
     receiver.shutdown().await;
+}
+
+/// `GET /v1/usage` at `addr` with `key`.
+async fn usage(addr: std::net::SocketAddr, key: &str) -> Reply {
+    let auth = format!("Bearer {key}");
+    request(
+        "GET",
+        &format!("http://{addr}/v1/usage"),
+        &[("Authorization", auth.as_str())],
+        Vec::new(),
+    )
+    .await
 }
 
 async fn erpops_receiver_metrics(server: &TestServer) -> String {

@@ -30,7 +30,6 @@ pub mod snippets;
 pub mod throttle;
 
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use erpops_core::receive::Response as CoreResponse;
@@ -52,7 +51,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 /// The app's state: its own store connection for sessions, its settings
 /// and the sign-in throttle.
 pub struct AdminApp {
-    store: Arc<Mutex<Box<dyn AnyStore>>>,
+    store: crate::store::shared::SharedConn<dyn AnyStore>,
     settings: AdminAppSettings,
     throttle: throttle::Throttle,
 }
@@ -231,7 +230,7 @@ impl AdminApp {
     pub fn open(location: &Location, settings: AdminAppSettings) -> Result<Self, String> {
         let store = location.open_more().map_err(|e| e.to_string())?;
         Ok(AdminApp {
-            store: Arc::new(Mutex::new(store)),
+            store: crate::store::shared::shared(store),
             settings,
             throttle: throttle::Throttle::default(),
         })
@@ -242,21 +241,13 @@ impl AdminApp {
         &self,
         f: impl FnOnce(&mut dyn AnyStore) -> StoreResult<T> + Send + 'static,
     ) -> Result<T, ()> {
-        let store = Arc::clone(&self.store);
-        let joined = tokio::task::spawn_blocking(move || {
-            let mut guard = store.lock().map_err(|_| {
-                crate::store::StoreError::Database("session store lock poisoned".to_owned())
-            })?;
-            f(guard.as_mut())
-        })
-        .await;
-        match joined {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => {
+        match crate::store::shared::blocking(&self.store, move |s| f(s)).await {
+            Some(Ok(v)) => Ok(v),
+            Some(Err(e)) => {
                 tracing::error!(code = e.code(), error = %e, "admin app session store failed");
                 Err(())
             }
-            Err(_) => Err(()),
+            None => Err(()),
         }
     }
 

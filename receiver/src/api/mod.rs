@@ -29,8 +29,6 @@ pub mod query;
 pub mod usage;
 pub mod writes;
 
-use std::sync::{Arc, Mutex};
-
 use bytes::Bytes;
 use erpops_core::quota::Metric;
 use erpops_core::receive::Response as CoreResponse;
@@ -38,6 +36,7 @@ use hyper::Method;
 use serde_json::{json, Value};
 
 use crate::clock;
+use crate::store::shared::{blocking, shared, SharedConn};
 use crate::store::{AnyStore, Cursor, EventFilter, IncidentFilter, Listed, Location, ReadStore};
 
 use crate::writer::WriterHandle;
@@ -49,11 +48,11 @@ pub const MAX_LIMIT: usize = 200;
 
 /// The API's shared state.
 pub struct Api {
-    reader: Arc<Mutex<Box<dyn AnyStore>>>,
+    reader: SharedConn<dyn AnyStore>,
     /// The REST writes' own connection (as an `erpops admin` command's:
     /// the serving writer notices what it changes through the store's
     /// generations).
-    writes: Arc<Mutex<Box<dyn AnyStore>>>,
+    writes: SharedConn<dyn AnyStore>,
     writer: WriterHandle,
 }
 
@@ -291,8 +290,8 @@ impl Api {
         let reader = location.open().map_err(|e| e.to_string())?;
         let writes = location.open_more().map_err(|e| e.to_string())?;
         Ok(Api {
-            reader: Arc::new(Mutex::new(reader)),
-            writes: Arc::new(Mutex::new(writes)),
+            reader: shared(reader),
+            writes: shared(writes),
             writer,
         })
     }
@@ -311,17 +310,9 @@ impl Api {
         &self,
         f: impl FnOnce(&mut dyn AnyStore) -> crate::store::StoreResult<T> + Send + 'static,
     ) -> Result<T, Refusal> {
-        let reader = Arc::clone(&self.reader);
-        let joined = tokio::task::spawn_blocking(move || {
-            let mut guard = reader.lock().map_err(|_| {
-                crate::store::StoreError::Database("reader lock poisoned".to_owned())
-            })?;
-            f(guard.as_mut())
-        })
-        .await;
-        match joined {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => {
+        match blocking(&self.reader, move |s| f(s)).await {
+            Some(Ok(v)) => Ok(v),
+            Some(Err(e)) => {
                 tracing::error!(code = e.code(), error = %e, "API read failed");
                 Err((
                     503,
@@ -329,7 +320,7 @@ impl Api {
                     "the store did not answer; retry later".to_owned(),
                 ))
             }
-            Err(_) => Err((
+            None => Err((
                 503,
                 "store_unavailable",
                 "the read was interrupted; retry".to_owned(),
@@ -550,8 +541,10 @@ impl Api {
             }
             (&Method::POST, ["usage", "ai-queries"]) => {
                 params.only(&[])?;
-                let key = usage::check_idempotency_key(req.idempotency_key.as_deref())?
-                    .map(str::to_owned);
+                let key = req.idempotency_key.clone();
+                if let Some(k) = &key {
+                    idempotency::check_key(k)?;
+                }
                 let decision = self
                     .read(move |s| s.charge(&tenant, Metric::AiQuery, key.as_deref(), clock::now()))
                     .await?

@@ -12,8 +12,6 @@ use erpops_core::receive::Response as CoreResponse;
 use erpops_core::Timestamp;
 use serde_json::json;
 
-use super::Refusal;
-
 /// Days in the usage chart.
 pub const DAILY_DAYS: u32 = 30;
 
@@ -30,23 +28,6 @@ pub fn daily_body(counts: &[(i64, u64)]) -> serde_json::Value {
         })
         .collect();
     json!({ "data": data })
-}
-
-/// Checks an `Idempotency-Key` value: 1–255 printable ASCII characters.
-pub fn check_idempotency_key(key: Option<&str>) -> Result<Option<&str>, Refusal> {
-    match key {
-        None => Ok(None),
-        Some(k)
-            if !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| (0x20..0x7f).contains(&b)) =>
-        {
-            Ok(Some(k))
-        }
-        Some(_) => Err((
-            400,
-            "invalid_idempotency_key",
-            "Idempotency-Key must be 1 to 255 printable ASCII characters".to_owned(),
-        )),
-    }
 }
 
 /// The answer to `POST /v1/usage/ai-queries` for the core's decision:

@@ -15,7 +15,6 @@
 //! its idempotent answer are one transaction ([`super::idempotency`]).
 //! Incident commands go to the writer, which owns the incident model.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use erpops_core::alert::{AlertRule, Heartbeat, Job, MaintenanceWindow, Silence};
@@ -870,15 +869,9 @@ impl Api {
         &self,
         f: impl FnOnce(&mut dyn AnyStore) -> Result<T, Refusal> + Send + 'static,
     ) -> Result<T, Refusal> {
-        let conn = Arc::clone(&self.writes);
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn
-                .lock()
-                .map_err(|_| unavailable("the write connection failed; retry"))?;
-            f(guard.as_mut())
-        })
-        .await
-        .unwrap_or_else(|_| Err(unavailable("the write was interrupted; retry")))
+        crate::store::shared::blocking(&self.writes, move |s| f(s))
+            .await
+            .unwrap_or_else(|| Err(unavailable("the write was interrupted; retry")))
     }
 
     /// Answers a route of this module.

@@ -35,6 +35,7 @@ pub mod db;
 pub mod dialect;
 pub mod migrate;
 pub mod postgres;
+pub mod shared;
 pub mod sql_store;
 pub mod sqlite;
 
