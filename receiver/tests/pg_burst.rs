@@ -34,9 +34,9 @@ const BURST: usize = 400;
 /// Record-reader connections per receiver (small, so requests wait for one).
 const POOL: usize = 4;
 /// The connections a receiver holds besides its record readers: the
-/// writer, the REST API reader, the REST writes' connection (#24) and the
-/// deliverer.
-const OTHERS: usize = 4;
+/// writer, the REST API reader, the REST writes' connection (#24), the
+/// admin app's session connection (#24) and the deliverer.
+const OTHERS: usize = 5;
 
 /// Client connections to the test's database, as PostgreSQL counts them.
 fn connections(client: &mut postgres::Client) -> i64 {
